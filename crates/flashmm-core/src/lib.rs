@@ -1,0 +1,9 @@
+//! FlashMM's domain: fixed-point prices and sizes, the L2 book, the order state machine,
+//! inventory and P&L, risk limits, stream message types and configuration.
+//!
+//! Pure code only: no I/O, no clocks read, no network. Services and the backtester feed it
+//! events and act on what it returns, so the same logic runs live and in replay.
+
+pub mod config;
+pub mod message;
+pub mod time;
