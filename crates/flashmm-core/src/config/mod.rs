@@ -1,1 +1,347 @@
-//! Configuration.
+//! FlashMM's configuration: one TOML file (`config/flashmm.toml`) plus the environment
+//! overrides named in `docs/architecture.md`.
+//!
+//! Parsing is pure: [`Config::from_toml`] takes the file's text and a lookup for environment
+//! variables, so services, the CLI and tests share one loader. Every refusal is a
+//! [`ConfigError`] whose one-line message names the key at fault.
+
+mod env;
+mod error;
+mod secret;
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+pub use env::{EnvOverride, ENV_OVERRIDES};
+pub use error::ConfigError;
+pub use secret::{Secret, REDACTED};
+
+/// The whole configuration of a FlashMM deployment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Deployment name, e.g. `development`, `staging`, `production` (env `ENVIRONMENT`).
+    pub environment: String,
+    /// Default log filter, e.g. `info` or `flashmm_bus=debug,info` (env `LOG_LEVEL`).
+    pub log_level: String,
+    /// Prefix of every stream and key in Redis (env `FLASHMM_NAMESPACE`).
+    pub namespace: String,
+    /// Redis connection and stream retention.
+    pub redis: RedisConfig,
+    /// InfluxDB telemetry sink.
+    pub influxdb: InfluxConfig,
+    /// Which venue to trade on and how to reach it.
+    pub venue: VenueConfig,
+    /// The markets traded; at least one.
+    pub markets: Vec<MarketConfig>,
+    /// Quoting parameters.
+    pub trading: TradingConfig,
+    /// Risk limits.
+    pub risk: RiskConfig,
+    /// HTTP API and dashboard.
+    pub api: ApiConfig,
+    /// Periodic social summaries.
+    pub social: SocialConfig,
+    /// Per-service settings, keyed by service name (`ingest`, `feature`, ...).
+    pub services: BTreeMap<String, ServiceConfig>,
+}
+
+/// Redis connection and stream retention.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://[:password@]host:port[/db]` (env `REDIS_URL`). Kept secret: it may hold a
+    /// password.
+    pub url: Secret,
+    /// Approximate maximum length of each stream (`XADD ... MAXLEN ~`).
+    pub stream_maxlen: u64,
+}
+
+/// InfluxDB telemetry sink.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InfluxConfig {
+    /// Base URL, e.g. `http://127.0.0.1:8086` (env `INFLUXDB_URL`); empty disables telemetry.
+    pub url: String,
+    /// Database name.
+    pub database: String,
+    /// Token or password (env `INFLUXDB_TOKEN`).
+    pub token: Secret,
+}
+
+/// The kind of venue quotes are sent to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VenueKind {
+    /// The local exchange simulator (`sim-venue`), the default.
+    Sim,
+    /// The Sei chain through Tendermint RPC.
+    Sei,
+}
+
+/// Which venue to trade on and how to reach it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VenueConfig {
+    /// The venue kind.
+    pub kind: VenueKind,
+    /// Simulator market-data WebSocket, e.g. `ws://127.0.0.1:9300/ws`.
+    pub sim_ws_url: String,
+    /// Simulator order-entry base URL, e.g. `http://127.0.0.1:9300`.
+    pub sim_rest_url: String,
+    /// Sei Tendermint RPC endpoints, comma separated for failover (env `SEI_RPC_URL`).
+    pub sei_rpc_url: String,
+    /// Sei Tendermint WebSocket endpoints, comma separated (env `SEI_WS_URL`).
+    pub sei_ws_url: String,
+    /// Sei chain id (env `SEI_CHAIN_ID`).
+    pub sei_chain_id: String,
+    /// The trading key in hex (env `TRADING_PRIVATE_KEY`); prefer `key_file`.
+    pub private_key: Secret,
+    /// Path of the encrypted keystore holding the trading key (env `TRADING_KEY_FILE`).
+    pub key_file: String,
+}
+
+/// One traded market and its exchange rules. Money is written as quoted decimal strings so it
+/// is read exactly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketConfig {
+    /// Symbol `BASE/QUOTE`, e.g. `SEI/USDC`.
+    pub symbol: String,
+    /// Price increment in quote units.
+    pub tick_size: Decimal,
+    /// Size increment in base units.
+    pub lot_size: Decimal,
+    /// Smallest order value in quote units.
+    pub min_notional: Decimal,
+    /// Maker fee as a fraction of notional; negative is a rebate.
+    pub maker_fee_rate: Decimal,
+    /// Taker fee as a fraction of notional.
+    pub taker_fee_rate: Decimal,
+}
+
+/// Quoting parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TradingConfig {
+    /// Highest re-quote rate per market (env `QUOTE_FREQUENCY_HZ`).
+    pub quote_frequency_hz: f64,
+    /// Quote levels per side.
+    pub levels: u32,
+    /// Size of the first level in quote currency.
+    pub level_notional_usdc: Decimal,
+    /// Narrowest allowed spread, in basis points of mid.
+    pub min_spread_bps: Decimal,
+}
+
+/// Risk limits, per market unless stated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskConfig {
+    /// Largest absolute position value in quote currency (env `MAX_POSITION_USDC`).
+    pub max_position_usdc: Decimal,
+    /// Largest single order value in quote currency.
+    pub max_order_notional_usdc: Decimal,
+    /// Most orders resting at once.
+    pub max_open_orders: u32,
+    /// Loss in a UTC day that trips the kill switch (positive number).
+    pub daily_loss_limit_usdc: Decimal,
+    /// Fall from the equity peak that trips the kill switch (positive number).
+    pub max_drawdown_usdc: Decimal,
+    /// Market data older than this pulls all quotes.
+    pub stale_data_ms: u64,
+    /// Most new orders per second (token bucket).
+    pub max_orders_per_sec: u32,
+}
+
+/// HTTP API and dashboard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Listen address, e.g. `127.0.0.1:8080`.
+    pub bind: String,
+    /// Static bearer token for admin routes (env `API_ADMIN_TOKEN`).
+    pub admin_token: Secret,
+}
+
+/// Periodic social summaries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocialConfig {
+    /// When true (the default) summaries are written to `reports/` and never posted.
+    pub dry_run: bool,
+    /// Minutes between summaries.
+    pub interval_minutes: u64,
+    /// X API v2 bearer token (env `TWITTER_BEARER_TOKEN`).
+    pub twitter_bearer_token: Secret,
+}
+
+/// Settings every service has.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Port of the service's Prometheus `/metrics` endpoint on 127.0.0.1; 0 disables it.
+    pub metrics_port: u16,
+}
+
+/// The services that must have a `[services.NAME]` table.
+pub const SERVICES: [&str; 6] = [
+    "ingest",
+    "feature",
+    "inference",
+    "execution",
+    "api",
+    "sim-venue",
+];
+
+impl Config {
+    /// Parses `toml` (the file's text), applies environment overrides read through `env`, and
+    /// validates the result.
+    pub fn from_toml(
+        toml: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let deserializer = toml::Deserializer::parse(toml).map_err(|e| ConfigError::Parse {
+            key: "(file)".to_string(),
+            message: one_line(e.message()),
+        })?;
+        let mut config: Config =
+            serde_path_to_error::deserialize(deserializer).map_err(|e| ConfigError::Parse {
+                key: e.path().to_string(),
+                message: one_line(&e.inner().to_string()),
+            })?;
+        env::apply(&mut config, env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The settings of one service, by name.
+    pub fn service(&self, name: &str) -> Result<&ServiceConfig, ConfigError> {
+        self.services
+            .get(name)
+            .ok_or_else(|| ConfigError::invalid(format!("services.{name}"), "missing table"))
+    }
+
+    /// Checks the rules types alone cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let valid_ns = !self.namespace.is_empty()
+            && self
+                .namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_ns {
+            return Err(ConfigError::invalid(
+                "namespace",
+                "must be non-empty ASCII letters, digits, '-' or '_'",
+            ));
+        }
+        if !self.redis.url.expose().starts_with("redis://")
+            && !self.redis.url.expose().starts_with("rediss://")
+        {
+            return Err(ConfigError::invalid(
+                "redis.url",
+                "must start with redis:// or rediss://",
+            ));
+        }
+        if self.redis.stream_maxlen < 1000 {
+            return Err(ConfigError::invalid(
+                "redis.stream_maxlen",
+                "must be at least 1000",
+            ));
+        }
+        if self.markets.is_empty() {
+            return Err(ConfigError::invalid("markets", "at least one market"));
+        }
+        for (i, m) in self.markets.iter().enumerate() {
+            let key = |field: &str| format!("markets[{i}].{field}");
+            let parts: Vec<&str> = m.symbol.split('/').collect();
+            let symbol_ok = parts.len() == 2
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
+            if !symbol_ok {
+                return Err(ConfigError::invalid(key("symbol"), "expected BASE/QUOTE"));
+            }
+            for (field, value) in [
+                ("tick_size", m.tick_size),
+                ("lot_size", m.lot_size),
+                ("min_notional", m.min_notional),
+            ] {
+                if value <= Decimal::ZERO {
+                    return Err(ConfigError::invalid(key(field), "must be positive"));
+                }
+            }
+            if m.taker_fee_rate.abs() >= Decimal::ONE || m.maker_fee_rate.abs() >= Decimal::ONE {
+                return Err(ConfigError::invalid(
+                    key("maker_fee_rate"),
+                    "fee rates are fractions in (-1, 1)",
+                ));
+            }
+        }
+        let hz = self.trading.quote_frequency_hz;
+        if !(hz.is_finite() && hz > 0.0 && hz <= 1000.0) {
+            return Err(ConfigError::invalid(
+                "trading.quote_frequency_hz",
+                "must be in (0, 1000]",
+            ));
+        }
+        if !(1..=20).contains(&self.trading.levels) {
+            return Err(ConfigError::invalid("trading.levels", "must be 1 to 20"));
+        }
+        for (key, value) in [
+            (
+                "trading.level_notional_usdc",
+                self.trading.level_notional_usdc,
+            ),
+            ("risk.max_position_usdc", self.risk.max_position_usdc),
+            (
+                "risk.max_order_notional_usdc",
+                self.risk.max_order_notional_usdc,
+            ),
+            (
+                "risk.daily_loss_limit_usdc",
+                self.risk.daily_loss_limit_usdc,
+            ),
+            ("risk.max_drawdown_usdc", self.risk.max_drawdown_usdc),
+        ] {
+            if value <= Decimal::ZERO {
+                return Err(ConfigError::invalid(key, "must be positive"));
+            }
+        }
+        if self.trading.min_spread_bps < Decimal::ZERO {
+            return Err(ConfigError::invalid(
+                "trading.min_spread_bps",
+                "must not be negative",
+            ));
+        }
+        for (key, value) in [
+            ("risk.max_open_orders", u64::from(self.risk.max_open_orders)),
+            ("risk.stale_data_ms", self.risk.stale_data_ms),
+            (
+                "risk.max_orders_per_sec",
+                u64::from(self.risk.max_orders_per_sec),
+            ),
+            ("social.interval_minutes", self.social.interval_minutes),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, "must be positive"));
+            }
+        }
+        if self.api.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::invalid("api.bind", "expected IP:PORT"));
+        }
+        for name in SERVICES {
+            self.service(name)?;
+        }
+        Ok(())
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,97 @@
+//! Environment overrides: each variable replaces one key of the file.
+
+use std::str::FromStr;
+
+use super::{Config, ConfigError, Secret};
+
+/// One environment variable and the config key it overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvOverride {
+    /// The variable's name.
+    pub var: &'static str,
+    /// The dotted config key it replaces.
+    pub key: &'static str,
+    /// True when the value is a secret.
+    pub secret: bool,
+}
+
+const fn o(var: &'static str, key: &'static str, secret: bool) -> EnvOverride {
+    EnvOverride { var, key, secret }
+}
+
+/// Every environment variable FlashMM reads, in the order they are applied.
+pub const ENV_OVERRIDES: [EnvOverride; 16] = [
+    o("ENVIRONMENT", "environment", false),
+    o("LOG_LEVEL", "log_level", false),
+    o("FLASHMM_NAMESPACE", "namespace", false),
+    o("REDIS_URL", "redis.url", true),
+    o("INFLUXDB_URL", "influxdb.url", false),
+    o("INFLUXDB_TOKEN", "influxdb.token", true),
+    o("MAX_POSITION_USDC", "risk.max_position_usdc", false),
+    o("QUOTE_FREQUENCY_HZ", "trading.quote_frequency_hz", false),
+    o("VENUE", "venue.kind", false),
+    o("SEI_RPC_URL", "venue.sei_rpc_url", false),
+    o("SEI_WS_URL", "venue.sei_ws_url", false),
+    o("SEI_CHAIN_ID", "venue.sei_chain_id", false),
+    o("TRADING_PRIVATE_KEY", "venue.private_key", true),
+    o("TRADING_KEY_FILE", "venue.key_file", false),
+    o("API_ADMIN_TOKEN", "api.admin_token", true),
+    o("TWITTER_BEARER_TOKEN", "social.twitter_bearer_token", true),
+];
+
+fn parse<T: FromStr>(o: &EnvOverride, raw: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.trim().parse::<T>().map_err(|e| ConfigError::Env {
+        var: o.var,
+        key: o.key,
+        message: if o.secret {
+            format!("invalid value: {e}")
+        } else {
+            format!("invalid value {raw:?}: {e}")
+        },
+    })
+}
+
+/// Applies every set variable of [`ENV_OVERRIDES`] to `config`.
+pub(super) fn apply(
+    config: &mut Config,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    for o in &ENV_OVERRIDES {
+        let Some(raw) = env(o.var) else { continue };
+        match o.var {
+            "ENVIRONMENT" => config.environment = raw,
+            "LOG_LEVEL" => config.log_level = raw,
+            "FLASHMM_NAMESPACE" => config.namespace = raw,
+            "REDIS_URL" => config.redis.url = Secret::new(raw),
+            "INFLUXDB_URL" => config.influxdb.url = raw,
+            "INFLUXDB_TOKEN" => config.influxdb.token = Secret::new(raw),
+            "MAX_POSITION_USDC" => config.risk.max_position_usdc = parse(o, &raw)?,
+            "QUOTE_FREQUENCY_HZ" => config.trading.quote_frequency_hz = parse(o, &raw)?,
+            "VENUE" => {
+                config.venue.kind = match raw.trim() {
+                    "sim" => super::VenueKind::Sim,
+                    "sei" => super::VenueKind::Sei,
+                    _ => {
+                        return Err(ConfigError::Env {
+                            var: o.var,
+                            key: o.key,
+                            message: format!("expected `sim` or `sei`, got {raw:?}"),
+                        })
+                    }
+                }
+            }
+            "SEI_RPC_URL" => config.venue.sei_rpc_url = raw,
+            "SEI_WS_URL" => config.venue.sei_ws_url = raw,
+            "SEI_CHAIN_ID" => config.venue.sei_chain_id = raw,
+            "TRADING_PRIVATE_KEY" => config.venue.private_key = Secret::new(raw),
+            "TRADING_KEY_FILE" => config.venue.key_file = raw,
+            "API_ADMIN_TOKEN" => config.api.admin_token = Secret::new(raw),
+            "TWITTER_BEARER_TOKEN" => config.social.twitter_bearer_token = Secret::new(raw),
+            _ => {}
+        }
+    }
+    Ok(())
+}

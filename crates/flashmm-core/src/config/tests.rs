@@ -1,0 +1,129 @@
+use super::*;
+
+const FILE: &str = include_str!("../../../../config/flashmm.toml");
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn err(toml: &str, env: impl Fn(&str) -> Option<String>) -> String {
+    match Config::from_toml(toml, env) {
+        Ok(_) => panic!("config was accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn committed_file_is_valid() {
+    let config = Config::from_toml(FILE, no_env).unwrap();
+    assert_eq!(config.namespace, "flashmm");
+    assert_eq!(config.markets[0].symbol, "SEI/USDC");
+    assert_eq!(config.markets[0].tick_size.to_string(), "0.0001");
+    assert_eq!(config.service("execution").unwrap().metrics_port, 9104);
+}
+
+#[test]
+fn env_overrides_replace_keys() {
+    let env = |k: &str| match k {
+        "MAX_POSITION_USDC" => Some("1500.5".to_string()),
+        "REDIS_URL" => Some("redis://:pw@127.0.0.1:6380".to_string()),
+        "FLASHMM_NAMESPACE" => Some("t1".to_string()),
+        "VENUE" => Some("sei".to_string()),
+        _ => None,
+    };
+    let config = Config::from_toml(FILE, env).unwrap();
+    assert_eq!(config.risk.max_position_usdc.to_string(), "1500.5");
+    assert_eq!(config.redis.url.expose(), "redis://:pw@127.0.0.1:6380");
+    assert_eq!(config.namespace, "t1");
+    assert_eq!(config.venue.kind, VenueKind::Sei);
+}
+
+#[test]
+fn bad_env_value_names_the_variable_on_one_line() {
+    let message = err(FILE, |k| {
+        (k == "QUOTE_FREQUENCY_HZ").then(|| "fast".to_string())
+    });
+    assert!(message.starts_with("env QUOTE_FREQUENCY_HZ (config key `trading.quote_frequency_hz`)"));
+    assert!(!message.contains('\n'));
+    let message = err(FILE, |k| {
+        (k == "QUOTE_FREQUENCY_HZ").then(|| "0".to_string())
+    });
+    assert!(message.contains("trading.quote_frequency_hz"), "{message}");
+}
+
+#[test]
+fn secret_env_value_is_not_echoed() {
+    let config = Config::from_toml(FILE, |k| {
+        (k == "API_ADMIN_TOKEN").then(|| "s3cr3t-token".to_string())
+    })
+    .unwrap();
+    let shown = format!("{config:?} {}", toml::to_string(&config).unwrap());
+    assert!(!shown.contains("s3cr3t-token"));
+    assert_eq!(config.api.admin_token.expose(), "s3cr3t-token");
+}
+
+#[test]
+fn unknown_key_is_named() {
+    let toml = FILE.replace("max_open_orders = 12", "max_open_orders = 12\nmax_opn = 1");
+    let message = err(&toml, no_env);
+    assert!(message.contains("risk"), "{message}");
+    assert!(message.contains("max_opn"), "{message}");
+    assert!(!message.contains('\n'));
+}
+
+#[test]
+fn wrong_type_is_named_with_its_path() {
+    let toml = FILE.replace("levels = 3", "levels = \"three\"");
+    let message = err(&toml, no_env);
+    assert!(
+        message.starts_with("config key `trading.levels`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn rules_are_enforced() {
+    for (from, to, key) in [
+        (
+            "tick_size = \"0.0001\"",
+            "tick_size = \"0\"",
+            "markets[0].tick_size",
+        ),
+        (
+            "symbol = \"SEI/USDC\"",
+            "symbol = \"SEIUSDC\"",
+            "markets[0].symbol",
+        ),
+        (
+            "max_position_usdc = \"2000\"",
+            "max_position_usdc = \"-1\"",
+            "risk.max_position_usdc",
+        ),
+        (
+            "stale_data_ms = 2000",
+            "stale_data_ms = 0",
+            "risk.stale_data_ms",
+        ),
+        (
+            "bind = \"127.0.0.1:8080\"",
+            "bind = \"nowhere\"",
+            "api.bind",
+        ),
+        (
+            "namespace = \"flashmm\"",
+            "namespace = \"a:b\"",
+            "namespace",
+        ),
+        ("[services.api]", "[services.apx]", "services.api"),
+    ] {
+        let message = err(&FILE.replace(from, to), no_env);
+        assert!(message.contains(&format!("`{key}`")), "{key}: {message}");
+    }
+}
+
+#[test]
+fn garbage_is_refused_with_one_line() {
+    let message = err("this is = = not toml", no_env);
+    assert!(message.starts_with("config key `(file)`"), "{message}");
+    assert!(!message.contains('\n'));
+}
