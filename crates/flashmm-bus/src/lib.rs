@@ -1,1 +1,3 @@
 //! bus
+
+pub mod runtime;

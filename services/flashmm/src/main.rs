@@ -1,1 +1,44 @@
-fn main() {}
+//! `flashmm`: the operator's command line.
+//!
+//! - `flashmm config check` validates the configuration and prints it with secrets redacted.
+//! - `flashmm streams list` lists the streams of the namespace with their lengths.
+//! - `flashmm streams tail STREAM [--json]` follows a stream and decodes its msgpack bodies.
+
+mod cmd;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// FlashMM operator command line.
+#[derive(Debug, Parser)]
+#[command(name = "flashmm", version, about)]
+struct Cli {
+    /// Configuration file; environment variables override its keys.
+    #[arg(long, global = true, env = "FLASHMM_CONFIG", default_value = "config/flashmm.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCommand),
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Config(c) => cmd::config::run(&cli.config, c),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

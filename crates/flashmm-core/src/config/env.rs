@@ -65,7 +65,7 @@ pub(super) fn apply(
             "ENVIRONMENT" => config.environment = raw,
             "LOG_LEVEL" => config.log_level = raw,
             "FLASHMM_NAMESPACE" => config.namespace = raw,
-            "REDIS_URL" => config.redis.url = Secret::new(raw),
+            "REDIS_URL" => config.redis.url = raw,
             "INFLUXDB_URL" => config.influxdb.url = raw,
             "INFLUXDB_TOKEN" => config.influxdb.token = Secret::new(raw),
             "MAX_POSITION_USDC" => config.risk.max_position_usdc = parse(o, &raw)?,

@@ -52,9 +52,10 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisConfig {
-    /// `redis://[:password@]host:port[/db]` (env `REDIS_URL`). Kept secret: it may hold a
-    /// password.
-    pub url: Secret,
+    /// `redis://[[user]:password@]host:port[/db]` (env `REDIS_URL`). Printed and serialised
+    /// with the password replaced by `***`.
+    #[serde(serialize_with = "serialize_redacted_url")]
+    pub url: String,
     /// Approximate maximum length of each stream (`XADD ... MAXLEN ~`).
     pub stream_maxlen: u64,
 }
@@ -237,8 +238,7 @@ impl Config {
                 "must be non-empty ASCII letters, digits, '-' or '_'",
             ));
         }
-        if !self.redis.url.expose().starts_with("redis://")
-            && !self.redis.url.expose().starts_with("rediss://")
+        if !self.redis.url.starts_with("redis://") && !self.redis.url.starts_with("rediss://")
         {
             return Err(ConfigError::invalid(
                 "redis.url",
@@ -337,6 +337,24 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `url` with the password of its `user:password@` part replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or("", |(user, _)| user);
+            format!("{scheme}://{user}:{REDACTED}@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+fn serialize_redacted_url<S: serde::Serializer>(url: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&redact_url(url))
 }
 
 fn one_line(message: &str) -> String {

@@ -1,0 +1,137 @@
+//! What every FlashMM service does the same way before its own work starts: read the
+//! configuration, log structured JSON, serve Prometheus `/metrics`, stop on a signal.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use flashmm_core::config::{Config, ConfigError};
+
+/// Command-line arguments shared by every service binary (flatten them into its own).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServiceArgs {
+    /// Configuration file; environment variables override its keys.
+    #[arg(long, env = "FLASHMM_CONFIG", default_value = "config/flashmm.toml")]
+    pub config: PathBuf,
+    /// Validate the configuration, print a one-line verdict and exit.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Why a service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The configuration file could not be read.
+    #[error("cannot read config file {path}: {error}")]
+    ReadConfig {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// The configuration was refused.
+    #[error("{path}: {error}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the key.
+        error: ConfigError,
+    },
+    /// The `/metrics` endpoint could not be started.
+    #[error("cannot serve /metrics on {addr}: {message}")]
+    Metrics {
+        /// The address it tried.
+        addr: SocketAddr,
+        /// Why it failed.
+        message: String,
+    },
+}
+
+/// Reads and validates the configuration at `path` with the process environment.
+pub fn load_config(path: &Path) -> Result<Config, RuntimeError> {
+    let text = std::fs::read_to_string(path).map_err(|error| RuntimeError::ReadConfig {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    Config::from_toml(&text, |key| std::env::var(key).ok()).map_err(|error| {
+        RuntimeError::Config {
+            path: path.to_path_buf(),
+            error,
+        }
+    })
+}
+
+/// Installs the JSON log subscriber: one JSON object per line on stderr, filtered by
+/// `RUST_LOG` when set, else by the configured level. Safe to call twice (the second call is a
+/// no-op).
+pub fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(false)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Serves Prometheus `/metrics` for this process on `127.0.0.1:port` (0 disables it) and
+/// installs the global `metrics` recorder. Call inside the tokio runtime.
+pub fn serve_metrics(port: u16) -> Result<(), RuntimeError> {
+    if port == 0 {
+        return Ok(());
+    }
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .install()
+        .map_err(|e| RuntimeError::Metrics {
+            addr,
+            message: e.to_string(),
+        })
+}
+
+/// Starts a service: loads the configuration, and unless `--check` was given, sets up logging
+/// and `/metrics`. Returns `None` after a successful `--check` (the caller exits 0).
+pub fn start(service: &str, args: &ServiceArgs) -> Result<Option<Config>, RuntimeError> {
+    let config = load_config(&args.config)?;
+    if args.check {
+        println!("{service}: configuration {} is valid", args.config.display());
+        return Ok(None);
+    }
+    init_logging(&config.log_level);
+    let port = config
+        .service(service)
+        .map_err(|error| RuntimeError::Config {
+            path: args.config.clone(),
+            error,
+        })?
+        .metrics_port;
+    serve_metrics(port)?;
+    tracing::info!(service, metrics_port = port, namespace = %config.namespace, "starting");
+    Ok(Some(config))
+}
+
+/// Resolves when the process receives Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

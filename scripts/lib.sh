@@ -1,0 +1,56 @@
+# Shared helpers for FlashMM's scripts. Source it; it defines functions only.
+
+FLASHMM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+
+log() { printf '\033[1;34m[flashmm]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[flashmm]\033[0m %s\n' "$*" >&2; exit 1; }
+
+# redis_hostport: "HOST PORT" of REDIS_URL.
+redis_hostport() {
+    local rest="${REDIS_URL#*://}"
+    rest="${rest##*@}"
+    rest="${rest%%/*}"
+    local host="${rest%:*}" port="${rest##*:}"
+    [ "$host" = "$rest" ] && port=6379
+    echo "${host:-127.0.0.1} ${port:-6379}"
+}
+
+# redis_alive: true when something answers PING at REDIS_URL.
+redis_alive() {
+    local host port reply
+    read -r host port < <(redis_hostport)
+    exec 3<>"/dev/tcp/$host/$port" 2>/dev/null || return 1
+    printf 'PING\r\n' >&3
+    read -r -t 2 reply <&3 || true
+    exec 3<&- 3>&-
+    case "$reply" in +PONG*|-NOAUTH*) return 0 ;; *) return 1 ;; esac
+}
+
+# apt_install PKG...: installs the Debian packages that are missing.
+apt_install() {
+    local missing=()
+    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# ensure_redis: starts a local redis-server at REDIS_URL when none answers.
+ensure_redis() {
+    redis_alive && return 0
+    local host port
+    read -r host port < <(redis_hostport)
+    case "$host" in 127.*|localhost|::1) ;; *) die "no Redis answers at $host:$port and it is not local" ;; esac
+    command -v redis-server >/dev/null || apt_install redis-server
+    log "starting redis-server on $host:$port"
+    mkdir -p "$FLASHMM_ROOT/logs"
+    redis-server --daemonize yes --bind "$host" --port "$port" --save "" --appendonly no \
+        --maxmemory 512mb --maxmemory-policy noeviction \
+        --logfile "$FLASHMM_ROOT/logs/redis.log" >/dev/null
+    for _ in $(seq 1 50); do redis_alive && return 0; sleep 0.1; done
+    die "redis-server did not answer on $host:$port"
+}

@@ -1,0 +1,3 @@
+//! One module per `flashmm` subcommand.
+
+pub mod config;
