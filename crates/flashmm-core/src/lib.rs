@@ -5,5 +5,7 @@
 //! events and act on what it returns, so the same logic runs live and in replay.
 
 pub mod config;
+pub mod identifiers;
+pub mod market;
 pub mod message;
 pub mod time;

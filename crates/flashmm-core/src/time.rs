@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Latency is never measured with it inside a process (use a monotonic clock there); it only
 /// orders events and measures latency across processes through `origin_ts`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct UnixNanos(pub i64);
 
