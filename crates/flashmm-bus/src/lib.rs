@@ -1,3 +1,42 @@
-//! bus
+//! FlashMM's message bus: the stream envelope, stream and state key names, and two transports
+//! behind one [`Bus`] trait — [`RedisBus`] (Redis Streams through `fred`) for the services and
+//! [`MemoryBus`] (in-process, same semantics) for unit tests and the backtester.
+//!
+//! # What it owns
+//! - [`Envelope`]: the plain entry fields `type`, `v`, `mkt`, `ts`, `origin_ts` and the msgpack
+//!   `body` (encoded with named fields), readable with `redis-cli XRANGE`.
+//! - [`Namespace`] and [`StreamName`]: every key carries a namespace prefix (default `flashmm`):
+//!   `{ns}:md:{mkt}`, `{ns}:feat:{mkt}`, `{ns}:pred:{mkt}`, `{ns}:orders:{mkt}`,
+//!   `{ns}:fills:{mkt}`, `{ns}:risk`, `{ns}:cmd:exec`, `{ns}:dlq`, `{ns}:audit`,
+//!   `{ns}:heartbeat`, and state hashes `{ns}:state:{name}` ([`StateKey`]).
+//! - Consumer groups, acks, claims of stale entries (`XAUTOCLAIM`), the dead-letter stream and
+//!   trimming (`MAXLEN ~`, per call or on publish).
+//!
+//! # How consumers must ack
+//! Read through a group with [`Consumer`] (or [`Bus::read_group`]). Ack an entry only after the
+//! output it caused is written (published, or state saved): a consumer that dies before acking
+//! leaves its entries pending, and its successor claims them with [`Bus::claim_stale`], which
+//! [`Consumer`] does at start and then every `claim_every`. Delivery is therefore at least once;
+//! make handlers idempotent or tolerate the rare duplicate. Entries that cannot be decoded are
+//! copied to `{ns}:dlq` with the reason and acked by [`Consumer`] itself.
 
-pub mod runtime;
+mod bus;
+mod consumer;
+mod envelope;
+mod error;
+mod memory;
+mod redis;
+mod reply;
+mod stream;
+pub mod telemetry;
+
+pub use bus::{Bus, Delivery, EntryId, Payload, Range};
+pub use consumer::{Consumer, ConsumerConfig, Meta, Received};
+pub use envelope::{
+    Envelope, RawFields, FIELD_BODY, FIELD_MARKET, FIELD_ORIGIN_TS, FIELD_TS, FIELD_TYPE,
+    FIELD_VERSION,
+};
+pub use error::{BusError, DecodeError, EncodeError, FieldsError, NameError};
+pub use memory::MemoryBus;
+pub use redis::{RedisBus, RedisBusConfig, DEFAULT_REDIS_URL};
+pub use stream::{Namespace, StateKey, StreamName, DEFAULT_NAMESPACE};

@@ -1,0 +1,227 @@
+//! The transport contract shared by [`RedisBus`](crate::RedisBus) and
+//! [`MemoryBus`](crate::MemoryBus): append, consumer groups, acks, claims, trimming, state hashes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::envelope::{Envelope, RawFields};
+use crate::error::{BusError, FieldsError};
+use crate::stream::{Namespace, StateKey, StreamName};
+
+/// A stream entry id as Redis writes it, `<ms>-<seq>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryId(String);
+
+impl EntryId {
+    /// Wrap an id read from Redis or typed by an operator.
+    pub fn new(id: impl Into<String>) -> Self {
+        EntryId(id.into())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The id as `(ms, seq)`, or `None` when it is not of the form `<ms>-<seq>`.
+    pub fn parts(&self) -> Option<(u64, u64)> {
+        let (ms, seq) = self.0.split_once('-')?;
+        Some((ms.parse().ok()?, seq.parse().ok()?))
+    }
+}
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What an entry held: an envelope, or fields that do not form one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// The fields parsed as an envelope (its body is not decoded yet).
+    Envelope(Envelope),
+    /// The fields did not parse; kept raw for the dead-letter stream.
+    Malformed {
+        /// The entry's fields as stored.
+        fields: RawFields,
+        /// Why they are not an envelope.
+        error: FieldsError,
+    },
+}
+
+impl Payload {
+    /// Parse raw fields into a payload.
+    pub fn from_fields(fields: RawFields) -> Payload {
+        match Envelope::from_fields(&fields) {
+            Ok(envelope) => Payload::Envelope(envelope),
+            Err(error) => Payload::Malformed { fields, error },
+        }
+    }
+
+    /// The fields as stored (re-encoded for a parsed envelope).
+    pub fn raw_fields(&self) -> RawFields {
+        match self {
+            Payload::Envelope(envelope) => envelope.to_fields(),
+            Payload::Malformed { fields, .. } => fields.clone(),
+        }
+    }
+}
+
+/// One entry handed to a consumer, read or claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The entry id, to ack.
+    pub id: EntryId,
+    /// What the entry held.
+    pub payload: Payload,
+}
+
+/// Which entries [`Bus::range`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Range {
+    /// The oldest `n` entries, oldest first (`XRANGE - + COUNT n`).
+    Oldest(usize),
+    /// The newest `n` entries, newest first (`XREVRANGE + - COUNT n`).
+    Newest(usize),
+    /// Up to `n` entries after the id, oldest first (`XRANGE (id + COUNT n`), to follow a stream.
+    After(EntryId, usize),
+}
+
+/// A Redis-Streams-like transport. Every consumer reads through a group and acks after its
+/// output is written; entries of a dead consumer are taken over with [`Bus::claim_stale`].
+#[async_trait]
+pub trait Bus: Send + Sync {
+    /// Append entries in one round trip, optionally trimming the stream to about `maxlen`
+    /// (`MAXLEN ~`) as they go; returns the new ids in order.
+    async fn append(
+        &self,
+        stream: &StreamName,
+        entries: &[RawFields],
+        maxlen: Option<usize>,
+    ) -> Result<Vec<EntryId>, BusError>;
+
+    /// Create the consumer group reading from the stream's start, creating the stream if
+    /// needed; a group that already exists is left as it is.
+    async fn ensure_group(&self, stream: &StreamName, group: &str) -> Result<(), BusError>;
+
+    /// Read up to `count` entries never delivered to the group, waiting up to `block` for one
+    /// to arrive (`Duration::ZERO` returns at once). They stay pending until acked.
+    async fn read_group(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        consumer: &str,
+        count: usize,
+        block: Duration,
+    ) -> Result<Vec<Delivery>, BusError>;
+
+    /// Acknowledge entries; returns how many were pending.
+    async fn ack(&self, stream: &StreamName, group: &str, ids: &[EntryId])
+        -> Result<u64, BusError>;
+
+    /// Take over up to `count` entries pending in the group for at least `min_idle`
+    /// (`XAUTOCLAIM`), e.g. a dead consumer's; they are redelivered to `consumer`.
+    async fn claim_stale(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> Result<Vec<Delivery>, BusError>;
+
+    /// Trim the stream to about `maxlen` entries (`MAXLEN ~`); returns how many were removed.
+    async fn trim(&self, stream: &StreamName, maxlen: usize) -> Result<u64, BusError>;
+
+    /// The number of entries in the stream.
+    async fn len(&self, stream: &StreamName) -> Result<u64, BusError>;
+
+    /// The number of entries delivered to the group and not yet acked.
+    async fn pending_count(&self, stream: &StreamName, group: &str) -> Result<u64, BusError>;
+
+    /// Entries for tools, without a group (nothing becomes pending).
+    async fn range(&self, stream: &StreamName, range: Range) -> Result<Vec<Delivery>, BusError>;
+
+    /// The streams under a namespace (`SCAN MATCH {ns}:* TYPE stream`), sorted.
+    async fn list_streams(&self, namespace: &Namespace) -> Result<Vec<StreamName>, BusError>;
+
+    /// Set fields of a state hash (`HSET`).
+    async fn set_state(&self, key: &StateKey, fields: &[(String, String)]) -> Result<(), BusError>;
+
+    /// Read a state hash (`HGETALL`); empty when absent.
+    async fn get_state(&self, key: &StateKey) -> Result<BTreeMap<String, String>, BusError>;
+
+    /// Delete every key under a namespace (streams, groups, state); returns how many.
+    async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError>;
+
+    /// Append one envelope.
+    async fn publish(&self, stream: &StreamName, envelope: &Envelope) -> Result<EntryId, BusError> {
+        self.publish_capped(stream, envelope, None).await
+    }
+
+    /// Append one envelope, trimming the stream to about `maxlen` entries if given.
+    async fn publish_capped(
+        &self,
+        stream: &StreamName,
+        envelope: &Envelope,
+        maxlen: Option<usize>,
+    ) -> Result<EntryId, BusError> {
+        let ids = self.append(stream, &[envelope.to_fields()], maxlen).await?;
+        ids.into_iter().next().ok_or(BusError::Protocol {
+            command: "XADD",
+            detail: "no id returned".to_owned(),
+        })
+    }
+
+    /// Append envelopes in one pipelined round trip; returns their ids in order.
+    async fn publish_batch(
+        &self,
+        stream: &StreamName,
+        envelopes: &[Envelope],
+        maxlen: Option<usize>,
+    ) -> Result<Vec<EntryId>, BusError> {
+        let entries: Vec<RawFields> = envelopes.iter().map(Envelope::to_fields).collect();
+        self.append(stream, &entries, maxlen).await
+    }
+
+    /// Append arbitrary fields (tools, replays and tests of malformed entries).
+    async fn publish_raw(
+        &self,
+        stream: &StreamName,
+        fields: &RawFields,
+    ) -> Result<EntryId, BusError> {
+        let ids = self
+            .append(stream, std::slice::from_ref(fields), None)
+            .await?;
+        ids.into_iter().next().ok_or(BusError::Protocol {
+            command: "XADD",
+            detail: "no id returned".to_owned(),
+        })
+    }
+
+    /// Copy an entry to `{ns}:dlq` of the source stream's namespace with fields `source`, `id`,
+    /// `reason`, then the original fields with their names prefixed by `orig.`.
+    async fn dead_letter(
+        &self,
+        source: &StreamName,
+        id: &EntryId,
+        fields: &RawFields,
+        reason: &str,
+    ) -> Result<EntryId, BusError> {
+        let mut entry: RawFields = vec![
+            ("source".to_owned(), source.as_str().as_bytes().to_vec()),
+            ("id".to_owned(), id.as_str().as_bytes().to_vec()),
+            ("reason".to_owned(), reason.as_bytes().to_vec()),
+        ];
+        entry.extend(
+            fields
+                .iter()
+                .map(|(name, value)| (format!("orig.{name}"), value.clone())),
+        );
+        self.publish_raw(&source.namespace().dlq(), &entry).await
+    }
+}

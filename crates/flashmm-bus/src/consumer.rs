@@ -1,0 +1,214 @@
+//! A typed consumer: claims a dead predecessor's entries, reads new ones, decodes them as `T`,
+//! dead-letters what it cannot decode, and leaves acking good entries to the caller.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use flashmm_core::message::StreamMessage;
+use flashmm_core::time::UnixNanos;
+use tokio::time::Instant;
+
+use crate::bus::{Bus, Delivery, EntryId, Payload};
+use crate::envelope::{Envelope, RawFields};
+use crate::error::{BusError, FieldsError};
+use crate::stream::StreamName;
+use crate::telemetry;
+
+/// How a [`Consumer`] reads.
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    /// The consumer group, one per service role (e.g. `feature`).
+    pub group: String,
+    /// This consumer's name within the group, stable across restarts of the same instance.
+    pub name: String,
+    /// Most entries per read or claim.
+    pub batch: usize,
+    /// How long one read waits for new entries.
+    pub block: Duration,
+    /// How long an entry must sit unacked before another consumer takes it over.
+    pub min_idle: Duration,
+    /// How often to look for stale entries after the first look at start.
+    pub claim_every: Duration,
+}
+
+impl ConsumerConfig {
+    /// Defaults: batches of 128, 1 s block, claim entries idle for 30 s, look every 10 s.
+    pub fn new(group: impl Into<String>, name: impl Into<String>) -> Self {
+        ConsumerConfig {
+            group: group.into(),
+            name: name.into(),
+            batch: 128,
+            block: Duration::from_secs(1),
+            min_idle: Duration::from_secs(30),
+            claim_every: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The envelope fields that travel with a decoded message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    /// The market, empty on global streams.
+    pub mkt: String,
+    /// When the entry was created.
+    pub ts: UnixNanos,
+    /// When ingest received the venue message that caused it.
+    pub origin_ts: UnixNanos,
+    /// The schema version on the entry.
+    pub v: u16,
+}
+
+impl From<&Envelope> for Meta {
+    fn from(envelope: &Envelope) -> Self {
+        Meta {
+            mkt: envelope.mkt.clone(),
+            ts: envelope.ts,
+            origin_ts: envelope.origin_ts,
+            v: envelope.v,
+        }
+    }
+}
+
+/// A decoded entry; ack its `id` once the output it caused is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received<T> {
+    /// The entry id, to pass to [`Consumer::ack`].
+    pub id: EntryId,
+    /// The decoded body.
+    pub msg: T,
+    /// The envelope's other fields.
+    pub meta: Meta,
+}
+
+/// Reads `T` messages from one stream through a consumer group.
+///
+/// Each [`next_batch`](Consumer::next_batch) first takes over entries left pending by a dead
+/// consumer (at start, then every `claim_every`), otherwise reads new ones. Entries it cannot
+/// decode go to `{ns}:dlq` with the reason and are acked; the rest are returned unacked.
+#[derive(Debug)]
+pub struct Consumer<T, B> {
+    bus: B,
+    stream: StreamName,
+    config: ConsumerConfig,
+    next_claim: Instant,
+    _msg: PhantomData<fn() -> T>,
+}
+
+impl<T: StreamMessage, B: Bus> Consumer<T, B> {
+    /// Create the group if needed; the first batch then claims stale entries.
+    pub async fn start(
+        bus: B,
+        stream: StreamName,
+        config: ConsumerConfig,
+    ) -> Result<Self, BusError> {
+        bus.ensure_group(&stream, &config.group).await?;
+        Ok(Consumer {
+            bus,
+            stream,
+            config,
+            next_claim: Instant::now(),
+            _msg: PhantomData,
+        })
+    }
+
+    /// The stream read.
+    pub fn stream(&self) -> &StreamName {
+        &self.stream
+    }
+
+    /// The bus read from, e.g. to publish outputs.
+    pub fn bus(&self) -> &B {
+        &self.bus
+    }
+
+    /// The next decoded entries; empty when none arrived within `block`. On an error nothing
+    /// is lost: entries not yet acked stay pending and are claimed again later.
+    pub async fn next_batch(&mut self) -> Result<Vec<Received<T>>, BusError> {
+        let batch = self.config.batch.max(1);
+        if Instant::now() >= self.next_claim {
+            let claimed = self
+                .bus
+                .claim_stale(
+                    &self.stream,
+                    &self.config.group,
+                    &self.config.name,
+                    self.config.min_idle,
+                    batch,
+                )
+                .await?;
+            if claimed.len() < batch {
+                self.next_claim = Instant::now() + self.config.claim_every;
+            }
+            if !claimed.is_empty() {
+                return self.process(claimed).await;
+            }
+        }
+        let read = self
+            .bus
+            .read_group(
+                &self.stream,
+                &self.config.group,
+                &self.config.name,
+                batch,
+                self.config.block,
+            )
+            .await?;
+        self.process(read).await
+    }
+
+    /// Acknowledge processed entries.
+    pub async fn ack(&self, ids: &[EntryId]) -> Result<u64, BusError> {
+        self.bus.ack(&self.stream, &self.config.group, ids).await
+    }
+
+    async fn process(&self, deliveries: Vec<Delivery>) -> Result<Vec<Received<T>>, BusError> {
+        let mut good = Vec::with_capacity(deliveries.len());
+        let mut rejected = Vec::new();
+        for Delivery { id, payload } in deliveries {
+            match payload {
+                Payload::Envelope(envelope) => match envelope.decode::<T>() {
+                    Ok(msg) => good.push(Received {
+                        id,
+                        meta: Meta::from(&envelope),
+                        msg,
+                    }),
+                    Err(err) => {
+                        let reason = format!("{}: {err}", err.label());
+                        self.reject(&id, &envelope.to_fields(), err.label(), &reason)
+                            .await?;
+                        rejected.push(id);
+                    }
+                },
+                Payload::Malformed { fields, error } => {
+                    let label = match error {
+                        FieldsError::Deleted => "deleted",
+                        _ => "malformed_fields",
+                    };
+                    let reason = format!("{label}: {error}");
+                    self.reject(&id, &fields, label, &reason).await?;
+                    rejected.push(id);
+                }
+            }
+        }
+        if !rejected.is_empty() {
+            self.ack(&rejected).await?;
+        }
+        Ok(good)
+    }
+
+    async fn reject(
+        &self,
+        id: &EntryId,
+        fields: &RawFields,
+        label: &'static str,
+        reason: &str,
+    ) -> Result<(), BusError> {
+        telemetry::decode_error(&self.stream, label);
+        tracing::warn!(stream = %self.stream, %id, reason, "dead-lettering entry");
+        self.bus
+            .dead_letter(&self.stream, id, fields, reason)
+            .await?;
+        telemetry::dead_letter(&self.stream, label);
+        Ok(())
+    }
+}

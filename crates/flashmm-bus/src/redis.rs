@@ -1,0 +1,463 @@
+//! [`Bus`] on Redis Streams through `fred`, with a reconnect policy and bounded commands.
+//!
+//! Every command has a timeout, so while Redis is down calls fail with
+//! [`BusError::Unavailable`] instead of hanging; the client reconnects in the background and
+//! the same `RedisBus` works again once Redis is back. Blocking reads run on a small pool of
+//! dedicated connections so they never hold up publishes.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use fred::clients::ExclusivePool;
+use fred::prelude::*;
+use fred::types::scan::ScanType;
+use fred::types::streams::{XCap, XCapKind, XCapTrim};
+
+use crate::bus::{Bus, Delivery, EntryId, Range};
+use crate::envelope::RawFields;
+use crate::error::BusError;
+use crate::reply;
+use crate::stream::{Namespace, StateKey, StreamName};
+
+/// The Redis URL used when `REDIS_URL` is not set.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// How to reach Redis and how long to wait for it.
+#[derive(Debug, Clone)]
+pub struct RedisBusConfig {
+    /// `redis://[user:pass@]host:port[/db]`.
+    pub url: String,
+    /// Upper bound on one command (and on connecting); past it the call fails as unavailable.
+    pub command_timeout: Duration,
+    /// Longest pause between reconnect attempts; attempts never stop.
+    pub reconnect_max_delay: Duration,
+    /// Dedicated connections for blocking reads (concurrent `read_group` calls that block).
+    pub blocking_connections: usize,
+}
+
+impl RedisBusConfig {
+    /// Defaults for `url`: 2 s command timeout, reconnect up to every 1 s, 4 blocking connections.
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisBusConfig {
+            url: url.into(),
+            command_timeout: Duration::from_secs(2),
+            reconnect_max_delay: Duration::from_secs(1),
+            blocking_connections: 4,
+        }
+    }
+
+    /// Defaults with the URL from `REDIS_URL`, or [`DEFAULT_REDIS_URL`].
+    pub fn from_env() -> Self {
+        RedisBusConfig::new(
+            std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned()),
+        )
+    }
+}
+
+/// A bus on Redis Streams. Clones share connections.
+#[derive(Clone)]
+pub struct RedisBus {
+    client: Client,
+    readers: ExclusivePool,
+    command_timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBus")
+            .field("command_timeout", &self.command_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Map a `fred` error to the crate's error.
+fn map_err(err: Error) -> BusError {
+    match err.kind() {
+        ErrorKind::IO
+        | ErrorKind::Canceled
+        | ErrorKind::Timeout
+        | ErrorKind::Backpressure
+        | ErrorKind::Routing => BusError::Unavailable(err.to_string()),
+        ErrorKind::Config | ErrorKind::Url => BusError::InvalidArgument(err.to_string()),
+        _ => BusError::Command(err.details().to_owned()),
+    }
+}
+
+/// Like [`map_err`], but a `NOGROUP` reply becomes [`BusError::NoGroup`].
+fn group_err(stream: &StreamName, group: &str) -> impl Fn(Error) -> BusError {
+    let stream = stream.as_str().to_owned();
+    let group = group.to_owned();
+    move |err| {
+        if err.details().starts_with("NOGROUP") {
+            BusError::NoGroup {
+                stream: stream.clone(),
+                group: group.clone(),
+            }
+        } else {
+            map_err(err)
+        }
+    }
+}
+
+fn count_arg(count: usize) -> u64 {
+    u64::try_from(count.max(1)).unwrap_or(u64::MAX)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn cap(maxlen: Option<usize>) -> Result<XCap, BusError> {
+    match maxlen {
+        None => Ok(XCap::from(None::<()>)),
+        Some(n) => {
+            let n = i64::try_from(n)
+                .map_err(|_| BusError::InvalidArgument(format!("maxlen {n} too large")))?;
+            XCap::try_from((XCapKind::MaxLen, XCapTrim::AlmostExact, n)).map_err(map_err)
+        }
+    }
+}
+
+fn field_pairs(fields: &RawFields) -> Vec<(&str, Value)> {
+    fields
+        .iter()
+        .map(|(name, value)| (name.as_str(), Value::from(value.as_slice())))
+        .collect()
+}
+
+impl RedisBus {
+    /// Connect (failing if Redis cannot be reached within the command timeout) and start the
+    /// background reconnect logic.
+    pub async fn connect(config: RedisBusConfig) -> Result<RedisBus, BusError> {
+        let redis_config = Config::from_url(&config.url).map_err(map_err)?;
+        let max_delay = u32::try_from(millis(config.reconnect_max_delay)).unwrap_or(u32::MAX);
+        let mut builder = Builder::from_config(redis_config);
+        builder
+            .with_performance_config(|perf| {
+                perf.default_command_timeout = config.command_timeout;
+            })
+            .with_connection_config(|conn| {
+                conn.connection_timeout = config.command_timeout;
+                conn.internal_command_timeout = config.command_timeout;
+                conn.max_command_attempts = 3;
+                conn.tcp.nodelay = Some(true);
+            })
+            .set_policy(ReconnectPolicy::new_exponential(
+                0,
+                50,
+                max_delay.max(50),
+                2,
+            ));
+        let client = builder.build().map_err(map_err)?;
+        let readers = builder
+            .build_exclusive_pool(config.blocking_connections.max(1))
+            .map_err(map_err)?;
+        let limit = config.command_timeout;
+        let connect = async {
+            client.init().await?;
+            readers.init().await?;
+            Ok::<(), Error>(())
+        };
+        match tokio::time::timeout(limit, connect).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => return Err(map_err(err)),
+            Err(_) => {
+                return Err(BusError::Unavailable(format!(
+                    "no connection to {} within {limit:?}",
+                    config.url
+                )))
+            }
+        }
+        Ok(RedisBus {
+            client,
+            readers,
+            command_timeout: config.command_timeout,
+        })
+    }
+
+    /// Check that Redis answers.
+    pub async fn ping(&self) -> Result<(), BusError> {
+        self.client.ping::<()>(None).await.map_err(map_err)
+    }
+
+    /// Close the connections; the bus is unusable afterwards.
+    pub async fn quit(&self) -> Result<(), BusError> {
+        self.readers.quit().await.map_err(map_err)?;
+        self.client.quit().await.map_err(map_err)
+    }
+}
+
+#[async_trait]
+impl Bus for RedisBus {
+    async fn append(
+        &self,
+        stream: &StreamName,
+        entries: &[RawFields],
+        maxlen: Option<usize>,
+    ) -> Result<Vec<EntryId>, BusError> {
+        let key = stream.as_str();
+        let replies: Vec<Value> = match entries {
+            [] => Vec::new(),
+            [single] => {
+                let id: Value = self
+                    .client
+                    .xadd(key, false, cap(maxlen)?, "*", field_pairs(single))
+                    .await
+                    .map_err(map_err)?;
+                vec![id]
+            }
+            many => {
+                let pipeline = self.client.pipeline();
+                for fields in many {
+                    pipeline
+                        .xadd::<(), _, _, _, _>(key, false, cap(maxlen)?, "*", field_pairs(fields))
+                        .await
+                        .map_err(map_err)?;
+                }
+                pipeline.all().await.map_err(map_err)?
+            }
+        };
+        let ids = replies
+            .iter()
+            .map(|id| reply::text("XADD", id).map(EntryId::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::telemetry::published(stream, ids.len());
+        Ok(ids)
+    }
+
+    async fn ensure_group(&self, stream: &StreamName, group: &str) -> Result<(), BusError> {
+        match self
+            .client
+            .xgroup_create::<Value, _, _, _>(stream.as_str(), group, "0", true)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if err.details().starts_with("BUSYGROUP") => Ok(()),
+            Err(err) => Err(map_err(err)),
+        }
+    }
+
+    async fn read_group(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        consumer: &str,
+        count: usize,
+        block: Duration,
+    ) -> Result<Vec<Delivery>, BusError> {
+        let key = stream.as_str();
+        let value: Value = if block.is_zero() {
+            self.client
+                .xreadgroup(
+                    group,
+                    consumer,
+                    Some(count_arg(count)),
+                    None,
+                    false,
+                    key,
+                    ">",
+                )
+                .await
+                .map_err(group_err(stream, group))?
+        } else {
+            let options = Options {
+                timeout: Some(block + self.command_timeout),
+                ..Options::default()
+            };
+            let reader = self.readers.acquire().await;
+            reader
+                .with_options(&options)
+                .xreadgroup(
+                    group,
+                    consumer,
+                    Some(count_arg(count)),
+                    Some(millis(block).max(1)),
+                    false,
+                    key,
+                    ">",
+                )
+                .await
+                .map_err(group_err(stream, group))?
+        };
+        let deliveries = reply::read_group(value)?;
+        crate::telemetry::read(stream, deliveries.len());
+        Ok(deliveries)
+    }
+
+    async fn ack(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        ids: &[EntryId],
+    ) -> Result<u64, BusError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<&str> = ids.iter().map(EntryId::as_str).collect();
+        self.client
+            .xack(stream.as_str(), group, ids)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn claim_stale(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> Result<Vec<Delivery>, BusError> {
+        let mut claimed = Vec::new();
+        let mut cursor = "0-0".to_owned();
+        loop {
+            let want = count.saturating_sub(claimed.len());
+            let value: Value = self
+                .client
+                .xautoclaim(
+                    stream.as_str(),
+                    group,
+                    consumer,
+                    millis(min_idle),
+                    cursor.as_str(),
+                    Some(count_arg(want)),
+                    false,
+                )
+                .await
+                .map_err(group_err(stream, group))?;
+            let (next, deliveries) = reply::autoclaim(value)?;
+            claimed.extend(deliveries);
+            if next == "0-0" || claimed.len() >= count {
+                break;
+            }
+            cursor = next;
+        }
+        crate::telemetry::read(stream, claimed.len());
+        Ok(claimed)
+    }
+
+    async fn trim(&self, stream: &StreamName, maxlen: usize) -> Result<u64, BusError> {
+        self.client
+            .xtrim(stream.as_str(), cap(Some(maxlen))?)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn len(&self, stream: &StreamName) -> Result<u64, BusError> {
+        self.client.xlen(stream.as_str()).await.map_err(map_err)
+    }
+
+    async fn pending_count(&self, stream: &StreamName, group: &str) -> Result<u64, BusError> {
+        let value: Value = self
+            .client
+            .xpending(stream.as_str(), group, ())
+            .await
+            .map_err(group_err(stream, group))?;
+        let summary = reply::array("XPENDING", value)?;
+        match summary.first() {
+            Some(count) => reply::integer("XPENDING", count),
+            None => Ok(0),
+        }
+    }
+
+    async fn range(&self, stream: &StreamName, range: Range) -> Result<Vec<Delivery>, BusError> {
+        let key = stream.as_str();
+        let (command, value): (&'static str, Value) = match range {
+            Range::Oldest(n) => (
+                "XRANGE",
+                self.client
+                    .xrange(key, "-", "+", Some(count_arg(n)))
+                    .await
+                    .map_err(map_err)?,
+            ),
+            Range::Newest(n) => (
+                "XREVRANGE",
+                self.client
+                    .xrevrange(key, "+", "-", Some(count_arg(n)))
+                    .await
+                    .map_err(map_err)?,
+            ),
+            Range::After(after, n) => (
+                "XRANGE",
+                self.client
+                    .xrange(key, format!("({after}"), "+", Some(count_arg(n)))
+                    .await
+                    .map_err(map_err)?,
+            ),
+        };
+        reply::entries(command, value)
+    }
+
+    async fn list_streams(&self, namespace: &Namespace) -> Result<Vec<StreamName>, BusError> {
+        let pattern = namespace.pattern();
+        let mut cursor = "0".to_owned();
+        let mut names = Vec::new();
+        loop {
+            let value: Value = self
+                .client
+                .scan_page(
+                    cursor.as_str(),
+                    pattern.as_str(),
+                    Some(500),
+                    Some(ScanType::Stream),
+                )
+                .await
+                .map_err(map_err)?;
+            let (next, keys) = reply::scan(value)?;
+            names.extend(
+                keys.iter()
+                    .filter_map(|key| namespace.parse_stream(key).ok()),
+            );
+            if next == "0" {
+                break;
+            }
+            cursor = next;
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    async fn set_state(&self, key: &StateKey, fields: &[(String, String)]) -> Result<(), BusError> {
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        self.client
+            .hset::<(), _, _>(key.as_str(), pairs)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn get_state(&self, key: &StateKey) -> Result<BTreeMap<String, String>, BusError> {
+        let map: std::collections::HashMap<String, String> =
+            self.client.hgetall(key.as_str()).await.map_err(map_err)?;
+        Ok(map.into_iter().collect())
+    }
+
+    async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError> {
+        let pattern = namespace.pattern();
+        let mut cursor = "0".to_owned();
+        let mut deleted = 0;
+        loop {
+            let value: Value = self
+                .client
+                .scan_page(cursor.as_str(), pattern.as_str(), Some(500), None)
+                .await
+                .map_err(map_err)?;
+            let (next, keys) = reply::scan(value)?;
+            if !keys.is_empty() {
+                deleted += self.client.del::<u64, _>(keys).await.map_err(map_err)?;
+            }
+            if next == "0" {
+                break;
+            }
+            cursor = next;
+        }
+        Ok(deleted)
+    }
+}
