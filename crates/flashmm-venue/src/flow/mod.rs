@@ -1,0 +1,1 @@
+//! Synthetic background order flow.
