@@ -4,8 +4,10 @@
 //! Pure code only: no I/O, no clocks read, no network. Services and the backtester feed it
 //! events and act on what it returns, so the same logic runs live and in replay.
 
+pub mod book;
 pub mod config;
 pub mod identifiers;
 pub mod market;
 pub mod message;
+pub mod order;
 pub mod time;

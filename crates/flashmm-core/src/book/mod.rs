@@ -1,0 +1,16 @@
+//! The L2 order book of one market: its price levels, the snapshot and delta messages that
+//! build it, and the checks that keep it consistent (sequence, crossing, malformed levels).
+
+#[allow(clippy::module_inception)]
+mod book;
+mod delta;
+mod error;
+mod ladder;
+mod level;
+mod snapshot;
+
+pub use book::OrderBook;
+pub use delta::BookDelta;
+pub use error::BookError;
+pub use level::BookLevel;
+pub use snapshot::BookSnapshot;
