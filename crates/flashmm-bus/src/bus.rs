@@ -11,8 +11,8 @@ use crate::envelope::{Envelope, RawFields};
 use crate::error::{BusError, FieldsError};
 use crate::stream::{Namespace, StateKey, StreamName};
 
-/// A stream entry id as Redis writes it, `<ms>-<seq>`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A stream entry id as Redis writes it, `<ms>-<seq>`; ordered as Redis orders ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EntryId(String);
 
 impl EntryId {
@@ -30,6 +30,21 @@ impl EntryId {
     pub fn parts(&self) -> Option<(u64, u64)> {
         let (ms, seq) = self.0.split_once('-')?;
         Some((ms.parse().ok()?, seq.parse().ok()?))
+    }
+}
+
+impl Ord for EntryId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self.parts(), other.parts()) {
+            (Some(a), Some(b)) => a.cmp(&b).then_with(|| self.0.cmp(&other.0)),
+            _ => self.0.cmp(&other.0),
+        }
+    }
+}
+
+impl PartialOrd for EntryId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -124,7 +139,9 @@ pub trait Bus: Send + Sync {
         -> Result<u64, BusError>;
 
     /// Take over up to `count` entries pending in the group for at least `min_idle`
-    /// (`XAUTOCLAIM`), e.g. a dead consumer's; they are redelivered to `consumer`.
+    /// (`XAUTOCLAIM`), e.g. a dead consumer's; they are redelivered to `consumer`. Pending
+    /// entries already trimmed from the stream are dropped from the pending list and returned
+    /// as [`Payload::Malformed`] with [`FieldsError::Deleted`], so the loss is visible.
     async fn claim_stale(
         &self,
         stream: &StreamName,
@@ -223,5 +240,89 @@ pub trait Bus: Send + Sync {
                 .map(|(name, value)| (format!("orig.{name}"), value.clone())),
         );
         self.publish_raw(&source.namespace().dlq(), &entry).await
+    }
+}
+
+/// A shared bus is a bus, so `Arc<dyn Bus>` can pick the transport at run time.
+#[async_trait]
+impl<B: Bus + ?Sized> Bus for std::sync::Arc<B> {
+    async fn append(
+        &self,
+        stream: &StreamName,
+        entries: &[RawFields],
+        maxlen: Option<usize>,
+    ) -> Result<Vec<EntryId>, BusError> {
+        (**self).append(stream, entries, maxlen).await
+    }
+
+    async fn ensure_group(&self, stream: &StreamName, group: &str) -> Result<(), BusError> {
+        (**self).ensure_group(stream, group).await
+    }
+
+    async fn read_group(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        consumer: &str,
+        count: usize,
+        block: Duration,
+    ) -> Result<Vec<Delivery>, BusError> {
+        (**self)
+            .read_group(stream, group, consumer, count, block)
+            .await
+    }
+
+    async fn ack(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        ids: &[EntryId],
+    ) -> Result<u64, BusError> {
+        (**self).ack(stream, group, ids).await
+    }
+
+    async fn claim_stale(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> Result<Vec<Delivery>, BusError> {
+        (**self)
+            .claim_stale(stream, group, consumer, min_idle, count)
+            .await
+    }
+
+    async fn trim(&self, stream: &StreamName, maxlen: usize) -> Result<u64, BusError> {
+        (**self).trim(stream, maxlen).await
+    }
+
+    async fn len(&self, stream: &StreamName) -> Result<u64, BusError> {
+        (**self).len(stream).await
+    }
+
+    async fn pending_count(&self, stream: &StreamName, group: &str) -> Result<u64, BusError> {
+        (**self).pending_count(stream, group).await
+    }
+
+    async fn range(&self, stream: &StreamName, range: Range) -> Result<Vec<Delivery>, BusError> {
+        (**self).range(stream, range).await
+    }
+
+    async fn list_streams(&self, namespace: &Namespace) -> Result<Vec<StreamName>, BusError> {
+        (**self).list_streams(namespace).await
+    }
+
+    async fn set_state(&self, key: &StateKey, fields: &[(String, String)]) -> Result<(), BusError> {
+        (**self).set_state(key, fields).await
+    }
+
+    async fn get_state(&self, key: &StateKey) -> Result<BTreeMap<String, String>, BusError> {
+        (**self).get_state(key).await
+    }
+
+    async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError> {
+        (**self).purge(namespace).await
     }
 }

@@ -20,6 +20,8 @@
 //! make handlers idempotent or tolerate the rare duplicate. Entries that cannot be decoded are
 //! copied to `{ns}:dlq` with the reason and acked by [`Consumer`] itself.
 
+#![warn(missing_docs)]
+
 mod bus;
 mod consumer;
 mod envelope;

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::bus::{Bus, Delivery, EntryId, Payload, Range};
 use crate::envelope::RawFields;
-use crate::error::BusError;
+use crate::error::{BusError, FieldsError};
 use crate::stream::{Namespace, StateKey, StreamName};
 
 type Id = (u64, u64);
@@ -256,6 +256,13 @@ impl Bus for MemoryBus {
         }
         for id in deleted {
             g.pending.remove(&id);
+            out.push(Delivery {
+                id: format_id(id),
+                payload: Payload::Malformed {
+                    fields: Vec::new(),
+                    error: FieldsError::Deleted,
+                },
+            });
         }
         crate::telemetry::read(stream, out.len());
         Ok(out)

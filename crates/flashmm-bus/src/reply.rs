@@ -106,14 +106,27 @@ pub(crate) fn read_group(value: Value) -> Result<Vec<Delivery>, BusError> {
     Ok(out)
 }
 
-/// `XAUTOCLAIM`: `[cursor, [entries], [deleted ids]]` (the last part only on Redis 7+).
+/// `XAUTOCLAIM`: `[cursor, [entries], [deleted ids]]` (the last part only on Redis 7+);
+/// deleted ids come back as [`FieldsError::Deleted`] deliveries.
 pub(crate) fn autoclaim(value: Value) -> Result<(String, Vec<Delivery>), BusError> {
     const CMD: &str = "XAUTOCLAIM";
     let mut parts = array(CMD, value)?.into_iter();
     let (Some(cursor), Some(items)) = (parts.next(), parts.next()) else {
         return Err(protocol(CMD, "reply is not [cursor, entries, ...]"));
     };
-    Ok((text(CMD, &cursor)?, entries(CMD, items)?))
+    let mut claimed = entries(CMD, items)?;
+    if let Some(deleted) = parts.next() {
+        for id in array(CMD, deleted)? {
+            claimed.push(Delivery {
+                id: EntryId::new(text(CMD, &id)?),
+                payload: Payload::Malformed {
+                    fields: Vec::new(),
+                    error: FieldsError::Deleted,
+                },
+            });
+        }
+    }
+    Ok((text(CMD, &cursor)?, claimed))
 }
 
 /// `SCAN`: `[cursor, [keys]]`.

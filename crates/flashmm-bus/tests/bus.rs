@@ -231,6 +231,36 @@ async fn trim_bounds_the_stream<B: Bus>(bus: B, ns: Namespace) {
     );
 }
 
+async fn trimmed_pending_entries_are_reported<B: Bus + Clone>(bus: B, ns: Namespace) {
+    let stream = ns.md("LOST").unwrap();
+    let batch: Vec<Envelope> = (0..5).map(tick_envelope).collect();
+    let published = bus.publish_batch(&stream, &batch, None).await.unwrap();
+    let mut first = Consumer::<Tick, B>::start(bus.clone(), stream.clone(), fast_config("first"))
+        .await
+        .unwrap();
+    assert_eq!(drain(&mut first, 5).await, published);
+    drop(first);
+    bus.trim(&stream, 0).await.unwrap();
+    assert_eq!(bus.len(&stream).await.unwrap(), 0);
+
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let mut second = Consumer::<Tick, B>::start(bus.clone(), stream.clone(), fast_config("second"))
+        .await
+        .unwrap();
+    assert!(second.next_batch().await.unwrap().is_empty());
+    assert_eq!(bus.pending_count(&stream, "workers").await.unwrap(), 0);
+    let dlq = bus.range(&ns.dlq(), Range::Oldest(10)).await.unwrap();
+    let ids: Vec<Vec<u8>> = dlq
+        .iter()
+        .map(|entry| fields_of(&entry.payload.raw_fields())["id"].to_vec())
+        .collect();
+    let expected: Vec<Vec<u8>> = published
+        .iter()
+        .map(|id| id.as_str().as_bytes().to_vec())
+        .collect();
+    assert_eq!(ids, expected, "every lost entry is on record in the dlq");
+}
+
 async fn groups_ranges_and_state<B: Bus>(bus: B, ns: Namespace) {
     let stream = ns.orders("SEI-USDC").unwrap();
     let missing = bus
@@ -360,6 +390,11 @@ macro_rules! behaviour_tests {
             }
 
             #[tokio::test]
+            async fn trimmed_pending_entries_are_reported() {
+                common::isolated($make, "lost", super::trimmed_pending_entries_are_reported).await;
+            }
+
+            #[tokio::test]
             async fn groups_ranges_and_state() {
                 common::isolated($make, "groups", super::groups_ranges_and_state).await;
             }
@@ -373,4 +408,8 @@ macro_rules! behaviour_tests {
 }
 
 behaviour_tests!(memory, flashmm_bus::MemoryBus::new());
+behaviour_tests!(
+    shared_dyn,
+    std::sync::Arc::new(flashmm_bus::MemoryBus::new()) as std::sync::Arc<dyn Bus>
+);
 behaviour_tests!(redis, common::redis_bus().await);
