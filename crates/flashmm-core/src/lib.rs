@@ -7,7 +7,9 @@
 pub mod book;
 pub mod config;
 pub mod identifiers;
+pub mod inventory;
 pub mod market;
 pub mod message;
 pub mod order;
+pub mod risk;
 pub mod time;
