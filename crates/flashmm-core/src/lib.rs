@@ -6,10 +6,14 @@
 
 pub mod book;
 pub mod config;
+pub mod control;
 pub mod identifiers;
 pub mod inventory;
 pub mod market;
 pub mod message;
 pub mod order;
+pub mod quote;
 pub mod risk;
+pub mod signal;
 pub mod time;
+pub mod trade;

@@ -1,0 +1,223 @@
+//! Every stream message survives the wire encoding (`rmp_serde::to_vec_named`) unchanged, and
+//! every message type has its own `type` name.
+
+use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
+use flashmm_core::control::{ExecAction, ExecCommand, Heartbeat};
+use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
+use flashmm_core::market::{MarketId, Price, Qty, Side};
+use flashmm_core::message::StreamMessage;
+use flashmm_core::order::{Fill, Liquidity, Order, OrderEvent, OrderUpdate};
+use flashmm_core::quote::QuoteIntent;
+use flashmm_core::risk::{RiskEvent, RiskViolation};
+use flashmm_core::signal::{FeatureVector, Prediction};
+use flashmm_core::time::UnixNanos;
+use flashmm_core::trade::Trade;
+use rust_decimal::Decimal;
+use std::fmt::Debug;
+
+fn round_trip<M: StreamMessage + PartialEq + Debug>(msg: &M) -> &'static str {
+    let bytes = rmp_serde::to_vec_named(msg).unwrap();
+    let back: M = rmp_serde::from_slice(&bytes).unwrap();
+    assert_eq!(&back, msg, "{} changed on the wire", M::TYPE);
+    assert_eq!(M::VERSION, 1);
+    M::TYPE
+}
+
+fn mkt() -> MarketId {
+    MarketId::new("SEI/USDC").unwrap()
+}
+
+fn lv(p: i64, q: i64) -> BookLevel {
+    BookLevel::new(Price::from_ticks(p), Qty::from_lots(q))
+}
+
+#[test]
+fn every_message_round_trips() {
+    let ts = UnixNanos(1_717_000_000_123_456_789);
+    let origin_ts = UnixNanos(1_717_000_000_000_000_001);
+    let cid = ClientOrderId::from_sequence("mm", 7).unwrap();
+    let mut order = Order::new(
+        cid.clone(),
+        mkt(),
+        Side::Buy,
+        Price::from_ticks(4_123),
+        Qty::from_lots(50),
+        ts,
+    )
+    .unwrap();
+    order.transition(OrderEvent::Submitted).unwrap();
+    order.transition(OrderEvent::Accepted).unwrap();
+    order.set_venue_order_id(VenueOrderId::new("v-99").unwrap());
+    let event = order.fill_event(Qty::from_lots(20));
+    order.transition(event).unwrap();
+
+    let types = [
+        round_trip(&BookSnapshot {
+            market: mkt(),
+            seq: 41,
+            bids: vec![lv(4_122, 10), lv(4_121, 3)],
+            asks: vec![lv(4_124, 8)],
+            ts,
+        }),
+        round_trip(&BookDelta {
+            market: mkt(),
+            seq: 42,
+            prev_seq: Some(41),
+            bids: vec![lv(4_122, 0)],
+            asks: vec![],
+            ts,
+        }),
+        round_trip(&BookDelta {
+            market: mkt(),
+            seq: 43,
+            prev_seq: None,
+            bids: vec![],
+            asks: vec![lv(4_125, 1)],
+            ts,
+        }),
+        round_trip(&Trade {
+            market: mkt(),
+            trade_id: TradeId::new("t-1").unwrap(),
+            price: Price::from_ticks(4_124),
+            qty: Qty::from_lots(3),
+            aggressor: Side::Buy,
+            ts,
+        }),
+        round_trip(&OrderUpdate {
+            order,
+            event,
+            reason: None,
+            ts,
+        }),
+        round_trip(&Fill {
+            market: mkt(),
+            client_id: cid,
+            venue_order_id: VenueOrderId::new("v-99").unwrap(),
+            trade_id: TradeId::new("t-2").unwrap(),
+            side: Side::Buy,
+            price: Price::from_ticks(4_123),
+            qty: Qty::from_lots(20),
+            fee: Decimal::new(-82_460, 8),
+            liquidity: Liquidity::Maker,
+            ts,
+        }),
+        round_trip(&FeatureVector {
+            market: mkt(),
+            schema_hash: 0xdead_beef_cafe_f00d,
+            values: vec![0.5, -1.25, f32::MIN_POSITIVE, 3.0e7],
+            ts,
+            origin_ts,
+        }),
+        round_trip(&Prediction {
+            market: mkt(),
+            model_version: "2024.06.1".into(),
+            horizon_ms: 500,
+            p_down: 0.2,
+            p_flat: 0.5,
+            p_up: 0.3,
+            expected_move_bps: 0.75,
+            ts,
+            origin_ts,
+        }),
+        round_trip(&QuoteIntent {
+            market: mkt(),
+            bids: vec![lv(4_122, 10)],
+            asks: vec![lv(4_125, 10), lv(4_126, 20)],
+            reason: "skew=-0.2".into(),
+            ts,
+            origin_ts,
+        }),
+        round_trip(&ExecCommand {
+            action: ExecAction::Pause {
+                reason: "maintenance".into(),
+            },
+            actor: "ops".into(),
+            ts,
+        }),
+        round_trip(&RiskEvent::new(
+            &RiskViolation::OpenOrders {
+                open: 10,
+                limit: 10,
+            },
+            Some(mkt()),
+            ts,
+        )),
+        round_trip(&Heartbeat {
+            service: "ingest".into(),
+            instance: "ingest-0".into(),
+            ts,
+        }),
+    ];
+    for action in [
+        ExecAction::Resume,
+        ExecAction::CancelAll,
+        ExecAction::Flatten,
+    ] {
+        round_trip(&ExecCommand {
+            action,
+            actor: "api".into(),
+            ts,
+        });
+    }
+    round_trip(&RiskEvent::new(
+        &RiskViolation::StaleData {
+            age_ms: None,
+            limit_ms: 500,
+        },
+        None,
+        ts,
+    ));
+
+    let mut names: Vec<_> = types.to_vec();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(
+        names,
+        [
+            "book_delta",
+            "book_snapshot",
+            "exec_command",
+            "features",
+            "fill",
+            "heartbeat",
+            "order_update",
+            "prediction",
+            "quote_intent",
+            "risk_event",
+            "trade",
+        ]
+    );
+}
+
+#[test]
+fn money_travels_as_strings_and_ids_are_checked() {
+    let fee = Decimal::new(-1_25, 2);
+    let json = serde_json::to_value(fee).unwrap();
+    assert_eq!(json, serde_json::json!("-1.25"));
+    // A body with an invalid market id is refused rather than accepted unchecked.
+    #[derive(serde::Serialize)]
+    struct BadTrade<'a> {
+        market: &'a str,
+        trade_id: &'a str,
+        price: i64,
+        qty: i64,
+        aggressor: Side,
+        ts: i64,
+    }
+    let raw = BadTrade {
+        market: "SEIUSDC",
+        trade_id: "t",
+        price: 1,
+        qty: 1,
+        aggressor: Side::Sell,
+        ts: 0,
+    };
+    let bytes = rmp_serde::to_vec_named(&raw).unwrap();
+    assert!(rmp_serde::from_slice::<Trade>(&bytes).is_err());
+    let ok = BadTrade {
+        market: "SEI/USDC",
+        ..raw
+    };
+    let trade: Trade = rmp_serde::from_slice(&rmp_serde::to_vec_named(&ok).unwrap()).unwrap();
+    assert_eq!(trade.aggressor, Side::Sell);
+}
