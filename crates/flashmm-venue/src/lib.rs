@@ -9,6 +9,8 @@
 //! Nothing here reads a clock, touches the network or spawns a thread: the `sim-venue`
 //! server feeds requests and time in and publishes what comes out.
 
+#![warn(missing_docs)]
+
 pub mod account;
 pub mod flow;
 pub mod matching;
