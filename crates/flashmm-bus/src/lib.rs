@@ -29,6 +29,7 @@ mod error;
 mod memory;
 mod redis;
 mod reply;
+pub mod runtime;
 mod stream;
 pub mod telemetry;
 
