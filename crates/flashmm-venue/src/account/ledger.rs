@@ -132,7 +132,7 @@ impl Ledger {
         amount: Decimal,
     ) -> Result<(), LedgerError> {
         let reserved = self.balance(account, asset).reserved;
-        if amount.is_sign_negative() || amount > reserved {
+        if amount < Decimal::ZERO || amount > reserved {
             return Err(LedgerError::OverRelease {
                 asset: self.asset_name(asset).to_owned(),
                 amount,
@@ -177,6 +177,9 @@ impl Ledger {
         asset: AssetId,
         amount: Decimal,
     ) -> Result<(), LedgerError> {
+        if amount < Decimal::ZERO {
+            return Err(LedgerError::NonPositiveAmount(amount));
+        }
         let available = self.balance(account, asset).available;
         if amount > available {
             return Err(LedgerError::Insufficient {
@@ -184,9 +187,6 @@ impl Ledger {
                 required: amount,
                 available,
             });
-        }
-        if amount.is_sign_negative() && !amount.is_zero() {
-            return Err(LedgerError::NonPositiveAmount(amount));
         }
         self.entry(account, asset).available -= amount;
         Ok(())

@@ -5,7 +5,8 @@
 //! (O(log n) in a `BTreeMap`).
 
 use super::id_hash::BuildIdHasher;
-use super::{Level, OrderId, RestingOrder};
+use super::{OrderId, RestingOrder};
+use flashmm_core::book::BookLevel;
 use flashmm_core::market::{Price, Qty, Side};
 use std::collections::{BTreeMap, HashMap};
 
@@ -61,15 +62,12 @@ impl Book {
     }
 
     /// The best level of `side`.
-    pub(crate) fn best_level(&self, side: Side) -> Option<Level> {
+    pub(crate) fn best_level(&self, side: Side) -> Option<BookLevel> {
         match side {
             Side::Buy => self.bids.last_key_value(),
             Side::Sell => self.asks.first_key_value(),
         }
-        .map(|(&price, q)| Level {
-            price,
-            qty: q.total,
-        })
+        .map(|(&price, q)| BookLevel::new(price, q.total))
     }
 
     /// The aggregate quantity at `price` on `side` (zero when no level).
@@ -78,11 +76,8 @@ impl Book {
     }
 
     /// Up to `depth` levels of `side`, best first.
-    pub(crate) fn levels(&self, side: Side, depth: usize) -> Vec<Level> {
-        let level = |(&price, q): (&Price, &Queue)| Level {
-            price,
-            qty: q.total,
-        };
+    pub(crate) fn levels(&self, side: Side, depth: usize) -> Vec<BookLevel> {
+        let level = |(&price, q): (&Price, &Queue)| BookLevel::new(price, q.total);
         match side {
             Side::Buy => self.bids.iter().rev().take(depth).map(level).collect(),
             Side::Sell => self.asks.iter().take(depth).map(level).collect(),

@@ -2,11 +2,12 @@
 
 use super::book::Book;
 use super::{
-    CancelReason, EngineConfig, EngineError, FeeSchedule, Fill, L2Snapshot, Level, LevelUpdate,
-    Liquidity, OrderEvent, OrderId, OrderRequest, RejectReason, Report, RestingOrder,
-    SelfTradePrevention, TimeInForce, Trade, TradeSeq,
+    CancelReason, EngineConfig, EngineError, FeeSchedule, Fill, L2Snapshot, LevelUpdate, Liquidity,
+    OrderEvent, OrderId, OrderRequest, RejectReason, Report, RestingOrder, SelfTradePrevention,
+    TimeInForce, Trade, TradeSeq,
 };
 use crate::account::{AccountId, AssetId, Ledger, LedgerError};
+use flashmm_core::book::BookLevel;
 use flashmm_core::market::{ConversionError, MarketSpec, Price, Qty, Side};
 use rust_decimal::Decimal;
 
@@ -106,12 +107,12 @@ impl MatchingEngine {
     }
 
     /// The best bid level.
-    pub fn best_bid(&self) -> Option<Level> {
+    pub fn best_bid(&self) -> Option<BookLevel> {
         self.book.best_level(Side::Buy)
     }
 
     /// The best ask level.
-    pub fn best_ask(&self) -> Option<Level> {
+    pub fn best_ask(&self) -> Option<BookLevel> {
         self.book.best_level(Side::Sell)
     }
 

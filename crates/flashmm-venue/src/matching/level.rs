@@ -1,16 +1,7 @@
-//! Aggregated price levels.
+//! Changed price levels.
 
 use flashmm_core::market::{Price, Qty, Side};
 use serde::{Deserialize, Serialize};
-
-/// A price and the total open quantity resting at it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Level {
-    /// The level's price.
-    pub price: Price,
-    /// The aggregate open quantity at the price.
-    pub qty: Qty,
-}
 
 /// A changed level of the book: its new aggregate quantity, zero when the level is gone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -30,7 +30,7 @@ pub use error::EngineError;
 pub use event::{CancelReason, OrderEvent};
 pub use fees::FeeSchedule;
 pub use fill::{Fill, Liquidity};
-pub use level::{Level, LevelUpdate};
+pub use level::LevelUpdate;
 pub use order::{OrderRequest, RestingOrder, TimeInForce};
 pub use order_id::{OrderId, TradeSeq};
 pub use reject::RejectReason;

@@ -1,6 +1,6 @@
 //! Full L2 snapshots.
 
-use super::Level;
+use flashmm_core::book::BookLevel;
 use serde::{Deserialize, Serialize};
 
 /// The aggregated book at sequence number `seq`: applying the level updates of the reports
@@ -10,9 +10,9 @@ pub struct L2Snapshot {
     /// The book sequence number this snapshot reflects.
     pub seq: u64,
     /// Bid levels, best (highest) first.
-    pub bids: Vec<Level>,
+    pub bids: Vec<BookLevel>,
     /// Ask levels, best (lowest) first.
-    pub asks: Vec<Level>,
+    pub asks: Vec<BookLevel>,
 }
 
 impl L2Snapshot {

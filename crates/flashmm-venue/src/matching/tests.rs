@@ -1,5 +1,6 @@
 use super::*;
 use crate::account::{AccountId, Ledger};
+use flashmm_core::book::BookLevel;
 use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -137,10 +138,7 @@ fn partial_fill_rests_the_remainder() {
     assert_eq!((taker.qty.lots(), taker.remaining.lots()), (30, 70));
     assert_eq!(
         e.best_bid(),
-        Some(Level {
-            price: Price::from_ticks(4001),
-            qty: Qty::from_lots(70)
-        })
+        Some(BookLevel::new(Price::from_ticks(4001), Qty::from_lots(70)))
     );
     assert!(e.best_ask().is_none());
     assert!(r.levels.contains(&LevelUpdate {
