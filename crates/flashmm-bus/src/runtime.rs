@@ -52,11 +52,9 @@ pub fn load_config(path: &Path) -> Result<Config, RuntimeError> {
         path: path.to_path_buf(),
         error,
     })?;
-    Config::from_toml(&text, |key| std::env::var(key).ok()).map_err(|error| {
-        RuntimeError::Config {
-            path: path.to_path_buf(),
-            error,
-        }
+    Config::from_toml(&text, |key| std::env::var(key).ok()).map_err(|error| RuntimeError::Config {
+        path: path.to_path_buf(),
+        error,
     })
 }
 
@@ -96,7 +94,10 @@ pub fn serve_metrics(port: u16) -> Result<(), RuntimeError> {
 pub fn start(service: &str, args: &ServiceArgs) -> Result<Option<Config>, RuntimeError> {
     let config = load_config(&args.config)?;
     if args.check {
-        println!("{service}: configuration {} is valid", args.config.display());
+        println!(
+            "{service}: configuration {} is valid",
+            args.config.display()
+        );
         return Ok(None);
     }
     init_logging(&config.log_level);
@@ -134,4 +135,70 @@ pub async fn shutdown_signal() {
     {
         let _ = ctrl_c.await;
     }
+}
+
+/// The wall clock as UTC nanoseconds, for wire timestamps (never for latency).
+pub fn now() -> flashmm_core::time::UnixNanos {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    flashmm_core::time::UnixNanos(nanos)
+}
+
+/// Connects to the configured Redis. Fails when Redis cannot be reached within the bus's
+/// command timeout; once connected the client reconnects by itself.
+pub async fn connect_bus(
+    config: &Config,
+) -> Result<(crate::RedisBus, crate::Namespace), crate::BusError> {
+    let namespace = crate::Namespace::new(&config.namespace)?;
+    let bus =
+        crate::RedisBus::connect(crate::RedisBusConfig::new(config.redis.url.clone())).await?;
+    Ok((bus, namespace))
+}
+
+/// Publishes a [`Heartbeat`](flashmm_core::control::Heartbeat) of `service` every `every` to
+/// `{ns}:heartbeat` and records its time in the hash `{ns}:state:heartbeat` (field = service),
+/// which `/health` reads. Failures (Redis down) are counted in
+/// `flashmm_heartbeat_errors_total` and retried at the next beat.
+pub fn spawn_heartbeat<B: crate::Bus + 'static>(
+    bus: B,
+    namespace: crate::Namespace,
+    service: &'static str,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    let instance = format!("{service}-{}", std::process::id());
+    tokio::spawn(async move {
+        let stream = namespace.heartbeat();
+        let state = match namespace.state("heartbeat") {
+            Ok(key) => key,
+            Err(e) => {
+                tracing::error!(error = %e, "heartbeat state key");
+                return;
+            }
+        };
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let ts = now();
+            let beat = flashmm_core::control::Heartbeat {
+                service: service.to_owned(),
+                instance: instance.clone(),
+                ts,
+            };
+            let result = async {
+                let envelope = crate::Envelope::new("", ts, ts, &beat)?;
+                bus.publish_capped(&stream, &envelope, Some(10_000)).await?;
+                bus.set_state(&state, &[(service.to_owned(), ts.as_i64().to_string())])
+                    .await
+            }
+            .await;
+            if let Err(e) = result {
+                metrics::counter!("flashmm_heartbeat_errors_total", "service" => service)
+                    .increment(1);
+                tracing::warn!(service, error = %e, "heartbeat not written");
+            }
+        }
+    })
 }

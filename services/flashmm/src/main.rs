@@ -15,7 +15,12 @@ use clap::{Parser, Subcommand};
 #[command(name = "flashmm", version, about)]
 struct Cli {
     /// Configuration file; environment variables override its keys.
-    #[arg(long, global = true, env = "FLASHMM_CONFIG", default_value = "config/flashmm.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "FLASHMM_CONFIG",
+        default_value = "config/flashmm.toml"
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -26,6 +31,9 @@ enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(cmd::config::ConfigCommand),
+    /// Inspect the Redis streams.
+    #[command(subcommand)]
+    Streams(cmd::streams::StreamsCommand),
 }
 
 #[tokio::main]
@@ -33,6 +41,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Config(c) => cmd::config::run(&cli.config, c),
+        Command::Streams(c) => cmd::streams::run(&cli.config, c).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

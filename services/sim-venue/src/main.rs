@@ -3,6 +3,8 @@
 //! Run alone: `cargo run -p sim-venue -- --config config/flashmm.toml` (`--check` validates the
 //! configuration and exits).
 
+use std::time::Duration;
+
 use clap::Parser;
 use flashmm_bus::runtime::{self, ServiceArgs};
 
@@ -17,9 +19,11 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let Some(_config) = runtime::start("sim-venue", &args.service)? else {
+    let Some(config) = runtime::start("sim-venue", &args.service)? else {
         return Ok(());
     };
+    let (bus, namespace) = runtime::connect_bus(&config).await?;
+    let _heartbeat = runtime::spawn_heartbeat(bus, namespace, "sim-venue", Duration::from_secs(1));
     runtime::shutdown_signal().await;
     tracing::info!(service = "sim-venue", "stopped");
     Ok(())

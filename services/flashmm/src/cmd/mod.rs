@@ -1,3 +1,4 @@
 //! One module per `flashmm` subcommand.
 
 pub mod config;
+pub mod streams;
