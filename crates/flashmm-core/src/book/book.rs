@@ -238,7 +238,7 @@ mod tests {
         assert_eq!(b.levels(Side::Sell), &[lv(101, 3), lv(103, 4)]);
         assert_eq!(b.spread_ticks(), Some(1));
         assert_eq!(b.mid_ticks(), Some(100.5));
-        let spec = crate::market::MarketSpec::new(
+        let spec = MarketSpec::new(
             mkt(),
             Decimal::from_str("0.0001").unwrap(),
             Decimal::ONE,

@@ -280,6 +280,17 @@ mod tests {
         assert_ne!(p, before);
     }
 
+    #[test]
+    fn survives_serialisation() {
+        let s = spec();
+        let mut p = Position::new(s.id().clone());
+        fill(&mut p, Side::Sell, i64::MAX, 3, "-0.5");
+        let back: Position = rmp_serde::from_slice(&rmp_serde::to_vec_named(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+        let back: Position = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+    }
+
     proptest! {
         /// Realized + unrealized − fees equals the mark-to-market change (cash flows plus the
         /// position valued at the mark) exactly, for any fill sequence and mark.
