@@ -245,6 +245,8 @@ impl MatchingEngine {
             _ => return Err(RejectReason::UnknownOrder),
         };
         if price == old.price && qty <= old.qty {
+            // Validated as IOC: a smaller order at its own price cannot newly cross, and its
+            // level only shrinks, so the post-only and level-capacity checks do not apply.
             let notional = self.validate(old.side, price, qty, TimeInForce::Ioc)?;
             let reserved = self.reservation(old.side, notional, qty)?;
             let asset = self.funding_asset(old.side);
