@@ -238,8 +238,7 @@ impl Config {
                 "must be non-empty ASCII letters, digits, '-' or '_'",
             ));
         }
-        if !self.redis.url.starts_with("redis://") && !self.redis.url.starts_with("rediss://")
-        {
+        if !self.redis.url.starts_with("redis://") && !self.redis.url.starts_with("rediss://") {
             return Err(ConfigError::invalid(
                 "redis.url",
                 "must start with redis:// or rediss://",

@@ -35,7 +35,10 @@ fn env_overrides_replace_keys() {
     assert_eq!(config.risk.max_position_usdc.to_string(), "1500.5");
     assert_eq!(config.redis.url, "redis://:pw@127.0.0.1:6380");
     let shown = toml::to_string(&config).unwrap();
-    assert!(shown.contains("url = \"redis://:***@127.0.0.1:6380\""), "{shown}");
+    assert!(
+        shown.contains("url = \"redis://:***@127.0.0.1:6380\""),
+        "{shown}"
+    );
     assert_eq!(config.namespace, "t1");
     assert_eq!(config.venue.kind, VenueKind::Sei);
 }
