@@ -1,5 +1,9 @@
-//! Every stream message survives the wire encoding (`rmp_serde::to_vec_named`) unchanged, and
-//! every message type has its own `type` name.
+//! Every stream message survives the wire encoding (`rmp_serde::to_vec_named`) unchanged, every
+//! message type has its own `type` name, and the golden vectors of `proto-schemas/golden/`
+//! decode and re-encode byte for byte, with the fields their schema file lists.
+//!
+//! After a deliberate change of a message, `FLASHMM_BLESS=1 cargo test -p flashmm-core --test
+//! messages` rewrites the vectors; bump the message's `VERSION` and its schema file with it.
 
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
 use flashmm_core::control::{ExecAction, ExecCommand, Heartbeat};
@@ -14,6 +18,7 @@ use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
 use rust_decimal::Decimal;
 use std::fmt::Debug;
+use std::path::PathBuf;
 
 fn round_trip<M: StreamMessage + PartialEq + Debug>(msg: &M) -> &'static str {
     let bytes = rmp_serde::to_vec_named(msg).unwrap();
@@ -21,6 +26,66 @@ fn round_trip<M: StreamMessage + PartialEq + Debug>(msg: &M) -> &'static str {
     assert_eq!(&back, msg, "{} changed on the wire", M::TYPE);
     assert_eq!(M::VERSION, 1);
     M::TYPE
+}
+
+fn schemas_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto-schemas")
+}
+
+/// Round trip, then the golden vector and schema file of `M`.
+fn golden<M: StreamMessage + PartialEq + Debug>(msg: &M) -> &'static str {
+    let ty = round_trip(msg);
+    let encoded = rmp_serde::to_vec_named(msg).unwrap();
+    let path = schemas_dir().join("golden").join(format!("{ty}.hex"));
+    if std::env::var_os("FLASHMM_BLESS").is_some() {
+        std::fs::write(&path, format!("{}\n", hex::encode(&encoded))).unwrap();
+    }
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (FLASHMM_BLESS=1 writes it)", path.display()));
+    let vector = hex::decode(text.trim()).unwrap();
+    let decoded: M = rmp_serde::from_slice(&vector).unwrap();
+    assert_eq!(
+        &decoded, msg,
+        "{ty}: golden vector decodes to another value"
+    );
+    assert_eq!(
+        rmp_serde::to_vec_named(&decoded).unwrap(),
+        vector,
+        "{ty}: re-encoding the golden vector changed its bytes"
+    );
+
+    let body: serde_json::Value = rmp_serde::from_slice(&vector).unwrap();
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap_or_else(|| panic!("{ty}: body is not a map"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let schema_path = schemas_dir().join(format!("{ty}.toml"));
+    let schema: toml::Table = std::fs::read_to_string(&schema_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()))
+        .parse()
+        .unwrap();
+    assert_eq!(schema["type"].as_str(), Some(ty), "{ty}: schema `type`");
+    assert_eq!(
+        schema["version"].as_integer(),
+        Some(i64::from(M::VERSION)),
+        "{ty}: schema `version`"
+    );
+    let mut listed: Vec<&str> = schema["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    let mut keys = keys;
+    listed.sort_unstable();
+    keys.sort_unstable();
+    assert_eq!(
+        listed, keys,
+        "{ty}: schema fields differ from the body's keys"
+    );
+    ty
 }
 
 fn mkt() -> MarketId {
@@ -52,14 +117,14 @@ fn every_message_round_trips() {
     order.transition(event).unwrap();
 
     let types = [
-        round_trip(&BookSnapshot {
+        golden(&BookSnapshot {
             market: mkt(),
             seq: 41,
             bids: vec![lv(4_122, 10), lv(4_121, 3)],
             asks: vec![lv(4_124, 8)],
             ts,
         }),
-        round_trip(&BookDelta {
+        golden(&BookDelta {
             market: mkt(),
             seq: 42,
             prev_seq: Some(41),
@@ -75,7 +140,7 @@ fn every_message_round_trips() {
             asks: vec![lv(4_125, 1)],
             ts,
         }),
-        round_trip(&Trade {
+        golden(&Trade {
             market: mkt(),
             trade_id: TradeId::new("t-1").unwrap(),
             price: Price::from_ticks(4_124),
@@ -83,13 +148,13 @@ fn every_message_round_trips() {
             aggressor: Side::Buy,
             ts,
         }),
-        round_trip(&OrderUpdate {
+        golden(&OrderUpdate {
             order,
             event,
             reason: None,
             ts,
         }),
-        round_trip(&Fill {
+        golden(&Fill {
             market: mkt(),
             client_id: cid,
             venue_order_id: VenueOrderId::new("v-99").unwrap(),
@@ -101,14 +166,14 @@ fn every_message_round_trips() {
             liquidity: Liquidity::Maker,
             ts,
         }),
-        round_trip(&FeatureVector {
+        golden(&FeatureVector {
             market: mkt(),
             schema_hash: 0xdead_beef_cafe_f00d,
             values: vec![0.5, -1.25, f32::MIN_POSITIVE, 3.0e7],
             ts,
             origin_ts,
         }),
-        round_trip(&Prediction {
+        golden(&Prediction {
             market: mkt(),
             model_version: "2024.06.1".into(),
             horizon_ms: 500,
@@ -119,7 +184,7 @@ fn every_message_round_trips() {
             ts,
             origin_ts,
         }),
-        round_trip(&QuoteIntent {
+        golden(&QuoteIntent {
             market: mkt(),
             bids: vec![lv(4_122, 10)],
             asks: vec![lv(4_125, 10), lv(4_126, 20)],
@@ -127,14 +192,14 @@ fn every_message_round_trips() {
             ts,
             origin_ts,
         }),
-        round_trip(&ExecCommand {
+        golden(&ExecCommand {
             action: ExecAction::Pause {
                 reason: "maintenance".into(),
             },
             actor: "ops".into(),
             ts,
         }),
-        round_trip(&RiskEvent::new(
+        golden(&RiskEvent::new(
             &RiskViolation::OpenOrders {
                 open: 10,
                 limit: 10,
@@ -142,7 +207,7 @@ fn every_message_round_trips() {
             Some(mkt()),
             ts,
         )),
-        round_trip(&Heartbeat {
+        golden(&Heartbeat {
             service: "ingest".into(),
             instance: "ingest-0".into(),
             ts,
