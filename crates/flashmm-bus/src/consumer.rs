@@ -4,11 +4,11 @@
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use flashmm_core::message::StreamMessage;
 use flashmm_core::time::UnixNanos;
 use tokio::time::Instant;
 
 use crate::bus::{Bus, Delivery, EntryId, Payload};
+use crate::decodable::Decodable;
 use crate::envelope::{Envelope, RawFields};
 use crate::error::{BusError, FieldsError};
 use crate::stream::StreamName;
@@ -94,7 +94,7 @@ pub struct Consumer<T, B> {
     _msg: PhantomData<fn() -> T>,
 }
 
-impl<T: StreamMessage, B: Bus> Consumer<T, B> {
+impl<T: Decodable, B: Bus> Consumer<T, B> {
     /// Create the group if needed; the first batch then claims stale entries.
     pub async fn start(
         bus: B,
@@ -166,7 +166,7 @@ impl<T: StreamMessage, B: Bus> Consumer<T, B> {
         let mut rejected = Vec::new();
         for Delivery { id, payload } in deliveries {
             match payload {
-                Payload::Envelope(envelope) => match envelope.decode::<T>() {
+                Payload::Envelope(envelope) => match T::decode(&envelope) {
                     Ok(msg) => good.push(Received {
                         id,
                         meta: Meta::from(&envelope),

@@ -24,6 +24,7 @@
 
 mod bus;
 mod consumer;
+mod decodable;
 mod envelope;
 mod error;
 mod memory;
@@ -35,6 +36,7 @@ pub mod telemetry;
 
 pub use bus::{Bus, Delivery, EntryId, Payload, Range};
 pub use consumer::{Consumer, ConsumerConfig, Meta, Received};
+pub use decodable::{Decodable, MarketEvent};
 pub use envelope::{
     Envelope, RawFields, FIELD_BODY, FIELD_MARKET, FIELD_ORIGIN_TS, FIELD_TS, FIELD_TYPE,
     FIELD_VERSION,
