@@ -1,0 +1,19 @@
+//! The simulator's exchange: every market's matching engine and background flow, the shared
+//! ledger, registered keys with their rate limits, and the translation of engine reports into
+//! wire messages. The `sim-venue` server wraps one [`Exchange`] in a lock, feeds it requests
+//! and the clock, and sends the [`Outbound`] messages it produces.
+
+mod config;
+mod error;
+#[allow(clippy::module_inception)]
+mod exchange;
+mod market;
+mod outbound;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{default_flow_params, ExchangeConfig, MarketSetup};
+pub use error::ExchangeError;
+pub use exchange::Exchange;
+pub use outbound::Outbound;
