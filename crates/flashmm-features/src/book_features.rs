@@ -35,7 +35,7 @@ struct SideScan {
     /// Lots on the first `depth_levels` levels.
     depth: i128,
     /// `Σ q · |2p − (bid + ask)|` on the first `depth_levels` levels (half-ticks × lots).
-    dist2: i128,
+    dist2: f64,
 }
 
 impl SideScan {
@@ -54,7 +54,7 @@ impl SideScan {
             if n <= config.depth_levels {
                 scan.depth = cum;
                 if let Some(m) = twice_mid {
-                    scan.dist2 += q * (2 * i128::from(l.price.ticks()) - m).abs();
+                    scan.dist2 += q as f64 * (2 * i128::from(l.price.ticks()) - m).abs() as f64;
                 }
             }
         }
@@ -93,8 +93,8 @@ impl BookFeatures {
             // microprice − mid = spread · (qb − qa) / (2 (qb + qa)).
             f.micro_mid_bps = ratio(spread * ratio(bq - aq, bq + aq) / 2.0, mid) * BPS;
             f.slope_bps = [
-                ratio(ratio(b.dist2 as f64, b.depth as f64) / 2.0, mid) * BPS,
-                ratio(ratio(a.dist2 as f64, a.depth as f64) / 2.0, mid) * BPS,
+                ratio(ratio(b.dist2, b.depth as f64) / 2.0, mid) * BPS,
+                ratio(ratio(a.dist2, a.depth as f64) / 2.0, mid) * BPS,
             ];
         }
         f

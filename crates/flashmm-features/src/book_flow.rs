@@ -26,15 +26,15 @@ pub struct BookSample {
 impl WindowSample for BookSample {
     #[inline]
     fn add(&mut self, o: &Self) {
-        self.ofi += o.ofi;
-        self.touch_depth += o.touch_depth;
+        self.ofi = self.ofi.wrapping_add(o.ofi);
+        self.touch_depth = self.touch_depth.wrapping_add(o.touch_depth);
         self.r2 += o.r2;
     }
 
     #[inline]
     fn sub(&mut self, o: &Self) {
-        self.ofi -= o.ofi;
-        self.touch_depth -= o.touch_depth;
+        self.ofi = self.ofi.wrapping_sub(o.ofi);
+        self.touch_depth = self.touch_depth.wrapping_sub(o.touch_depth);
         self.r2 -= o.r2;
     }
 }

@@ -12,7 +12,9 @@ pub const TRADE_WINDOWS: usize = 4;
 /// Index of the VWAP window.
 const VWAP: usize = 3;
 
-/// What one trade adds to the windows (every field summed).
+/// What one trade adds to the windows (every field summed). Integer sums wrap, so adding
+/// and removing a sample always cancel exactly; they are exact while the true sum fits in
+/// an `i128`, which holds for any real market.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TradeSample {
     /// `+qty` for a buyer-initiated trade, `−qty` for a seller-initiated one, in lots.
@@ -45,20 +47,20 @@ impl TradeSample {
 impl WindowSample for TradeSample {
     #[inline]
     fn add(&mut self, o: &Self) {
-        self.signed_qty += o.signed_qty;
-        self.qty += o.qty;
-        self.notional += o.notional;
-        self.buys += o.buys;
-        self.sells += o.sells;
+        self.signed_qty = self.signed_qty.wrapping_add(o.signed_qty);
+        self.qty = self.qty.wrapping_add(o.qty);
+        self.notional = self.notional.wrapping_add(o.notional);
+        self.buys = self.buys.wrapping_add(o.buys);
+        self.sells = self.sells.wrapping_add(o.sells);
     }
 
     #[inline]
     fn sub(&mut self, o: &Self) {
-        self.signed_qty -= o.signed_qty;
-        self.qty -= o.qty;
-        self.notional -= o.notional;
-        self.buys -= o.buys;
-        self.sells -= o.sells;
+        self.signed_qty = self.signed_qty.wrapping_sub(o.signed_qty);
+        self.qty = self.qty.wrapping_sub(o.qty);
+        self.notional = self.notional.wrapping_sub(o.notional);
+        self.buys = self.buys.wrapping_sub(o.buys);
+        self.sells = self.sells.wrapping_sub(o.sells);
     }
 }
 
