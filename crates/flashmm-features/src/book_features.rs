@@ -27,24 +27,25 @@ pub struct BookFeatures {
     pub mid_ticks: Option<f64>,
 }
 
-/// One pass over a side's top levels.
+/// One pass over a side's top levels. Lot counts add up saturating (an `i64` of lots is
+/// far beyond any real book); distances are in f64 ticks.
 #[derive(Debug, Default)]
 struct SideScan {
     /// Lots on the first `imbalance_levels[i]` levels.
-    cum: [i128; 4],
+    cum: [i64; 4],
     /// Lots on the first `depth_levels` levels.
-    depth: i128,
-    /// `Σ q · |2p − (bid + ask)|` on the first `depth_levels` levels (half-ticks × lots).
-    dist2: f64,
+    depth: i64,
+    /// `Σ q · |p − mid|` on the first `depth_levels` levels (ticks × lots).
+    dist: f64,
 }
 
 impl SideScan {
-    fn run(levels: &[BookLevel], config: &FeatureConfig, twice_mid: Option<i128>) -> Self {
+    fn run(levels: &[BookLevel], config: &FeatureConfig, mid: Option<f64>) -> Self {
         let mut scan = SideScan::default();
-        let mut cum = 0i128;
+        let mut cum = 0i64;
         for (i, l) in levels.iter().enumerate() {
-            let q = i128::from(l.qty.lots().max(0));
-            cum += q;
+            let lots = l.qty.lots().max(0);
+            cum = cum.saturating_add(lots);
             let n = i + 1;
             for (slot, &lv) in scan.cum.iter_mut().zip(&config.imbalance_levels) {
                 if n <= lv {
@@ -53,8 +54,8 @@ impl SideScan {
             }
             if n <= config.depth_levels {
                 scan.depth = cum;
-                if let Some(m) = twice_mid {
-                    scan.dist2 += q as f64 * (2 * i128::from(l.price.ticks()) - m).abs() as f64;
+                if let Some(mid) = mid {
+                    scan.dist += lots as f64 * (l.price.ticks() as f64 - mid).abs();
                 }
             }
         }
@@ -67,34 +68,31 @@ impl BookFeatures {
     pub fn compute(book: &OrderBook, config: &FeatureConfig) -> Self {
         let n = config.max_levels();
         let (bids, asks) = (book.depth(Side::Buy, n), book.depth(Side::Sell, n));
-        let (best_bid, best_ask) = (bids.first(), asks.first());
-        let twice_mid = match (best_bid, best_ask) {
-            (Some(b), Some(a)) => Some(i128::from(b.price.ticks()) + i128::from(a.price.ticks())),
-            _ => None,
+        let touch = bids.first().zip(asks.first());
+        let mid = touch.map(|(b, a)| (b.price.ticks() as f64 + a.price.ticks() as f64) / 2.0);
+        let b = SideScan::run(bids, config, mid);
+        let a = SideScan::run(asks, config, mid);
+        let imb = |bq: i64, aq: i64| {
+            let (bq, aq) = (bq as f64, aq as f64);
+            ratio(bq - aq, bq + aq)
         };
-        let b = SideScan::run(bids, config, twice_mid);
-        let a = SideScan::run(asks, config, twice_mid);
-        let imb = |bq: i128, aq: i128| ratio((bq - aq) as f64, (bq + aq) as f64);
+        let (b_depth, a_depth) = (b.depth as f64, a.depth as f64);
         let mut f = BookFeatures {
             imbalance: std::array::from_fn(|i| imb(b.cum[i], a.cum[i])),
-            depth: [(b.depth as f64).ln_1p(), (a.depth as f64).ln_1p()],
+            depth: [b_depth.ln_1p(), a_depth.ln_1p()],
             ..BookFeatures::default()
         };
-        if let (Some(bid), Some(ask), Some(twice_mid)) = (best_bid, best_ask, twice_mid) {
-            let mid = twice_mid as f64 / 2.0;
-            let spread = (i128::from(ask.price.ticks()) - i128::from(bid.price.ticks())) as f64;
-            let (bq, aq) = (
-                i128::from(bid.qty.lots()) as f64,
-                i128::from(ask.qty.lots()) as f64,
-            );
+        if let (Some((bid, ask)), Some(mid)) = (touch, mid) {
+            let spread = ask.price.ticks() as f64 - bid.price.ticks() as f64;
+            let (bq, aq) = (bid.qty.lots() as f64, ask.qty.lots() as f64);
             f.mid_ticks = Some(mid);
             f.two_sided = 1.0;
             f.spread_bps = ratio(spread, mid) * BPS;
             // microprice − mid = spread · (qb − qa) / (2 (qb + qa)).
             f.micro_mid_bps = ratio(spread * ratio(bq - aq, bq + aq) / 2.0, mid) * BPS;
             f.slope_bps = [
-                ratio(ratio(b.dist2, b.depth as f64) / 2.0, mid) * BPS,
-                ratio(ratio(a.dist2, a.depth as f64) / 2.0, mid) * BPS,
+                ratio(ratio(b.dist, b_depth), mid) * BPS,
+                ratio(ratio(a.dist, a_depth), mid) * BPS,
             ];
         }
         f
