@@ -10,6 +10,7 @@
 //! - [`exchange`]: the simulator's markets, accounts and request handling behind the server.
 //! - [`faults`]: run-time fault injection settings of the simulator.
 //! - [`recording`]: FlashMM's recording format, a streaming writer and reader.
+//! - [`import`]: importers of raw venue captures (Binance) into recordings.
 //!
 //! The engine, ledger, flow, exchange and signing modules read no clock and touch no network:
 //! the `sim-venue` server feeds requests and time in and publishes what comes out. Only
@@ -21,6 +22,7 @@ pub mod account;
 pub mod exchange;
 pub mod faults;
 pub mod flow;
+pub mod import;
 pub mod matching;
 pub mod protocol;
 pub mod ratelimit;

@@ -1,0 +1,1 @@
+//! Unit tests of the Binance importer on hand-written lines.
