@@ -1,0 +1,146 @@
+//! Helpers for the end-to-end tests: where the built binaries are, a namespace of the test's
+//! own on the Redis at `REDIS_URL`, a config file with free ports, and service processes that
+//! are stopped when dropped.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The Redis the tests use.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// The directory of the built binaries (`target/debug`), found from the test's own path.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .expect("target/<profile>/deps/<test>")
+}
+
+/// The path of a workspace binary; panics with the command to build it when it is missing.
+pub fn bin(name: &str) -> PathBuf {
+    let path = bin_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --workspace --bins` first (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// A namespace no other test or run uses.
+pub fn unique_namespace(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("e2e-{}-{nanos}-{tag}", std::process::id())
+}
+
+/// A TCP port free on loopback right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Writes a copy of `config/flashmm.toml` with free ports for every service and the API, and
+/// returns its path and the ports by service name.
+pub fn config_with_free_ports(dir: &Path) -> (PathBuf, Vec<(String, u16)>) {
+    let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/flashmm.toml");
+    let mut text = std::fs::read_to_string(&original).expect("config/flashmm.toml");
+    let mut ports = Vec::new();
+    for service in flashmm_core::config::SERVICES {
+        let header = format!("[services.{service}]\nmetrics_port = ");
+        let start = text.find(&header).expect("service table") + header.len();
+        let end = start + text[start..].find('\n').expect("line end");
+        let port = free_port();
+        text.replace_range(start..end, &port.to_string());
+        ports.push((service.to_owned(), port));
+    }
+    let api = format!("127.0.0.1:{}", free_port());
+    text = text.replace("bind = \"127.0.0.1:8080\"", &format!("bind = \"{api}\""));
+    std::fs::create_dir_all(dir).expect("config dir");
+    let path = dir.join("flashmm.toml");
+    std::fs::write(&path, text).expect("write config");
+    (path, ports)
+}
+
+/// A scratch directory under the system temp dir, unique to this test.
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    std::env::temp_dir().join(unique_namespace(tag))
+}
+
+/// A service process, killed when dropped.
+pub struct Service {
+    /// The child process.
+    pub child: Child,
+}
+
+impl Service {
+    /// Starts `bin` with `args` and extra environment.
+    pub fn start(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Service {
+        let mut cmd = Command::new(bin);
+        cmd.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Service {
+            child: cmd.spawn().expect("spawn service"),
+        }
+    }
+
+    /// Sends SIGTERM and waits up to `timeout` for a clean exit; returns the exit status.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.0 GET on loopback; returns the status line and the body.
+pub fn http_get(port: u16, path: &str) -> std::io::Result<(String, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    Ok((status, body.to_owned()))
+}
+
+/// Polls `check` every 20 ms until it returns `Some` or `timeout` passes.
+pub fn wait_for<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
