@@ -7,7 +7,8 @@ pub enum MalformedKind {
     Encoding,
     /// The local receive timestamp before the JSON is missing or not an integer.
     Timestamp,
-    /// The JSON does not parse.
+    /// The JSON does not parse as a message (bad syntax, or a level with more than a price
+    /// and a size, which the parser sees as trailing characters).
     Json,
     /// Valid JSON, but a field is missing or has the wrong type.
     Schema,
