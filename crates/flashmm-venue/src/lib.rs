@@ -9,6 +9,7 @@
 //! - [`signing`]: secp256k1 request signing and verification with expiry and nonce windows.
 //! - [`exchange`]: the simulator's markets, accounts and request handling behind the server.
 //! - [`faults`]: run-time fault injection settings of the simulator.
+//! - [`venue`]: the `Venue` trait and `SimVenue`, its client for the simulator.
 //! - [`recording`]: FlashMM's recording format, a streaming writer and reader.
 //! - [`import`]: importers of raw venue captures (Binance) into recordings.
 //!
@@ -26,5 +27,6 @@ pub mod import;
 pub mod matching;
 pub mod protocol;
 pub mod ratelimit;
-pub mod signing;
 pub mod recording;
+pub mod signing;
+pub mod venue;

@@ -1,0 +1,76 @@
+//! The [`Venue`] trait.
+
+use super::{AssetBalance, NewOrder, OrderRef, OrderReport, ReplaceOrder, VenueError, VenueEvent};
+use async_trait::async_trait;
+use flashmm_core::book::BookSnapshot;
+use flashmm_core::market::{MarketId, MarketSpec};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// A venue FlashMM trades on: market data, order entry, account state.
+///
+/// Prices and sizes are ticks and lots of the market's [`MarketSpec`]; implementations
+/// convert to and from their wire. Order entry methods return the order's state after the
+/// venue processed the request; the same changes (and any later ones: fills of a resting
+/// order, cancels) also arrive on the [`EventStream`] as [`VenueEvent::Order`] and
+/// [`VenueEvent::Fill`].
+#[async_trait]
+pub trait Venue: Send + Sync {
+    /// The venue's name, for logs and metrics.
+    fn name(&self) -> &str;
+
+    /// The markets the venue lists.
+    fn markets(&self) -> &[MarketSpec];
+
+    /// Starts market data for `markets` (a snapshot each, then deltas with sequence numbers,
+    /// and trades) and the account's own order and fill events. The stream reconnects by
+    /// itself; after each (re)connection it yields [`VenueEvent::Connected`] and fresh
+    /// snapshots.
+    async fn subscribe(&self, markets: &[MarketId]) -> Result<EventStream, VenueError>;
+
+    /// The current book of a market, for a resync after a sequence gap.
+    async fn snapshot(&self, market: &MarketId) -> Result<BookSnapshot, VenueError>;
+
+    /// Places a limit order.
+    async fn place(&self, order: &NewOrder) -> Result<OrderReport, VenueError>;
+
+    /// Cancels an open order.
+    async fn cancel(&self, market: &MarketId, order: &OrderRef) -> Result<OrderReport, VenueError>;
+
+    /// Replaces an open order's price and size; returns the order now working.
+    async fn cancel_replace(&self, req: &ReplaceOrder) -> Result<OrderReport, VenueError>;
+
+    /// Cancels every open order, of one market or all; returns the orders cancelled.
+    async fn cancel_all(&self, market: Option<&MarketId>) -> Result<Vec<OrderReport>, VenueError>;
+
+    /// The account's open orders, of one market or all.
+    async fn open_orders(&self, market: Option<&MarketId>) -> Result<Vec<OrderReport>, VenueError>;
+
+    /// The account's balances.
+    async fn balances(&self) -> Result<Vec<AssetBalance>, VenueError>;
+}
+
+/// The events of a subscription. Dropping it stops the connection task.
+#[derive(Debug)]
+pub struct EventStream {
+    rx: mpsc::Receiver<VenueEvent>,
+    task: JoinHandle<()>,
+}
+
+impl EventStream {
+    /// A stream fed by `task` through `rx`.
+    pub fn new(rx: mpsc::Receiver<VenueEvent>, task: JoinHandle<()>) -> Self {
+        EventStream { rx, task }
+    }
+
+    /// The next event; `None` once the connection task has stopped.
+    pub async fn next(&mut self) -> Option<VenueEvent> {
+        self.rx.recv().await
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,167 @@
+//! The subscription's connection task: connect, subscribe, authenticate, forward events;
+//! on any failure report it, wait a jittered exponential delay, and start again.
+
+use super::client::utc_ns;
+use super::{Backoff, SimVenueConfig};
+use crate::protocol::{decode, encode, paths, ClientMessage, ServerMessage};
+use crate::signing::Signer;
+use crate::venue::{OrderReport, VenueEvent};
+use flashmm_core::market::MarketSpec;
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio::time::{interval, sleep, timeout_at, Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::Message;
+
+/// What the connection task needs.
+pub(crate) struct StreamSetup {
+    pub config: SimVenueConfig,
+    pub signer: Option<Arc<Signer>>,
+    pub specs: Vec<MarketSpec>,
+}
+
+/// Why one connection ended.
+enum End {
+    /// The consumer dropped the stream: stop for good.
+    Closed,
+    /// The connection failed or was lost: reconnect.
+    Lost(String),
+}
+
+/// Runs until the consumer drops the stream.
+pub(crate) async fn run_stream(setup: StreamSetup, tx: mpsc::Sender<VenueEvent>) {
+    let mut backoff = Backoff::new(setup.config.backoff_min, setup.config.backoff_max);
+    loop {
+        let reason = match connection(&setup, &tx, &mut backoff).await {
+            End::Closed => return,
+            End::Lost(reason) => reason,
+        };
+        tracing::warn!(reason, "sim venue stream lost, reconnecting");
+        if tx.send(VenueEvent::Disconnected { reason }).await.is_err() {
+            return;
+        }
+        sleep(backoff.next_delay()).await;
+    }
+}
+
+async fn connection(
+    setup: &StreamSetup,
+    tx: &mpsc::Sender<VenueEvent>,
+    backoff: &mut Backoff,
+) -> End {
+    let (ws, _) = match tokio_tungstenite::connect_async(setup.config.ws_url.as_str()).await {
+        Ok(ok) => ok,
+        Err(e) => return End::Lost(format!("connect: {e}")),
+    };
+    let (mut sink, mut stream) = ws.split();
+    let mut hello = vec![ClientMessage::Subscribe {
+        markets: setup.specs.iter().map(|s| s.id().clone()).collect(),
+    }];
+    if let Some(signer) = &setup.signer {
+        let ttl = i64::try_from(setup.config.request_ttl.as_nanos()).unwrap_or(i64::MAX);
+        let auth = signer.sign("GET", paths::WS_AUTH, b"", utc_ns().saturating_add(ttl));
+        hello.insert(0, ClientMessage::Auth { auth });
+    }
+    for msg in &hello {
+        let text = match encode(msg) {
+            Ok(text) => text,
+            Err(e) => return End::Lost(format!("encode: {e}")),
+        };
+        if let Err(e) = sink.send(Message::Text(text.into())).await {
+            return End::Lost(format!("send: {e}"));
+        }
+    }
+    backoff.reset();
+    if tx.send(VenueEvent::Connected).await.is_err() {
+        return End::Closed;
+    }
+    let mut ping = interval(setup.config.ping_interval);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut ping_id = 0u64;
+    let mut deadline = Instant::now() + setup.config.idle_timeout;
+    loop {
+        tokio::select! {
+            frame = timeout_at(deadline, stream.next()) => {
+                let text = match frame {
+                    Err(_) => return End::Lost("idle timeout".to_owned()),
+                    Ok(None) => return End::Lost("closed by venue".to_owned()),
+                    Ok(Some(Err(e))) => return End::Lost(format!("read: {e}")),
+                    Ok(Some(Ok(Message::Text(text)))) => text,
+                    Ok(Some(Ok(Message::Close(_)))) => return End::Lost("closed by venue".to_owned()),
+                    Ok(Some(Ok(_))) => continue,
+                };
+                deadline = Instant::now() + setup.config.idle_timeout;
+                let msg: ServerMessage = match decode(text.as_str()) {
+                    Ok(msg) => msg,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "undecodable venue frame skipped");
+                        continue;
+                    }
+                };
+                if let Some(event) = to_event(&setup.specs, msg) {
+                    if tx.send(event).await.is_err() {
+                        return End::Closed;
+                    }
+                }
+            }
+            _ = ping.tick() => {
+                ping_id += 1;
+                let text = match encode(&ClientMessage::Ping { id: ping_id }) {
+                    Ok(text) => text,
+                    Err(e) => return End::Lost(format!("encode: {e}")),
+                };
+                if let Err(e) = sink.send(Message::Text(text.into())).await {
+                    return End::Lost(format!("send: {e}"));
+                }
+            }
+        }
+    }
+}
+
+/// Converts a venue message into an event; control messages and unconvertible values are
+/// logged and yield nothing.
+fn to_event(specs: &[MarketSpec], msg: ServerMessage) -> Option<VenueEvent> {
+    let spec_of = |m: &flashmm_core::market::MarketId| specs.iter().find(|s| s.id() == m);
+    let result = match &msg {
+        ServerMessage::Snapshot(s) => spec_of(&s.market).map(|spec| {
+            s.to_core(spec)
+                .map(VenueEvent::Snapshot)
+                .map_err(|e| e.to_string())
+        }),
+        ServerMessage::Delta(d) => spec_of(&d.market).map(|spec| {
+            d.to_core(spec)
+                .map(VenueEvent::Delta)
+                .map_err(|e| e.to_string())
+        }),
+        ServerMessage::Trade(t) => spec_of(&t.market).map(|spec| {
+            t.to_core(spec)
+                .map(VenueEvent::Trade)
+                .map_err(|e| e.to_string())
+        }),
+        ServerMessage::Order(u) => spec_of(&u.market).map(|spec| {
+            OrderReport::from_wire(spec, u, &[])
+                .map(VenueEvent::Order)
+                .map_err(|e| e.to_string())
+        }),
+        ServerMessage::Fill(f) => spec_of(&f.market).map(|spec| {
+            f.to_core(spec)
+                .map(VenueEvent::Fill)
+                .map_err(|e| e.to_string())
+        }),
+        ServerMessage::Error { code, message } => {
+            tracing::warn!(?code, message, "venue refused a stream message");
+            None
+        }
+        ServerMessage::Subscribed { .. }
+        | ServerMessage::Authenticated { .. }
+        | ServerMessage::Pong { .. } => None,
+    };
+    match result {
+        Some(Ok(event)) => Some(event),
+        Some(Err(e)) => {
+            tracing::warn!(error = e, "venue message not convertible");
+            None
+        }
+        None => None,
+    }
+}
