@@ -1,12 +1,20 @@
-//! `sim-venue`: The local exchange simulator.
+//! `sim-venue`: the local exchange simulator, a real network server on loopback.
 //!
 //! Run alone: `cargo run -p sim-venue -- --config config/flashmm.toml` (`--check` validates the
-//! configuration and exits).
+//! configuration and exits). See the crate README for endpoints and flags.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use flashmm_bus::runtime::{self, ServiceArgs};
+use flashmm_core::market::{MarketId, MarketSpec};
+use flashmm_venue::exchange::{default_flow_params, Exchange, ExchangeConfig, MarketSetup};
+use flashmm_venue::ratelimit::RateLimit;
+use flashmm_venue::signing::Signer;
+use rust_decimal::Decimal;
+use sim_venue::{AppState, ServerOptions};
 
 /// Command line of `sim-venue`.
 #[derive(Debug, Parser)]
@@ -14,6 +22,43 @@ use flashmm_bus::runtime::{self, ServiceArgs};
 struct Args {
     #[command(flatten)]
     service: ServiceArgs,
+    /// Address to listen on; defaults to the host and port of `venue.sim_rest_url`.
+    #[arg(long)]
+    bind: Option<SocketAddr>,
+    /// Seed of the background flow and fault draws: same seed, same flow.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Simulated flow time per wall-clock time.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Public key (hex, compressed or uncompressed secp256k1) of the demo account; a key is
+    /// generated and printed when absent.
+    #[arg(long)]
+    account_pubkey: Option<String>,
+    /// Amount of every listed asset deposited into the demo account.
+    #[arg(long, default_value = "100000")]
+    demo_funds: Decimal,
+    /// Disable background flow (a quiet book that only participants trade in).
+    #[arg(long)]
+    no_flow: bool,
+    /// Cancel an account's orders when its last authenticated WebSocket session drops.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    cancel_on_disconnect: bool,
+    /// Signed requests per key: bucket capacity.
+    #[arg(long, default_value_t = 50)]
+    rate_capacity: u32,
+    /// Signed requests per key: refill per second.
+    #[arg(long, default_value_t = 20)]
+    rate_per_sec: u32,
+}
+
+fn bind_from_url(url: &str) -> anyhow::Result<SocketAddr> {
+    let rest = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .trim_end_matches('/');
+    rest.parse()
+        .with_context(|| format!("venue.sim_rest_url `{url}` is not http://IP:PORT"))
 }
 
 #[tokio::main]
@@ -22,9 +67,90 @@ async fn main() -> anyhow::Result<()> {
     let Some(config) = runtime::start("sim-venue", &args.service)? else {
         return Ok(());
     };
-    let (bus, namespace) = runtime::connect_bus(&config).await?;
-    let _heartbeat = runtime::spawn_heartbeat(bus, namespace, "sim-venue", Duration::from_secs(1));
-    runtime::shutdown_signal().await;
+    let _heartbeat = match runtime::connect_bus(&config).await {
+        Ok((bus, namespace)) => Some(runtime::spawn_heartbeat(
+            bus,
+            namespace,
+            "sim-venue",
+            Duration::from_secs(1),
+        )),
+        Err(e) => {
+            tracing::warn!(error = %e, "no Redis: running without heartbeat");
+            None
+        }
+    };
+
+    let mut markets = Vec::with_capacity(config.markets.len());
+    for m in &config.markets {
+        let id = MarketId::new(&m.symbol).with_context(|| format!("market {}", m.symbol))?;
+        let spec = MarketSpec::new(
+            id,
+            m.tick_size,
+            m.lot_size,
+            m.min_notional,
+            m.maker_fee_rate,
+            m.taker_fee_rate,
+        )
+        .with_context(|| format!("market {}", m.symbol))?;
+        let flow = (!args.no_flow).then(|| default_flow_params(&spec));
+        markets.push(MarketSetup { spec, flow });
+    }
+    let exchange_config = ExchangeConfig {
+        rate_limit: RateLimit {
+            capacity: args.rate_capacity,
+            refill_per_sec: args.rate_per_sec,
+        },
+        seed: args.seed,
+        speed: args.speed,
+        ..ExchangeConfig::default()
+    };
+    let mut exchange = Exchange::new(markets, exchange_config, sim_venue::now_ns())?;
+
+    let pubkey = match &args.account_pubkey {
+        Some(hex) => hex.clone(),
+        None => {
+            let signer = Signer::generate(0)?;
+            println!(
+                "sim-venue demo account: key id {} secret {}",
+                signer.key_id(),
+                signer.secret_hex()
+            );
+            signer.key_id().to_owned()
+        }
+    };
+    let mut assets: Vec<String> = Vec::new();
+    for m in &config.markets {
+        for asset in m.symbol.split('/') {
+            if !assets.iter().any(|a| a == asset) {
+                assets.push(asset.to_owned());
+            }
+        }
+    }
+    let deposits: Vec<(&str, Decimal)> = assets
+        .iter()
+        .map(|a| (a.as_str(), args.demo_funds))
+        .collect();
+    let (account, key_id) = exchange.register_account(&pubkey, &deposits)?;
+    tracing::info!(%account, key_id, "demo account funded");
+
+    let state = AppState::new(
+        exchange,
+        ServerOptions {
+            cancel_on_disconnect: args.cancel_on_disconnect,
+            fault_seed: args.seed,
+            ..ServerOptions::default()
+        },
+    );
+    let bind = match args.bind {
+        Some(addr) => addr,
+        None => bind_from_url(&config.venue.sim_rest_url)?,
+    };
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    tracing::info!(%bind, "listening");
+    let _flow = sim_venue::spawn_flow(state.clone(), Duration::from_millis(5));
+    sim_venue::serve(listener, state, runtime::shutdown_signal()).await?;
     tracing::info!(service = "sim-venue", "stopped");
     Ok(())
 }

@@ -1,0 +1,65 @@
+//! `sim-venue` as a library: the router, the shared state and the background tasks, so tests
+//! can run a real server on an ephemeral loopback port in-process. The binary (`main.rs`)
+//! adds configuration, logging, metrics and the heartbeat.
+//!
+//! Handlers only move bytes: request logic lives in `flashmm_venue::exchange`, fault
+//! decisions in `flashmm_venue::faults`.
+
+mod admin;
+mod error;
+mod rest;
+mod state;
+mod ws;
+
+pub use state::{now_ns, AppState, ServerOptions};
+
+use axum::routing::{get, post};
+use axum::Router;
+use flashmm_venue::protocol::paths;
+use std::future::Future;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// The HTTP and WebSocket routes of the simulator.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(paths::WS, get(ws::upgrade))
+        .route(paths::MARKETS, get(rest::markets))
+        .route("/api/v1/book/{market}", get(rest::book))
+        .route(paths::ORDERS, post(rest::place))
+        .route(paths::CANCEL, post(rest::cancel))
+        .route(paths::REPLACE, post(rest::replace))
+        .route(paths::CANCEL_ALL, post(rest::cancel_all))
+        .route(paths::OPEN_ORDERS, get(rest::open_orders))
+        .route(paths::BALANCES, get(rest::balances))
+        .route(paths::FILLS, get(rest::fills))
+        .route(
+            paths::ADMIN_FAULTS,
+            get(admin::get_faults).post(admin::post_faults),
+        )
+        .with_state(state)
+}
+
+/// Runs the background flow: every `tick`, advances every market's flow to the wall clock
+/// and publishes what it did.
+pub fn spawn_flow(state: AppState, tick: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(tick);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            state.advance(now_ns());
+        }
+    })
+}
+
+/// Serves the simulator on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
