@@ -3,6 +3,8 @@
 //! - `flashmm config check` validates the configuration and prints it with secrets redacted.
 //! - `flashmm streams list` lists the streams of the namespace with their lengths.
 //! - `flashmm streams tail STREAM [--json]` follows a stream and decodes its msgpack bodies.
+//! - `flashmm import binance FILE... --out REC` turns raw Binance captures into a recording.
+//! - `flashmm recording info REC` prints a recording's markets, time span and counts.
 
 mod cmd;
 
@@ -34,6 +36,12 @@ enum Command {
     /// Inspect the Redis streams.
     #[command(subcommand)]
     Streams(cmd::streams::StreamsCommand),
+    /// Import raw venue captures into FlashMM recordings.
+    #[command(subcommand)]
+    Import(cmd::import::ImportCommand),
+    /// Inspect FlashMM recordings.
+    #[command(subcommand)]
+    Recording(cmd::import::RecordingCommand),
 }
 
 #[tokio::main]
@@ -42,6 +50,8 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Config(c) => cmd::config::run(&cli.config, c),
         Command::Streams(c) => cmd::streams::run(&cli.config, c).await,
+        Command::Import(c) => cmd::import::run_import(c),
+        Command::Recording(c) => cmd::import::run_recording(c),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -12,12 +12,12 @@ pub enum ImportError {
     #[error("no input files")]
     NoInput,
     /// An input file could not be opened or read (including a damaged gzip stream).
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}: {error}")]
     Read {
         /// The input file.
         path: PathBuf,
         /// The i/o error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// No well-formed message of the instrument was found, so there is nothing to import.
     #[error("no usable market data in the input")]

@@ -1,4 +1,5 @@
 //! One module per `flashmm` subcommand.
 
 pub mod config;
+pub mod import;
 pub mod streams;

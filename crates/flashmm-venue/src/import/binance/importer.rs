@@ -126,9 +126,9 @@ fn for_each_line<P: AsRef<Path>>(
     let mut line = Vec::with_capacity(64 * 1024);
     for path in inputs {
         let path = path.as_ref();
-        let read_err = |source| ImportError::Read {
+        let read_err = |error| ImportError::Read {
             path: path.to_owned(),
-            source,
+            error,
         };
         let mut file = BufReader::with_capacity(256 * 1024, File::open(path).map_err(read_err)?);
         let gzip = file
