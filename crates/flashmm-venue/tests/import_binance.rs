@@ -113,10 +113,8 @@ fn spot_btcusdt_first_lines() {
     check(&files, Some(10_000));
 }
 
-/// The whole pair of files: about 100 k lines, some 20 s in a debug build, so only release
-/// builds run it by default (`cargo test --release -p flashmm-venue --test import_binance`).
+/// The whole pair of files: about 100 k lines.
 #[test]
-#[cfg_attr(debug_assertions, ignore = "slow in debug builds; run with --release")]
 fn spot_btcusdt_both_files() {
     let Some(files) = spot_files() else { return };
     check(&files, None);

@@ -3,6 +3,7 @@
 //! - `flashmm config check` validates the configuration and prints it with secrets redacted.
 //! - `flashmm streams list` lists the streams of the namespace with their lengths.
 //! - `flashmm streams tail STREAM [--json]` follows a stream and decodes its msgpack bodies.
+//! - `flashmm dataset --input REC... --horizon 500ms --out FILE.npz` writes features and labels.
 //! - `flashmm import binance FILE... --out REC` turns raw Binance captures into a recording.
 //! - `flashmm recording info REC` prints a recording's markets, time span and counts.
 
@@ -36,6 +37,8 @@ enum Command {
     /// Inspect the Redis streams.
     #[command(subcommand)]
     Streams(cmd::streams::StreamsCommand),
+    /// Write features and labels of recordings to an `.npz` file for training.
+    Dataset(cmd::dataset::DatasetArgs),
     /// Import raw venue captures into FlashMM recordings.
     #[command(subcommand)]
     Import(cmd::import::ImportCommand),
@@ -50,6 +53,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Config(c) => cmd::config::run(&cli.config, c),
         Command::Streams(c) => cmd::streams::run(&cli.config, c).await,
+        Command::Dataset(args) => cmd::dataset::run(args),
         Command::Import(c) => cmd::import::run_import(c),
         Command::Recording(c) => cmd::import::run_recording(c),
     };
