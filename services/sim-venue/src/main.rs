@@ -9,7 +9,6 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use flashmm_bus::runtime::{self, ServiceArgs};
-use flashmm_core::market::{MarketId, MarketSpec};
 use flashmm_venue::exchange::{default_flow_params, Exchange, ExchangeConfig, MarketSetup};
 use flashmm_venue::ratelimit::RateLimit;
 use flashmm_venue::signing::Signer;
@@ -81,17 +80,7 @@ async fn main() -> anyhow::Result<()> {
     };
 
     let mut markets = Vec::with_capacity(config.markets.len());
-    for m in &config.markets {
-        let id = MarketId::new(&m.symbol).with_context(|| format!("market {}", m.symbol))?;
-        let spec = MarketSpec::new(
-            id,
-            m.tick_size,
-            m.lot_size,
-            m.min_notional,
-            m.maker_fee_rate,
-            m.taker_fee_rate,
-        )
-        .with_context(|| format!("market {}", m.symbol))?;
+    for spec in config.market_specs()? {
         let flow = (!args.no_flow).then(|| default_flow_params(&spec));
         markets.push(MarketSetup { spec, flow });
     }

@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::market::{MarketId, MarketSpec};
+
 pub use env::{EnvOverride, ENV_OVERRIDES};
 pub use error::ConfigError;
 pub use secret::{Secret, REDACTED};
@@ -123,6 +125,24 @@ pub struct MarketConfig {
     pub taker_fee_rate: Decimal,
 }
 
+impl MarketConfig {
+    /// The market's spec, checked; `index` names the `[[markets]]` entry in errors.
+    pub fn spec(&self, index: usize) -> Result<MarketSpec, ConfigError> {
+        let id = MarketId::new(&self.symbol).map_err(|e| {
+            ConfigError::invalid(format!("markets[{index}].symbol"), e.to_string())
+        })?;
+        MarketSpec::new(
+            id,
+            self.tick_size,
+            self.lot_size,
+            self.min_notional,
+            self.maker_fee_rate,
+            self.taker_fee_rate,
+        )
+        .map_err(|e| ConfigError::invalid(format!("markets[{index}]"), e.to_string()))
+    }
+}
+
 /// Quoting parameters.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -218,6 +238,15 @@ impl Config {
         Ok(config)
     }
 
+    /// The specs of every configured market, in file order.
+    pub fn market_specs(&self) -> Result<Vec<MarketSpec>, ConfigError> {
+        self.markets
+            .iter()
+            .enumerate()
+            .map(|(i, m)| m.spec(i))
+            .collect()
+    }
+
     /// The settings of one service, by name.
     pub fn service(&self, name: &str) -> Result<&ServiceConfig, ConfigError> {
         self.services
@@ -279,6 +308,7 @@ impl Config {
                 ));
             }
         }
+        self.market_specs()?;
         let hz = self.trading.quote_frequency_hz;
         if !(hz.is_finite() && hz > 0.0 && hz <= 1000.0) {
             return Err(ConfigError::invalid(

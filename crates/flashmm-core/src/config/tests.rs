@@ -20,6 +20,9 @@ fn committed_file_is_valid() {
     assert_eq!(config.markets[0].symbol, "SEI/USDC");
     assert_eq!(config.markets[0].tick_size.to_string(), "0.0001");
     assert_eq!(config.service("execution").unwrap().metrics_port, 9104);
+    let specs = config.market_specs().unwrap();
+    assert_eq!(specs[1].id().stream_key(), "ETH-USDC");
+    assert_eq!(specs[0].tick_size().to_string(), "0.0001");
 }
 
 #[test]
