@@ -49,8 +49,8 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// Writes a copy of `config/flashmm.toml` with free ports for every service and the API, and
-/// returns its path and the ports by service name.
+/// Writes a copy of `config/flashmm.toml` with free ports for every service's metrics, the API
+/// (`api-http`) and the simulator (`venue`), and returns its path and the ports by name.
 pub fn config_with_free_ports(dir: &Path) -> (PathBuf, Vec<(String, u16)>) {
     let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/flashmm.toml");
     let mut text = std::fs::read_to_string(&original).expect("config/flashmm.toml");
@@ -65,6 +65,16 @@ pub fn config_with_free_ports(dir: &Path) -> (PathBuf, Vec<(String, u16)>) {
     }
     let api = format!("127.0.0.1:{}", free_port());
     text = text.replace("bind = \"127.0.0.1:8080\"", &format!("bind = \"{api}\""));
+    let venue = free_port();
+    text = text.replace("127.0.0.1:9300", &format!("127.0.0.1:{venue}"));
+    ports.push(("venue".to_owned(), venue));
+    ports.push((
+        "api-http".to_owned(),
+        api.rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0),
+    ));
     std::fs::create_dir_all(dir).expect("config dir");
     let path = dir.join("flashmm.toml");
     std::fs::write(&path, text).expect("write config");
@@ -129,6 +139,43 @@ pub fn http_get(port: u16, path: &str) -> std::io::Result<(String, String)> {
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     let status = head.lines().next().unwrap_or_default().to_owned();
     Ok((status, body.to_owned()))
+}
+
+/// A plain HTTP/1.0 POST of a JSON body on loopback; returns the status line and the body.
+pub fn http_post_json(port: u16, path: &str, json: &str) -> std::io::Result<(String, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+        json.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    Ok((
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    ))
+}
+
+/// The value of a Prometheus sample whose line starts with `prefix` (name and labels), summed
+/// over every matching line; 0 when absent.
+pub fn metric(body: &str, prefix: &str) -> f64 {
+    body.lines()
+        .filter(|l| l.starts_with(prefix))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// The port registered under `name` by [`config_with_free_ports`].
+pub fn port(ports: &[(String, u16)], name: &str) -> u16 {
+    ports
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, p)| *p)
+        .unwrap_or_else(|| panic!("no port named {name}"))
 }
 
 /// Polls `check` every 20 ms until it returns `Some` or `timeout` passes.

@@ -1,12 +1,31 @@
-//! `ingest`: Streams the venue's order books and trades into md:{mkt}.
+//! `ingest`: streams the venue's order books and trades into `md:{mkt}`.
 //!
-//! Run alone: `cargo run -p ingest -- --config config/flashmm.toml` (`--check` validates the
-//! configuration and exits).
+//! Reads: the venue's market data (the simulator's WebSocket by default, `venue.kind`).
+//! Writes: `{ns}:md:{mkt}` — `book_snapshot`, `book_delta` and `trade` entries whose
+//! `origin_ts` is the local receive time of the venue message, trimmed to
+//! `redis.stream_maxlen`; its heartbeat to `{ns}:heartbeat`.
+//!
+//! Every update is applied to FlashMM's own book first (see `keeper`): refused updates are
+//! counted in `flashmm_ingest_rejected_total{market,reason}`, logged once per kind with rate
+//! limiting, and answered by a resync from a REST snapshot. Entries that cannot be published
+//! (Redis down) mark the book for resync, so consumers get a fresh snapshot once Redis is back.
+//!
+//! Run alone: `cargo run -p ingest -- --config config/flashmm.toml` with `sim-venue` running
+//! (`--check` validates the configuration and exits).
+
+mod keeper;
 
 use std::time::Duration;
 
+use anyhow::{bail, Context};
 use clap::Parser;
-use flashmm_bus::runtime::{self, ServiceArgs};
+use flashmm_bus::runtime::{self, LogLimiter, ServiceArgs};
+use flashmm_bus::{Bus, MarketEvent, Namespace, RedisBus};
+use flashmm_core::config::VenueKind;
+use flashmm_core::market::MarketId;
+use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue, VenueEvent};
+use keeper::{BookKeeper, Outcome};
+use metrics::{counter, gauge};
 
 /// Command line of `ingest`.
 #[derive(Debug, Parser)]
@@ -20,15 +39,196 @@ struct Args {
     service: ServiceArgs,
 }
 
+/// Connects to the venue, retrying with backoff until it answers; `None` when the process is
+/// stopped first.
+async fn connect_venue(rest: &str, ws: &str) -> Option<SimVenue> {
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match SimVenue::connect(SimVenueConfig::new(rest, ws), None).await {
+            Ok(venue) => return Some(venue),
+            Err(e) => {
+                counter!("flashmm_ingest_venue_connect_errors_total").increment(1);
+                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "venue not reachable");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = runtime::shutdown_signal() => return None,
+        }
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Publishes one market event on `md:{mkt}`.
+async fn publish(
+    bus: &RedisBus,
+    namespace: &Namespace,
+    market: &MarketId,
+    event: &MarketEvent,
+    origin_ts: flashmm_core::time::UnixNanos,
+    maxlen: usize,
+) -> anyhow::Result<()> {
+    let mkt = market.stream_key();
+    let stream = namespace.md(&mkt)?;
+    let envelope = event.to_envelope(&mkt, runtime::now(), origin_ts)?;
+    bus.publish_capped(&stream, &envelope, Some(maxlen)).await?;
+    Ok(())
+}
+
+fn market_of(event: &MarketEvent) -> &MarketId {
+    match event {
+        MarketEvent::Snapshot(s) => &s.market,
+        MarketEvent::Delta(d) => &d.market,
+        MarketEvent::Trade(t) => &t.market,
+    }
+}
+
+fn kind_of(event: &MarketEvent) -> &'static str {
+    match event {
+        MarketEvent::Snapshot(_) => "snapshot",
+        MarketEvent::Delta(_) => "delta",
+        MarketEvent::Trade(_) => "trade",
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let Some(config) = runtime::start("ingest", &args.service)? else {
         return Ok(());
     };
+    if config.venue.kind != VenueKind::Sim {
+        bail!("venue.kind = sei: the Sei market-data adapter is not part of this build; use `sim`");
+    }
     let (bus, namespace) = runtime::connect_bus(&config).await?;
-    let _heartbeat = runtime::spawn_heartbeat(bus, namespace, "ingest", Duration::from_secs(1));
-    runtime::shutdown_signal().await;
+    let _heartbeat = runtime::spawn_heartbeat(
+        bus.clone(),
+        namespace.clone(),
+        "ingest",
+        Duration::from_secs(1),
+    );
+    let maxlen = usize::try_from(config.redis.stream_maxlen).unwrap_or(usize::MAX);
+    let markets: Vec<MarketId> = config
+        .market_specs()?
+        .into_iter()
+        .map(|s| s.id().clone())
+        .collect();
+
+    let Some(venue) = connect_venue(&config.venue.sim_rest_url, &config.venue.sim_ws_url).await
+    else {
+        tracing::info!(service = "ingest", "stopped before the venue answered");
+        return Ok(());
+    };
+    let mut stream = venue
+        .subscribe(&markets)
+        .await
+        .context("subscribe to market data")?;
+    let mut keeper = BookKeeper::new(markets.iter().cloned());
+    let mut limiter = LogLimiter::new(Duration::from_secs(10));
+    tracing::info!(markets = ?markets.iter().map(MarketId::as_str).collect::<Vec<_>>(), "streaming");
+
+    let shutdown = runtime::shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let event = tokio::select! {
+            event = stream.next() => event,
+            _ = &mut shutdown => break,
+        };
+        let Some(event) = event else {
+            bail!("the venue's market-data stream ended");
+        };
+        let received = runtime::now();
+        match &event {
+            VenueEvent::Disconnected { reason } => {
+                counter!("flashmm_ingest_venue_disconnects_total").increment(1);
+                if limiter.allow("disconnected").is_some() {
+                    tracing::warn!(
+                        reason,
+                        "venue connection lost; books wait for a new snapshot"
+                    );
+                }
+                for market in &markets {
+                    keeper.invalidate(market);
+                }
+                continue;
+            }
+            VenueEvent::Connected => tracing::info!("venue connected"),
+            _ => {}
+        }
+        let publishable = match keeper.on_event(event) {
+            Outcome::Publish(md) => Some(md),
+            Outcome::Ignore => None,
+            Outcome::Drop { market, reason } => {
+                counter!("flashmm_ingest_dropped_total", "market" => market.to_string(), "reason" => reason).increment(1);
+                None
+            }
+            Outcome::UnknownMarket(market) => {
+                counter!("flashmm_ingest_rejected_total", "market" => market.to_string(), "reason" => "unknown_market").increment(1);
+                if let Some(suppressed) = limiter.allow("unknown_market") {
+                    tracing::warn!(%market, suppressed, "event for a market not configured");
+                }
+                None
+            }
+            Outcome::Resync { market, reason } => {
+                counter!("flashmm_ingest_rejected_total", "market" => market.to_string(), "reason" => reason).increment(1);
+                if let Some(suppressed) = limiter.allow(reason) {
+                    tracing::warn!(%market, reason, suppressed, "book update refused; resyncing");
+                }
+                resync(&venue, &mut keeper, &market).await
+            }
+        };
+        let Some(md) = publishable else { continue };
+        let market = market_of(&md).clone();
+        match publish(&bus, &namespace, &market, &md, received, maxlen).await {
+            Ok(()) => {
+                counter!("flashmm_ingest_events_total", "market" => market.to_string(), "kind" => kind_of(&md)).increment(1);
+                if let Some(book) = keeper.book(&market) {
+                    gauge!("flashmm_ingest_book_seq", "market" => market.to_string())
+                        .set(book.seq().unwrap_or(0) as f64);
+                }
+            }
+            Err(e) => {
+                counter!("flashmm_ingest_publish_errors_total", "market" => market.to_string())
+                    .increment(1);
+                if let Some(suppressed) = limiter.allow("publish") {
+                    tracing::warn!(%market, error = %e, suppressed, "cannot publish; will resync");
+                }
+                keeper.invalidate(&market);
+            }
+        }
+        if !keeper.is_valid(&market) {
+            if let Some(md) = resync(&venue, &mut keeper, &market).await {
+                if publish(&bus, &namespace, &market, &md, runtime::now(), maxlen)
+                    .await
+                    .is_err()
+                {
+                    keeper.invalidate(&market);
+                }
+            }
+        }
+    }
     tracing::info!(service = "ingest", "stopped");
     Ok(())
+}
+
+/// Fetches a snapshot from the venue's REST API and applies it; returns it to publish.
+async fn resync(
+    venue: &SimVenue,
+    keeper: &mut BookKeeper,
+    market: &MarketId,
+) -> Option<MarketEvent> {
+    counter!("flashmm_ingest_resyncs_total", "market" => market.to_string()).increment(1);
+    match venue.snapshot(market).await {
+        Ok(snapshot) => match keeper.on_event(VenueEvent::Snapshot(snapshot)) {
+            Outcome::Publish(md) => Some(md),
+            other => {
+                tracing::warn!(%market, outcome = ?other, "resync snapshot refused");
+                None
+            }
+        },
+        Err(e) => {
+            tracing::warn!(%market, error = %e, "resync snapshot not available");
+            None
+        }
+    }
 }
