@@ -5,6 +5,9 @@
 //! `origin_ts` is the local receive time of the venue message, trimmed to
 //! `redis.stream_maxlen`; its heartbeat to `{ns}:heartbeat`.
 //!
+//! Every book is also republished as a snapshot each second, so a consumer that restarts
+//! mid-stream rebuilds its book within a second.
+//!
 //! Every update is applied to FlashMM's own book first (see `keeper`): refused updates are
 //! counted in `flashmm_ingest_rejected_total{market,reason}`, logged once per kind with rate
 //! limiting, and answered by a resync from a REST snapshot. Entries that cannot be published
@@ -26,6 +29,9 @@ use flashmm_core::market::MarketId;
 use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue, VenueEvent};
 use keeper::{BookKeeper, Outcome};
 use metrics::{counter, gauge};
+
+/// How often the books are republished as snapshots.
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(1);
 
 /// Command line of `ingest`.
 #[derive(Debug, Parser)]
@@ -129,9 +135,15 @@ async fn main() -> anyhow::Result<()> {
 
     let shutdown = runtime::shutdown_signal();
     tokio::pin!(shutdown);
+    let mut refresh = tokio::time::interval(SNAPSHOT_EVERY);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let event = tokio::select! {
             event = stream.next() => event,
+            _ = refresh.tick() => {
+                publish_snapshots(&bus, &namespace, &mut keeper, &markets, maxlen).await;
+                continue;
+            }
             _ = &mut shutdown => break,
         };
         let Some(event) = event else {
@@ -209,6 +221,32 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!(service = "ingest", "stopped");
     Ok(())
+}
+
+/// Publishes the current book of every market in sync, so that a consumer that (re)starts
+/// mid-stream has a snapshot to build on within [`SNAPSHOT_EVERY`].
+async fn publish_snapshots(
+    bus: &RedisBus,
+    namespace: &Namespace,
+    keeper: &mut BookKeeper,
+    markets: &[MarketId],
+    maxlen: usize,
+) {
+    for market in markets {
+        if !keeper.is_valid(market) {
+            continue;
+        }
+        let Some(snapshot) = keeper.book(market).and_then(|b| b.to_snapshot()) else {
+            continue;
+        };
+        let md = MarketEvent::Snapshot(snapshot);
+        if publish(bus, namespace, market, &md, runtime::now(), maxlen)
+            .await
+            .is_err()
+        {
+            keeper.invalidate(market);
+        }
+    }
 }
 
 /// Fetches a snapshot from the venue's REST API and applies it; returns it to publish.

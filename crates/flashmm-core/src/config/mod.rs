@@ -38,6 +38,8 @@ pub struct Config {
     pub venue: VenueConfig,
     /// The markets traded; at least one.
     pub markets: Vec<MarketConfig>,
+    /// Feature publication.
+    pub features: FeaturesConfig,
     /// Quoting parameters.
     pub trading: TradingConfig,
     /// Risk limits.
@@ -125,12 +127,20 @@ pub struct MarketConfig {
     pub taker_fee_rate: Decimal,
 }
 
+/// Feature publication by the `feature` service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeaturesConfig {
+    /// Most feature vectors per second and market on `feat:{mkt}`; book events in between
+    /// update the features without publishing.
+    pub max_rate_hz: f64,
+}
+
 impl MarketConfig {
     /// The market's spec, checked; `index` names the `[[markets]]` entry in errors.
     pub fn spec(&self, index: usize) -> Result<MarketSpec, ConfigError> {
-        let id = MarketId::new(&self.symbol).map_err(|e| {
-            ConfigError::invalid(format!("markets[{index}].symbol"), e.to_string())
-        })?;
+        let id = MarketId::new(&self.symbol)
+            .map_err(|e| ConfigError::invalid(format!("markets[{index}].symbol"), e.to_string()))?;
         MarketSpec::new(
             id,
             self.tick_size,
@@ -309,6 +319,13 @@ impl Config {
             }
         }
         self.market_specs()?;
+        let rate = self.features.max_rate_hz;
+        if !(rate.is_finite() && rate > 0.0 && rate <= 10_000.0) {
+            return Err(ConfigError::invalid(
+                "features.max_rate_hz",
+                "must be in (0, 10000]",
+            ));
+        }
         let hz = self.trading.quote_frequency_hz;
         if !(hz.is_finite() && hz > 0.0 && hz <= 1000.0) {
             return Err(ConfigError::invalid(
