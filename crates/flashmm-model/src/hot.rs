@@ -87,6 +87,11 @@ impl HotModel {
         })
     }
 
+    /// The model serving now, read-only.
+    pub fn current(&self) -> &Model {
+        &self.current
+    }
+
     /// The model serving now.
     pub fn model(&mut self) -> &mut Model {
         &mut self.current

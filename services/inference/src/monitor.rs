@@ -1,0 +1,155 @@
+//! The drift monitor's I/O: `md:{mkt}` (group `inference-drift`) into mids, predictions from
+//! the worker, and the rolling hit rate out to metrics and `{ns}:state:model`.
+
+use std::time::Duration;
+
+use flashmm_bus::runtime::{self, LogLimiter};
+use flashmm_bus::{Bus, BusError, Consumer, ConsumerConfig, MarketEvent, Namespace};
+use flashmm_core::book::OrderBook;
+use flashmm_core::market::MarketId;
+use metrics::counter;
+use tokio::sync::{mpsc, watch};
+
+use crate::drift::{DriftMonitor, PendingPrediction};
+use crate::health::{HealthWriter, STATE_NAME};
+use crate::telemetry;
+
+/// The consumer group reading `md:{mkt}` for the drift monitor.
+pub const GROUP: &str = "inference-drift";
+
+/// What the drift task consumes, in arrival order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DriftInput {
+    /// The mid (ticks) as of an `md:{mkt}` entry's origin_ts.
+    Mid {
+        /// The entry's origin_ts (UTC ns).
+        ts: i64,
+        /// The mid in ticks.
+        mid: f64,
+    },
+    /// A published prediction to score later.
+    Prediction(PendingPrediction),
+}
+
+/// How the drift monitor runs.
+#[derive(Debug, Clone)]
+pub struct MonitorConfig {
+    /// The market.
+    pub market: MarketId,
+    /// Non-flat outcomes in the rolling window.
+    pub window: usize,
+    /// How often the hit rate is written.
+    pub publish_every: Duration,
+    /// This consumer's name in the group.
+    pub consumer_name: String,
+}
+
+/// Reads `md:{mkt}`, keeps the book, and sends the mid after each book event to `tx`.
+pub async fn read_mids<B: Bus + Clone + 'static>(
+    bus: B,
+    namespace: Namespace,
+    market: MarketId,
+    consumer_name: String,
+    tx: mpsc::Sender<DriftInput>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), BusError> {
+    let mkt = market.stream_key();
+    let md = namespace.md(&mkt)?;
+    let mut consumer: Consumer<MarketEvent, B> =
+        Consumer::start(bus, md, ConsumerConfig::new(GROUP, consumer_name)).await?;
+    let mut book = OrderBook::new(market);
+    let mut limiter = LogLimiter::new(Duration::from_secs(10));
+    loop {
+        let batch = tokio::select! {
+            _ = shutdown.changed() => return Ok(()),
+            batch = consumer.next_batch() => batch,
+        };
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(e) => {
+                if limiter.allow("read").is_some() {
+                    tracing::warn!(market = %mkt, error = %e, "drift monitor cannot read md");
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        let mut ids = Vec::with_capacity(batch.len());
+        for received in batch {
+            ids.push(received.id);
+            let applied = match &received.msg {
+                MarketEvent::Snapshot(s) => book.apply_snapshot(s),
+                MarketEvent::Delta(d) => book.apply_delta(d),
+                MarketEvent::Trade(_) => continue,
+            };
+            if let Err(e) = applied {
+                // A gap: wait for the next snapshot (ingest republishes one every second).
+                if limiter.allow("book").is_some() {
+                    tracing::debug!(market = %mkt, error = %e, "drift monitor book update refused");
+                }
+                continue;
+            }
+            if let Some(mid) = book.mid_ticks() {
+                let input = DriftInput::Mid {
+                    ts: received.meta.origin_ts.as_i64(),
+                    mid,
+                };
+                if tx.send(input).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        // The monitor's output is in memory: ack once the mids are handed over.
+        if let Err(e) = consumer.ack(&ids).await {
+            if limiter.allow("ack").is_some() {
+                tracing::warn!(market = %mkt, error = %e, "drift monitor cannot ack md");
+            }
+        }
+    }
+}
+
+/// Scores predictions against mids and writes the hit rate every `publish_every`.
+pub async fn run<B: Bus + Clone + 'static>(
+    bus: B,
+    namespace: Namespace,
+    config: MonitorConfig,
+    mut rx: mpsc::Receiver<DriftInput>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), BusError> {
+    let mkt = config.market.stream_key();
+    let health = HealthWriter::new(namespace.state(STATE_NAME)?, &mkt);
+    // Mids are kept 60 s back, enough for any horizon up to tens of seconds.
+    let mut monitor = DriftMonitor::new(config.window, 60_000_000_000, 200_000);
+    let mut tick = tokio::time::interval(config.publish_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut scored: u64 = 0;
+    let mut written: Option<u64> = None;
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return Ok(()),
+            input = rx.recv() => match input {
+                None => return Ok(()),
+                Some(DriftInput::Prediction(p)) => monitor.on_prediction(p),
+                Some(DriftInput::Mid { ts, mid }) => {
+                    for outcome in monitor.on_mid(ts, mid) {
+                        scored += 1;
+                        counter!(telemetry::SCORED_TOTAL, "market" => mkt.clone(), "outcome" => outcome.label())
+                            .increment(1);
+                    }
+                }
+            },
+            _ = tick.tick() => {
+                if written == Some(scored) {
+                    continue;
+                }
+                let result = health
+                    .hit_rate(&bus, monitor.hit_rate(), monitor.window_len(), scored, runtime::now())
+                    .await;
+                match result {
+                    Ok(()) => written = Some(scored),
+                    Err(e) => tracing::warn!(market = %mkt, error = %e, "hit rate not written"),
+                }
+            }
+        }
+    }
+}
