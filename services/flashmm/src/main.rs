@@ -3,6 +3,7 @@
 //! - `flashmm config check` validates the configuration and prints it with secrets redacted.
 //! - `flashmm streams list` lists the streams of the namespace with their lengths.
 //! - `flashmm streams tail STREAM [--json]` follows a stream and decodes its msgpack bodies.
+//! - `flashmm status` prints heartbeats, stream activity, predictions and trading state.
 //! - `flashmm dataset --input REC... --horizon 500ms --out FILE.npz` writes features and labels.
 //! - `flashmm import binance FILE... --out REC` turns raw Binance captures into a recording.
 //! - `flashmm recording info REC` prints a recording's markets, time span and counts.
@@ -37,6 +38,8 @@ enum Command {
     /// Inspect the Redis streams.
     #[command(subcommand)]
     Streams(cmd::streams::StreamsCommand),
+    /// One screen of what the running system is doing.
+    Status,
     /// Write features and labels of recordings to an `.npz` file for training.
     Dataset(cmd::dataset::DatasetArgs),
     /// Import raw venue captures into FlashMM recordings.
@@ -54,6 +57,7 @@ async fn main() -> std::process::ExitCode {
         Command::Config(c) => cmd::config::run(&cli.config, c),
         Command::Streams(c) => cmd::streams::run(&cli.config, c).await,
         Command::Dataset(args) => cmd::dataset::run(args),
+        Command::Status => cmd::status::run(&cli.config).await,
         Command::Import(c) => cmd::import::run_import(c),
         Command::Recording(c) => cmd::import::run_recording(c),
     };

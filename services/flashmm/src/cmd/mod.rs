@@ -3,4 +3,5 @@
 pub mod config;
 pub mod dataset;
 pub mod import;
+pub mod status;
 pub mod streams;

@@ -1,0 +1,105 @@
+//! `flashmm status`: one screen of what the running system is doing, read from Redis.
+
+use std::path::Path;
+
+use anyhow::Context;
+use flashmm_bus::runtime::{load_config, now};
+use flashmm_bus::{
+    Bus, Decodable, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig,
+};
+use flashmm_core::signal::Prediction;
+
+/// Required services, in pipeline order.
+const SERVICES: [&str; 6] = [
+    "sim-venue",
+    "ingest",
+    "feature",
+    "inference",
+    "execution",
+    "api",
+];
+
+/// Prints heartbeats, per-market stream activity, the last prediction and trading state.
+pub async fn run(path: &Path) -> anyhow::Result<()> {
+    let config = load_config(path)?;
+    let namespace = Namespace::new(&config.namespace)?;
+    let bus = RedisBus::connect(RedisBusConfig::new(config.redis.url.clone()))
+        .await
+        .context("cannot connect to Redis")?;
+    let t = now();
+    let beats = bus.get_state(&namespace.state("heartbeat")?).await?;
+    let line: Vec<String> = SERVICES
+        .iter()
+        .map(
+            |s| match beats.get(*s).and_then(|v| v.parse::<i64>().ok()) {
+                Some(ts) if t.0 - ts < 3_000_000_000 => format!("{s} ok"),
+                Some(ts) => format!("{s} DOWN {}s", (t.0 - ts) / 1_000_000_000),
+                None => format!("{s} -"),
+            },
+        )
+        .collect();
+    println!("services   {}", line.join(" | "));
+    let trading = bus.get_state(&namespace.state("trading")?).await?;
+    println!(
+        "trading    {} {}",
+        trading.get("mode").map_or("unknown", String::as_str),
+        trading.get("reason").map_or("", String::as_str)
+    );
+    let quotes = bus.get_state(&namespace.state("quotes")?).await?;
+    let positions = bus.get_state(&namespace.state("positions")?).await?;
+    for spec in config.market_specs()? {
+        let mkt = spec.id().stream_key();
+        let md = namespace.md(&mkt)?;
+        let last_trade = bus
+            .range(&md, Range::Newest(64))
+            .await?
+            .into_iter()
+            .find_map(|d| match d.payload {
+                Payload::Envelope(e) => match MarketEvent::decode(&e) {
+                    Ok(MarketEvent::Trade(trade)) => Some(trade),
+                    _ => None,
+                },
+                Payload::Malformed { .. } => None,
+            });
+        let pred = bus
+            .range(&namespace.pred(&mkt)?, Range::Newest(1))
+            .await?
+            .into_iter()
+            .find_map(|d| match d.payload {
+                Payload::Envelope(e) => e.decode::<Prediction>().ok(),
+                Payload::Malformed { .. } => None,
+            });
+        println!(
+            "{:<10} md {:>7}  feat {:>7}  pred {:>7}  last trade {}",
+            spec.id().as_str(),
+            bus.len(&md).await?,
+            bus.len(&namespace.feat(&mkt)?).await?,
+            bus.len(&namespace.pred(&mkt)?).await?,
+            last_trade.map_or("-".to_owned(), |tr| format!(
+                "{} x {}",
+                spec.price_to_decimal(tr.price),
+                spec.qty_to_decimal(tr.qty)
+            )),
+        );
+        if let Some(p) = pred {
+            println!(
+                "           prediction {}ms: down {:.2} flat {:.2} up {:.2} (exp {:+.2} bps)",
+                p.horizon_ms, p.p_down, p.p_flat, p.p_up, p.expected_move_bps
+            );
+        }
+        if let Some(q) = quotes.get(spec.id().as_str()) {
+            println!("           quotes {q}");
+        }
+        if let Some(p) = positions.get(spec.id().as_str()) {
+            println!("           position {p}");
+        }
+    }
+    let latency = bus.get_state(&namespace.state("latency")?).await?;
+    if let (Some(p50), Some(p99)) = (
+        latency.get("tick_to_quote_p50_us"),
+        latency.get("tick_to_quote_p99_us"),
+    ) {
+        println!("latency    tick-to-quote p50 {p50} µs, p99 {p99} µs");
+    }
+    Ok(())
+}
