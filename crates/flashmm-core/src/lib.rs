@@ -15,5 +15,6 @@ pub mod order;
 pub mod quote;
 pub mod risk;
 pub mod signal;
+pub mod strategy;
 pub mod time;
 pub mod trade;

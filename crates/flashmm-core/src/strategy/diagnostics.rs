@@ -1,0 +1,46 @@
+//! [`QuoteDiagnostics`]: every intermediate term of a quote, for metrics and the dashboard.
+
+use super::PredictionStatus;
+use crate::market::Side;
+use serde::{Deserialize, Serialize};
+
+/// The inputs and intermediate terms that produced a quote. Offsets are in bps of the mid.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct QuoteDiagnostics {
+    /// The mid the quote was formed around, in ticks.
+    pub mid_ticks: f64,
+    /// σ used, in bps per √s.
+    pub sigma_bps: f64,
+    /// κ used, per bps.
+    pub kappa: f64,
+    /// γ used, per bps.
+    pub gamma: f64,
+    /// τ used, in seconds.
+    pub horizon_secs: f64,
+    /// Inventory in units of the base quote size (the `q` of the formulas).
+    pub q: f64,
+    /// The Avellaneda–Stoikov inventory term `−q·γ·σ²·τ`, in bps.
+    pub inventory_skew_bps: f64,
+    /// The prediction's shift of the reservation price, in bps.
+    pub prediction_skew_bps: f64,
+    /// The reservation price r, in ticks (fractional).
+    pub reservation_ticks: f64,
+    /// The Avellaneda–Stoikov half-spread δ before any widening, in bps.
+    pub base_half_spread_bps: f64,
+    /// The half-spread after entropy, volatility and staleness widening, in bps.
+    pub half_spread_bps: f64,
+    /// Normalised entropy of the prediction's probabilities (1 when not used).
+    pub entropy: f64,
+    /// The product of all half-spread multipliers applied.
+    pub widen_multiplier: f64,
+    /// Whether and why the prediction was used.
+    pub prediction: PredictionStatus,
+    /// True when the quote was formed without a usable prediction (stale, missing, invalid).
+    pub prediction_stale: bool,
+    /// The side widened because inventory exceeds its share of traded notional, if any.
+    pub inventory_widened: Option<Side>,
+    /// The size multiple applied to the bid side (below 1 when bids grow inventory).
+    pub bid_size_factor: f64,
+    /// The size multiple applied to the ask side (below 1 when asks grow inventory).
+    pub ask_size_factor: f64,
+}

@@ -1,0 +1,44 @@
+//! The quoting strategy: from a book, our inventory and the model's prediction to the levels
+//! we want resting, and when to act on them.
+//!
+//! Owns:
+//! - the online estimators: [`VolatilityEstimator`] (σ of mid log-returns, EWMA, per √s) and
+//!   [`IntensityEstimator`] (κ, order-arrival decay with distance from the mid, from trades);
+//! - the pricing maths: [`AvellanedaStoikov`] (reservation price and half-spread, rolling
+//!   horizon τ) and [`PredictionSkew`] (skew by the expected move, widening by entropy, or a
+//!   wider no-skew base when the prediction is stale);
+//! - [`Quoter`], which combines them with inventory and size skew, a size ladder of N levels,
+//!   min spread, tick/lot rounding, min notional and post-only safety into a [`QuoteTarget`]
+//!   plus [`QuoteDiagnostics`];
+//! - [`RequotePolicy`], which acts on a target only when a level moves beyond a tolerance, at
+//!   most `quote_frequency_hz` times a second;
+//! - [`QuoteParams`], every tunable, validated.
+//!
+//! No I/O and no clock: time comes in as [`UnixNanos`](crate::time::UnixNanos), so the
+//! `execution` service and the backtester run this same code. Per market, the call sequence is:
+//! [`Quoter::on_book`] on every applied book update and [`Quoter::on_trade`] on every public
+//! trade; then [`Quoter::quote`] with the inventory and the latest prediction; then
+//! [`RequotePolicy::decide`] against the working levels, and only on
+//! [`RequoteDecision::Requote`] does the order manager diff the target into orders.
+
+mod avellaneda;
+mod diagnostics;
+mod error;
+mod intensity;
+mod params;
+mod prediction_skew;
+mod quoter;
+mod requote;
+mod target;
+mod volatility;
+
+pub use avellaneda::AvellanedaStoikov;
+pub use diagnostics::QuoteDiagnostics;
+pub use error::{QuoteError, QuoteParamsError};
+pub use intensity::IntensityEstimator;
+pub use params::{QuoteParams, RawQuoteParams};
+pub use prediction_skew::{PredictionSkew, PredictionStatus};
+pub use quoter::{InventoryView, Quote, Quoter};
+pub use requote::{HoldReason, RequoteDecision, RequotePolicy, RequoteReason};
+pub use target::QuoteTarget;
+pub use volatility::VolatilityEstimator;

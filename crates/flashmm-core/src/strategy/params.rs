@@ -1,0 +1,339 @@
+//! [`QuoteParams`]: every tunable of the quoting strategy, checked once when built.
+
+use super::QuoteParamsError;
+use serde::{Deserialize, Serialize};
+
+/// The quoting strategy's parameters for one market.
+///
+/// Units: `_bps` are basis points of the mid; `_lots` are lots of the market's spec; γ is per
+/// basis point and κ per basis point of distance from the mid, so the same values suit markets
+/// with very different tick sizes. Built through [`QuoteParams::validate`] or deserialised
+/// (which runs the same checks); missing fields take their [`Default`] value.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "RawQuoteParams", into = "RawQuoteParams")]
+pub struct QuoteParams(RawQuoteParams);
+
+/// The unchecked form of [`QuoteParams`]; see the field docs there through the accessors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawQuoteParams {
+    /// Risk aversion γ, per bps (> 0).
+    pub gamma: f64,
+    /// The Avellaneda–Stoikov horizon τ = T − t in seconds (> 0), held constant (a rolling
+    /// horizon): the time over which inventory risk is priced.
+    pub horizon_secs: f64,
+    /// Half-life of the EWMA of squared per-second log-returns, in seconds (> 0).
+    pub sigma_halflife_secs: f64,
+    /// Shortest interval between two mid samples of the σ estimator, in milliseconds (≥ 1).
+    pub sigma_min_interval_ms: u64,
+    /// σ used until `sigma_min_samples` returns were seen, in bps per √s (> 0).
+    pub sigma_default_bps: f64,
+    /// Lowest σ ever reported, in bps per √s (> 0, ≤ default).
+    pub sigma_floor_bps: f64,
+    /// Highest σ ever reported, in bps per √s (≥ default).
+    pub sigma_cap_bps: f64,
+    /// Returns needed before the estimate replaces the default.
+    pub sigma_min_samples: u32,
+    /// Weight of each new trade in the EWMA of trade distances from the mid (0 < α ≤ 1).
+    pub kappa_alpha: f64,
+    /// κ used until `kappa_min_samples` trades were seen, per bps (> 0).
+    pub kappa_default: f64,
+    /// Lowest κ reported, per bps (> 0).
+    pub kappa_min: f64,
+    /// Highest κ reported, per bps (≥ `kappa_min`).
+    pub kappa_max: f64,
+    /// Trades needed before the estimate replaces the default.
+    pub kappa_min_samples: u32,
+    /// Multiple of the prediction's expected move (bps) added to the reservation price (≥ 0).
+    pub skew_multiple: f64,
+    /// Largest prediction skew applied, in bps (≥ 0).
+    pub max_skew_bps: f64,
+    /// Half-spread widening per unit of normalised prediction entropy: × (1 + this × H) (≥ 0).
+    pub entropy_widen: f64,
+    /// Half-spread widening per unit of σ above `vol_ref_bps`:
+    /// × (1 + this × max(0, σ / ref − 1)) (≥ 0).
+    pub vol_widen: f64,
+    /// The σ at and below which no volatility widening applies, in bps per √s (> 0).
+    pub vol_ref_bps: f64,
+    /// Half-spread multiple used without a fresh prediction (≥ 1).
+    pub stale_widen: f64,
+    /// Levels per side (1 to 20).
+    pub levels: usize,
+    /// Distance between consecutive levels of a side, in bps (> 0; at least one tick is used).
+    pub level_spacing_bps: f64,
+    /// Size of the first level, in lots (> 0).
+    pub base_size_lots: i64,
+    /// Size growth per level: level `i` is `base × (1 + growth × i)` (≥ 0).
+    pub size_ladder_growth: f64,
+    /// Size reduction of the side that grows inventory per unit of `|position| / limit`: its
+    /// sizes are × max(0, 1 − this × |q| / `inventory_limit_lots`) (≥ 0).
+    pub size_skew: f64,
+    /// The inventory scale for size skew, in lots (> 0).
+    pub inventory_limit_lots: i64,
+    /// Smallest distance between our best bid and best ask, in bps (≥ 0; at least one tick).
+    pub min_spread_bps: f64,
+    /// Inventory value beyond this fraction of the notional traded widens the side that
+    /// grows it (≥ 0).
+    pub inventory_fraction: f64,
+    /// How much that side is widened, in bps (≥ 0).
+    pub inventory_widen_bps: f64,
+    /// Most re-quotes per second (> 0): QUOTE_FREQUENCY_HZ.
+    pub quote_frequency_hz: f64,
+    /// A level re-quotes when its price moves by more than this many ticks (≥ 0).
+    pub requote_tolerance_ticks: i64,
+    /// A level re-quotes when its size changes by more than this fraction of the target (≥ 0).
+    pub requote_size_tolerance: f64,
+}
+
+impl Default for RawQuoteParams {
+    fn default() -> Self {
+        RawQuoteParams {
+            gamma: 0.1,
+            horizon_secs: 10.0,
+            sigma_halflife_secs: 30.0,
+            sigma_min_interval_ms: 100,
+            sigma_default_bps: 2.0,
+            sigma_floor_bps: 0.2,
+            sigma_cap_bps: 500.0,
+            sigma_min_samples: 20,
+            kappa_alpha: 0.05,
+            kappa_default: 0.5,
+            kappa_min: 0.01,
+            kappa_max: 100.0,
+            kappa_min_samples: 20,
+            skew_multiple: 0.5,
+            max_skew_bps: 20.0,
+            entropy_widen: 0.5,
+            vol_widen: 0.5,
+            vol_ref_bps: 2.0,
+            stale_widen: 1.5,
+            levels: 3,
+            level_spacing_bps: 2.0,
+            base_size_lots: 10,
+            size_ladder_growth: 0.5,
+            size_skew: 1.0,
+            inventory_limit_lots: 1_000,
+            min_spread_bps: 4.0,
+            inventory_fraction: 0.02,
+            inventory_widen_bps: 5.0,
+            quote_frequency_hz: 5.0,
+            requote_tolerance_ticks: 1,
+            requote_size_tolerance: 0.2,
+        }
+    }
+}
+
+impl TryFrom<RawQuoteParams> for QuoteParams {
+    type Error = QuoteParamsError;
+
+    fn try_from(raw: RawQuoteParams) -> Result<Self, Self::Error> {
+        QuoteParams::validate(raw)
+    }
+}
+
+impl From<QuoteParams> for RawQuoteParams {
+    fn from(p: QuoteParams) -> Self {
+        p.0
+    }
+}
+
+/// Refuses `value` unless it is finite and `ok(value)`.
+fn check_f64(
+    field: &'static str,
+    value: f64,
+    ok: bool,
+    expected: &'static str,
+) -> Result<(), QuoteParamsError> {
+    if value.is_finite() && ok {
+        Ok(())
+    } else {
+        Err(out_of_range(field, value, expected))
+    }
+}
+
+fn out_of_range(
+    field: &'static str,
+    value: impl ToString,
+    expected: &'static str,
+) -> QuoteParamsError {
+    QuoteParamsError::OutOfRange {
+        field,
+        value: value.to_string(),
+        expected,
+    }
+}
+
+impl QuoteParams {
+    /// The most levels per side allowed.
+    pub const MAX_LEVELS: usize = 20;
+
+    /// Checks every parameter and wraps them.
+    pub fn validate(r: RawQuoteParams) -> Result<Self, QuoteParamsError> {
+        const POS: &str = "a finite number > 0";
+        const NONNEG: &str = "a finite number >= 0";
+        check_f64("gamma", r.gamma, r.gamma > 0.0, POS)?;
+        check_f64("horizon_secs", r.horizon_secs, r.horizon_secs > 0.0, POS)?;
+        let hl = r.sigma_halflife_secs;
+        check_f64("sigma_halflife_secs", hl, hl > 0.0, POS)?;
+        if r.sigma_min_interval_ms == 0 {
+            return Err(out_of_range("sigma_min_interval_ms", 0, ">= 1"));
+        }
+        let floor = r.sigma_floor_bps;
+        check_f64("sigma_floor_bps", floor, floor > 0.0, POS)?;
+        let def = r.sigma_default_bps;
+        check_f64(
+            "sigma_default_bps",
+            def,
+            def >= floor,
+            "a finite number >= sigma_floor_bps",
+        )?;
+        let cap = r.sigma_cap_bps;
+        check_f64(
+            "sigma_cap_bps",
+            cap,
+            cap >= def,
+            "a finite number >= sigma_default_bps",
+        )?;
+        let a = r.kappa_alpha;
+        check_f64("kappa_alpha", a, a > 0.0 && a <= 1.0, "in (0, 1]")?;
+        check_f64("kappa_min", r.kappa_min, r.kappa_min > 0.0, POS)?;
+        check_f64(
+            "kappa_max",
+            r.kappa_max,
+            r.kappa_max >= r.kappa_min,
+            "a finite number >= kappa_min",
+        )?;
+        let kd = r.kappa_default;
+        check_f64(
+            "kappa_default",
+            kd,
+            kd >= r.kappa_min && kd <= r.kappa_max,
+            "within [kappa_min, kappa_max]",
+        )?;
+        for (field, v) in [
+            ("skew_multiple", r.skew_multiple),
+            ("max_skew_bps", r.max_skew_bps),
+            ("entropy_widen", r.entropy_widen),
+            ("vol_widen", r.vol_widen),
+            ("size_ladder_growth", r.size_ladder_growth),
+            ("size_skew", r.size_skew),
+            ("min_spread_bps", r.min_spread_bps),
+            ("inventory_fraction", r.inventory_fraction),
+            ("inventory_widen_bps", r.inventory_widen_bps),
+            ("requote_size_tolerance", r.requote_size_tolerance),
+        ] {
+            check_f64(field, v, v >= 0.0, NONNEG)?;
+        }
+        check_f64("vol_ref_bps", r.vol_ref_bps, r.vol_ref_bps > 0.0, POS)?;
+        check_f64(
+            "stale_widen",
+            r.stale_widen,
+            r.stale_widen >= 1.0,
+            "a finite number >= 1",
+        )?;
+        if r.levels == 0 || r.levels > Self::MAX_LEVELS {
+            return Err(out_of_range("levels", r.levels, "1 to 20"));
+        }
+        let sp = r.level_spacing_bps;
+        check_f64("level_spacing_bps", sp, sp > 0.0, POS)?;
+        if r.base_size_lots <= 0 {
+            return Err(out_of_range("base_size_lots", r.base_size_lots, ">= 1"));
+        }
+        if r.inventory_limit_lots <= 0 {
+            return Err(out_of_range(
+                "inventory_limit_lots",
+                r.inventory_limit_lots,
+                ">= 1",
+            ));
+        }
+        let hz = r.quote_frequency_hz;
+        check_f64("quote_frequency_hz", hz, hz > 0.0, POS)?;
+        if r.requote_tolerance_ticks < 0 {
+            return Err(out_of_range(
+                "requote_tolerance_ticks",
+                r.requote_tolerance_ticks,
+                ">= 0",
+            ));
+        }
+        Ok(QuoteParams(r))
+    }
+
+    /// The checked values.
+    pub fn values(&self) -> &RawQuoteParams {
+        &self.0
+    }
+
+    /// The shortest interval between two re-quotes, in nanoseconds (at least 1).
+    pub fn min_requote_interval_ns(&self) -> i64 {
+        let ns = 1e9 / self.0.quote_frequency_hz;
+        if ns >= i64::MAX as f64 {
+            i64::MAX
+        } else {
+            (ns.ceil() as i64).max(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_serde_round_trips() {
+        let p = QuoteParams::validate(RawQuoteParams::default()).unwrap();
+        assert_eq!(p, QuoteParams::default());
+        assert_eq!(p.values().levels, 3);
+        assert_eq!(p.min_requote_interval_ns(), 200_000_000);
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<QuoteParams>(&json).unwrap(), p);
+        let partial: QuoteParams = serde_json::from_str(r#"{"gamma":0.3,"levels":5}"#).unwrap();
+        assert_eq!((partial.values().gamma, partial.values().levels), (0.3, 5));
+    }
+
+    /// A parameter name and a change that makes it invalid.
+    type BadCase = (&'static str, Box<dyn Fn(&mut RawQuoteParams)>);
+
+    #[test]
+    fn refuses_each_bad_value() {
+        let cases: Vec<BadCase> = vec![
+            ("gamma", Box::new(|r| r.gamma = 0.0)),
+            ("gamma", Box::new(|r| r.gamma = f64::NAN)),
+            ("horizon_secs", Box::new(|r| r.horizon_secs = -1.0)),
+            (
+                "sigma_min_interval_ms",
+                Box::new(|r| r.sigma_min_interval_ms = 0),
+            ),
+            ("sigma_default_bps", Box::new(|r| r.sigma_default_bps = 0.1)),
+            ("sigma_cap_bps", Box::new(|r| r.sigma_cap_bps = 1.0)),
+            ("kappa_alpha", Box::new(|r| r.kappa_alpha = 1.5)),
+            ("kappa_default", Box::new(|r| r.kappa_default = 1000.0)),
+            ("skew_multiple", Box::new(|r| r.skew_multiple = -0.1)),
+            ("stale_widen", Box::new(|r| r.stale_widen = 0.9)),
+            ("levels", Box::new(|r| r.levels = 0)),
+            ("levels", Box::new(|r| r.levels = 21)),
+            ("base_size_lots", Box::new(|r| r.base_size_lots = 0)),
+            (
+                "inventory_limit_lots",
+                Box::new(|r| r.inventory_limit_lots = -5),
+            ),
+            (
+                "quote_frequency_hz",
+                Box::new(|r| r.quote_frequency_hz = f64::INFINITY),
+            ),
+            (
+                "requote_tolerance_ticks",
+                Box::new(|r| r.requote_tolerance_ticks = -1),
+            ),
+        ];
+        for (field, change) in cases {
+            let mut r = RawQuoteParams::default();
+            change(&mut r);
+            match QuoteParams::validate(r) {
+                Err(QuoteParamsError::OutOfRange { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        assert!(serde_json::from_str::<QuoteParams>(r#"{"levels":0}"#).is_err());
+        assert!(serde_json::from_str::<QuoteParams>(r#"{"nope":1}"#).is_err());
+    }
+}

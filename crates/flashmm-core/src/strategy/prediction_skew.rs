@@ -1,0 +1,160 @@
+//! How a model [`Prediction`] shapes quotes: a skew of the reservation price and a widening
+//! with the model's uncertainty, or neither when the prediction cannot be used.
+
+use crate::market::MarketId;
+use crate::signal::Prediction;
+use crate::time::UnixNanos;
+use serde::{Deserialize, Serialize};
+
+/// Whether the latest prediction was used, and if not why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PredictionStatus {
+    /// Fresh and well formed: it skews and widens the quotes.
+    Fresh,
+    /// Older than its own horizon: ignored, quotes are the wider no-skew base.
+    Stale,
+    /// No prediction has arrived for this market yet: the wider no-skew base.
+    Missing,
+    /// Malformed (non-finite or out-of-range probabilities or move, or another market):
+    /// ignored like a stale one.
+    Invalid,
+}
+
+impl PredictionStatus {
+    /// Whether the quotes were formed without a usable prediction: what the service counts
+    /// as a stale-prediction quote.
+    pub fn is_stale(self) -> bool {
+        self != PredictionStatus::Fresh
+    }
+}
+
+/// The effect of a prediction on the quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PredictionSkew {
+    /// Whether the prediction was used.
+    pub status: PredictionStatus,
+    /// Shift of the reservation price in bps (positive moves quotes up).
+    pub skew_bps: f64,
+    /// Normalised entropy of `p_up/p_flat/p_down` in `[0, 1]` (1 when not used).
+    pub entropy: f64,
+}
+
+impl PredictionSkew {
+    /// The skew of `prediction` at `now` for quotes in `market`: `skew_multiple ×
+    /// expected_move_bps`, clamped to ±`max_skew_bps`, and the entropy of its probabilities.
+    /// A prediction is fresh while `now − ts ≤ horizon` (a timestamp slightly in the future,
+    /// from another host's clock, counts as age zero).
+    pub fn evaluate(
+        prediction: Option<&Prediction>,
+        market: &MarketId,
+        now: UnixNanos,
+        skew_multiple: f64,
+        max_skew_bps: f64,
+    ) -> Self {
+        let unused = |status| PredictionSkew {
+            status,
+            skew_bps: 0.0,
+            entropy: 1.0,
+        };
+        let Some(p) = prediction else {
+            return unused(PredictionStatus::Missing);
+        };
+        let probs = [p.p_up, p.p_flat, p.p_down].map(f64::from);
+        let sum: f64 = probs.iter().sum();
+        let well_formed = &p.market == market
+            && p.expected_move_bps.is_finite()
+            && probs
+                .iter()
+                .all(|x| x.is_finite() && (0.0..=1.0).contains(x))
+            && (sum - 1.0).abs() <= 0.05;
+        if !well_formed {
+            return unused(PredictionStatus::Invalid);
+        }
+        let age_ns = now.since(p.ts).max(0);
+        if age_ns > i64::from(p.horizon_ms) * 1_000_000 {
+            return unused(PredictionStatus::Stale);
+        }
+        let entropy = -probs
+            .iter()
+            .map(|&x| x / sum)
+            .filter(|&x| x > 0.0)
+            .map(|x| x * x.ln())
+            .sum::<f64>()
+            / 3f64.ln();
+        let skew =
+            (skew_multiple * f64::from(p.expected_move_bps)).clamp(-max_skew_bps, max_skew_bps);
+        PredictionSkew {
+            status: PredictionStatus::Fresh,
+            skew_bps: skew,
+            entropy: entropy.clamp(0.0, 1.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prediction(p_up: f32, p_flat: f32, p_down: f32, mv: f32, ts: i64) -> Prediction {
+        Prediction {
+            market: MarketId::new("SEI/USDC").unwrap(),
+            model_version: "t".into(),
+            horizon_ms: 1_000,
+            p_down,
+            p_flat,
+            p_up,
+            expected_move_bps: mv,
+            ts: UnixNanos(ts),
+            origin_ts: UnixNanos(ts),
+        }
+    }
+
+    fn eval(p: Option<&Prediction>, now: i64) -> PredictionSkew {
+        PredictionSkew::evaluate(
+            p,
+            &MarketId::new("SEI/USDC").unwrap(),
+            UnixNanos(now),
+            0.5,
+            3.0,
+        )
+    }
+
+    #[test]
+    fn fresh_skews_and_measures_entropy() {
+        let p = prediction(0.8, 0.2, 0.0, 4.0, 0);
+        let s = eval(Some(&p), 1_000_000_000);
+        assert_eq!(s.status, PredictionStatus::Fresh);
+        assert!((s.skew_bps - 2.0).abs() < 1e-6);
+        let want = -(0.8f64 * 0.8f64.ln() + 0.2 * 0.2f64.ln()) / 3f64.ln();
+        assert!((s.entropy - want).abs() < 1e-6);
+        let uniform = prediction(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0, -100.0, 0);
+        let u = eval(Some(&uniform), -5);
+        assert!((u.entropy - 1.0).abs() < 1e-6);
+        assert_eq!(u.skew_bps, -3.0, "clamped to max_skew_bps");
+    }
+
+    #[test]
+    fn stale_missing_invalid_are_unused() {
+        let p = prediction(0.8, 0.2, 0.0, 4.0, 0);
+        let s = eval(Some(&p), 1_000_000_001);
+        assert_eq!(
+            (s.status, s.skew_bps, s.entropy),
+            (PredictionStatus::Stale, 0.0, 1.0)
+        );
+        assert!(s.status.is_stale());
+        assert_eq!(eval(None, 0).status, PredictionStatus::Missing);
+        for bad in [
+            prediction(f32::NAN, 0.5, 0.5, 1.0, 0),
+            prediction(0.5, 0.5, 0.5, 1.0, 0),
+            prediction(0.5, 0.5, 0.0, f32::INFINITY, 0),
+            prediction(1.5, -0.5, 0.0, 1.0, 0),
+        ] {
+            assert_eq!(eval(Some(&bad), 0).status, PredictionStatus::Invalid);
+        }
+        let mut other = p.clone();
+        other.market = MarketId::new("ETH/USDC").unwrap();
+        assert_eq!(eval(Some(&other), 0).status, PredictionStatus::Invalid);
+        assert!(!PredictionStatus::Fresh.is_stale());
+    }
+}

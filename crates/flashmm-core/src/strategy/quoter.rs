@@ -1,0 +1,320 @@
+//! [`Quoter`]: estimators plus the quoting maths, from a book, inventory and prediction to a
+//! [`QuoteTarget`] and its [`QuoteDiagnostics`].
+
+use super::{
+    AvellanedaStoikov, IntensityEstimator, PredictionSkew, QuoteDiagnostics, QuoteError,
+    QuoteParams, QuoteTarget, VolatilityEstimator,
+};
+use crate::book::{BookLevel, OrderBook};
+use crate::market::{MarketSpec, Price, Qty, Side};
+use crate::signal::Prediction;
+use crate::time::UnixNanos;
+use crate::trade::Trade;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+/// What the quoter needs to know about our inventory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InventoryView {
+    /// Signed position in lots: positive long.
+    pub position_lots: i64,
+    /// Notional traded so far (e.g. today), in quote currency; the base of the
+    /// inventory-fraction rule.
+    pub traded_notional: Decimal,
+}
+
+/// A quote: the target levels and how they were formed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quote {
+    /// The levels to rest.
+    pub target: QuoteTarget,
+    /// The terms that produced them.
+    pub diagnostics: QuoteDiagnostics,
+}
+
+/// The quoting strategy of one market: online σ and κ estimators and the pricing maths.
+///
+/// Pricing, in bps of the mid `s` then converted to ticks at the end:
+/// 1. Avellaneda–Stoikov: `r = s − q·γ·σ²·τ`, `δ = γσ²τ/2 + (1/γ)·ln(1 + γ/κ)` with `q` the
+///    position in base-size units ([`AvellanedaStoikov`]).
+/// 2. Prediction: `r += clamp(skew_multiple × expected_move_bps)`; `δ ×= 1 + entropy_widen·H`;
+///    without a fresh prediction no skew and `δ ×= stale_widen` ([`PredictionSkew`]).
+/// 3. Volatility: `δ ×= 1 + vol_widen·max(0, σ/vol_ref − 1)`.
+/// 4. Inventory beyond `inventory_fraction` of the traded notional moves the side that
+///    grows it `inventory_widen_bps` further out.
+/// 5. Ticks: bid = ⌊r − δ⌋, ask = ⌈r + δ⌉, widened to `min_spread_bps` (≥ 1 tick), then kept
+///    post-only-safe: bid ≤ best ask − 1, ask ≥ best bid + 1. Deeper levels step out by
+///    `level_spacing_bps` (≥ 1 tick); non-positive bids are dropped.
+/// 6. Sizes: `base × (1 + growth·i)` lots, times `max(0, 1 − size_skew·|pos|/limit)` on the
+///    side that grows inventory; a level under the market's min notional is raised to it, or
+///    dropped on that reduced side (so skew never makes the growing side larger).
+#[derive(Debug, Clone)]
+pub struct Quoter {
+    params: QuoteParams,
+    spec: MarketSpec,
+    min_notional_units: i128,
+    inventory_fraction: Decimal,
+    volatility: VolatilityEstimator,
+    intensity: IntensityEstimator,
+}
+
+impl Quoter {
+    /// A quoter for the market of `spec` with cold estimators.
+    pub fn new(spec: MarketSpec, params: QuoteParams) -> Result<Self, QuoteError> {
+        let p = params.values();
+        let unit = spec
+            .quote_from_units(1)
+            .map_err(|_| QuoteError::MinNotional)?;
+        let min_notional_units = spec
+            .min_notional()
+            .checked_div(unit)
+            .map(|u| u.ceil())
+            .and_then(|u| u.to_i128())
+            .ok_or(QuoteError::MinNotional)?;
+        let inventory_fraction =
+            Decimal::try_from(p.inventory_fraction).map_err(|_| QuoteError::InventoryFraction)?;
+        Ok(Quoter {
+            volatility: VolatilityEstimator::new(
+                p.sigma_halflife_secs,
+                p.sigma_min_interval_ms,
+                p.sigma_default_bps,
+                p.sigma_floor_bps,
+                p.sigma_cap_bps,
+                p.sigma_min_samples,
+            ),
+            intensity: IntensityEstimator::new(
+                p.kappa_alpha,
+                p.kappa_default,
+                p.kappa_min,
+                p.kappa_max,
+                p.kappa_min_samples,
+            ),
+            params,
+            spec,
+            min_notional_units,
+            inventory_fraction,
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &QuoteParams {
+        &self.params
+    }
+
+    /// The market spec.
+    pub fn spec(&self) -> &MarketSpec {
+        &self.spec
+    }
+
+    /// Feeds the book's mid at `now` to the σ estimator (call on every applied book update).
+    pub fn on_book(&mut self, now: UnixNanos, book: &OrderBook) {
+        if let Some(mid) = book.mid_ticks() {
+            self.volatility.observe(now, mid);
+        }
+    }
+
+    /// Feeds a public trade's distance from the current mid to the κ estimator.
+    pub fn on_trade(&mut self, trade: &Trade, book: &OrderBook) {
+        if let Some(mid) = book.mid_ticks() {
+            self.intensity
+                .observe((trade.price.ticks() as f64 - mid) / mid * 1e4);
+        }
+    }
+
+    /// σ now, in bps per √s (σ of one-second returns).
+    pub fn sigma_bps(&self) -> f64 {
+        self.volatility.sigma_bps()
+    }
+
+    /// κ now, per bps.
+    pub fn kappa(&self) -> f64 {
+        self.intensity.kappa()
+    }
+
+    /// The volatility estimator.
+    pub fn volatility(&self) -> &VolatilityEstimator {
+        &self.volatility
+    }
+
+    /// The intensity estimator.
+    pub fn intensity(&self) -> &IntensityEstimator {
+        &self.intensity
+    }
+
+    /// Forms the target quotes for `book` at `now`.
+    pub fn quote(
+        &self,
+        now: UnixNanos,
+        book: &OrderBook,
+        inventory: &InventoryView,
+        prediction: Option<&Prediction>,
+    ) -> Result<Quote, QuoteError> {
+        let p = self.params.values();
+        let (Some(best_bid), Some(best_ask)) = (book.best_bid(), book.best_ask()) else {
+            return Err(QuoteError::NoTwoSidedBook);
+        };
+        let (best_bid, best_ask) = (best_bid.price.ticks(), best_ask.price.ticks());
+        let mid = (best_bid as f64 + best_ask as f64) / 2.0;
+        let bps = mid * 1e-4;
+
+        let sigma = self.sigma_bps();
+        let kappa = self.kappa();
+        let q = inventory.position_lots as f64 / p.base_size_lots as f64;
+        let avs = AvellanedaStoikov::compute(q, p.gamma, sigma, p.horizon_secs, kappa);
+        let pred = PredictionSkew::evaluate(
+            prediction,
+            book.market(),
+            now,
+            p.skew_multiple,
+            p.max_skew_bps,
+        );
+        let mut widen = 1.0 + p.vol_widen * (sigma / p.vol_ref_bps - 1.0).max(0.0);
+        widen *= if pred.status.is_stale() {
+            p.stale_widen
+        } else {
+            1.0 + p.entropy_widen * pred.entropy
+        };
+        let delta = avs.half_spread_bps * widen;
+        let r = avs.reservation_offset_bps + pred.skew_bps;
+        let (mut bid_off, mut ask_off) = (r - delta, r + delta);
+
+        let growing = match inventory.position_lots {
+            0 => None,
+            x if x > 0 => Some(Side::Buy),
+            _ => Some(Side::Sell),
+        };
+        let inventory_widened =
+            growing.filter(|_| self.inventory_excessive(inventory, best_bid, best_ask));
+        match inventory_widened {
+            Some(Side::Buy) => bid_off -= p.inventory_widen_bps,
+            Some(Side::Sell) => ask_off += p.inventory_widen_bps,
+            None => {}
+        }
+
+        let mut bid = to_ticks((mid + bid_off * bps).floor())?;
+        let mut ask = to_ticks((mid + ask_off * bps).ceil())?;
+        let min_spread = to_ticks((p.min_spread_bps * bps).ceil())?.max(1);
+        let width = ask.saturating_sub(bid);
+        if width < min_spread {
+            let short = min_spread - width;
+            bid -= short / 2;
+            ask += short - short / 2;
+        }
+        bid = bid.min(best_ask - 1);
+        ask = ask.max(best_bid + 1);
+        let spacing = to_ticks((p.level_spacing_bps * bps).round())?.max(1);
+
+        let factor = (1.0
+            - p.size_skew * inventory.position_lots.unsigned_abs() as f64
+                / p.inventory_limit_lots as f64)
+            .clamp(0.0, 1.0);
+        let (bid_factor, ask_factor) = match growing {
+            Some(Side::Buy) => (factor, 1.0),
+            Some(Side::Sell) => (1.0, factor),
+            None => (1.0, 1.0),
+        };
+        let mut target = QuoteTarget {
+            bids: Vec::with_capacity(p.levels),
+            asks: Vec::with_capacity(p.levels),
+        };
+        for i in 0..p.levels {
+            let step = spacing.saturating_mul(i as i64);
+            let ladder = 1.0 + p.size_ladder_growth * i as f64;
+            if let Some(l) = self.level(bid.saturating_sub(step), ladder, bid_factor) {
+                target.bids.push(l);
+            }
+            if let Some(l) = self.level(ask.saturating_add(step), ladder, ask_factor) {
+                target.asks.push(l);
+            }
+        }
+
+        Ok(Quote {
+            target,
+            diagnostics: QuoteDiagnostics {
+                mid_ticks: mid,
+                sigma_bps: sigma,
+                kappa,
+                gamma: p.gamma,
+                horizon_secs: p.horizon_secs,
+                q,
+                inventory_skew_bps: avs.reservation_offset_bps,
+                prediction_skew_bps: pred.skew_bps,
+                reservation_ticks: mid + r * bps,
+                base_half_spread_bps: avs.half_spread_bps,
+                half_spread_bps: delta,
+                entropy: pred.entropy,
+                widen_multiplier: widen,
+                prediction: pred.status,
+                prediction_stale: pred.status.is_stale(),
+                inventory_widened,
+                bid_size_factor: bid_factor,
+                ask_size_factor: ask_factor,
+            },
+        })
+    }
+
+    /// Whether the inventory's value at the mid exceeds `inventory_fraction` of the notional
+    /// traded, computed exactly in tick×lot units.
+    fn inventory_excessive(&self, inv: &InventoryView, best_bid: i64, best_ask: i64) -> bool {
+        let units = i128::from(inv.position_lots)
+            .abs()
+            .saturating_mul(i128::from(best_bid) + i128::from(best_ask));
+        let Ok(twice_value) = self.spec.quote_from_units(units) else {
+            return true;
+        };
+        let allowed = inv
+            .traded_notional
+            .checked_mul(self.inventory_fraction)
+            .and_then(|a| a.checked_mul(Decimal::TWO));
+        match allowed {
+            Some(a) => twice_value > a,
+            None => false,
+        }
+    }
+
+    /// One level at `price` (ticks) of `base × ladder × factor` lots, with the min-notional
+    /// rule; `None` when it must be dropped.
+    fn level(&self, price: i64, ladder: f64, factor: f64) -> Option<BookLevel> {
+        if price <= 0 {
+            return None;
+        }
+        let base = self.params.values().base_size_lots as f64;
+        // `as` saturates: an absurd ladder cannot wrap around.
+        let lots = (base * ladder * factor).floor() as i64;
+        if lots <= 0 {
+            return None;
+        }
+        let min_lots = i64::try_from(ceil_div(self.min_notional_units, i128::from(price))).ok()?;
+        let lots = if lots >= min_lots {
+            lots
+        } else if factor < 1.0 {
+            return None;
+        } else {
+            min_lots
+        };
+        Some(BookLevel::new(
+            Price::from_ticks(price),
+            Qty::from_lots(lots),
+        ))
+    }
+}
+
+/// `⌈a / b⌉` for `b > 0`.
+fn ceil_div(a: i128, b: i128) -> i128 {
+    let q = a / b;
+    if a % b > 0 {
+        q + 1
+    } else {
+        q
+    }
+}
+
+/// A whole-tick float as `i64`, refusing non-finite values and ones near the `i64` edges.
+fn to_ticks(x: f64) -> Result<i64, QuoteError> {
+    const LIMIT: f64 = (1u64 << 62) as f64;
+    if x.is_finite() && x.abs() < LIMIT {
+        Ok(x as i64)
+    } else {
+        Err(QuoteError::PriceOutOfRange(x))
+    }
+}
