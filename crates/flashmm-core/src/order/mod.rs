@@ -1,19 +1,28 @@
 //! Our orders: the [`Order`] and its lifecycle ([`OrderStatus`], [`OrderEvent`] and the one
-//! fallible [`Order::transition`]), the [`OrderUpdate`] and [`Fill`] messages.
+//! fallible [`Order::transition`]), the [`OrderUpdate`] and [`Fill`] messages; and the pure
+//! order manager parts: [`ClientIdGenerator`] (deterministic ids unique across restarts),
+//! [`WorkingOrders`] (live orders in quote slots, diffed against a target into
+//! [`QuoteAction`]s) and [`FillLedger`] (each fill booked once).
 
+mod client_ids;
 mod error;
 mod event;
 mod fill;
+mod fill_ledger;
 mod liquidity;
 #[allow(clippy::module_inception)]
 mod order;
 mod status;
 mod update;
+mod working;
 
+pub use client_ids::ClientIdGenerator;
 pub use error::{OrderError, OrderTransitionError};
 pub use event::OrderEvent;
 pub use fill::Fill;
+pub use fill_ledger::FillLedger;
 pub use liquidity::Liquidity;
 pub use order::Order;
 pub use status::OrderStatus;
 pub use update::OrderUpdate;
+pub use working::{QuoteAction, Slot, WorkingOrder, WorkingOrders};

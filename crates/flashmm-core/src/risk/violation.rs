@@ -1,5 +1,7 @@
 //! The ways a risk limit can be broken.
 
+use crate::market::Price;
+use crate::time::UnixNanos;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -62,6 +64,75 @@ pub enum RiskViolation {
         /// `max_orders_per_sec`.
         limit_per_sec: u32,
     },
+    /// The order's price lies further from the mid than the price band allows.
+    #[error("price {price} is {distance_bps} bps from the mid, band {limit_bps} bps")]
+    PriceBand {
+        /// The order's price.
+        price: Price,
+        /// Its distance from the mid, bps.
+        distance_bps: Decimal,
+        /// The band, bps.
+        limit_bps: Decimal,
+    },
+    /// The order would trade against one of our own resting orders.
+    #[error("price {price} would cross our own resting order at {own}")]
+    SelfTrade {
+        /// The order's price.
+        price: Price,
+        /// Our best resting price on the other side.
+        own: Price,
+    },
+    /// The order's notional is under the market's minimum.
+    #[error("order notional {notional} is under the minimum {min}")]
+    MinNotional {
+        /// The order's notional.
+        notional: Decimal,
+        /// The market's minimum notional.
+        min: Decimal,
+    },
+    /// The order would take the sum of absolute position values over all markets beyond the
+    /// global limit.
+    #[error("global exposure {projected} would exceed {limit}")]
+    GlobalNotional {
+        /// The absolute exposure over all markets after the order.
+        projected: Decimal,
+        /// The global limit.
+        limit: Decimal,
+    },
+    /// The mid moved more than k σ within the detection window.
+    #[error("mid moved {move_bps} bps, beyond {threshold_bps} bps")]
+    ExtremeMove {
+        /// The move, bps.
+        move_bps: Decimal,
+        /// `sigmas × σ`, bps.
+        threshold_bps: Decimal,
+    },
+    /// The model's live hit rate fell below the floor.
+    #[error("model hit rate {hit_rate} below the floor {floor}")]
+    ModelDrift {
+        /// The rolling hit rate.
+        hit_rate: Decimal,
+        /// The configured floor.
+        floor: Decimal,
+    },
+    /// The book has a sequence gap (or could not be applied) until a snapshot arrives.
+    #[error("book gap: {detail}")]
+    BookGap {
+        /// What was wrong.
+        detail: String,
+    },
+    /// The venue circuit breaker is open after repeated rejects or timeouts.
+    #[error("venue circuit breaker open until {until}")]
+    CircuitOpen {
+        /// When order entry is tried again.
+        until: UnixNanos,
+    },
+    /// The venue connection (order and fill events) is down.
+    #[error("venue disconnected: {reason}")]
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// The kind of a [`RiskViolation`], without its values: what a [`RiskEvent`] carries.
@@ -84,6 +155,24 @@ pub enum RiskViolationKind {
     StaleData,
     /// See [`RiskViolation::OrderRate`].
     OrderRate,
+    /// See [`RiskViolation::PriceBand`].
+    PriceBand,
+    /// See [`RiskViolation::SelfTrade`].
+    SelfTrade,
+    /// See [`RiskViolation::MinNotional`].
+    MinNotional,
+    /// See [`RiskViolation::GlobalNotional`].
+    GlobalNotional,
+    /// See [`RiskViolation::ExtremeMove`].
+    ExtremeMove,
+    /// See [`RiskViolation::ModelDrift`].
+    ModelDrift,
+    /// See [`RiskViolation::BookGap`].
+    BookGap,
+    /// See [`RiskViolation::CircuitOpen`].
+    CircuitOpen,
+    /// See [`RiskViolation::Disconnected`].
+    Disconnected,
 }
 
 impl RiskViolation {
@@ -97,6 +186,70 @@ impl RiskViolation {
             RiskViolation::Drawdown { .. } => RiskViolationKind::Drawdown,
             RiskViolation::StaleData { .. } => RiskViolationKind::StaleData,
             RiskViolation::OrderRate { .. } => RiskViolationKind::OrderRate,
+            RiskViolation::PriceBand { .. } => RiskViolationKind::PriceBand,
+            RiskViolation::SelfTrade { .. } => RiskViolationKind::SelfTrade,
+            RiskViolation::MinNotional { .. } => RiskViolationKind::MinNotional,
+            RiskViolation::GlobalNotional { .. } => RiskViolationKind::GlobalNotional,
+            RiskViolation::ExtremeMove { .. } => RiskViolationKind::ExtremeMove,
+            RiskViolation::ModelDrift { .. } => RiskViolationKind::ModelDrift,
+            RiskViolation::BookGap { .. } => RiskViolationKind::BookGap,
+            RiskViolation::CircuitOpen { .. } => RiskViolationKind::CircuitOpen,
+            RiskViolation::Disconnected { .. } => RiskViolationKind::Disconnected,
+        }
+    }
+}
+
+/// What execution does about a violation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskAction {
+    /// Refuse the one order; quoting goes on.
+    RefuseOrder,
+    /// Cancel every order of the market at once and quote again when the condition clears.
+    CancelAll,
+    /// Trip the kill switch: cancel all, stop quoting until an operator resumes.
+    KillSwitch,
+}
+
+impl RiskViolationKind {
+    /// What execution does when this limit trips.
+    pub fn action(self) -> RiskAction {
+        use RiskViolationKind as K;
+        match self {
+            K::DailyLoss | K::Drawdown | K::ExtremeMove | K::ModelDrift => RiskAction::KillSwitch,
+            K::StaleData | K::BookGap | K::Disconnected => RiskAction::CancelAll,
+            K::PositionLimit
+            | K::OrderNotional
+            | K::OpenOrders
+            | K::OrderRate
+            | K::PriceBand
+            | K::SelfTrade
+            | K::MinNotional
+            | K::GlobalNotional
+            | K::CircuitOpen => RiskAction::RefuseOrder,
+        }
+    }
+
+    /// The kind's wire name, e.g. `position_limit`.
+    pub fn as_str(self) -> &'static str {
+        use RiskViolationKind as K;
+        match self {
+            K::PositionLimit => "position_limit",
+            K::OrderNotional => "order_notional",
+            K::OpenOrders => "open_orders",
+            K::DailyLoss => "daily_loss",
+            K::Drawdown => "drawdown",
+            K::StaleData => "stale_data",
+            K::OrderRate => "order_rate",
+            K::PriceBand => "price_band",
+            K::SelfTrade => "self_trade",
+            K::MinNotional => "min_notional",
+            K::GlobalNotional => "global_notional",
+            K::ExtremeMove => "extreme_move",
+            K::ModelDrift => "model_drift",
+            K::BookGap => "book_gap",
+            K::CircuitOpen => "circuit_open",
+            K::Disconnected => "disconnected",
         }
     }
 }
