@@ -172,6 +172,9 @@ pub trait Bus: Send + Sync {
     /// Read a state hash (`HGETALL`); empty when absent.
     async fn get_state(&self, key: &StateKey) -> Result<BTreeMap<String, String>, BusError>;
 
+    /// Delete fields of a state hash (`HDEL`); absent fields are ignored.
+    async fn delete_state_fields(&self, key: &StateKey, fields: &[String]) -> Result<(), BusError>;
+
     /// Delete every key under a namespace (streams, groups, state); returns how many.
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError>;
 
@@ -320,6 +323,10 @@ impl<B: Bus + ?Sized> Bus for std::sync::Arc<B> {
 
     async fn get_state(&self, key: &StateKey) -> Result<BTreeMap<String, String>, BusError> {
         (**self).get_state(key).await
+    }
+
+    async fn delete_state_fields(&self, key: &StateKey, fields: &[String]) -> Result<(), BusError> {
+        (**self).delete_state_fields(key, fields).await
     }
 
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError> {

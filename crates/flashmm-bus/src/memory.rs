@@ -354,6 +354,16 @@ impl Bus for MemoryBus {
         Ok(state.hashes.get(key.as_str()).cloned().unwrap_or_default())
     }
 
+    async fn delete_state_fields(&self, key: &StateKey, fields: &[String]) -> Result<(), BusError> {
+        let mut state = self.lock();
+        if let Some(hash) = state.hashes.get_mut(key.as_str()) {
+            for field in fields {
+                hash.remove(field);
+            }
+        }
+        Ok(())
+    }
+
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError> {
         let prefix = format!("{}:", namespace.as_str());
         let mut state = self.lock();

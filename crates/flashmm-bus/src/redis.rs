@@ -439,6 +439,16 @@ impl Bus for RedisBus {
         Ok(map.into_iter().collect())
     }
 
+    async fn delete_state_fields(&self, key: &StateKey, fields: &[String]) -> Result<(), BusError> {
+        if fields.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .hdel::<(), _, _>(key.as_str(), fields.to_vec())
+            .await
+            .map_err(map_err)
+    }
+
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError> {
         let pattern = namespace.pattern();
         let mut cursor = "0".to_owned();

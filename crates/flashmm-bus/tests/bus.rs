@@ -315,6 +315,11 @@ async fn groups_ranges_and_state<B: Bus>(bus: B, ns: Namespace) {
     let state = bus.get_state(&key).await.unwrap();
     assert_eq!(state.get("SEI-USDC").map(String::as_str), Some("12"));
     assert_eq!(state.get("paused").map(String::as_str), Some("1"));
+    bus.delete_state_fields(&key, &["paused".into(), "absent".into()])
+        .await
+        .unwrap();
+    let state = bus.get_state(&key).await.unwrap();
+    assert_eq!(state.keys().collect::<Vec<_>>(), vec!["SEI-USDC"]);
     assert!(bus
         .get_state(&ns.state("absent").unwrap())
         .await
