@@ -7,6 +7,7 @@
 //! - `flashmm dataset --input REC... --horizon 500ms --out FILE.npz` writes features and labels.
 //! - `flashmm import binance FILE... --out REC` turns raw Binance captures into a recording.
 //! - `flashmm recording info REC` prints a recording's markets, time span and counts.
+//! - `flashmm keys new|import|address|verify` manage the encrypted keystore of the trading key.
 
 mod cmd;
 
@@ -48,6 +49,9 @@ enum Command {
     /// Inspect FlashMM recordings.
     #[command(subcommand)]
     Recording(cmd::import::RecordingCommand),
+    /// Manage the encrypted keystore of the trading key.
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCommand),
 }
 
 #[tokio::main]
@@ -60,6 +64,7 @@ async fn main() -> std::process::ExitCode {
         Command::Status => cmd::status::run(&cli.config).await,
         Command::Import(c) => cmd::import::run_import(c),
         Command::Recording(c) => cmd::import::run_recording(c),
+        Command::Keys(c) => cmd::keys::run(&cli.config, c),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

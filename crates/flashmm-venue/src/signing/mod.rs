@@ -10,10 +10,13 @@
 //! [`SignedHeaders`] sent with a request; the venue's [`Verifier`] checks the signature
 //! against the registered key, the expiry, and the nonce against the key's window, each
 //! failure with its own [`AuthError`].
+//!
+//! The trading key is kept in an encrypted [`keystore`] file and opened with [`load_signer`].
 
 mod canonical;
 mod error;
 mod headers;
+pub mod keystore;
 mod nonce;
 mod signer;
 mod verifier;
@@ -21,6 +24,7 @@ mod verifier;
 pub use canonical::CanonicalRequest;
 pub use error::AuthError;
 pub use headers::SignedHeaders;
+pub use keystore::{load_signer, Keystore, KeystoreError, Passphrase};
 pub use nonce::NonceWindow;
 pub use signer::Signer;
 pub use verifier::{Verifier, VerifierConfig};

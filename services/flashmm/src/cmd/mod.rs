@@ -3,5 +3,6 @@
 pub mod config;
 pub mod dataset;
 pub mod import;
+pub mod keys;
 pub mod status;
 pub mod streams;
