@@ -6,7 +6,7 @@
 //! messages` rewrites the vectors; bump the message's `VERSION` and its schema file with it.
 
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
-use flashmm_core::control::{ExecAction, ExecCommand, Heartbeat};
+use flashmm_core::control::{AuditEntry, AuditOutcome, ExecAction, ExecCommand, Heartbeat};
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::{MarketId, Price, Qty, Side};
 use flashmm_core::message::StreamMessage;
@@ -212,6 +212,15 @@ fn every_message_round_trips() {
             instance: "ingest-0".into(),
             ts,
         }),
+        golden(&AuditEntry {
+            actor: "alice".into(),
+            role: "admin".into(),
+            action: "pause".into(),
+            detail: "maintenance".into(),
+            outcome: AuditOutcome::Accepted,
+            client: "127.0.0.1".into(),
+            ts,
+        }),
     ];
     for action in [
         ExecAction::Resume,
@@ -239,6 +248,7 @@ fn every_message_round_trips() {
     assert_eq!(
         names,
         [
+            "audit_entry",
             "book_delta",
             "book_snapshot",
             "exec_command",

@@ -1,10 +1,15 @@
-//! `api`: HTTP API, live dashboard and admin commands.
+//! `api`: HTTP API, live dashboard and admin commands (see `services/api/README.md`).
+//!
+//! Reads `{ns}:state:*`, `{ns}:pred:{mkt}`, `{ns}:fills:{mkt}`, `{ns}:risk`, `{ns}:audit`;
+//! writes `{ns}:cmd:exec` (operator commands) and `{ns}:audit`.
 //!
 //! Run alone: `cargo run -p api -- --config config/flashmm.toml` (`--check` validates the
 //! configuration and exits).
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use flashmm_bus::runtime::{self, ServiceArgs};
 
@@ -23,12 +28,49 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let Some(config) = runtime::start("api", &args.service)? else {
+    let config = runtime::load_config(&args.service.config)?;
+    if args.service.check {
+        println!(
+            "api: configuration {} is valid",
+            args.service.config.display()
+        );
         return Ok(());
-    };
+    }
+    runtime::init_logging(&config.log_level);
+    let port = config.service("api")?.metrics_port;
+    let metrics = flashmm_api::telemetry::install(port)?;
     let (bus, namespace) = runtime::connect_bus(&config).await?;
-    let _heartbeat = runtime::spawn_heartbeat(bus, namespace, "api", Duration::from_secs(1));
-    runtime::shutdown_signal().await;
+    let _heartbeat = runtime::spawn_heartbeat(
+        bus.clone(),
+        namespace.clone(),
+        "api",
+        Duration::from_secs(1),
+    );
+    let listener = tokio::net::TcpListener::bind(&config.api.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.api.bind))?;
+    tracing::info!(
+        service = "api",
+        bind = %config.api.bind,
+        metrics_port = port,
+        namespace = %namespace,
+        jwt = !config.api.secret_key.is_empty(),
+        static_admin_token = !config.api.admin_token.is_empty(),
+        cors_origins = config.api.cors_origins.len(),
+        "listening"
+    );
+    if config.api.secret_key.is_empty() && config.api.admin_token.is_empty() {
+        tracing::warn!("neither SECRET_KEY nor API_ADMIN_TOKEN is set: every token is refused");
+    }
+    flashmm_api::server::serve(
+        listener,
+        &config,
+        Arc::new(bus),
+        namespace,
+        metrics,
+        runtime::shutdown_signal(),
+    )
+    .await?;
     tracing::info!(service = "api", "stopped");
     Ok(())
 }

@@ -20,7 +20,7 @@ const fn o(var: &'static str, key: &'static str, secret: bool) -> EnvOverride {
 }
 
 /// Every environment variable FlashMM reads, in the order they are applied.
-pub const ENV_OVERRIDES: [EnvOverride; 16] = [
+pub const ENV_OVERRIDES: [EnvOverride; 17] = [
     o("ENVIRONMENT", "environment", false),
     o("LOG_LEVEL", "log_level", false),
     o("FLASHMM_NAMESPACE", "namespace", false),
@@ -36,6 +36,7 @@ pub const ENV_OVERRIDES: [EnvOverride; 16] = [
     o("TRADING_PRIVATE_KEY", "venue.private_key", true),
     o("TRADING_KEY_FILE", "venue.key_file", false),
     o("API_ADMIN_TOKEN", "api.admin_token", true),
+    o("SECRET_KEY", "api.secret_key", true),
     o("TWITTER_BEARER_TOKEN", "social.twitter_bearer_token", true),
 ];
 
@@ -89,6 +90,7 @@ pub(super) fn apply(
             "TRADING_PRIVATE_KEY" => config.venue.private_key = Secret::new(raw),
             "TRADING_KEY_FILE" => config.venue.key_file = raw,
             "API_ADMIN_TOKEN" => config.api.admin_token = Secret::new(raw),
+            "SECRET_KEY" => config.api.secret_key = Secret::new(raw),
             "TWITTER_BEARER_TOKEN" => config.social.twitter_bearer_token = Secret::new(raw),
             _ => {}
         }

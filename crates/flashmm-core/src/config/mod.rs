@@ -193,8 +193,71 @@ pub struct RiskConfig {
 pub struct ApiConfig {
     /// Listen address, e.g. `127.0.0.1:8080`.
     pub bind: String,
-    /// Static bearer token for admin routes (env `API_ADMIN_TOKEN`).
+    /// Static bearer token for admin routes (env `API_ADMIN_TOKEN`); empty disables it.
     pub admin_token: Secret,
+    /// HS256 key of the API's JWTs (env `SECRET_KEY`); empty disables JWT login.
+    pub secret_key: Secret,
+    /// Origins allowed to call the API from a browser (CORS); empty allows none.
+    pub cors_origins: Vec<String>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Time a request may take before it is answered 408, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// Requests per second each client address may make (token bucket refill rate).
+    pub rate_limit_per_sec: u32,
+    /// Requests a client may make at once before the rate applies (token bucket size).
+    pub rate_limit_burst: u32,
+    /// Period of the live-metrics WebSocket snapshots, in milliseconds (200 to 500: 2–5 Hz).
+    pub ws_interval_ms: u64,
+    /// P&L samples kept in memory for the P&L history (one per `ws_interval_ms`).
+    pub pnl_history_len: usize,
+    /// A service whose last heartbeat is older than this is down, in milliseconds.
+    pub heartbeat_stale_ms: u64,
+    /// Services that must be up for `GET /health` to answer 200.
+    pub required_services: Vec<String>,
+}
+
+impl ApiConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (i, origin) in self.cors_origins.iter().enumerate() {
+            let scheme_ok = origin.starts_with("http://") || origin.starts_with("https://");
+            if !scheme_ok || origin.ends_with('/') || origin.contains('*') {
+                return Err(ConfigError::invalid(
+                    format!("api.cors_origins[{i}]"),
+                    "expected an origin like https://host[:port], no wildcard or path",
+                ));
+            }
+        }
+        for (key, value) in [
+            ("api.max_body_bytes", self.max_body_bytes as u64),
+            ("api.request_timeout_ms", self.request_timeout_ms),
+            ("api.rate_limit_per_sec", u64::from(self.rate_limit_per_sec)),
+            ("api.rate_limit_burst", u64::from(self.rate_limit_burst)),
+            ("api.pnl_history_len", self.pnl_history_len as u64),
+            ("api.heartbeat_stale_ms", self.heartbeat_stale_ms),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, "must be positive"));
+            }
+        }
+        if !(200..=500).contains(&self.ws_interval_ms) {
+            return Err(ConfigError::invalid(
+                "api.ws_interval_ms",
+                "must be 200 to 500 (2 to 5 snapshots a second)",
+            ));
+        }
+        if let Some(name) = self
+            .required_services
+            .iter()
+            .find(|name| !SERVICES.contains(&name.as_str()))
+        {
+            return Err(ConfigError::invalid(
+                "api.required_services",
+                format!("unknown service {name:?}"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Periodic social summaries.
@@ -378,6 +441,7 @@ impl Config {
         if self.api.bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::invalid("api.bind", "expected IP:PORT"));
         }
+        self.api.validate()?;
         for name in SERVICES {
             self.service(name)?;
         }

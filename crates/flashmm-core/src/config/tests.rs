@@ -71,6 +71,48 @@ fn secret_env_value_is_not_echoed() {
 }
 
 #[test]
+fn secret_key_comes_from_the_environment_and_is_redacted() {
+    let config = Config::from_toml(FILE, |k| {
+        (k == "SECRET_KEY").then(|| "jwt-key-123".to_string())
+    })
+    .unwrap();
+    assert_eq!(config.api.secret_key.expose(), "jwt-key-123");
+    let shown = format!("{config:?} {}", toml::to_string(&config).unwrap());
+    assert!(!shown.contains("jwt-key-123"));
+    assert!(config.api.cors_origins.is_empty());
+}
+
+#[test]
+fn api_limits_are_checked() {
+    for (from, to, key) in [
+        (
+            "ws_interval_ms = 333",
+            "ws_interval_ms = 100",
+            "api.ws_interval_ms",
+        ),
+        (
+            "max_body_bytes = 16384",
+            "max_body_bytes = 0",
+            "api.max_body_bytes",
+        ),
+        (
+            "cors_origins = []",
+            "cors_origins = [\"*\"]",
+            "api.cors_origins[0]",
+        ),
+        (
+            "required_services = [\"ingest\"",
+            "required_services = [\"nope\"",
+            "api.required_services",
+        ),
+    ] {
+        assert!(FILE.contains(from), "{from}");
+        let message = err(&FILE.replace(from, to), no_env);
+        assert!(message.contains(key), "{key}: {message}");
+    }
+}
+
+#[test]
 fn unknown_key_is_named() {
     let toml = FILE.replace("max_open_orders = 12", "max_open_orders = 12\nmax_opn = 1");
     let message = err(&toml, no_env);

@@ -1,0 +1,207 @@
+//! `POST /admin/pause`, `/admin/resume`, `/admin/cancel-all`, `/admin/flatten`: each writes
+//! one [`ExecCommand`] to `{ns}:cmd:exec` (the only way the API acts on execution) and one
+//! [`AuditEntry`](flashmm_core::control::AuditEntry) to `{ns}:audit`.
+//!
+//! The body is optional; when present it must be JSON `{"reason": "..."}` (at most
+//! [`MAX_REASON_LEN`] characters), else 400.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use flashmm_auth::Principal;
+use flashmm_bus::{runtime, Bus, BusError, Envelope};
+use flashmm_core::control::{AuditOutcome, ExecAction, ExecCommand};
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::telemetry;
+
+/// Longest accepted reason.
+pub const MAX_REASON_LEN: usize = 200;
+
+/// The optional body of an admin action.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// Why, for the audit trail (and the pause reason).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl ActionRequest {
+    /// Parses an optional JSON body; empty means no reason.
+    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(ActionRequest::default());
+        }
+        let request: ActionRequest = serde_json::from_slice(body).map_err(|e| {
+            metrics::counter!(telemetry::BAD_REQUESTS).increment(1);
+            ApiError::BadRequest(format!(
+                "invalid JSON body: {e}; expected {{\"reason\": \"...\"}} or no body"
+            ))
+        })?;
+        if request
+            .reason
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > MAX_REASON_LEN)
+        {
+            metrics::counter!(telemetry::BAD_REQUESTS).increment(1);
+            return Err(ApiError::BadRequest(format!(
+                "reason is longer than {MAX_REASON_LEN} characters"
+            )));
+        }
+        Ok(request)
+    }
+}
+
+/// `POST /admin/pause`.
+pub async fn pause(
+    State(app): State<Arc<AppState>>,
+    Extension(who): Extension<Principal>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = ActionRequest::parse(&body)?;
+    let reason = request
+        .reason
+        .unwrap_or_else(|| format!("paused by {}", who.sub));
+    let action = ExecAction::Pause {
+        reason: reason.clone(),
+    };
+    send(&app, &who, peer, "pause", &reason, action).await
+}
+
+/// `POST /admin/resume`.
+pub async fn resume(
+    State(app): State<Arc<AppState>>,
+    Extension(who): Extension<Principal>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let reason = ActionRequest::parse(&body)?.reason.unwrap_or_default();
+    send(&app, &who, peer, "resume", &reason, ExecAction::Resume).await
+}
+
+/// `POST /admin/cancel-all`.
+pub async fn cancel_all(
+    State(app): State<Arc<AppState>>,
+    Extension(who): Extension<Principal>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let reason = ActionRequest::parse(&body)?.reason.unwrap_or_default();
+    send(
+        &app,
+        &who,
+        peer,
+        "cancel_all",
+        &reason,
+        ExecAction::CancelAll,
+    )
+    .await
+}
+
+/// `POST /admin/flatten`.
+pub async fn flatten(
+    State(app): State<Arc<AppState>>,
+    Extension(who): Extension<Principal>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let reason = ActionRequest::parse(&body)?.reason.unwrap_or_default();
+    send(&app, &who, peer, "flatten", &reason, ExecAction::Flatten).await
+}
+
+/// Writes the command, then its audit entry; answers 202 with the command's entry id.
+async fn send(
+    app: &AppState,
+    who: &Principal,
+    peer: SocketAddr,
+    name: &str,
+    detail: &str,
+    action: ExecAction,
+) -> Result<Response, ApiError> {
+    let client = peer.ip().to_string();
+    let ts = runtime::now();
+    let command = ExecCommand {
+        action,
+        actor: who.sub.clone(),
+        ts,
+    };
+    let written: Result<_, BusError> = async {
+        let envelope = Envelope::new("", ts, ts, &command)?;
+        let stream = app.reader.namespace().cmd_exec();
+        app.reader
+            .bus()
+            .publish_capped(&stream, &envelope, Some(app.stream_maxlen))
+            .await
+    }
+    .await;
+    match written {
+        Ok(id) => {
+            app.audit
+                .record(
+                    &who.sub,
+                    who.role.as_str(),
+                    name,
+                    detail,
+                    AuditOutcome::Accepted,
+                    &client,
+                )
+                .await;
+            let body = serde_json::json!({
+                "status": "accepted",
+                "action": name,
+                "actor": who.sub,
+                "command_id": id.as_str(),
+                "ts": ts.as_i64(),
+            });
+            Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+        }
+        Err(e) => {
+            app.audit
+                .record(
+                    &who.sub,
+                    who.role.as_str(),
+                    name,
+                    "command not written: state store unavailable",
+                    AuditOutcome::Failed,
+                    &client,
+                )
+                .await;
+            Err(ApiError::Bus(e))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_is_optional_but_must_be_valid() {
+        assert!(ActionRequest::parse(b"").unwrap().reason.is_none());
+        assert!(ActionRequest::parse(b" \n").unwrap().reason.is_none());
+        assert!(ActionRequest::parse(b"{}").unwrap().reason.is_none());
+        assert_eq!(
+            ActionRequest::parse(br#"{"reason":"deploy"}"#)
+                .unwrap()
+                .reason
+                .as_deref(),
+            Some("deploy")
+        );
+        for bad in [&b"{"[..], b"[1]", br#"{"reason":1}"#, br#"{"why":"x"}"#] {
+            let e = ActionRequest::parse(bad).unwrap_err();
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+            assert!(e.to_string().starts_with("invalid JSON body"), "{e}");
+        }
+        let long = format!(r#"{{"reason":"{}"}}"#, "x".repeat(MAX_REASON_LEN + 1));
+        assert!(ActionRequest::parse(long.as_bytes()).is_err());
+    }
+}
