@@ -6,12 +6,13 @@ ts int64 [N] UTC ns, move_bps float32 [N], label int8 [N] 0 down / 1 flat / 2 up
 l1_imbalance float32 [N], meta: a 1-element unicode array holding a JSON object with
 feature_names, schema_hash, horizon_ms, dead_band_bps, source, market).
 
-Split: rows are put in time order and cut into train / validation / test parts (by time
-fraction); an embargo of one label horizon is left out before each cut, so no label of an
-earlier part looks into the features of a later part.
+Split: each file is cut by its own time span into train / validation / test parts (the last
+--test-frac of the span is test, the --val-frac before it validation); an embargo of one label
+horizon is left out before each cut, so no label of an earlier part looks into the features of
+a later part. `flashmm eval-model` applies the same rule (crates/flashmm-model/src/split.rs).
 
-Candidates: an MLP (hidden layers 64-32, ReLU, Adam) and a multinomial logistic regression,
-both trained on train with balanced class weights.
+Candidates: an MLP (hidden layers 32-16, ReLU, Adam, epochs kept by validation macro-F1) and
+a multinomial logistic regression, both trained on train with balanced class weights.
 The one with the best validation macro-F1 is exported (input: z-scored features; output:
 class probabilities [down, flat, up]). Reported on test beside two reference baselines:
 always-majority and a logistic regression on the level-1 book imbalance alone.
@@ -54,6 +55,7 @@ class Dataset:
     move_bps: np.ndarray
     label: np.ndarray
     l1_imbalance: np.ndarray
+    file_idx: np.ndarray
     meta: dict
     files: list
 
@@ -97,6 +99,7 @@ def load(paths: list) -> Dataset:
                 "move_bps": np.asarray(z["move_bps"], dtype=np.float32),
                 "label": np.asarray(z["label"], dtype=np.int64),
                 "l1_imbalance": np.asarray(z["l1_imbalance"], dtype=np.float32),
+                "file_idx": np.full(n, len(parts), dtype=np.int64),
             }
         if X.ndim != 2 or X.shape[1] != len(meta["feature_names"]):
             raise SystemExit(f"{path}: X has shape {X.shape}, meta names {len(meta['feature_names'])} features")
@@ -165,19 +168,34 @@ def synthetic(path: str, rows: int, seed: int, schema_hash: str, horizon_ms: int
 # Split and metrics
 
 
-def split(ts: np.ndarray, horizon_ms: int, val_frac: float, test_frac: float):
-    """Boolean masks of train / validation / test by time, with a one-horizon embargo."""
+def split(ts: np.ndarray, file_idx: np.ndarray, horizon_ms: int, val_frac: float, test_frac: float):
+    """Boolean masks of train / validation / test: each file is cut by its own time span.
+
+    The rule, shared with `flashmm eval-model`: with t0, t1 the first and last row time of a
+    file and span = t1 - t0, the validation part starts at t0 + span * (1 - val - test) and
+    the test part at t0 + span * (1 - test) (integer ns, truncated). Rows within one horizon
+    before a cut (the embargo) belong to no part, so no label of an earlier part looks into a
+    later one.
+    """
     if len(ts) == 0:
         raise SystemExit("no rows")
-    t0, t1 = int(ts[0]), int(ts[-1])
-    span = t1 - t0
-    cut_val = t0 + int(span * (1.0 - val_frac - test_frac))
-    cut_test = t0 + int(span * (1.0 - test_frac))
     emb = int(horizon_ms) * 1_000_000
-    train = ts < cut_val - emb
-    val = (ts >= cut_val) & (ts < cut_test - emb)
-    test = ts >= cut_test
-    return train, val, test, {"cut_val_ts": cut_val, "cut_test_ts": cut_test, "embargo_ns": emb}
+    train = np.zeros(len(ts), dtype=bool)
+    val = np.zeros(len(ts), dtype=bool)
+    test = np.zeros(len(ts), dtype=bool)
+    cuts = []
+    for f in np.unique(file_idx):
+        rows = file_idx == f
+        t = ts[rows]
+        t0, t1 = int(t.min()), int(t.max())
+        span = t1 - t0
+        cut_val = t0 + int(span * (1.0 - val_frac - test_frac))
+        cut_test = t0 + int(span * (1.0 - test_frac))
+        train |= rows & (ts < cut_val - emb)
+        val |= rows & (ts >= cut_val) & (ts < cut_test - emb)
+        test |= rows & (ts >= cut_test)
+        cuts.append({"cut_val_ts": cut_val, "cut_test_ts": cut_test})
+    return train, val, test, {"per_file_cuts": cuts, "embargo_ns": emb}
 
 
 def metrics(y: np.ndarray, proba: np.ndarray) -> dict:
@@ -223,26 +241,47 @@ def full_proba(model, X: np.ndarray) -> np.ndarray:
 # Models
 
 
+MLP_MAX_EPOCHS = 40
+MLP_PATIENCE = 6
+
+
 def candidates(seed: int) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
     return {
         "mlp": MLPClassifier(
-            hidden_layer_sizes=(64, 32),
+            hidden_layer_sizes=(32, 16),
             activation="relu",
             solver="adam",
             alpha=1e-3,
             batch_size=256,
             learning_rate_init=1e-3,
-            max_iter=60,
-            early_stopping=True,
-            validation_fraction=0.1,
-            n_iter_no_change=8,
             random_state=seed,
         ),
         "logistic": LogisticRegression(max_iter=2000, C=1.0, random_state=seed),
     }
+
+
+def fit_mlp(model, Ztr, ytr, wtr, Zva, yva):
+    """Epochs of Adam on train; keeps the epoch with the best validation macro-F1.
+
+    Early stopping looks at the time-ordered validation part, never at rows drawn from the
+    training part's own period. Returns the kept model and its epoch count.
+    """
+    import copy
+
+    from sklearn.metrics import f1_score
+
+    best, best_f1, best_epoch = None, -1.0, 0
+    for epoch in range(1, MLP_MAX_EPOCHS + 1):
+        model.partial_fit(Ztr, ytr, sample_weight=wtr, classes=np.array([0, 1, 2]))
+        f1 = f1_score(yva, model.predict(Zva), average="macro", labels=[0, 1, 2], zero_division=0)
+        if f1 > best_f1:
+            best, best_f1, best_epoch = copy.deepcopy(model), f1, epoch
+        elif epoch - best_epoch >= MLP_PATIENCE:
+            break
+    return best, best_epoch
 
 
 def export_onnx(model, n_features: int) -> bytes:
@@ -304,7 +343,7 @@ def main(argv=None) -> int:
     ds = load(args.data)
     meta = ds.meta
     horizon_ms = int(meta["horizon_ms"])
-    train, val, test, split_info = split(ds.ts, horizon_ms, args.val_frac, args.test_frac)
+    train, val, test, split_info = split(ds.ts, ds.file_idx, horizon_ms, args.val_frac, args.test_frac)
     train_idx = np.flatnonzero(train)
     if len(train_idx) > args.max_train_rows:
         train_idx = train_idx[-args.max_train_rows :]
@@ -333,12 +372,18 @@ def main(argv=None) -> int:
     for name, model in candidates(args.seed).items():
         if args.only and name != args.only:
             continue
-        model.fit(Ztr, ytr, sample_weight=wtr)
+        epochs = None
+        if name == "mlp":
+            model, epochs = fit_mlp(model, Ztr, ytr, wtr, Zva, yva)
+        else:
+            model.fit(Ztr, ytr, sample_weight=wtr)
         fitted[name] = model
         results[name] = {
             "validation": metrics(yva, full_proba(model, Zva)),
             "test": metrics(yte, full_proba(model, Zte)),
         }
+        if epochs is not None:
+            results[name]["epochs"] = epochs
         v = results[name]["validation"]
         print(f"{name:9s} validation macro-F1 {v['macro_f1']:.4f} accuracy {v['accuracy']:.4f} log-loss {v['log_loss']:.4f}")
 

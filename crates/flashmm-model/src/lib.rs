@@ -11,6 +11,8 @@
 //! - [`model`] — [`Model`], a checked, warmed-up session.
 //! - [`output`] — [`ModelOutput`], probabilities and expected move.
 //! - [`hot`] — [`HotModel`], a model that reloads when its files change.
+//! - [`split`] — [`SplitSpec`], the time split of dataset files shared with the training
+//!   script.
 //! - [`error`] — [`ModelError`].
 
 #![warn(missing_docs)]
@@ -25,6 +27,7 @@ pub mod normaliser;
 pub mod output;
 pub mod runtime;
 pub mod schema;
+pub mod split;
 
 pub use error::ModelError;
 pub use hot::{HotModel, ReloadEvent};
@@ -33,3 +36,4 @@ pub use model::Model;
 pub use normaliser::Normaliser;
 pub use output::ModelOutput;
 pub use schema::{format_schema_hash, parse_schema_hash, FeatureSchema};
+pub use split::{Part, SplitSpec, TimeSplit};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ModelError;
 use crate::normaliser::Normaliser;
 use crate::schema::{format_schema_hash, parse_schema_hash, FeatureSchema};
+use crate::split::SplitSpec;
 
 /// The `model.json` format version this crate reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -70,6 +71,9 @@ pub struct ModelMetadata {
     /// The training seed.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// The time split of the training files (the default when absent).
+    #[serde(default)]
+    pub split: SplitSpec,
 }
 
 impl ModelMetadata {
@@ -137,6 +141,15 @@ impl ModelMetadata {
             return Err(invalid(
                 "classes",
                 format!("{:?}, expected {CLASSES:?}", self.classes),
+            ));
+        }
+        if !self.split.is_valid() {
+            return Err(invalid(
+                "split",
+                format!(
+                    "val_frac {} and test_frac {} must be in (0, 1) with a sum below 1",
+                    self.split.val_frac, self.split.test_frac
+                ),
             ));
         }
         if self.class_mean_move_bps.iter().any(|m| !m.is_finite()) {
@@ -228,6 +241,7 @@ mod tests {
             metrics: serde_json::Value::Null,
             data: serde_json::Value::Null,
             seed: Some(7),
+            split: SplitSpec::default(),
         }
     }
 
@@ -286,6 +300,7 @@ mod tests {
                 "class_mean_move_bps",
                 Box::new(|m| m.class_mean_move_bps[0] = f32::NAN),
             ),
+            ("split", Box::new(|m| m.split.test_frac = 0.9)),
         ];
         for (field, mutate) in cases {
             let mut m = sample();
