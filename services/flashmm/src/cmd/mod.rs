@@ -6,3 +6,4 @@ pub mod import;
 pub mod keys;
 pub mod status;
 pub mod streams;
+pub mod supervise;

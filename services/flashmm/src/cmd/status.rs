@@ -8,6 +8,7 @@ use flashmm_bus::{
     Bus, Decodable, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig,
 };
 use flashmm_core::signal::Prediction;
+use serde_json::Value;
 
 /// Required services, in pipeline order.
 const SERVICES: [&str; 6] = [
@@ -88,10 +89,10 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
             );
         }
         if let Some(q) = quotes.get(spec.id().as_str()) {
-            println!("           quotes {q}");
+            println!("           quotes   {}", quote_line(q));
         }
         if let Some(p) = positions.get(spec.id().as_str()) {
-            println!("           position {p}");
+            println!("           position {}", position_line(p));
         }
     }
     let latency = bus.get_state(&namespace.state("latency")?).await?;
@@ -101,5 +102,71 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
     ) {
         println!("latency    tick-to-quote p50 {p50} µs, p99 {p99} µs");
     }
+    if let Some(total) = bus.get_state(&namespace.state("pnl")?).await?.get("total") {
+        println!("pnl        {}", pnl_line(total));
+    }
     Ok(())
+}
+
+/// `bid PRICE x QTY (N) | ask PRICE x QTY (N)  mid M` from a `state:quotes` JSON value.
+fn quote_line(json: &str) -> String {
+    let Ok(v) = serde_json::from_str::<Value>(json) else {
+        return json.to_owned();
+    };
+    let side = |name: &str| {
+        let levels = v[name].as_array().map_or(&[][..], Vec::as_slice);
+        match levels.first() {
+            Some(l) => format!(
+                "{name} {} x {} ({})",
+                text(&l["price"]),
+                text(&l["qty"]),
+                levels.len()
+            ),
+            None => format!("{name} -"),
+        }
+    };
+    format!(
+        "{} | {}  mid {}",
+        side("bids"),
+        side("asks"),
+        text(&v["mid"])
+    )
+}
+
+/// `QTY @ AVG  realized R  unrealized U  fees F` from a `state:positions` JSON value.
+fn position_line(json: &str) -> String {
+    let Ok(v) = serde_json::from_str::<Value>(json) else {
+        return json.to_owned();
+    };
+    format!(
+        "{} @ {}  realized {}  unrealized {}  fees {}",
+        text(&v["base_qty"]),
+        text(&v["avg_entry"]),
+        text(&v["realized_pnl"]),
+        text(&v["unrealized_pnl"]),
+        text(&v["fees"])
+    )
+}
+
+/// `net N (realized R, unrealized U, fees F)` from a `state:pnl` JSON value.
+fn pnl_line(json: &str) -> String {
+    let Ok(v) = serde_json::from_str::<Value>(json) else {
+        return json.to_owned();
+    };
+    format!(
+        "net {} (realized {}, unrealized {}, fees {})",
+        text(&v["net"]),
+        text(&v["realized"]),
+        text(&v["unrealized"]),
+        text(&v["fees"])
+    )
+}
+
+/// A JSON string or number as text, `-` when absent.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".to_owned(),
+        other => other.to_string(),
+    }
 }

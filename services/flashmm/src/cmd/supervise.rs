@@ -1,0 +1,313 @@
+//! `flashmm up`, `flashmm down`, `flashmm restart SERVICE`: the operator's process supervisor.
+//!
+//! Each service runs as its own detached process (own process group, so a Ctrl-C in the
+//! operator's terminal does not reach it), with its log in `logs/SERVICE.log` and its pid in
+//! `logs/SERVICE.pid`. `up` starts what is not running, in pipeline order (the simulator first),
+//! and waits for each heartbeat; `down` asks execution to cancel every order, waits until no
+//! order of ours is open, then stops the services in reverse order with SIGTERM (SIGKILL after
+//! a grace period). The binaries are looked up next to the `flashmm` binary itself.
+
+use std::fs::{self, OpenOptions};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use flashmm_bus::runtime::{load_config, now};
+use flashmm_bus::{Bus, Envelope, Namespace, RedisBus, RedisBusConfig};
+use flashmm_core::config::Config;
+use flashmm_core::control::{ExecAction, ExecCommand};
+
+/// Start order; `down` stops in reverse.
+pub const START_ORDER: [&str; 6] = [
+    "sim-venue",
+    "ingest",
+    "feature",
+    "inference",
+    "execution",
+    "api",
+];
+
+/// Options shared by `up`, `down` and `restart`.
+#[derive(Debug, Args)]
+pub struct SuperviseArgs {
+    /// Directory of logs and pid files.
+    #[arg(long, default_value = "logs")]
+    pub run_dir: PathBuf,
+    /// Directory of the service binaries (default: the directory of this `flashmm` binary).
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+    /// Seconds to wait for a heartbeat after a start, or for a process to stop.
+    #[arg(long, default_value_t = 20)]
+    pub wait_secs: u64,
+}
+
+/// `flashmm up`: starts every service that is not running.
+pub async fn up(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> {
+    let config = load_config(config_path)?;
+    let sup = Supervisor::new(config_path, args)?;
+    let bus = connect(&config).await?;
+    for service in START_ORDER {
+        match sup.running(service) {
+            Some(pid) => println!("{service:<10} already running (pid {pid})"),
+            None => {
+                let since = now();
+                let pid = sup.spawn(service)?;
+                wait_heartbeat(&bus, &config, service, since, &sup).await?;
+                println!(
+                    "{service:<10} started (pid {pid}, log {})",
+                    sup.log(service).display()
+                );
+            }
+        }
+    }
+    println!(
+        "dashboard: http://{}/  (API_ADMIN_TOKEN pauses and resumes)",
+        config.api.bind
+    );
+    Ok(())
+}
+
+/// `flashmm down`: cancels every order through execution, then stops every service.
+pub async fn down(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> {
+    let config = load_config(config_path)?;
+    let sup = Supervisor::new(config_path, args)?;
+    if sup.running("execution").is_some() {
+        match connect(&config).await {
+            Ok(bus) => cancel_all(&bus, &config, Duration::from_secs(5)).await,
+            Err(e) => eprintln!("cannot reach Redis to cancel orders ({e:#}); stopping anyway"),
+        }
+    }
+    for service in START_ORDER.iter().rev() {
+        if sup.stop(service)? {
+            println!("{service:<10} stopped");
+        }
+    }
+    Ok(())
+}
+
+/// `flashmm restart SERVICE`: stops one service and starts it again.
+pub async fn restart(
+    config_path: &Path,
+    args: &SuperviseArgs,
+    service: &str,
+) -> anyhow::Result<()> {
+    if !START_ORDER.contains(&service) {
+        bail!(
+            "unknown service {service:?}: expected one of {}",
+            START_ORDER.join(", ")
+        );
+    }
+    let config = load_config(config_path)?;
+    let sup = Supervisor::new(config_path, args)?;
+    let bus = connect(&config).await?;
+    sup.stop(service)?;
+    let since = now();
+    let pid = sup.spawn(service)?;
+    wait_heartbeat(&bus, &config, service, since, &sup).await?;
+    println!("{service:<10} restarted (pid {pid})");
+    Ok(())
+}
+
+/// Where the binaries, logs and pid files are.
+struct Supervisor {
+    config: PathBuf,
+    run_dir: PathBuf,
+    bin_dir: PathBuf,
+    wait: Duration,
+}
+
+impl Supervisor {
+    fn new(config: &Path, args: &SuperviseArgs) -> anyhow::Result<Self> {
+        let bin_dir = match &args.bin_dir {
+            Some(d) => d.clone(),
+            None => std::env::current_exe()
+                .context("cannot find the flashmm binary")?
+                .parent()
+                .map(Path::to_path_buf)
+                .context("the flashmm binary has no directory")?,
+        };
+        fs::create_dir_all(&args.run_dir)
+            .with_context(|| format!("cannot create {}", args.run_dir.display()))?;
+        Ok(Supervisor {
+            config: fs::canonicalize(config)
+                .with_context(|| format!("cannot read {}", config.display()))?,
+            run_dir: args.run_dir.clone(),
+            bin_dir,
+            wait: Duration::from_secs(args.wait_secs),
+        })
+    }
+
+    fn log(&self, service: &str) -> PathBuf {
+        self.run_dir.join(format!("{service}.log"))
+    }
+
+    fn pid_file(&self, service: &str) -> PathBuf {
+        self.run_dir.join(format!("{service}.pid"))
+    }
+
+    /// The pid of the running service, if its pid file names a live process of that binary.
+    fn running(&self, service: &str) -> Option<u32> {
+        let pid: u32 = fs::read_to_string(self.pid_file(service))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        is_process_of(pid, service).then_some(pid)
+    }
+
+    fn spawn(&self, service: &str) -> anyhow::Result<u32> {
+        let bin = self.bin_dir.join(service);
+        if !bin.is_file() {
+            bail!(
+                "no {} binary in {}: build with `cargo build --release --workspace --bins`",
+                service,
+                self.bin_dir.display()
+            );
+        }
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log(service))
+            .with_context(|| format!("cannot open {}", self.log(service).display()))?;
+        let child = Command::new(&bin)
+            .arg("--config")
+            .arg(&self.config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let pid = child.id();
+        fs::write(self.pid_file(service), format!("{pid}\n"))?;
+        Ok(pid)
+    }
+
+    /// Stops the service if it runs: SIGTERM, then SIGKILL after the grace period. True when
+    /// a process was stopped.
+    fn stop(&self, service: &str) -> anyhow::Result<bool> {
+        let Some(pid) = self.running(service) else {
+            let _ = fs::remove_file(self.pid_file(service));
+            return Ok(false);
+        };
+        signal(pid, "TERM")?;
+        let deadline = Instant::now() + self.wait;
+        while is_process_of(pid, service) {
+            if Instant::now() > deadline {
+                eprintln!("{service} did not stop within {:?}: SIGKILL", self.wait);
+                signal(pid, "KILL")?;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = fs::remove_file(self.pid_file(service));
+        Ok(true)
+    }
+}
+
+/// True when `pid` is alive (not a zombie) and runs the binary named `service`.
+fn is_process_of(pid: u32, service: &str) -> bool {
+    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+    let Ok(stat) = fs::read_to_string(proc_dir.join("stat")) else {
+        return false;
+    };
+    // Field 3, after the parenthesised command name, is the state; Z is a zombie.
+    let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
+    if state.is_some_and(|s| s.starts_with('Z')) {
+        return false;
+    }
+    fs::read(proc_dir.join("cmdline")).is_ok_and(|cmd| {
+        let argv0 = cmd.split(|b| *b == 0).next().unwrap_or_default();
+        Path::new(std::str::from_utf8(argv0).unwrap_or_default())
+            .file_name()
+            .is_some_and(|n| n == service)
+    })
+}
+
+fn signal(pid: u32, sig: &str) -> anyhow::Result<()> {
+    let status = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status()
+        .context("cannot run kill")?;
+    if !status.success() {
+        bail!("kill -{sig} {pid} failed");
+    }
+    Ok(())
+}
+
+async fn connect(config: &Config) -> anyhow::Result<RedisBus> {
+    RedisBus::connect(RedisBusConfig::new(config.redis.url.clone()))
+        .await
+        .with_context(|| format!("cannot connect to Redis at {}", config.redis.url))
+}
+
+/// Waits for a heartbeat of `service` newer than `since`, failing early when it exits.
+async fn wait_heartbeat(
+    bus: &RedisBus,
+    config: &Config,
+    service: &str,
+    since: flashmm_core::time::UnixNanos,
+    sup: &Supervisor,
+) -> anyhow::Result<()> {
+    let key = Namespace::new(&config.namespace)?.state("heartbeat")?;
+    let deadline = Instant::now() + sup.wait;
+    loop {
+        let beats = bus.get_state(&key).await?;
+        if beats
+            .get(service)
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|ts| ts >= since.0)
+        {
+            return Ok(());
+        }
+        if sup.running(service).is_none() {
+            bail!(
+                "{service} exited at start: see {}",
+                sup.log(service).display()
+            );
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "{service} sent no heartbeat within {:?}: see {}",
+                sup.wait,
+                sup.log(service).display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Publishes a cancel-all to execution and waits (bounded) until `state:orders` is empty.
+async fn cancel_all(bus: &RedisBus, config: &Config, wait: Duration) {
+    let result: anyhow::Result<bool> = async {
+        let ns = Namespace::new(&config.namespace)?;
+        let cmd = ExecCommand {
+            action: ExecAction::CancelAll,
+            actor: "flashmm down".to_owned(),
+            ts: now(),
+        };
+        bus.publish(&ns.cmd_exec(), &Envelope::new("", cmd.ts, cmd.ts, &cmd)?)
+            .await?;
+        let orders = ns.state("orders")?;
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if bus.get_state(&orders).await?.is_empty() {
+                return Ok(true);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(false)
+    }
+    .await;
+    match result {
+        Ok(true) => println!("orders   all cancelled"),
+        Ok(false) => {
+            eprintln!("orders   still open after {wait:?}; the venue cancels them on disconnect")
+        }
+        Err(e) => eprintln!("cancel-all failed ({e:#}); the venue cancels on disconnect"),
+    }
+}
