@@ -1,12 +1,27 @@
-//! `execution`: Quotes from md:{mkt} and pred:{mkt}, through the risk manager, to the venue.
+//! `execution`: quotes from `md:{mkt}` and `pred:{mkt}`, through the risk manager, to the venue.
 //!
-//! Run alone: `cargo run -p execution -- --config config/flashmm.toml` (`--check` validates the
-//! configuration and exits).
+//! Reads: `{ns}:md:{mkt}`, `{ns}:pred:{mkt}`, `{ns}:cmd:exec` (group `execution`),
+//! `{ns}:state:model` (live hit rate), the venue's own order and fill events.
+//! Writes: orders to the venue; `{ns}:orders:{mkt}`, `{ns}:fills:{mkt}`, `{ns}:risk`; the hashes
+//! `{ns}:state:{trading,positions,quotes,orders,pnl,latency,exec}`; heartbeat.
+//!
+//! Run alone: `cargo run -p execution -- --config config/flashmm.toml` with
+//! `TRADING_PRIVATE_KEY` set (`--check` validates the configuration and exits). See
+//! `services/execution/README.md`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
+use execution::engine::Engine;
+use execution::inputs::{self, Input};
+use execution::market::MarketEngine;
+use execution::settings::{self, ExecArgs};
+use execution::state::StateStore;
 use flashmm_bus::runtime::{self, ServiceArgs};
+use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue};
+use tokio::sync::mpsc;
 
 /// Command line of `execution`.
 #[derive(Debug, Parser)]
@@ -18,6 +33,8 @@ use flashmm_bus::runtime::{self, ServiceArgs};
 struct Args {
     #[command(flatten)]
     service: ServiceArgs,
+    #[command(flatten)]
+    exec: ExecArgs,
 }
 
 #[tokio::main]
@@ -26,9 +43,85 @@ async fn main() -> anyhow::Result<()> {
     let Some(config) = runtime::start("execution", &args.service)? else {
         return Ok(());
     };
-    let (bus, namespace) = runtime::connect_bus(&config).await?;
-    let _heartbeat = runtime::spawn_heartbeat(bus, namespace, "execution", Duration::from_secs(1));
-    runtime::shutdown_signal().await;
+    let (bus, ns) = runtime::connect_bus(&config).await?;
+    let _heartbeat =
+        runtime::spawn_heartbeat(bus.clone(), ns.clone(), "execution", Duration::from_secs(1));
+    let maxlen = usize::try_from(config.redis.stream_maxlen).ok();
+    let store = StateStore::new(&ns, maxlen)?;
+    let epoch = store.next_epoch(&bus).await?;
+    let signer = execution::keys::load_signer(&config, args.exec.key_file.as_deref())?;
+    let venue = SimVenue::connect(
+        SimVenueConfig::new(
+            config.venue.sim_rest_url.clone(),
+            config.venue.sim_ws_url.clone(),
+        ),
+        Some(Arc::new(signer)),
+    )
+    .await
+    .context("cannot reach the venue")?;
+    let now = runtime::now();
+    let limits = settings::risk_limits(&config);
+    let template = settings::quote_template(&config);
+    let mut markets = Vec::new();
+    for spec in config.market_specs()? {
+        let mut m = MarketEngine::new(
+            spec,
+            template.clone(),
+            config.trading.level_notional_usdc,
+            limits.clone(),
+            args.exec.guards(),
+            epoch,
+            now,
+        );
+        if let Some(saved) = store.load_market(&bus, m.key()).await? {
+            m.position = saved.position;
+            m.ledger = saved.ledger;
+            m.traded_notional = saved.traded_notional;
+        }
+        markets.push(m);
+    }
+    let kill = store.load_mode(&bus, now).await?;
+    let ids: Vec<_> = markets.iter().map(|m| m.spec().id().clone()).collect();
+    let keys: Vec<String> = markets.iter().map(|m| m.key().to_owned()).collect();
+    let events = venue.subscribe(&ids).await?;
+    let mut engine = Engine::new(
+        bus.clone(),
+        ns.clone(),
+        store,
+        venue,
+        markets,
+        kill,
+        args.exec,
+    );
+    engine
+        .reconcile()
+        .await
+        .context("reconciliation with the venue")?;
+
+    let (tx, rx) = mpsc::channel::<Input>(65_536);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (idx, key) in keys.into_iter().enumerate() {
+        tasks.spawn(inputs::market_data(
+            bus.clone(),
+            ns.clone(),
+            idx,
+            key.clone(),
+            tx.clone(),
+        ));
+        tasks.spawn(inputs::predictions(
+            bus.clone(),
+            ns.clone(),
+            idx,
+            key,
+            tx.clone(),
+        ));
+    }
+    tasks.spawn(inputs::commands(bus.clone(), ns.clone(), tx.clone()));
+    let venue_task = tokio::spawn(inputs::venue_events(events, tx));
+    tracing::info!(epoch, "execution started");
+    engine.run(rx, runtime::shutdown_signal()).await?;
+    venue_task.abort();
+    tasks.abort_all();
     tracing::info!(service = "execution", "stopped");
     Ok(())
 }

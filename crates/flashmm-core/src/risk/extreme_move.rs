@@ -1,5 +1,6 @@
 //! [`ExtremeMoveDetector`]: the mid moving more than k σ of one-second returns within a
-//! second trips the kill switch.
+//! second (and more than a floor in bps, so a quiet market's tiny σ does not make one tick
+//! extreme) trips the kill switch.
 
 use crate::time::UnixNanos;
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use std::collections::VecDeque;
 pub struct ExtremeMove {
     /// The largest move within the window, in bps (absolute).
     pub move_bps: f64,
-    /// The threshold it exceeded, in bps: `sigmas × σ`.
+    /// The threshold it exceeded, in bps: `max(sigmas × σ, min_bps)`.
     pub threshold_bps: f64,
 }
 
@@ -18,15 +19,18 @@ pub struct ExtremeMove {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExtremeMoveDetector {
     sigmas: f64,
+    min_bps: f64,
     window_ns: i64,
     mids: VecDeque<(UnixNanos, f64)>,
 }
 
 impl ExtremeMoveDetector {
-    /// Trips beyond `sigmas` σ within `window_ms` (the spec: 5 σ of 1 s returns within 1 s).
-    pub fn new(sigmas: f64, window_ms: u64) -> Self {
+    /// Trips beyond `sigmas` σ within `window_ms` (the spec: 5 σ of 1 s returns within 1 s),
+    /// and never for a move of `min_bps` or less.
+    pub fn new(sigmas: f64, window_ms: u64, min_bps: f64) -> Self {
         ExtremeMoveDetector {
             sigmas,
+            min_bps,
             window_ns: i64::try_from(window_ms)
                 .unwrap_or(i64::MAX)
                 .saturating_mul(1_000_000),
@@ -53,7 +57,7 @@ impl ExtremeMoveDetector {
             .fold((mid, mid), |(lo, hi), &(_, m)| (lo.min(m), hi.max(m)));
         self.mids.push_back((now, mid));
         let move_bps = (mid / lo).ln().max((hi / mid).ln()) * 1e4;
-        let threshold_bps = self.sigmas * sigma_bps;
+        let threshold_bps = (self.sigmas * sigma_bps).max(self.min_bps);
         (sigma_bps.is_finite() && sigma_bps > 0.0 && move_bps > threshold_bps).then_some(
             ExtremeMove {
                 move_bps,
@@ -76,7 +80,7 @@ mod tests {
 
     #[test]
     fn five_sigma_within_a_second_trips() {
-        let mut d = ExtremeMoveDetector::new(5.0, 1_000);
+        let mut d = ExtremeMoveDetector::new(5.0, 1_000, 5.0);
         // σ = 2 bps: the threshold is 10 bps.
         assert!(d.observe(UnixNanos(0), 10_000.0, 2.0).is_none());
         assert!(d.observe(UnixNanos(500 * MS), 10_009.0, 2.0).is_none());
@@ -84,7 +88,7 @@ mod tests {
         assert!((m.move_bps - (10_009.0f64 / 9_989.0).ln() * 1e4).abs() < 1e-9);
         assert_eq!(m.threshold_bps, 10.0);
         // The same 20 bps spread over more than a second is not extreme.
-        let mut slow = ExtremeMoveDetector::new(5.0, 1_000);
+        let mut slow = ExtremeMoveDetector::new(5.0, 1_000, 5.0);
         for i in 0..=20 {
             let mid = 10_000.0 * (1.0 + 1e-4 * f64::from(i));
             assert!(slow
@@ -92,5 +96,10 @@ mod tests {
                 .is_none());
         }
         assert!(d.observe(UnixNanos(0), f64::NAN, 2.0).is_none());
+        // With a tiny σ the floor decides: 8 bps is not extreme under a 10 bps floor.
+        let mut quiet = ExtremeMoveDetector::new(5.0, 1_000, 10.0);
+        assert!(quiet.observe(UnixNanos(0), 10_000.0, 0.2).is_none());
+        assert!(quiet.observe(UnixNanos(MS), 10_008.0, 0.2).is_none());
+        assert!(quiet.observe(UnixNanos(2 * MS), 10_011.0, 0.2).is_some());
     }
 }

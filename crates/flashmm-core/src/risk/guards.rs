@@ -18,6 +18,8 @@ pub struct GuardLimits {
     pub extreme_move_sigmas: f64,
     /// The extreme-move window, ms.
     pub extreme_move_window_ms: u64,
+    /// No move of this many bps or less is extreme, whatever σ.
+    pub extreme_move_min_bps: f64,
     /// The model's live hit rate below this trips the kill switch.
     pub drift_hit_rate_floor: f64,
     /// Outcomes the hit rate must cover before the floor applies.
@@ -133,6 +135,7 @@ mod tests {
             global_max_notional: Decimal::from(3_000),
             extreme_move_sigmas: 5.0,
             extreme_move_window_ms: 1_000,
+            extreme_move_min_bps: 20.0,
             drift_hit_rate_floor: 0.45,
             drift_min_samples: 100,
             breaker: BreakerConfig {

@@ -28,6 +28,7 @@ impl MarketRisk {
             extreme: ExtremeMoveDetector::new(
                 guards.extreme_move_sigmas,
                 guards.extreme_move_window_ms,
+                guards.extreme_move_min_bps,
             ),
             limits,
             guards,
@@ -165,6 +166,7 @@ mod tests {
                 global_max_notional: Decimal::from(3_000),
                 extreme_move_sigmas: 5.0,
                 extreme_move_window_ms: 1_000,
+                extreme_move_min_bps: 20.0,
                 drift_hit_rate_floor: 0.45,
                 drift_min_samples: 100,
                 breaker: BreakerConfig {

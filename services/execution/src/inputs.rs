@@ -1,0 +1,158 @@
+//! The tasks that feed the engine: one consumer per input stream (group `execution`) and the
+//! venue's event stream, all into one channel.
+
+use flashmm_bus::{Bus, BusError, Consumer, ConsumerConfig, EntryId, MarketEvent, Namespace};
+use flashmm_core::control::ExecCommand;
+use flashmm_core::signal::Prediction;
+use flashmm_core::time::UnixNanos;
+use flashmm_venue::venue::{EventStream, VenueEvent};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// The consumer group execution reads through.
+pub const GROUP: &str = "execution";
+
+/// One input of the engine.
+#[derive(Debug)]
+pub enum Input {
+    /// A market data event of market `idx`, with the `origin_ts` of its entry and when it
+    /// was read (monotonic, for decision latency).
+    Md(usize, MarketEvent, UnixNanos, Instant),
+    /// A prediction of market `idx`.
+    Pred(usize, Prediction, UnixNanos, Instant),
+    /// An operator command; reply on `done` once acted on (the entry is acked then).
+    Cmd(ExecCommand, oneshot::Sender<()>),
+    /// An event of the venue connection.
+    Venue(VenueEvent),
+}
+
+fn consumer_config(name: String) -> ConsumerConfig {
+    ConsumerConfig {
+        block: Duration::from_millis(200),
+        min_idle: Duration::from_secs(5),
+        ..ConsumerConfig::new(GROUP, name)
+    }
+}
+
+/// Forwards `md:{key}` of market `idx`, acking once forwarded (market data is not replayed
+/// after a restart: the book is rebuilt from the next snapshot).
+pub async fn market_data<B: Bus + 'static>(
+    bus: B,
+    ns: Namespace,
+    idx: usize,
+    key: String,
+    tx: mpsc::Sender<Input>,
+) -> Result<(), BusError> {
+    let mut c: Consumer<MarketEvent, B> = Consumer::start(
+        bus,
+        ns.md(&key)?,
+        consumer_config(format!("execution-md-{key}")),
+    )
+    .await?;
+    loop {
+        let batch = match c.next_batch().await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(market = %key, error = %e, "cannot read md");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        let ids: Vec<EntryId> = batch.iter().map(|r| r.id.clone()).collect();
+        for r in batch {
+            if tx
+                .send(Input::Md(idx, r.msg, r.meta.origin_ts, Instant::now()))
+                .await
+                .is_err()
+            {
+                return Ok(());
+            }
+        }
+        if !ids.is_empty() {
+            let _ = c.ack(&ids).await;
+        }
+    }
+}
+
+/// Forwards `pred:{key}` of market `idx`, acking once forwarded.
+pub async fn predictions<B: Bus + 'static>(
+    bus: B,
+    ns: Namespace,
+    idx: usize,
+    key: String,
+    tx: mpsc::Sender<Input>,
+) -> Result<(), BusError> {
+    let mut c: Consumer<Prediction, B> = Consumer::start(
+        bus,
+        ns.pred(&key)?,
+        consumer_config(format!("execution-pred-{key}")),
+    )
+    .await?;
+    loop {
+        let batch = match c.next_batch().await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(market = %key, error = %e, "cannot read predictions");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        let ids: Vec<EntryId> = batch.iter().map(|r| r.id.clone()).collect();
+        for r in batch {
+            if tx
+                .send(Input::Pred(idx, r.msg, r.meta.origin_ts, Instant::now()))
+                .await
+                .is_err()
+            {
+                return Ok(());
+            }
+        }
+        if !ids.is_empty() {
+            let _ = c.ack(&ids).await;
+        }
+    }
+}
+
+/// Forwards `cmd:exec`, acking each command after the engine acted on it.
+pub async fn commands<B: Bus + 'static>(
+    bus: B,
+    ns: Namespace,
+    tx: mpsc::Sender<Input>,
+) -> Result<(), BusError> {
+    let mut c: Consumer<ExecCommand, B> =
+        Consumer::start(bus, ns.cmd_exec(), consumer_config("execution-cmd".into())).await?;
+    loop {
+        let batch = match c.next_batch().await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read commands");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        for r in batch {
+            let (done, wait) = oneshot::channel();
+            if tx.send(Input::Cmd(r.msg, done)).await.is_err() {
+                return Ok(());
+            }
+            if wait.await.is_ok() {
+                let _ = c.ack(std::slice::from_ref(&r.id)).await;
+            }
+        }
+    }
+}
+
+/// Forwards the venue's events (own orders and fills, connection changes).
+pub async fn venue_events(mut events: EventStream, tx: mpsc::Sender<Input>) {
+    while let Some(e) = events.next().await {
+        if matches!(
+            e,
+            VenueEvent::Snapshot(_) | VenueEvent::Delta(_) | VenueEvent::Trade(_)
+        ) {
+            continue;
+        }
+        if tx.send(Input::Venue(e)).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! [`MarketEngine`]: one market's decisions, pure and synchronous — the book, the quoter, the
+//! re-quote policy, the risk manager, the working orders, the position and its fills. The
+//! service feeds it events and carries its [`Instruction`]s to the venue; the bench drives it
+//! directly.
+
+use flashmm_bus::MarketEvent;
+use flashmm_core::book::OrderBook;
+use flashmm_core::identifiers::ClientOrderId;
+use flashmm_core::inventory::Position;
+use flashmm_core::market::{MarketSpec, Price, Qty, Side};
+use flashmm_core::order::{
+    ClientIdGenerator, Fill, FillLedger, Order, OrderEvent, QuoteAction, Slot, WorkingOrders,
+};
+use flashmm_core::risk::{
+    inventory_ratio, GuardLimits, GuardedOrder, MarketRisk, RiskAction, RiskLimits, RiskState,
+    RiskViolation,
+};
+use flashmm_core::signal::Prediction;
+use flashmm_core::strategy::{
+    InventoryView, Quote, QuoteParams, Quoter, RawQuoteParams, RequoteDecision, RequotePolicy,
+};
+use flashmm_core::time::UnixNanos;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+/// How an order instruction should rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tif {
+    /// Maker only (every quote).
+    PostOnly,
+    /// Immediate or cancel (aggressive flatten).
+    Ioc,
+}
+
+/// What the service must send to the venue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Instruction {
+    /// Send this order (already tracked as submitted).
+    Place {
+        /// The order.
+        order: Order,
+        /// How it rests.
+        tif: Tif,
+    },
+    /// Cancel this order (already tracked as cancel requested).
+    Cancel {
+        /// The order.
+        client_id: ClientOrderId,
+    },
+    /// Cancel every order of the market at once.
+    CancelAll {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The account-wide figures a market's decision needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountView {
+    /// Whether the trading mode allows quoting.
+    pub can_quote: bool,
+    /// P&L since the start of the UTC day, net of fees.
+    pub daily_pnl: Decimal,
+    /// Net P&L now (equity relative to the start).
+    pub equity: Decimal,
+    /// The highest `equity` seen.
+    pub equity_peak: Decimal,
+    /// Sum of absolute position values over every market.
+    pub global_exposure: Decimal,
+}
+
+/// The outcome of one decision.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Decision {
+    /// What to send.
+    pub instructions: Vec<Instruction>,
+    /// Every violation found (refused orders included).
+    pub violations: Vec<RiskViolation>,
+    /// Whether the quote was formed without a fresh prediction.
+    pub stale_prediction: bool,
+}
+
+/// An operator flatten in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flatten {
+    /// When it started.
+    pub since: UnixNanos,
+    /// Go aggressive after this long, ns (`None`: passive only).
+    pub aggressive_after_ns: Option<i64>,
+}
+
+/// One market's state and decisions.
+#[derive(Debug)]
+pub struct MarketEngine {
+    spec: MarketSpec,
+    key: String,
+    book: OrderBook,
+    book_ok: bool,
+    template: RawQuoteParams,
+    level_notional: Decimal,
+    quoter: Option<Quoter>,
+    policy: Option<RequotePolicy>,
+    /// Live orders.
+    pub working: WorkingOrders,
+    /// Client id issuer.
+    pub ids: ClientIdGenerator,
+    /// Inventory and P&L.
+    pub position: Position,
+    /// Fills booked.
+    pub ledger: FillLedger,
+    /// Notional traded, quote currency.
+    pub traded_notional: Decimal,
+    /// The risk manager.
+    pub risk: MarketRisk,
+    prediction: Option<Prediction>,
+    /// Venue time of the latest market data.
+    pub last_md: Option<UnixNanos>,
+    /// The model's live hit rate and the outcomes it covers.
+    pub hit_rate: (Option<f64>, u64),
+    /// The latest quote formed.
+    pub last_quote: Option<Quote>,
+    /// A flatten in progress.
+    pub flatten: Option<Flatten>,
+}
+
+impl MarketEngine {
+    /// An engine for `spec` with client ids of `epoch`. Level sizes come from
+    /// `level_notional` at the first mid.
+    pub fn new(
+        spec: MarketSpec,
+        template: RawQuoteParams,
+        level_notional: Decimal,
+        limits: RiskLimits,
+        guards: GuardLimits,
+        epoch: u64,
+        now: UnixNanos,
+    ) -> Self {
+        let key = spec.id().stream_key();
+        MarketEngine {
+            book: OrderBook::new(spec.id().clone()),
+            book_ok: false,
+            ids: ClientIdGenerator::new(&key, epoch),
+            position: Position::new(spec.id().clone()),
+            risk: MarketRisk::new(limits, guards, now),
+            key,
+            spec,
+            template,
+            level_notional,
+            quoter: None,
+            policy: None,
+            working: WorkingOrders::new(),
+            ledger: FillLedger::new(),
+            traded_notional: Decimal::ZERO,
+            prediction: None,
+            last_md: None,
+            hit_rate: (None, 0),
+            last_quote: None,
+            flatten: None,
+        }
+    }
+
+    /// The market's spec.
+    pub fn spec(&self) -> &MarketSpec {
+        &self.spec
+    }
+
+    /// The market in stream form (`SEI-USDC`).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The book.
+    pub fn book(&self) -> &OrderBook {
+        &self.book
+    }
+
+    /// Whether the book is whole (no gap since the last snapshot).
+    pub fn book_ok(&self) -> bool {
+        self.book_ok
+    }
+
+    /// The quoter, once the first mid fixed the sizes.
+    pub fn quoter(&self) -> Option<&Quoter> {
+        self.quoter.as_ref()
+    }
+
+    /// Applies a market data event received at `now`. Freshness is the venue time the event
+    /// carries (a republished snapshot keeps its book's time, so a silent feed goes stale). A
+    /// delta that does not apply marks the book broken until the next snapshot and returns
+    /// the gap; an extreme move is returned as its violation.
+    pub fn on_market_event(
+        &mut self,
+        now: UnixNanos,
+        event: &MarketEvent,
+    ) -> Option<RiskViolation> {
+        let ts = match event {
+            MarketEvent::Snapshot(s) => s.ts,
+            MarketEvent::Delta(d) => d.ts,
+            MarketEvent::Trade(t) => t.ts,
+        };
+        self.last_md = Some(self.last_md.map_or(ts, |last| last.max(ts)));
+        match event {
+            MarketEvent::Snapshot(s) => {
+                if self.book.apply_snapshot(s).is_err() {
+                    self.book_ok = false;
+                    return None;
+                }
+                if !self.book_ok {
+                    self.risk.reset_mids();
+                }
+                self.book_ok = true;
+            }
+            MarketEvent::Delta(d) => {
+                if !self.book_ok {
+                    return None;
+                }
+                if let Err(e) = self.book.apply_delta(d) {
+                    self.book_ok = false;
+                    return Some(RiskViolation::BookGap {
+                        detail: e.to_string(),
+                    });
+                }
+            }
+            MarketEvent::Trade(t) => {
+                if let Some(q) = self.quoter.as_mut() {
+                    q.on_trade(t, &self.book);
+                }
+                return None;
+            }
+        }
+        self.ensure_quoter();
+        let q = self.quoter.as_mut()?;
+        q.on_book(now, &self.book);
+        if !q.volatility().is_warm() {
+            return None;
+        }
+        let sigma = q.sigma_bps();
+        let mid = self.book.mid_ticks()?;
+        self.risk.on_mid(now, mid, sigma)
+    }
+
+    /// Keeps the latest prediction.
+    pub fn on_prediction(&mut self, prediction: Prediction) {
+        self.prediction = Some(prediction);
+    }
+
+    /// Builds the quoter at the first two-sided book: level size = `level_notional` at the
+    /// mid, inventory scale = the position limit at the mid.
+    fn ensure_quoter(&mut self) {
+        if self.quoter.is_some() {
+            return;
+        }
+        let Some(mid) = self.book.mid(&self.spec) else {
+            return;
+        };
+        let lot_value = mid * self.spec.lot_size();
+        if lot_value <= Decimal::ZERO {
+            return;
+        }
+        let lots = |notional: Decimal| (notional / lot_value).ceil().to_i64().unwrap_or(1).max(1);
+        let raw = RawQuoteParams {
+            base_size_lots: lots(self.level_notional),
+            inventory_limit_lots: lots(self.risk.limits().max_position_quote),
+            ..self.template.clone()
+        };
+        match QuoteParams::validate(raw).map(|p| Quoter::new(self.spec.clone(), p)) {
+            Ok(Ok(q)) => {
+                self.policy = Some(RequotePolicy::new(q.params()));
+                self.quoter = Some(q);
+            }
+            Ok(Err(e)) => tracing::error!(market = %self.key, error = %e, "quoter not built"),
+            Err(e) => tracing::error!(market = %self.key, error = %e, "quote parameters refused"),
+        }
+    }
+
+    /// The mid in quote currency, when the book is two-sided.
+    pub fn mark(&self) -> Option<Decimal> {
+        self.book.mid(&self.spec)
+    }
+
+    /// The signed position value at the mark (zero without a mark).
+    pub fn position_notional(&self) -> Decimal {
+        self.mark()
+            .and_then(|m| self.position.notional(&self.spec, m).ok())
+            .unwrap_or_default()
+    }
+
+    /// Net P&L at the mark: realized + unrealized − fees + rebates.
+    pub fn net_pnl(&self) -> Decimal {
+        let realized = self.position.realized_pnl(&self.spec).unwrap_or_default();
+        let unrealized = self
+            .mark()
+            .and_then(|m| self.position.unrealized_pnl(&self.spec, m).ok())
+            .unwrap_or_default();
+        realized + unrealized - self.position.fees_paid() + self.position.rebates_earned()
+    }
+
+    /// |position value| / notional traded.
+    pub fn inventory_ratio(&self) -> Option<Decimal> {
+        inventory_ratio(self.position_notional(), self.traded_notional)
+    }
+
+    /// Books a fill once: the position, the notional traded and the order's state. Returns
+    /// `false` for a fill already booked.
+    pub fn book_fill(&mut self, fill: &Fill) -> bool {
+        if fill.market != *self.spec.id() || !self.ledger.accept(fill) {
+            return false;
+        }
+        if let Err(e) = self.position.apply(fill) {
+            tracing::error!(market = %self.key, error = %e, "fill not booked in the position");
+        }
+        if let Ok(n) = self.spec.notional(fill.price, fill.qty) {
+            self.traded_notional += n;
+        }
+        if let Some(w) = self.working.get(&fill.client_id) {
+            let event = w.order.fill_event(fill.qty);
+            if let Err(e) = self.working.apply(&fill.client_id, event) {
+                tracing::warn!(market = %self.key, error = %e, "fill does not fit the order");
+            }
+        }
+        true
+    }
+
+    fn risk_state(&self, now: UnixNanos, account: &AccountView) -> RiskState {
+        RiskState {
+            position_notional: self.position_notional(),
+            open_orders: self.working.open_count(),
+            daily_pnl: account.daily_pnl,
+            equity_peak: account.equity_peak,
+            equity: account.equity,
+            last_market_data: self.last_md,
+            order_tokens: 0,
+            now,
+        }
+    }
+
+    /// Cancels every order of the market, once per burst (nothing when none is working).
+    fn cancel_all(&mut self, reason: String, d: &mut Decision) {
+        if !self.working.is_empty() {
+            d.instructions.push(Instruction::CancelAll { reason });
+        }
+    }
+
+    /// Decides what to send now.
+    pub fn decide(&mut self, now: UnixNanos, account: &AccountView) -> Decision {
+        let mut d = Decision::default();
+        let state = self.risk_state(now, account);
+        let (hit_rate, samples) = self.hit_rate;
+        let standing = self.risk.standing(&state, hit_rate, samples);
+        if !self.book_ok {
+            self.cancel_all("book gap".into(), &mut d);
+            return d;
+        }
+        if let Some(v) = standing
+            .iter()
+            .find(|v| v.kind().action() != RiskAction::RefuseOrder)
+        {
+            let reason = v.to_string();
+            d.violations = standing;
+            self.cancel_all(reason, &mut d);
+            return d;
+        }
+        if !account.can_quote {
+            for w in self.working.iter() {
+                if w.slot.is_some() && w.order.status().is_working() {
+                    d.instructions.push(Instruction::Cancel {
+                        client_id: w.order.client_id().clone(),
+                    });
+                }
+            }
+            self.request_cancels(&d.instructions);
+            if self.flatten.is_some() {
+                self.flatten_step(now, account, &mut d);
+            }
+            return d;
+        }
+        let (Some(quoter), Some(policy)) = (self.quoter.as_ref(), self.policy.as_mut()) else {
+            return d;
+        };
+        let inventory = InventoryView {
+            position_lots: self.position.qty(),
+            traded_notional: self.traded_notional,
+        };
+        let quote = match quoter.quote(now, &self.book, &inventory, self.prediction.as_ref()) {
+            Ok(q) => q,
+            Err(_) => return d,
+        };
+        d.stale_prediction = quote.diagnostics.prediction_stale;
+        let levels = quoter.params().values().levels;
+        let tolerance = quoter.params().values().requote_tolerance_ticks;
+        let size_tolerance = quoter.params().values().requote_size_tolerance;
+        let working = self.working.as_target(levels);
+        let decision = policy.decide(now, &working, &quote.target);
+        let actions = match decision {
+            RequoteDecision::Requote(_) => {
+                self.working
+                    .diff(&quote.target, levels, tolerance, size_tolerance)
+            }
+            RequoteDecision::Hold(_) => Vec::new(),
+        };
+        self.last_quote = Some(quote);
+        let mut refused = Vec::new();
+        for action in actions {
+            match action {
+                QuoteAction::Cancel { client_id } => {
+                    d.instructions.push(Instruction::Cancel { client_id });
+                }
+                QuoteAction::Place { slot, price, qty } => {
+                    match self.admit(now, account, slot.side, price, qty) {
+                        Ok(()) => {
+                            if let Some(order) =
+                                self.new_order(now, slot.side, price, qty, Some(slot))
+                            {
+                                d.instructions.push(Instruction::Place {
+                                    order,
+                                    tif: Tif::PostOnly,
+                                });
+                            }
+                        }
+                        Err(v) => refused.extend(v),
+                    }
+                }
+            }
+        }
+        self.request_cancels(&d.instructions);
+        d.violations = refused;
+        d
+    }
+
+    /// Runs the pre-trade checks of one order.
+    fn admit(
+        &mut self,
+        now: UnixNanos,
+        account: &AccountView,
+        side: Side,
+        price: Price,
+        qty: Qty,
+    ) -> Result<(), Vec<RiskViolation>> {
+        let state = self.risk_state(now, account);
+        let (bid, ask) = match (self.book.best_bid(), self.book.best_ask()) {
+            (Some(b), Some(a)) => (b.price.ticks(), a.price.ticks()),
+            _ => (0, 0),
+        };
+        let guarded = GuardedOrder {
+            spec: &self.spec,
+            side,
+            price,
+            qty,
+            mid_x2_ticks: bid.saturating_add(ask),
+            own_opposite: self.working.best_price(side.opposite()),
+            position_notional: state.position_notional,
+            global_exposure: account.global_exposure,
+        };
+        self.risk.check_order(&state, &guarded)
+    }
+
+    /// A new order, tracked as submitted.
+    fn new_order(
+        &mut self,
+        now: UnixNanos,
+        side: Side,
+        price: Price,
+        qty: Qty,
+        slot: Option<Slot>,
+    ) -> Option<Order> {
+        let id = self.ids.next_id().ok()?;
+        let mut order = Order::new(id, self.spec.id().clone(), side, price, qty, now).ok()?;
+        order.transition(OrderEvent::Submitted).ok()?;
+        self.working.insert(order.clone(), slot);
+        Some(order)
+    }
+
+    fn request_cancels(&mut self, instructions: &[Instruction]) {
+        for i in instructions {
+            if let Instruction::Cancel { client_id } = i {
+                let _ = self.working.apply(client_id, OrderEvent::CancelRequested);
+            }
+        }
+    }
+
+    /// One flatten order at a time: passive at our side's best price, or (when configured
+    /// and the passive time is up) an IOC at the best opposite price.
+    fn flatten_step(&mut self, now: UnixNanos, account: &AccountView, d: &mut Decision) {
+        let Some(f) = self.flatten else { return };
+        let qty = self.position.qty();
+        if qty == 0 {
+            self.flatten = None;
+            return;
+        }
+        if self.working.iter().any(|w| w.slot.is_none()) {
+            return;
+        }
+        let side = if qty > 0 { Side::Sell } else { Side::Buy };
+        let (Some(bid), Some(ask)) = (self.book.best_bid(), self.book.best_ask()) else {
+            return;
+        };
+        let aggressive = f
+            .aggressive_after_ns
+            .is_some_and(|after| now.since(f.since) >= after);
+        let (price, tif) = match (side, aggressive) {
+            (Side::Sell, false) => (ask.price, Tif::PostOnly),
+            (Side::Buy, false) => (bid.price, Tif::PostOnly),
+            (Side::Sell, true) => (bid.price, Tif::Ioc),
+            (Side::Buy, true) => (ask.price, Tif::Ioc),
+        };
+        let qty = Qty::from_lots(qty.abs());
+        match self.admit(now, account, side, price, qty) {
+            Ok(()) => {
+                if let Some(order) = self.new_order(now, side, price, qty, None) {
+                    d.instructions.push(Instruction::Place { order, tif });
+                }
+            }
+            Err(v) => d.violations.extend(v),
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The service's settings beyond `config/flashmm.toml`: guard limits, breaker, flatten and
+//! key loading, as command-line flags with environment overrides.
+
+use clap::Args;
+use flashmm_core::config::Config;
+use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
+use flashmm_core::strategy::RawQuoteParams;
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+
+/// Execution's own flags (each has an `EXEC_*` environment override).
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// No order further than this from the mid, bps.
+    #[arg(long, env = "EXEC_PRICE_BAND_BPS", default_value = "200")]
+    pub price_band_bps: Decimal,
+    /// Largest sum of absolute position values over every market, quote currency.
+    #[arg(long, env = "EXEC_GLOBAL_MAX_NOTIONAL", default_value = "3000")]
+    pub global_max_notional: Decimal,
+    /// Extreme move: this many σ of one-second returns within the window trips the kill switch.
+    #[arg(long, env = "EXEC_EXTREME_MOVE_SIGMAS", default_value_t = 5.0)]
+    pub extreme_move_sigmas: f64,
+    /// The extreme-move window, ms.
+    #[arg(long, env = "EXEC_EXTREME_MOVE_WINDOW_MS", default_value_t = 1000)]
+    pub extreme_move_window_ms: u64,
+    /// No move of this many bps or less counts as extreme, whatever σ.
+    #[arg(long, env = "EXEC_EXTREME_MOVE_MIN_BPS", default_value_t = 30.0)]
+    pub extreme_move_min_bps: f64,
+    /// The model's live hit rate below this (published by inference) trips the kill switch.
+    #[arg(long, env = "EXEC_DRIFT_HIT_RATE_FLOOR", default_value_t = 0.40)]
+    pub drift_hit_rate_floor: f64,
+    /// Outcomes the hit rate must cover before the floor applies.
+    #[arg(long, env = "EXEC_DRIFT_MIN_SAMPLES", default_value_t = 200)]
+    pub drift_min_samples: u64,
+    /// Venue rejects or timeouts within the window that open the circuit breaker.
+    #[arg(long, env = "EXEC_BREAKER_THRESHOLD", default_value_t = 5)]
+    pub breaker_threshold: u32,
+    /// The breaker's counting window, ms.
+    #[arg(long, env = "EXEC_BREAKER_WINDOW_MS", default_value_t = 2000)]
+    pub breaker_window_ms: u64,
+    /// The breaker's first backoff, ms (doubles while failures go on).
+    #[arg(long, env = "EXEC_BREAKER_BACKOFF_MS", default_value_t = 2000)]
+    pub breaker_backoff_ms: u64,
+    /// The breaker's longest backoff, ms.
+    #[arg(long, env = "EXEC_BREAKER_MAX_BACKOFF_MS", default_value_t = 60000)]
+    pub breaker_max_backoff_ms: u64,
+    /// Flatten with aggressive (IOC, within the price band) orders when passive ones have not
+    /// closed the position after `flatten_passive_ms`.
+    #[arg(long, env = "EXEC_FLATTEN_AGGRESSIVE", default_value_t = false)]
+    pub flatten_aggressive: bool,
+    /// How long flatten rests passive orders before going aggressive, ms.
+    #[arg(long, env = "EXEC_FLATTEN_PASSIVE_MS", default_value_t = 5000)]
+    pub flatten_passive_ms: u64,
+    /// A file holding the trading key in hex (used when `TRADING_PRIVATE_KEY` is empty).
+    #[arg(long, env = "EXEC_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+impl ExecArgs {
+    /// The guard limits.
+    pub fn guards(&self) -> GuardLimits {
+        GuardLimits {
+            price_band_bps: self.price_band_bps,
+            global_max_notional: self.global_max_notional,
+            extreme_move_sigmas: self.extreme_move_sigmas,
+            extreme_move_window_ms: self.extreme_move_window_ms,
+            extreme_move_min_bps: self.extreme_move_min_bps,
+            drift_hit_rate_floor: self.drift_hit_rate_floor,
+            drift_min_samples: self.drift_min_samples,
+            breaker: BreakerConfig {
+                threshold: self.breaker_threshold,
+                window_ms: self.breaker_window_ms,
+                backoff_ms: self.breaker_backoff_ms,
+                max_backoff_ms: self.breaker_max_backoff_ms,
+            },
+        }
+    }
+}
+
+/// The per-market limits of `[risk]`.
+pub fn risk_limits(config: &Config) -> RiskLimits {
+    let r = &config.risk;
+    RiskLimits {
+        max_position_quote: r.max_position_usdc,
+        max_order_notional: r.max_order_notional_usdc,
+        max_open_orders: r.max_open_orders,
+        daily_loss_limit: r.daily_loss_limit_usdc,
+        max_drawdown: r.max_drawdown_usdc,
+        stale_data_timeout_ms: r.stale_data_ms,
+        max_orders_per_sec: r.max_orders_per_sec,
+    }
+}
+
+/// The quoting parameters of `[trading]` on top of the strategy defaults (sizes are set per
+/// market from the first mid, see [`crate::market::MarketEngine`]).
+pub fn quote_template(config: &Config) -> RawQuoteParams {
+    let t = &config.trading;
+    RawQuoteParams {
+        quote_frequency_hz: t.quote_frequency_hz,
+        levels: t.levels as usize,
+        min_spread_bps: t.min_spread_bps.try_into().unwrap_or(0.0),
+        ..RawQuoteParams::default()
+    }
+}

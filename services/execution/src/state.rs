@@ -1,0 +1,302 @@
+//! The Redis state execution keeps (`{ns}:state:*` hashes) and the streams it publishes.
+//!
+//! Hashes (contract with the API): `trading` (`mode`, `reason`, `updated_ts`), `positions`,
+//! `quotes`, `orders`, `pnl`, `latency`; and `exec`, the service's own restart state (`epoch`,
+//! `saved:{mkt}`: position, fill ledger and notional traded; `day`, `day_start_equity`,
+//! `equity_peak`).
+
+use crate::market::MarketEngine;
+use flashmm_bus::{Bus, BusError, Envelope, Namespace, StateKey, StreamName};
+use flashmm_core::inventory::Position;
+use flashmm_core::order::{Fill, FillLedger, OrderUpdate};
+use flashmm_core::risk::{KillSwitch, RiskEvent, TradingMode};
+use flashmm_core::time::UnixNanos;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// What a market saves to survive a restart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedMarket {
+    /// The position.
+    pub position: Position,
+    /// The fills booked.
+    pub ledger: FillLedger,
+    /// Notional traded.
+    pub traded_notional: Decimal,
+}
+
+/// Names of every hash and stream execution writes.
+#[derive(Debug, Clone)]
+pub struct StateStore {
+    /// `{ns}:state:trading`.
+    pub trading: StateKey,
+    /// `{ns}:state:positions`.
+    pub positions: StateKey,
+    /// `{ns}:state:quotes`.
+    pub quotes: StateKey,
+    /// `{ns}:state:orders`.
+    pub orders: StateKey,
+    /// `{ns}:state:pnl`.
+    pub pnl: StateKey,
+    /// `{ns}:state:latency`.
+    pub latency: StateKey,
+    /// `{ns}:state:exec`.
+    pub exec: StateKey,
+    /// `{ns}:state:model` (read).
+    pub model: StateKey,
+    /// `{ns}:risk`.
+    pub risk: StreamName,
+    maxlen: Option<usize>,
+}
+
+fn s(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+impl StateStore {
+    /// The names under `ns`.
+    pub fn new(ns: &Namespace, maxlen: Option<usize>) -> Result<Self, BusError> {
+        Ok(StateStore {
+            trading: ns.state("trading")?,
+            positions: ns.state("positions")?,
+            quotes: ns.state("quotes")?,
+            orders: ns.state("orders")?,
+            pnl: ns.state("pnl")?,
+            latency: ns.state("latency")?,
+            exec: ns.state("exec")?,
+            model: ns.state("model")?,
+            risk: ns.risk(),
+            maxlen,
+        })
+    }
+
+    /// Bumps and returns the client-id epoch.
+    pub async fn next_epoch<B: Bus>(&self, bus: &B) -> Result<u64, BusError> {
+        let saved = bus.get_state(&self.exec).await?;
+        let epoch = saved
+            .get("epoch")
+            .and_then(|e| e.parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
+        bus.set_state(&self.exec, &[("epoch".into(), epoch.to_string())])
+            .await?;
+        Ok(epoch)
+    }
+
+    /// The trading mode saved before a restart.
+    pub async fn load_mode<B: Bus>(&self, bus: &B, now: UnixNanos) -> Result<KillSwitch, BusError> {
+        let t = bus.get_state(&self.trading).await?;
+        let mode = t
+            .get("mode")
+            .and_then(|m| TradingMode::parse(m))
+            .unwrap_or(TradingMode::Quoting);
+        let since = t
+            .get("updated_ts")
+            .and_then(|v| v.parse::<i64>().ok())
+            .map_or(now, UnixNanos);
+        let reason = t.get("reason").cloned().unwrap_or_default();
+        Ok(KillSwitch::restore(mode, reason, since, now))
+    }
+
+    /// Writes the trading mode.
+    pub async fn save_mode<B: Bus>(&self, bus: &B, k: &KillSwitch) -> Result<(), BusError> {
+        bus.set_state(
+            &self.trading,
+            &[
+                ("mode".into(), k.mode().as_str().into()),
+                ("reason".into(), k.reason().into()),
+                ("updated_ts".into(), k.since().to_string()),
+            ],
+        )
+        .await
+    }
+
+    /// A market's saved position and fills, if any.
+    pub async fn load_market<B: Bus>(
+        &self,
+        bus: &B,
+        key: &str,
+    ) -> Result<Option<SavedMarket>, BusError> {
+        let saved = bus.get_state(&self.exec).await?;
+        Ok(saved
+            .get(&format!("saved:{key}"))
+            .and_then(|j| serde_json::from_str(j).ok()))
+    }
+
+    /// Saves a market's position, fills and notional traded in one write, then its contract
+    /// views (`positions`, `pnl`).
+    pub async fn save_market<B: Bus>(
+        &self,
+        bus: &B,
+        m: &MarketEngine,
+        now: UnixNanos,
+    ) -> Result<(), BusError> {
+        let saved = SavedMarket {
+            position: m.position.clone(),
+            ledger: m.ledger.clone(),
+            traded_notional: m.traded_notional,
+        };
+        let text = serde_json::to_string(&saved).unwrap_or_default();
+        bus.set_state(&self.exec, &[(format!("saved:{}", m.key()), text)])
+            .await?;
+        let spec = m.spec();
+        let symbol = spec.id().as_str().to_owned();
+        let mark = m.mark().unwrap_or_default();
+        let realized = m.position.realized_pnl(spec).unwrap_or_default();
+        let unrealized = m.position.unrealized_pnl(spec, mark).unwrap_or_default();
+        let fees = m.position.fees_paid() - m.position.rebates_earned();
+        let position = json!({
+            "market": symbol,
+            "base_qty": s(spec.qty_to_decimal(flashmm_core::market::Qty::from_lots(m.position.qty()))),
+            "avg_entry": m.position.avg_entry_price(spec).map(s).unwrap_or_default(),
+            "realized_pnl": s(realized),
+            "unrealized_pnl": s(unrealized),
+            "fees": s(fees),
+            "mark": s(mark),
+            "notional": s(m.position_notional()),
+            "updated_ts": now.as_i64(),
+        });
+        bus.set_state(&self.positions, &[(symbol.clone(), position.to_string())])
+            .await?;
+        let pnl = json!({
+            "realized": s(realized),
+            "unrealized": s(unrealized),
+            "fees": s(fees),
+            "net": s(realized + unrealized - fees),
+            "ts": now.as_i64(),
+        });
+        bus.set_state(&self.pnl, &[(symbol, pnl.to_string())]).await
+    }
+
+    /// Writes the account's total P&L.
+    pub async fn save_total_pnl<B: Bus>(
+        &self,
+        bus: &B,
+        realized: Decimal,
+        unrealized: Decimal,
+        fees: Decimal,
+        now: UnixNanos,
+    ) -> Result<(), BusError> {
+        let pnl = json!({
+            "realized": s(realized),
+            "unrealized": s(unrealized),
+            "fees": s(fees),
+            "net": s(realized + unrealized - fees),
+            "ts": now.as_i64(),
+        });
+        bus.set_state(&self.pnl, &[("total".into(), pnl.to_string())])
+            .await
+    }
+
+    /// Writes the market's latest quote.
+    pub async fn save_quote<B: Bus>(
+        &self,
+        bus: &B,
+        m: &MarketEngine,
+        now: UnixNanos,
+    ) -> Result<(), BusError> {
+        let Some(q) = &m.last_quote else {
+            return Ok(());
+        };
+        let spec = m.spec();
+        let levels = |v: &[flashmm_core::book::BookLevel]| {
+            v.iter()
+                .map(|l| {
+                    json!({
+                        "price": s(spec.price_to_decimal(l.price)),
+                        "qty": s(spec.qty_to_decimal(l.qty)),
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        let value = json!({
+            "bids": levels(&q.target.bids),
+            "asks": levels(&q.target.asks),
+            "mid": s(m.mark().unwrap_or_default()),
+            "ts": now.as_i64(),
+            "prediction_fresh": !q.diagnostics.prediction_stale,
+        });
+        bus.set_state(
+            &self.quotes,
+            &[(spec.id().as_str().to_owned(), value.to_string())],
+        )
+        .await
+    }
+
+    /// Writes an order's state to `orders` (or removes it once terminal) and publishes the
+    /// update on `orders:{mkt}`.
+    pub async fn order_update<B: Bus>(
+        &self,
+        bus: &B,
+        ns: &Namespace,
+        m: &MarketEngine,
+        update: OrderUpdate,
+    ) -> Result<(), BusError> {
+        let order = &update.order;
+        let id = order.client_id().as_str().to_owned();
+        if order.status().is_terminal() {
+            bus.delete_state_fields(&self.orders, &[id]).await?;
+        } else {
+            let spec = m.spec();
+            let value = json!({
+                "market": spec.id().as_str(),
+                "side": order.side().to_string(),
+                "price": s(spec.price_to_decimal(order.price())),
+                "qty": s(spec.qty_to_decimal(order.qty())),
+                "filled": s(spec.qty_to_decimal(order.filled())),
+                "status": order.status().to_string(),
+                "venue_id": order.venue_order_id().map(|v| v.as_str().to_owned()).unwrap_or_default(),
+                "ts": order.ts().as_i64(),
+            });
+            bus.set_state(&self.orders, &[(id, value.to_string())])
+                .await?;
+        }
+        let envelope = Envelope::new(m.key(), update.ts, update.ts, &update)?;
+        bus.publish_capped(&ns.orders(m.key())?, &envelope, self.maxlen)
+            .await
+            .map(|_| ())
+    }
+
+    /// Removes every order from `orders` (after a cancel-all).
+    pub async fn clear_orders<B: Bus>(&self, bus: &B, ids: Vec<String>) -> Result<(), BusError> {
+        bus.delete_state_fields(&self.orders, &ids).await
+    }
+
+    /// Publishes a fill on `fills:{mkt}`.
+    pub async fn publish_fill<B: Bus>(
+        &self,
+        bus: &B,
+        ns: &Namespace,
+        key: &str,
+        fill: &Fill,
+        now: UnixNanos,
+    ) -> Result<(), BusError> {
+        let envelope = Envelope::new(key, now, fill.ts, fill)?;
+        bus.publish_capped(&ns.fills(key)?, &envelope, self.maxlen)
+            .await
+            .map(|_| ())
+    }
+
+    /// Publishes a risk event on `risk`.
+    pub async fn publish_risk<B: Bus>(
+        &self,
+        bus: &B,
+        key: &str,
+        event: &RiskEvent,
+    ) -> Result<(), BusError> {
+        let envelope = Envelope::new(key, event.ts, event.ts, event)?;
+        bus.publish_capped(&self.risk, &envelope, self.maxlen)
+            .await
+            .map(|_| ())
+    }
+
+    /// The model's live hit rate and window of a market (`hit_rate:{mkt}`, `hit_rate_n:{mkt}`
+    /// of `state:model`).
+    pub async fn hit_rate<B: Bus>(
+        &self,
+        bus: &B,
+    ) -> Result<std::collections::BTreeMap<String, String>, BusError> {
+        bus.get_state(&self.model).await
+    }
+}

@@ -1,0 +1,45 @@
+//! The service's metrics (all labelled by `market` unless stated).
+//!
+//! - `flashmm_execution_quotes_total`: quote orders placed.
+//! - `flashmm_execution_cancels_total`: cancels sent.
+//! - `flashmm_execution_fills_total`: fills booked.
+//! - `flashmm_execution_cancels_per_fill` (gauge): churn, cancels over fills.
+//! - `flashmm_execution_stale_prediction_total`: decisions quoted without a fresh prediction.
+//! - `flashmm_execution_kill_switch` (gauge, no label): 1 while killed.
+//! - `flashmm_execution_breaker_open` (gauge): 1 while the venue breaker is open.
+//! - `flashmm_execution_inventory_ratio` (gauge): |position value| / notional traded.
+//! - `flashmm_execution_decision_latency_seconds` (histogram): event in → order request out.
+//! - `flashmm_execution_risk_violations_total{market,kind}`: violations found.
+//! - `flashmm_execution_venue_errors_total{market,kind}`: venue rejects, timeouts, errors.
+//! - `flashmm_execution_venue_disconnects_total` (no label): lost venue connections.
+//! - `flashmm_execution_book_gaps_total`: book updates that did not apply.
+//! - `flashmm_execution_commands_total{action}`: operator commands acted on.
+
+/// Counter of quote orders placed.
+pub const QUOTES_TOTAL: &str = "flashmm_execution_quotes_total";
+/// Counter of cancels sent.
+pub const CANCELS_TOTAL: &str = "flashmm_execution_cancels_total";
+/// Counter of fills booked.
+pub const FILLS_TOTAL: &str = "flashmm_execution_fills_total";
+/// Gauge: cancels per fill.
+pub const CANCELS_PER_FILL: &str = "flashmm_execution_cancels_per_fill";
+/// Counter of decisions without a fresh prediction.
+pub const STALE_PREDICTION_TOTAL: &str = "flashmm_execution_stale_prediction_total";
+/// Gauge: 1 while the kill switch holds.
+pub const KILL_SWITCH: &str = "flashmm_execution_kill_switch";
+/// Gauge: 1 while the breaker is open.
+pub const BREAKER_OPEN: &str = "flashmm_execution_breaker_open";
+/// Gauge: inventory over notional traded.
+pub const INVENTORY_RATIO: &str = "flashmm_execution_inventory_ratio";
+/// Histogram of decision latency, seconds.
+pub const DECISION_LATENCY_SECONDS: &str = "flashmm_execution_decision_latency_seconds";
+/// Counter of risk violations.
+pub const RISK_VIOLATIONS_TOTAL: &str = "flashmm_execution_risk_violations_total";
+/// Counter of venue errors.
+pub const VENUE_ERRORS_TOTAL: &str = "flashmm_execution_venue_errors_total";
+/// Counter of lost venue connections.
+pub const VENUE_DISCONNECTS_TOTAL: &str = "flashmm_execution_venue_disconnects_total";
+/// Counter of book updates that did not apply.
+pub const BOOK_GAPS_TOTAL: &str = "flashmm_execution_book_gaps_total";
+/// Counter of operator commands.
+pub const COMMANDS_TOTAL: &str = "flashmm_execution_commands_total";

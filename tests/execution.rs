@@ -1,0 +1,501 @@
+//! `execution` against the real simulator over the network and a real Redis: quotes rest on
+//! both sides of both markets; pause and resume through `cmd:exec`; model drift trips the kill
+//! switch, which holds until an operator resumes; a burst of venue rejects opens the breaker;
+//! frozen market data pulls every quote; a tiny position limit refuses every order; a
+//! `kill -9` and restart leaves no orphan or duplicate orders and the position equal to the
+//! sum of the venue's fills.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use flashmm_bus::{Bus, Envelope, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use flashmm_core::control::{ExecAction, ExecCommand};
+use flashmm_core::market::{MarketId, Side};
+use flashmm_core::risk::RiskEvent;
+use flashmm_e2e::{
+    bin, config_with_free_ports, http_get, http_post_json, metric, port, redis_url, scratch_dir,
+    unique_namespace, Service,
+};
+use flashmm_venue::signing::Signer;
+use flashmm_venue::venue::{OrderReport, SimVenue, SimVenueConfig, Venue};
+use rust_decimal::Decimal;
+
+/// A running simulator with its demo key, ingest, and what execution needs.
+struct Rig {
+    config: String,
+    ports: Vec<(String, u16)>,
+    ns: String,
+    namespace: Namespace,
+    url: String,
+    secret: String,
+    bus: RedisBus,
+    venue: SimVenue,
+    _sim: Service,
+    _ingest: Service,
+    dir: std::path::PathBuf,
+}
+
+impl Rig {
+    async fn start(tag: &str) -> Rig {
+        let dir = scratch_dir(tag);
+        let (config, ports) = config_with_free_ports(&dir);
+        let config = config.to_string_lossy().into_owned();
+        let ns = unique_namespace(tag);
+        let url = redis_url();
+        let mut child = Command::new(bin("sim-venue"))
+            .args(["--config", &config, "--seed", "11"])
+            .env("FLASHMM_NAMESPACE", &ns)
+            .env("REDIS_URL", &url)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sim-venue");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("demo key line");
+        let secret = line
+            .split_whitespace()
+            .skip_while(|w| *w != "secret")
+            .nth(1)
+            .expect("secret on the demo line")
+            .to_owned();
+        let sim = Service { child };
+        let ingest = Service::start(
+            &bin("ingest"),
+            &["--config", &config],
+            &[("FLASHMM_NAMESPACE", &ns), ("REDIS_URL", &url)],
+        );
+        let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
+            .await
+            .unwrap();
+        let venue_port = port(&ports, "venue");
+        let signer = Signer::from_hex(&secret, 1).unwrap();
+        let mut venue = None;
+        for _ in 0..100 {
+            let cfg = SimVenueConfig::new(
+                format!("http://127.0.0.1:{venue_port}"),
+                format!("ws://127.0.0.1:{venue_port}/ws"),
+            );
+            if let Ok(v) =
+                SimVenue::connect(cfg, Some(Arc::new(Signer::from_hex(&secret, 1).unwrap()))).await
+            {
+                venue = Some(v);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        drop(signer);
+        let namespace = Namespace::new(&ns).unwrap();
+        // Market data flows before execution starts.
+        for mkt in ["SEI-USDC", "ETH-USDC"] {
+            let stream = namespace.md(mkt).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while bus.len(&stream).await.unwrap_or(0) < 5 {
+                assert!(Instant::now() < deadline, "{mkt}: no market data");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Rig {
+            config,
+            ports,
+            namespace,
+            ns,
+            url,
+            secret,
+            bus,
+            venue: venue.expect("simulator answers"),
+            _sim: sim,
+            _ingest: ingest,
+            dir,
+        }
+    }
+
+    fn execution(&self, extra_env: &[(&str, &str)], args: &[&str]) -> Service {
+        let mut env = vec![
+            ("FLASHMM_NAMESPACE", self.ns.as_str()),
+            ("REDIS_URL", self.url.as_str()),
+            ("TRADING_PRIVATE_KEY", self.secret.as_str()),
+        ];
+        env.extend_from_slice(extra_env);
+        let mut cmd = Command::new(bin("execution"));
+        cmd.args(["--config", self.config.as_str()]).args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("execution.log"))
+            .expect("log file");
+        cmd.stdout(Stdio::null()).stderr(log);
+        Service {
+            child: cmd.spawn().expect("spawn execution"),
+        }
+    }
+
+    async fn open_orders(&self) -> Vec<OrderReport> {
+        self.venue.open_orders(None).await.unwrap_or_default()
+    }
+
+    async fn state(&self, name: &str) -> std::collections::BTreeMap<String, String> {
+        self.bus
+            .get_state(&self.namespace.state(name).unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn command(&self, action: ExecAction) {
+        let cmd = ExecCommand {
+            action,
+            actor: "test".into(),
+            ts: flashmm_core::time::UnixNanos(0),
+        };
+        let e = Envelope::new("", cmd.ts, cmd.ts, &cmd).unwrap();
+        self.bus
+            .publish(&self.namespace.cmd_exec(), &e)
+            .await
+            .unwrap();
+    }
+
+    async fn risk_kinds(&self) -> Vec<String> {
+        self.bus
+            .range(&self.namespace.risk(), Range::Oldest(100_000))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|d| match d.payload {
+                Payload::Envelope(e) => e.decode::<RiskEvent>().ok(),
+                Payload::Malformed { .. } => None,
+            })
+            .map(|e| e.kind.as_str().to_owned())
+            .collect()
+    }
+
+    fn metrics(&self) -> String {
+        http_get(port(&self.ports, "execution"), "/metrics")
+            .map(|(_, b)| b)
+            .unwrap_or_default()
+    }
+
+    /// The execution logs, for failure messages.
+    fn logs(&self) -> String {
+        let text = std::fs::read_to_string(self.dir.join("execution.log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.contains("\"INFO\"")).collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+
+    async fn cleanup(self) {
+        self.bus.purge(&self.namespace).await.unwrap();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Whether both sides of both markets have resting orders.
+fn two_sided(orders: &[OrderReport]) -> bool {
+    ["SEI/USDC", "ETH/USDC"].iter().all(|m| {
+        let m = MarketId::new(m).unwrap();
+        [Side::Buy, Side::Sell]
+            .iter()
+            .all(|s| orders.iter().any(|o| o.market == m && o.side == *s))
+    })
+}
+
+async fn wait_until<F, Fut>(timeout: Duration, mut f: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if f().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
+    let rig = Rig::start("exec-quote").await;
+    let started = Instant::now();
+    let _exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "no two-sided quotes"
+    );
+    eprintln!(
+        "two-sided quotes after {:?} (process start included)",
+        started.elapsed()
+    );
+    let orders = rig.open_orders().await;
+    for m in ["SEI/USDC", "ETH/USDC"] {
+        let mine: Vec<_> = orders.iter().filter(|o| o.market.as_str() == m).collect();
+        let best_bid = mine
+            .iter()
+            .filter(|o| o.side == Side::Buy)
+            .map(|o| o.price)
+            .max();
+        let best_ask = mine
+            .iter()
+            .filter(|o| o.side == Side::Sell)
+            .map(|o| o.price)
+            .min();
+        assert!(best_bid < best_ask, "{m}: our quotes cross");
+        assert!(
+            mine.len() <= 6,
+            "{m}: at most 3 levels a side, got {}",
+            mine.len()
+        );
+    }
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            let q = rig.state("quotes").await;
+            q.contains_key("SEI/USDC") && q.contains_key("ETH/USDC")
+        })
+        .await
+    );
+    let q = rig.state("quotes").await;
+    let sei: serde_json::Value = serde_json::from_str(&q["SEI/USDC"]).unwrap();
+    assert_eq!(sei["prediction_fresh"], false, "no inference running");
+    assert_eq!(rig.state("trading").await["mode"], "quoting");
+    assert!(!rig.state("orders").await.is_empty());
+
+    rig.command(ExecAction::Pause {
+        reason: "test".into(),
+    })
+    .await;
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            rig.open_orders().await.is_empty()
+        })
+        .await,
+        "pause did not cancel"
+    );
+    assert_eq!(rig.state("trading").await["mode"], "paused");
+    rig.command(ExecAction::Resume).await;
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "resume did not quote again"
+    );
+
+    // The model's live hit rate below the floor trips the kill switch.
+    let model = rig.namespace.state("model").unwrap();
+    rig.bus
+        .set_state(
+            &model,
+            &[
+                ("hit_rate:SEI-USDC".into(), "0.1000".into()),
+                ("hit_rate_n:SEI-USDC".into(), "1000".into()),
+            ],
+        )
+        .await
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            rig.state("trading").await.get("mode").map(String::as_str) == Some("killed")
+        })
+        .await,
+        "drift did not trip the kill switch"
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            rig.open_orders().await.is_empty()
+        })
+        .await
+    );
+    // Healthy again, but the kill holds until an operator resumes.
+    rig.bus
+        .set_state(&model, &[("hit_rate:SEI-USDC".into(), "0.9000".into())])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        rig.open_orders().await.is_empty(),
+        "kill switch did not hold"
+    );
+    assert_eq!(rig.state("trading").await["mode"], "killed");
+    assert!(rig.risk_kinds().await.contains(&"model_drift".to_owned()));
+    assert!(metric(&rig.metrics(), "flashmm_execution_kill_switch") >= 1.0);
+    rig.command(ExecAction::Resume).await;
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "resume after kill did not quote: {}",
+        rig.logs()
+    );
+    rig.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rejects_open_the_breaker_and_stale_data_pulls_quotes() {
+    let rig = Rig::start("exec-risk").await;
+    let _exec = rig.execution(
+        &[],
+        &["--breaker-threshold", "3", "--breaker-backoff-ms", "3000"],
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await
+    );
+    let venue_port = port(&rig.ports, "venue");
+
+    let (status, _) =
+        http_post_json(venue_port, "/admin/faults", r#"{"freeze_feed_ms": 4000}"#).unwrap();
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        wait_until(Duration::from_secs(6), || async {
+            rig.open_orders().await.is_empty()
+        })
+        .await,
+        "stale market data did not cancel the quotes"
+    );
+    let kinds = rig.risk_kinds().await;
+    assert!(kinds.contains(&"stale_data".to_owned()), "{kinds:?}");
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "quoting did not resume after the feed came back"
+    );
+
+    let (status, _) =
+        http_post_json(venue_port, "/admin/faults", r#"{"reject_fraction": 1.0}"#).unwrap();
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            rig.risk_kinds().await.contains(&"circuit_open".to_owned())
+        })
+        .await,
+        "rejects did not open the breaker"
+    );
+    assert!(metric(&rig.metrics(), "flashmm_execution_venue_errors_total") >= 3.0);
+    rig.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tiny_position_limit_refuses_every_order() {
+    let rig = Rig::start("exec-pos").await;
+    let _exec = rig.execution(&[("MAX_POSITION_USDC", "1")], &[]);
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            rig.risk_kinds()
+                .await
+                .contains(&"position_limit".to_owned())
+        })
+        .await,
+        "position limit did not trip"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        rig.open_orders().await.is_empty(),
+        "orders beyond the position limit"
+    );
+    rig.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_and_restart_reconciles_exactly() {
+    let rig = Rig::start("exec-kill").await;
+    let mut exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await
+    );
+    // Let the synthetic flow trade against the quotes for a while.
+    let fills_seen = wait_until(Duration::from_secs(20), || async {
+        !rig.venue
+            .fills_since(0)
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    })
+    .await;
+    Command::new("kill")
+        .args(["-9", &exec.child.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = exec.child.wait();
+    let _exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "no quotes after the restart: {}",
+        rig.logs()
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let orders = rig.open_orders().await;
+    let mut ids: Vec<_> = orders
+        .iter()
+        .map(|o| o.client_id.as_str().to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), orders.len(), "duplicate client ids");
+    let saved = rig.state("orders").await;
+    for o in &orders {
+        assert!(
+            saved.contains_key(o.client_id.as_str()),
+            "orphan order {} not tracked",
+            o.client_id
+        );
+        assert!(
+            o.client_id.as_str().contains("-2-"),
+            "order {} of the dead epoch survived",
+            o.client_id
+        );
+    }
+    // Position = sum of the venue's fills, per market (quiesce first: pause).
+    rig.command(ExecAction::Pause {
+        reason: "check".into(),
+    })
+    .await;
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            rig.open_orders().await.is_empty()
+        })
+        .await
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let fills = rig.venue.fills_since(0).await.unwrap();
+    let positions = rig.state("positions").await;
+    for m in ["SEI/USDC", "ETH/USDC"] {
+        let venue_sum: Decimal = fills
+            .iter()
+            .filter(|f| f.market.as_str() == m)
+            .map(|f| match f.side {
+                Side::Buy => f.size,
+                Side::Sell => -f.size,
+            })
+            .sum();
+        let p: serde_json::Value = serde_json::from_str(&positions[m]).unwrap();
+        let ours: Decimal = p["base_qty"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            ours, venue_sum,
+            "{m}: position differs from the venue's fills"
+        );
+    }
+    eprintln!("fills during the run: {fills_seen}, total {}", fills.len());
+    rig.cleanup().await;
+}
