@@ -1,5 +1,6 @@
 //! One module per `flashmm` subcommand.
 
+pub mod backtest;
 pub mod config;
 pub mod dataset;
 pub mod import;

@@ -1,0 +1,121 @@
+//! [`BacktestConfig`]: every setting of a run.
+
+use flashmm_core::risk::RiskLimits;
+use flashmm_core::strategy::QuoteParams;
+use flashmm_core::time::UnixNanos;
+use flashmm_features::FeatureConfig;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::BacktestError;
+use crate::fees::FeeSchedule;
+use crate::latency::Latency;
+use crate::queue::CancelModel;
+
+/// The settings of one backtest run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BacktestConfig {
+    /// Seed of every random draw (latency jitter): the same seed gives the same run.
+    pub seed: u64,
+    /// Market data from the venue to the strategy.
+    pub feed_latency: Latency,
+    /// Orders and cancels from the strategy to the venue; the venue's reports take as long
+    /// back.
+    pub order_latency: Latency,
+    /// Where cancellations stand relative to our queue position.
+    pub cancel_model: CancelModel,
+    /// Maker and taker fee rates.
+    pub fees: FeeSchedule,
+    /// Whether orders that would cross on arrival are refused (else they take liquidity).
+    pub post_only: bool,
+    /// The quoting strategy's parameters.
+    pub quote: QuoteParams,
+    /// The risk limits.
+    pub risk: RiskLimits,
+    /// The feature engine's configuration (must match the model's schema).
+    pub features: FeatureConfig,
+    /// Most feature vectors (and so predictions) per second, as the feature service.
+    pub feature_rate_hz: f64,
+    /// The strategy sees data before this time (warm-up: book, features, estimators) but
+    /// only quotes, and the report only counts, from it on. `None`: from the start.
+    pub trade_from: Option<UnixNanos>,
+    /// Markout horizons after each fill, in milliseconds.
+    pub markout_horizons_ms: Vec<u64>,
+    /// Interval of the equity samples (drawdown, chart), in milliseconds.
+    pub sample_interval_ms: u64,
+}
+
+impl BacktestConfig {
+    /// The defaults for `fees`: 5 ms feed latency and 10 ms order latency (each with 20 %
+    /// jitter), proportional cancellations, post-only orders, default quoting, features at
+    /// 50 Hz, markouts at 1 s, 10 s and 60 s, equity sampled each second, and `risk`.
+    pub fn new(fees: FeeSchedule, risk: RiskLimits) -> Self {
+        BacktestConfig {
+            seed: 0,
+            feed_latency: Latency::from_ms(5.0, 1.0),
+            order_latency: Latency::from_ms(10.0, 2.0),
+            cancel_model: CancelModel::Proportional,
+            fees,
+            post_only: true,
+            quote: QuoteParams::default(),
+            risk,
+            features: FeatureConfig::default(),
+            feature_rate_hz: 50.0,
+            trade_from: None,
+            markout_horizons_ms: vec![1_000, 10_000, 60_000],
+            sample_interval_ms: 1_000,
+        }
+    }
+
+    /// Risk limits loose enough never to bind on their own: for tests of the mechanics.
+    pub fn unlimited_risk() -> RiskLimits {
+        let big = Decimal::from(1_000_000_000u64);
+        RiskLimits {
+            max_position_quote: big,
+            max_order_notional: big,
+            max_open_orders: 1_000,
+            daily_loss_limit: big,
+            max_drawdown: big,
+            stale_data_timeout_ms: u64::MAX / 4,
+            max_orders_per_sec: 1_000_000,
+        }
+    }
+
+    /// Checks the values the run depends on; names the first bad field.
+    pub fn validate(&self) -> Result<(), BacktestError> {
+        let bad = |field, value: String, expected| {
+            Err(BacktestError::Config {
+                field,
+                value,
+                expected,
+            })
+        };
+        for (field, l) in [
+            ("feed_latency", self.feed_latency),
+            ("order_latency", self.order_latency),
+        ] {
+            if l.base_ns < 0 || l.jitter_ns < 0 {
+                return bad(field, format!("{l:?}"), "base and jitter >= 0");
+            }
+        }
+        if !(self.feature_rate_hz.is_finite() && self.feature_rate_hz > 0.0) {
+            return bad(
+                "feature_rate_hz",
+                self.feature_rate_hz.to_string(),
+                "a finite number > 0",
+            );
+        }
+        if self.sample_interval_ms == 0 {
+            return bad("sample_interval_ms", "0".into(), ">= 1");
+        }
+        if self.markout_horizons_ms.contains(&0) {
+            return bad(
+                "markout_horizons_ms",
+                format!("{:?}", self.markout_horizons_ms),
+                "horizons >= 1 ms",
+            );
+        }
+        self.features.validate()?;
+        Ok(())
+    }
+}

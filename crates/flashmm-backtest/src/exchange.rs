@@ -1,0 +1,314 @@
+//! [`FillSimulator`]: the venue side of a backtest. Keeps the recorded book as the venue
+//! saw it, rests our orders in it with a [`QueuePosition`] each, and fills them from the
+//! recorded trades and book moves.
+
+use flashmm_core::book::{BookLevel, OrderBook};
+use flashmm_core::market::{MarketId, Price, Qty, Side};
+use flashmm_core::order::Liquidity;
+use flashmm_core::time::UnixNanos;
+use flashmm_venue::recording::RecordEvent;
+
+use crate::order::{ExchangeReport, NewOrder, OrderId, RejectReason};
+use crate::queue::{CancelModel, QueuePosition};
+
+/// One of our orders resting at the venue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestingOrder {
+    /// Our id.
+    pub id: OrderId,
+    /// Buy or sell.
+    pub side: Side,
+    /// Limit price in ticks.
+    pub price: i64,
+    /// Lots left.
+    pub remaining: i64,
+    /// Its place in the queue.
+    pub queue: QueuePosition,
+}
+
+/// The simulated venue: the recorded book plus our resting orders, no market impact (the
+/// recorded flow is replayed as it happened; our orders never change it).
+///
+/// Fill rules for a resting order:
+/// - a public trade at its price against its side first consumes the queue ahead
+///   ([`QueuePosition::on_trade`]); the rest fills the order;
+/// - a public trade beyond its price (a sell printed below our bid, a buy above our ask)
+///   means the whole level traded: the order fills in full at its price;
+/// - a book in which the opposite side reaches its price (best ask ≤ our bid) fills it in
+///   full at its price;
+///
+/// An arriving order that would cross is refused when `post_only`, else it takes the
+/// displayed levels up to its limit at their prices (taker) and the remainder is cancelled
+/// (immediate-or-cancel beyond the displayed size).
+#[derive(Debug, Clone)]
+pub struct FillSimulator {
+    book: OrderBook,
+    book_valid: bool,
+    orders: Vec<RestingOrder>,
+    cancel_model: CancelModel,
+    post_only: bool,
+    refused_updates: u64,
+    changed: Vec<(usize, i64)>,
+}
+
+impl FillSimulator {
+    /// A venue for `market` with an empty book.
+    pub fn new(market: MarketId, cancel_model: CancelModel, post_only: bool) -> Self {
+        FillSimulator {
+            book: OrderBook::new(market),
+            book_valid: false,
+            orders: Vec::new(),
+            cancel_model,
+            post_only,
+            refused_updates: 0,
+            changed: Vec::new(),
+        }
+    }
+
+    /// The venue's book.
+    pub fn book(&self) -> &OrderBook {
+        &self.book
+    }
+
+    /// Whether the book is in sync (a snapshot was applied and no update refused since).
+    pub fn book_valid(&self) -> bool {
+        self.book_valid
+    }
+
+    /// Book updates refused (sequence gaps, crossed results) so far.
+    pub fn refused_updates(&self) -> u64 {
+        self.refused_updates
+    }
+
+    /// Our resting orders.
+    pub fn orders(&self) -> &[RestingOrder] {
+        &self.orders
+    }
+
+    /// Our best resting price on a side, in ticks.
+    pub fn best_own(&self, side: Side) -> Option<i64> {
+        let prices = self
+            .orders
+            .iter()
+            .filter(|o| o.side == side)
+            .map(|o| o.price);
+        match side {
+            Side::Buy => prices.max(),
+            Side::Sell => prices.min(),
+        }
+    }
+
+    /// Applies one recorded market event at venue time `ts`; fills go to `out`.
+    pub fn on_event(&mut self, ts: UnixNanos, event: &RecordEvent, out: &mut Vec<ExchangeReport>) {
+        match event {
+            RecordEvent::Snapshot(s) => {
+                self.remember_levels(|_, _| true);
+                match self.book.apply_snapshot(s) {
+                    Ok(()) => self.book_valid = true,
+                    Err(_) => {
+                        self.refused_updates += 1;
+                        self.book_valid = false;
+                    }
+                }
+                self.update_queues();
+                self.fill_crossed(ts, out);
+            }
+            RecordEvent::Delta(d) => {
+                if !self.book_valid {
+                    return;
+                }
+                self.remember_levels(|side, price| {
+                    let levels = match side {
+                        Side::Buy => &d.bids,
+                        Side::Sell => &d.asks,
+                    };
+                    levels.iter().any(|l| l.price.ticks() == price)
+                });
+                if self.book.apply_delta(d).is_err() {
+                    self.refused_updates += 1;
+                    self.book_valid = false;
+                    self.changed.clear();
+                    return;
+                }
+                self.update_queues();
+                self.fill_crossed(ts, out);
+            }
+            RecordEvent::Trade(t) => {
+                let against = t.aggressor.opposite();
+                let (px, lots) = (t.price.ticks(), t.qty.lots());
+                let mut i = 0;
+                while i < self.orders.len() {
+                    let o = &mut self.orders[i];
+                    let fill = if o.side != against {
+                        0
+                    } else if beyond(o.side, o.price, px) {
+                        o.remaining
+                    } else if o.price == px {
+                        o.queue.on_trade(lots).min(o.remaining)
+                    } else {
+                        0
+                    };
+                    if fill > 0 && self.fill(i, fill, ts, out) {
+                        continue;
+                    }
+                    i += 1;
+                }
+            }
+            RecordEvent::Top(_) => {}
+        }
+    }
+
+    /// An order arrives at `ts`: refused, (partly) taken, and/or rested.
+    pub fn place(&mut self, ts: UnixNanos, order: NewOrder, out: &mut Vec<ExchangeReport>) {
+        if !self.book_valid {
+            out.push(ExchangeReport::Rejected {
+                id: order.id,
+                reason: RejectReason::NoBook,
+            });
+            return;
+        }
+        let side = order.side;
+        let limit = order.price.ticks();
+        let mut remaining = order.qty.lots();
+        let crosses = |l: &BookLevel| match side {
+            Side::Buy => l.price.ticks() <= limit,
+            Side::Sell => l.price.ticks() >= limit,
+        };
+        let opposite = self.book.levels(side.opposite());
+        if opposite.first().is_some_and(crosses) {
+            if self.post_only {
+                out.push(ExchangeReport::Rejected {
+                    id: order.id,
+                    reason: RejectReason::WouldCross,
+                });
+                return;
+            }
+            for level in opposite.iter().take_while(|l| crosses(l)) {
+                let take = level.qty.lots().min(remaining);
+                if take <= 0 {
+                    continue;
+                }
+                remaining -= take;
+                out.push(ExchangeReport::Filled {
+                    id: order.id,
+                    side,
+                    price: level.price,
+                    qty: Qty::from_lots(take),
+                    liquidity: Liquidity::Taker,
+                    done: remaining == 0,
+                    ts,
+                });
+                if remaining == 0 {
+                    return;
+                }
+            }
+            // The recorded book does not lose the levels we took, so a remainder resting
+            // beyond them would fill again on the next update: it is cancelled instead.
+            out.push(ExchangeReport::Cancelled { id: order.id });
+            return;
+        }
+        let displayed = level_qty(&self.book, side, limit);
+        self.orders.push(RestingOrder {
+            id: order.id,
+            side,
+            price: limit,
+            remaining,
+            queue: QueuePosition::join(displayed),
+        });
+    }
+
+    /// A cancel arrives: the order leaves the book, or it is already gone.
+    pub fn cancel(&mut self, id: OrderId, out: &mut Vec<ExchangeReport>) {
+        match self.orders.iter().position(|o| o.id == id) {
+            Some(i) => {
+                self.orders.swap_remove(i);
+                out.push(ExchangeReport::Cancelled { id });
+            }
+            None => out.push(ExchangeReport::CancelRejected { id }),
+        }
+    }
+
+    /// Notes the displayed size, before an update, at the price of each order for which
+    /// `touched(side, price)`.
+    fn remember_levels(&mut self, touched: impl Fn(Side, i64) -> bool) {
+        self.changed.clear();
+        for (i, o) in self.orders.iter().enumerate() {
+            if touched(o.side, o.price) {
+                self.changed
+                    .push((i, level_qty(&self.book, o.side, o.price)));
+            }
+        }
+    }
+
+    /// Moves the queue of every remembered order by the change of its level.
+    fn update_queues(&mut self) {
+        for &(i, old) in &self.changed {
+            let o = &mut self.orders[i];
+            let new = level_qty(&self.book, o.side, o.price);
+            if new != old {
+                o.queue.on_level_change(old, new, self.cancel_model);
+            }
+        }
+        self.changed.clear();
+    }
+
+    /// Fills in full every order that the opposite side of the book now reaches.
+    fn fill_crossed(&mut self, ts: UnixNanos, out: &mut Vec<ExchangeReport>) {
+        let (bid, ask) = (
+            self.book.best_bid().map(|l| l.price.ticks()),
+            self.book.best_ask().map(|l| l.price.ticks()),
+        );
+        let mut i = 0;
+        while i < self.orders.len() {
+            let o = &self.orders[i];
+            let reached = match o.side {
+                Side::Buy => ask.is_some_and(|a| a <= o.price),
+                Side::Sell => bid.is_some_and(|b| b >= o.price),
+            };
+            if reached && self.fill(i, o.remaining, ts, out) {
+                continue;
+            }
+            i += 1;
+        }
+    }
+
+    /// Fills `lots` of order `i` as maker at its price; returns whether it was removed.
+    fn fill(&mut self, i: usize, lots: i64, ts: UnixNanos, out: &mut Vec<ExchangeReport>) -> bool {
+        let o = &mut self.orders[i];
+        o.remaining -= lots;
+        let done = o.remaining <= 0;
+        out.push(ExchangeReport::Filled {
+            id: o.id,
+            side: o.side,
+            price: Price::from_ticks(o.price),
+            qty: Qty::from_lots(lots),
+            liquidity: Liquidity::Maker,
+            done,
+            ts,
+        });
+        if done {
+            self.orders.swap_remove(i);
+        }
+        done
+    }
+}
+
+/// Whether a trade at `trade_px` lies beyond an order's price: below a bid, above an ask.
+#[inline]
+fn beyond(side: Side, price: i64, trade_px: i64) -> bool {
+    match side {
+        Side::Buy => trade_px < price,
+        Side::Sell => trade_px > price,
+    }
+}
+
+/// The displayed lots at `price` on `side` of `book` (0 when there is no such level).
+#[inline]
+pub fn level_qty(book: &OrderBook, side: Side, price: i64) -> i64 {
+    let levels = book.levels(side);
+    let found = match side {
+        Side::Buy => levels.binary_search_by(|l| price.cmp(&l.price.ticks())),
+        Side::Sell => levels.binary_search_by(|l| l.price.ticks().cmp(&price)),
+    };
+    found.map_or(0, |i| levels[i].qty.lots())
+}

@@ -1,0 +1,39 @@
+//! [`Predictor`]: what turns a feature vector into a prediction in a backtest, and
+//! [`ModelPredictor`], the committed ONNX model through `flashmm-model`.
+
+use flashmm_core::signal::{FeatureVector, Prediction};
+use flashmm_core::time::UnixNanos;
+use flashmm_model::Model;
+
+use crate::error::BacktestError;
+
+/// The inference step: a feature vector in, a prediction stamped `now` out.
+pub trait Predictor {
+    /// The model's id (`model_version` of its predictions).
+    fn model_id(&self) -> &str;
+
+    /// Predicts from `vector` at `now`.
+    fn predict(
+        &mut self,
+        vector: &FeatureVector,
+        now: UnixNanos,
+    ) -> Result<Prediction, BacktestError>;
+}
+
+/// A loaded ONNX model: the code the `inference` service runs.
+#[derive(Debug)]
+pub struct ModelPredictor(pub Model);
+
+impl Predictor for ModelPredictor {
+    fn model_id(&self) -> &str {
+        self.0.id()
+    }
+
+    fn predict(
+        &mut self,
+        vector: &FeatureVector,
+        now: UnixNanos,
+    ) -> Result<Prediction, BacktestError> {
+        Ok(self.0.prediction(vector, now)?)
+    }
+}

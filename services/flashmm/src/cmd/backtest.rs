@@ -1,0 +1,443 @@
+//! `flashmm backtest`: replays recorded market data (a recording or raw Binance captures)
+//! through the live feature, model, quoting and risk code against a simulated venue
+//! (`flashmm-backtest`), prints the figures and writes a JSON report and a PNG chart per run.
+//! `--compare` runs the no-prediction Avellaneda–Stoikov baseline and the model-skewed
+//! strategy on the same data and settings and prints them side by side.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use flashmm_backtest::{
+    plot, Backtest, BacktestConfig, BusSeam, CancelModel, DataSource, FeeSchedule, Latency,
+    ModelPredictor, Progress, Report,
+};
+use flashmm_bus::runtime::load_config;
+use flashmm_bus::MemoryBus;
+use flashmm_core::config::Config;
+use flashmm_core::market::MarketSpec;
+use flashmm_core::risk::RiskLimits;
+use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
+use flashmm_core::time::UnixNanos;
+use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
+use flashmm_model::{FeatureSchema, Model};
+use flashmm_venue::recording::RecordEvent;
+use indicatif::{ProgressBar, ProgressStyle};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+/// Arguments of `flashmm backtest`.
+#[derive(Debug, clap::Args)]
+pub struct BacktestArgs {
+    /// A FlashMM recording, or raw Binance capture files of one instrument in time order.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// The model's `model.json` (the ML strategy).
+    #[arg(long, default_value = "models/model.json")]
+    model: PathBuf,
+    /// Run the no-prediction Avellaneda–Stoikov baseline only (no model needed).
+    #[arg(long, conflicts_with = "compare")]
+    baseline: bool,
+    /// Run the baseline and the ML strategy on the same data and print them side by side.
+    #[arg(long)]
+    compare: bool,
+    /// Directory for the JSON reports and the PNG chart.
+    #[arg(long, default_value = "backtest-out")]
+    out: PathBuf,
+    /// Seed of the latency jitter: the same seed gives the same run.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Market data latency from the venue to the strategy, ms.
+    #[arg(long, default_value_t = 5.0)]
+    feed_latency_ms: f64,
+    /// Order latency (and venue report latency back), ms.
+    #[arg(long, default_value_t = 10.0)]
+    order_latency_ms: f64,
+    /// Uniform jitter added to each latency, as a fraction of it.
+    #[arg(long, default_value_t = 0.2)]
+    jitter: f64,
+    /// Maker fee rate (negative: rebate), e.g. -0.0001; default: the market spec's.
+    #[arg(long, allow_hyphen_values = true)]
+    maker_fee: Option<Decimal>,
+    /// Taker fee rate, e.g. 0.0005; default: the market spec's.
+    #[arg(long, allow_hyphen_values = true)]
+    taker_fee: Option<Decimal>,
+    /// Share of cancellations assumed in front of our orders: proportional, front or back.
+    #[arg(long, default_value = "proportional", value_parser = parse_cancel_model)]
+    cancel_model: CancelModel,
+    /// Let orders that would cross take liquidity (taker fee) instead of being refused.
+    #[arg(long)]
+    allow_taker: bool,
+    /// Quote only from this UTC time in ns (earlier data warms up the book, features and
+    /// estimators); default: `--warmup-secs` after the first record.
+    #[arg(long)]
+    trade_from_ns: Option<i64>,
+    /// Warm-up before quoting starts, when `--trade-from-ns` is not given, seconds.
+    #[arg(long, default_value_t = 30.0)]
+    warmup_secs: f64,
+    /// Quoting parameters as JSON (`QuoteParams` fields; missing ones take their defaults);
+    /// default: the defaults with `[trading]` of the configuration and sizes from
+    /// `level_notional_usdc` and `max_position_usdc` at the first mid.
+    #[arg(long)]
+    params: Option<PathBuf>,
+    /// Market symbol, e.g. `BTC/USDT`; default: the data's first market.
+    #[arg(long)]
+    market: Option<String>,
+}
+
+fn parse_cancel_model(s: &str) -> Result<CancelModel, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| format!("expected proportional, front or back, got {s:?}"))
+}
+
+/// Runs `flashmm backtest`.
+pub fn run(config_path: &Path, args: BacktestArgs) -> anyhow::Result<()> {
+    let config = load_config(config_path)?;
+    for (name, v) in [
+        ("--feed-latency-ms", args.feed_latency_ms),
+        ("--order-latency-ms", args.order_latency_ms),
+        ("--jitter", args.jitter),
+        ("--warmup-secs", args.warmup_secs),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            bail!("{name} must be a non-negative number, got {v}");
+        }
+    }
+    let source = DataSource::open(&args.data)
+        .with_context(|| format!("cannot read {}", args.data[0].display()))?;
+    let spec = source.spec(args.market.as_deref())?;
+    let (first_ts, first_mid) = first_book(&source, &spec)?;
+    let quote = quote_params(&args, &config, &spec, first_mid)?;
+    let fees = FeeSchedule {
+        maker_rate: args.maker_fee.unwrap_or(spec.maker_fee_rate()),
+        taker_rate: args.taker_fee.unwrap_or(spec.taker_fee_rate()),
+    };
+    let warmup_ns = (args.warmup_secs * 1e9) as i64;
+    let mut bt = BacktestConfig::new(fees, risk_limits(&config));
+    bt.seed = args.seed;
+    bt.feed_latency = Latency::from_ms(args.feed_latency_ms, args.feed_latency_ms * args.jitter);
+    bt.order_latency = Latency::from_ms(args.order_latency_ms, args.order_latency_ms * args.jitter);
+    bt.cancel_model = args.cancel_model;
+    bt.post_only = !args.allow_taker;
+    bt.quote = quote;
+    bt.feature_rate_hz = config.features.max_rate_hz;
+    bt.trade_from = Some(UnixNanos(
+        args.trade_from_ns
+            .unwrap_or(first_ts.as_i64().saturating_add(warmup_ns)),
+    ));
+
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut reports = Vec::new();
+    if args.baseline || args.compare {
+        reports.push(run_one(&source, &spec, &bt, None)?);
+    }
+    if !args.baseline {
+        let schema = FeatureSchema::new(schema_hash(&FeatureConfig::default()), NUM_FEATURES);
+        let model = Model::load(&args.model, &schema).with_context(|| {
+            format!(
+                "cannot load the model {} (use --baseline to run without one)",
+                args.model.display()
+            )
+        })?;
+        reports.push(run_one(&source, &spec, &bt, Some(model))?);
+    }
+    for r in &reports {
+        let path = args.out.join(format!("report-{}.json", r.strategy));
+        r.write_json(&path)?;
+        println!("wrote {}", path.display());
+    }
+    let png = args.out.join("backtest.png");
+    plot::write_png(&reports.iter().collect::<Vec<_>>(), &png)?;
+    println!("wrote {}", png.display());
+    print!("{}", table(&reports));
+    Ok(())
+}
+
+fn run_one(
+    source: &DataSource,
+    spec: &MarketSpec,
+    config: &BacktestConfig,
+    model: Option<Model>,
+) -> anyhow::Result<Report> {
+    let name = if model.is_some() { "ml" } else { "baseline" };
+    let seam = match model {
+        Some(m) => Some(BusSeam::new(
+            MemoryBus::default(),
+            "backtest",
+            &spec.id().stream_key(),
+            Box::new(ModelPredictor(m)),
+        )?),
+        None => None,
+    };
+    let bar = match source.records {
+        Some(n) => ProgressBar::new(n).with_style(
+            ProgressStyle::with_template("{prefix} {bar:40} {pos}/{len} records {per_sec} {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{prefix} {spinner} {pos} records {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.set_prefix(name);
+    let mut progress = |p: Progress| bar.set_position(p.records);
+    let report =
+        Backtest::new(config.clone(), spec.clone(), seam)?.run(source.reader()?, &mut progress)?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+/// The time of the first record and the mid of the first two-sided book.
+fn first_book(source: &DataSource, spec: &MarketSpec) -> anyhow::Result<(UnixNanos, Decimal)> {
+    let mut first = None;
+    for record in source.reader()? {
+        let record = record?;
+        first.get_or_insert(record.recv_ts);
+        if let RecordEvent::Snapshot(s) = &record.event {
+            if &s.market != spec.id() {
+                continue;
+            }
+            if let (Some(b), Some(a)) = (
+                s.bids.iter().map(|l| l.price).max(),
+                s.asks.iter().map(|l| l.price).min(),
+            ) {
+                let mid = (spec.price_to_decimal(b) + spec.price_to_decimal(a)) / Decimal::TWO;
+                return Ok((first.unwrap_or(record.recv_ts), mid));
+            }
+        }
+    }
+    bail!("the data has no two-sided book snapshot of {}", spec.id())
+}
+
+/// The quoting parameters: a JSON file, or the defaults with the configuration's
+/// `[trading]` values and sizes in lots at `mid`.
+fn quote_params(
+    args: &BacktestArgs,
+    config: &Config,
+    spec: &MarketSpec,
+    mid: Decimal,
+) -> anyhow::Result<QuoteParams> {
+    if let Some(path) = &args.params {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return serde_json::from_str(&text)
+            .with_context(|| format!("{}: bad quoting parameters", path.display()));
+    }
+    let lots = |notional: Decimal| -> anyhow::Result<i64> {
+        let base = notional / mid;
+        let lots = (base / spec.lot_size())
+            .floor()
+            .to_i64()
+            .context("size out of range")?;
+        Ok(lots.max(1))
+    };
+    let t = &config.trading;
+    let raw = RawQuoteParams {
+        quote_frequency_hz: t.quote_frequency_hz,
+        levels: t.levels as usize,
+        min_spread_bps: t.min_spread_bps.to_f64().context("min_spread_bps")?,
+        base_size_lots: lots(t.level_notional_usdc)?,
+        inventory_limit_lots: lots(config.risk.max_position_usdc)?,
+        ..RawQuoteParams::default()
+    };
+    Ok(QuoteParams::validate(raw)?)
+}
+
+fn risk_limits(config: &Config) -> RiskLimits {
+    let r = &config.risk;
+    RiskLimits {
+        max_position_quote: r.max_position_usdc,
+        max_order_notional: r.max_order_notional_usdc,
+        max_open_orders: r.max_open_orders,
+        daily_loss_limit: r.daily_loss_limit_usdc,
+        max_drawdown: r.max_drawdown_usdc,
+        stale_data_timeout_ms: r.stale_data_ms,
+        max_orders_per_sec: r.max_orders_per_sec,
+    }
+}
+
+/// The reports side by side.
+fn table(reports: &[Report]) -> String {
+    let opt = |x: Option<f64>, dp: usize| x.map_or("-".to_owned(), |v| format!("{v:.dp$}"));
+    let mut rows: Vec<(String, Vec<String>)> = vec![
+        (
+            "strategy".into(),
+            reports.iter().map(|r| r.strategy.clone()).collect(),
+        ),
+        (
+            "model".into(),
+            reports
+                .iter()
+                .map(|r| r.model_id.clone().unwrap_or("-".into()))
+                .collect(),
+        ),
+        (
+            "net P&L".into(),
+            reports
+                .iter()
+                .map(|r| r.pnl.net.round_dp(6).to_string())
+                .collect(),
+        ),
+        (
+            "  realized".into(),
+            reports
+                .iter()
+                .map(|r| r.pnl.realized.round_dp(6).to_string())
+                .collect(),
+        ),
+        (
+            "  unrealized".into(),
+            reports
+                .iter()
+                .map(|r| r.pnl.unrealized.round_dp(6).to_string())
+                .collect(),
+        ),
+        (
+            "  fees paid".into(),
+            reports
+                .iter()
+                .map(|r| r.pnl.fees_paid.round_dp(6).to_string())
+                .collect(),
+        ),
+        (
+            "  rebates".into(),
+            reports
+                .iter()
+                .map(|r| r.pnl.rebates.round_dp(6).to_string())
+                .collect(),
+        ),
+        (
+            "P&L / notional (bps)".into(),
+            reports
+                .iter()
+                .map(|r| opt(r.pnl.per_notional_bps, 3))
+                .collect(),
+        ),
+        (
+            "Sharpe (per minute)".into(),
+            reports
+                .iter()
+                .map(|r| opt(r.sharpe.per_minute, 3))
+                .collect(),
+        ),
+        (
+            "max drawdown".into(),
+            reports
+                .iter()
+                .map(|r| r.pnl.max_drawdown.round_dp(6).to_string())
+                .collect(),
+        ),
+        (
+            "fills (maker/taker)".into(),
+            reports
+                .iter()
+                .map(|r| format!("{}/{}", r.trading.maker_fills, r.trading.taker_fills))
+                .collect(),
+        ),
+        (
+            "notional traded".into(),
+            reports
+                .iter()
+                .map(|r| r.trading.notional.round_dp(2).to_string())
+                .collect(),
+        ),
+        (
+            "fill ratio".into(),
+            reports
+                .iter()
+                .map(|r| opt(r.trading.fill_ratio, 4))
+                .collect(),
+        ),
+        (
+            "cancels per fill".into(),
+            reports
+                .iter()
+                .map(|r| opt(r.trading.cancels_per_fill, 2))
+                .collect(),
+        ),
+        (
+            "market spread (bps)".into(),
+            reports
+                .iter()
+                .map(|r| opt(r.spread.market_bps, 4))
+                .collect(),
+        ),
+        (
+            "our spread (bps)".into(),
+            reports.iter().map(|r| opt(r.spread.ours_bps, 4)).collect(),
+        ),
+        (
+            "spread with us (bps)".into(),
+            reports
+                .iter()
+                .map(|r| opt(r.spread.with_us_bps, 4))
+                .collect(),
+        ),
+        (
+            "time tighter".into(),
+            reports
+                .iter()
+                .map(|r| opt(r.spread.tighter_share, 4))
+                .collect(),
+        ),
+        (
+            "inventory mean |q|".into(),
+            reports
+                .iter()
+                .map(|r| format!("{:.6}", r.inventory.mean_abs))
+                .collect(),
+        ),
+        (
+            "inventory p5..p95".into(),
+            reports
+                .iter()
+                .map(|r| {
+                    let q = |p: f64| {
+                        r.inventory
+                            .quantiles
+                            .iter()
+                            .find(|(x, _)| (*x - p).abs() < 1e-9)
+                            .map_or("-".to_owned(), |(_, v)| v.to_string())
+                    };
+                    format!("{}..{}", q(0.05), q(0.95))
+                })
+                .collect(),
+        ),
+    ];
+    for (i, m) in reports
+        .first()
+        .map_or(&[][..], |r| &r.markouts[..])
+        .iter()
+        .enumerate()
+    {
+        rows.push((
+            format!("markout {} s (bps)", m.horizon_ms as f64 / 1e3),
+            reports
+                .iter()
+                .map(|r| opt(r.markouts.get(i).and_then(|m| m.mean_bps), 3))
+                .collect(),
+        ));
+    }
+    rows.push((
+        "halted".into(),
+        reports
+            .iter()
+            .map(|r| {
+                r.trading
+                    .strategy
+                    .halted
+                    .map_or("no".into(), |k| format!("{k:?}"))
+            })
+            .collect(),
+    ));
+    let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (name, cells) in rows {
+        out.push_str(&format!("{name:<width$}"));
+        for c in cells {
+            out.push_str(&format!("  {c:>22}"));
+        }
+        out.push('\n');
+    }
+    out
+}
