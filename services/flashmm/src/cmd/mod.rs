@@ -1,10 +1,9 @@
 //! One module per `flashmm` subcommand.
 
-pub mod backtest;
 pub mod config;
 pub mod dataset;
 pub mod import;
 pub mod keys;
 pub mod status;
 pub mod streams;
-pub mod supervise;
+pub mod token;
