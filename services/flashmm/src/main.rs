@@ -8,6 +8,9 @@
 //! - `flashmm dataset --input REC... --horizon 500ms --out FILE.npz` writes features and labels.
 //! - `flashmm import binance FILE... --out REC` turns raw Binance captures into a recording.
 //! - `flashmm recording info REC` prints a recording's markets, time span and counts.
+//! - `flashmm backtest --data REC_OR_RAW [--compare]` replays data through the strategy and reports.
+//! - `flashmm up` / `flashmm down` / `flashmm restart SERVICE` start, stop and restart the
+//!   services as detached processes with logs under `logs/`.
 //! - `flashmm keys new|import|address|verify` manage the encrypted keystore of the trading key.
 
 mod cmd;
@@ -53,9 +56,22 @@ enum Command {
     /// Inspect FlashMM recordings.
     #[command(subcommand)]
     Recording(cmd::import::RecordingCommand),
+    /// Replay recorded data through the strategy against a simulated venue and report.
+    Backtest(cmd::backtest::BacktestArgs),
     /// Manage the encrypted keystore of the trading key.
     #[command(subcommand)]
     Keys(cmd::keys::KeysCommand),
+    /// Start every service that is not running (logs and pids under `logs/`).
+    Up(cmd::supervise::SuperviseArgs),
+    /// Cancel every order through execution, then stop every service.
+    Down(cmd::supervise::SuperviseArgs),
+    /// Stop one service and start it again.
+    Restart {
+        /// The service: sim-venue, ingest, feature, inference, execution or api.
+        service: String,
+        #[command(flatten)]
+        args: cmd::supervise::SuperviseArgs,
+    },
 }
 
 #[tokio::main]
@@ -70,6 +86,12 @@ async fn main() -> std::process::ExitCode {
         Command::Import(c) => cmd::import::run_import(c),
         Command::Recording(c) => cmd::import::run_recording(c),
         Command::Keys(c) => cmd::keys::run(&cli.config, c),
+        Command::Backtest(args) => cmd::backtest::run(&cli.config, args),
+        Command::Up(args) => cmd::supervise::up(&cli.config, &args).await,
+        Command::Down(args) => cmd::supervise::down(&cli.config, &args).await,
+        Command::Restart { service, args } => {
+            cmd::supervise::restart(&cli.config, &args, &service).await
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

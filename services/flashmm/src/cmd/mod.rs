@@ -1,5 +1,6 @@
 //! One module per `flashmm` subcommand.
 
+pub mod backtest;
 pub mod config;
 pub mod dataset;
 pub mod import;
@@ -7,3 +8,4 @@ pub mod keys;
 pub mod status;
 pub mod streams;
 pub mod token;
+pub mod supervise;
