@@ -8,6 +8,7 @@
 //! - `flashmm dataset --input REC... --horizon 500ms --out FILE.npz` writes features and labels.
 //! - `flashmm import binance FILE... --out REC` turns raw Binance captures into a recording.
 //! - `flashmm recording info REC` prints a recording's markets, time span and counts.
+//! - `flashmm record --out REC [--seconds N]` records the live `md:{mkt}` streams.
 //! - `flashmm backtest --data REC_OR_RAW [--compare]` replays data through the strategy and reports.
 //! - `flashmm up` / `flashmm down` / `flashmm restart SERVICE` start, stop and restart the
 //!   services as detached processes with logs under `logs/`.
@@ -56,6 +57,8 @@ enum Command {
     /// Inspect FlashMM recordings.
     #[command(subcommand)]
     Recording(cmd::import::RecordingCommand),
+    /// Record the live market data streams into a recording.
+    Record(cmd::record::RecordArgs),
     /// Replay recorded data through the strategy against a simulated venue and report.
     Backtest(cmd::backtest::BacktestArgs),
     /// Manage the encrypted keystore of the trading key.
@@ -85,6 +88,7 @@ async fn main() -> std::process::ExitCode {
         Command::Token(c) => cmd::token::run(&cli.config, c),
         Command::Import(c) => cmd::import::run_import(c),
         Command::Recording(c) => cmd::import::run_recording(c),
+        Command::Record(args) => cmd::record::run(&cli.config, args).await,
         Command::Keys(c) => cmd::keys::run(&cli.config, c),
         Command::Backtest(args) => cmd::backtest::run(&cli.config, args),
         Command::Up(args) => cmd::supervise::up(&cli.config, &args).await,

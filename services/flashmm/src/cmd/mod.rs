@@ -4,6 +4,7 @@ pub mod backtest;
 pub mod config;
 pub mod dataset;
 pub mod import;
+pub mod record;
 pub mod keys;
 pub mod status;
 pub mod streams;
