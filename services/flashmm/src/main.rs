@@ -6,13 +6,15 @@
 //! - `flashmm status` prints heartbeats, stream activity, predictions and trading state.
 //! - `flashmm token issue --role admin|viewer --ttl 1h [--sub NAME]` prints an API token.
 //! - `flashmm dataset --input REC... --horizon 500ms --out FILE.npz` writes features and labels.
+//! - `flashmm eval-model --data FILE.npz [--json]` scores the model and two baselines on the
+//!   file's test part.
 //! - `flashmm import binance FILE... --out REC` turns raw Binance captures into a recording.
 //! - `flashmm recording info REC` prints a recording's markets, time span and counts.
 //! - `flashmm record --out REC [--seconds N]` records the live `md:{mkt}` streams.
 //! - `flashmm backtest --data REC_OR_RAW [--compare]` replays data through the strategy and reports.
+//! - `flashmm keys new|import|address|verify` manage the encrypted keystore of the trading key.
 //! - `flashmm up` / `flashmm down` / `flashmm restart SERVICE` start, stop and restart the
 //!   services as detached processes with logs under `logs/`.
-//! - `flashmm keys new|import|address|verify` manage the encrypted keystore of the trading key.
 
 mod cmd;
 
@@ -51,6 +53,8 @@ enum Command {
     Token(cmd::token::TokenCommand),
     /// Write features and labels of recordings to an `.npz` file for training.
     Dataset(cmd::dataset::DatasetArgs),
+    /// Score the model beside two baselines on a dataset's test part.
+    EvalModel(cmd::eval_model::EvalModelArgs),
     /// Import raw venue captures into FlashMM recordings.
     #[command(subcommand)]
     Import(cmd::import::ImportCommand),
@@ -84,6 +88,7 @@ async fn main() -> std::process::ExitCode {
         Command::Config(c) => cmd::config::run(&cli.config, c),
         Command::Streams(c) => cmd::streams::run(&cli.config, c).await,
         Command::Dataset(args) => cmd::dataset::run(args),
+        Command::EvalModel(args) => cmd::eval_model::run(args),
         Command::Status => cmd::status::run(&cli.config).await,
         Command::Token(c) => cmd::token::run(&cli.config, c),
         Command::Import(c) => cmd::import::run_import(c),

@@ -3,10 +3,11 @@
 pub mod backtest;
 pub mod config;
 pub mod dataset;
+pub mod eval_model;
 pub mod import;
-pub mod record;
 pub mod keys;
+pub mod record;
 pub mod status;
 pub mod streams;
-pub mod token;
 pub mod supervise;
+pub mod token;

@@ -1,0 +1,125 @@
+//! Classification scores of class probabilities against labels, computed as
+//! `scripts/train_model.py` does with scikit-learn.
+
+use serde::Serialize;
+
+/// Probabilities below this are raised to it (then rows renormalised) for the log-loss.
+const LOG_LOSS_FLOOR: f64 = 1e-7;
+
+/// Scores of one predictor on one set of rows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Scores {
+    /// Rows scored.
+    pub rows: usize,
+    /// Share of rows whose most probable class is the label.
+    pub accuracy: f64,
+    /// Mean of the per-class F1 over down, flat and up (0 for a class never seen nor predicted).
+    pub macro_f1: f64,
+    /// Mean negative log-probability of the label.
+    pub log_loss: f64,
+    /// On rows labelled down or up: share where `sign(p_up − p_down)` is the label's sign;
+    /// `None` without such rows.
+    pub hit_rate: Option<f64>,
+    /// Rows labelled down or up.
+    pub non_flat_rows: usize,
+}
+
+/// Scores probabilities `proba` (`[down, flat, up]` per row) against `labels` (0, 1, 2).
+pub fn score(labels: &[u8], proba: &[[f64; 3]]) -> Scores {
+    let rows = labels.len().min(proba.len());
+    let mut confusion = [[0usize; 3]; 3]; // [truth][predicted]
+    let (mut log_loss, mut hits, mut non_flat) = (0.0, 0usize, 0usize);
+    for (&y, p) in labels.iter().zip(proba) {
+        let y = usize::from(y.min(2));
+        confusion[y][argmax(p)] += 1;
+        let clipped = p.map(|v| v.clamp(LOG_LOSS_FLOOR, 1.0));
+        let total: f64 = clipped.iter().sum();
+        log_loss -= (clipped[y] / total).ln();
+        if y != 1 {
+            non_flat += 1;
+            let predicted = if p[2] > p[0] {
+                2
+            } else if p[0] > p[2] {
+                0
+            } else {
+                1
+            };
+            if predicted == y {
+                hits += 1;
+            }
+        }
+    }
+    let correct: usize = (0..3).map(|c| confusion[c][c]).sum();
+    let f1: f64 = (0..3)
+        .map(|c| {
+            let tp = confusion[c][c];
+            let fp: usize = (0..3).filter(|&t| t != c).map(|t| confusion[t][c]).sum();
+            let fn_: usize = (0..3).filter(|&p| p != c).map(|p| confusion[c][p]).sum();
+            let denominator = 2 * tp + fp + fn_;
+            if denominator == 0 {
+                0.0
+            } else {
+                2.0 * tp as f64 / denominator as f64
+            }
+        })
+        .sum();
+    let per_row = |v: f64| if rows == 0 { 0.0 } else { v / rows as f64 };
+    Scores {
+        rows,
+        accuracy: per_row(correct as f64),
+        macro_f1: f1 / 3.0,
+        log_loss: per_row(log_loss),
+        hit_rate: (non_flat > 0).then(|| hits as f64 / non_flat as f64),
+        non_flat_rows: non_flat,
+    }
+}
+
+/// The index of the largest probability; ties go to the lower index.
+pub fn argmax(p: &[f64; 3]) -> usize {
+    let mut best = 0;
+    for i in 1..3 {
+        if p[i] > p[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_match_hand_computed_values() {
+        // Truth:     down, flat, up,   up,   flat
+        // Predicted: down, flat, down, up,   up
+        let labels = [0, 1, 2, 2, 1];
+        let proba = [
+            [0.8, 0.1, 0.1],
+            [0.2, 0.6, 0.2],
+            [0.5, 0.2, 0.3],
+            [0.1, 0.2, 0.7],
+            [0.1, 0.3, 0.6],
+        ];
+        let s = score(&labels, &proba);
+        assert_eq!(s.rows, 5);
+        assert!((s.accuracy - 0.6).abs() < 1e-12);
+        // F1: down 2/(2+1+0) = 2/3, flat 2/(2+0+1) = 2/3, up 2/(2+1+1) = 1/2.
+        assert!((s.macro_f1 - (2.0 / 3.0 + 2.0 / 3.0 + 0.5) / 3.0).abs() < 1e-12);
+        let ll = -(0.8f64.ln() + 0.6f64.ln() + 0.3f64.ln() + 0.7f64.ln() + 0.3f64.ln()) / 5.0;
+        assert!((s.log_loss - ll).abs() < 1e-12);
+        // Non-flat rows: down (hit), up predicted down (miss), up (hit).
+        assert_eq!(s.non_flat_rows, 3);
+        assert_eq!(s.hit_rate, Some(2.0 / 3.0));
+    }
+
+    #[test]
+    fn ties_miss_and_absent_classes_score_zero() {
+        let s = score(&[1, 1], &[[0.3, 0.4, 0.3], [0.0, 1.0, 0.0]]);
+        assert_eq!(s.hit_rate, None);
+        assert!((s.macro_f1 - 1.0 / 3.0).abs() < 1e-12); // flat F1 1, down and up 0
+        assert!(s.log_loss.is_finite());
+        let s = score(&[2], &[[0.25, 0.5, 0.25]]);
+        assert_eq!(s.hit_rate, Some(0.0));
+    }
+}

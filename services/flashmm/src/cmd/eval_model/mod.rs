@@ -1,0 +1,196 @@
+//! `flashmm eval-model --data FILE.npz [--model models/model.json] [--json]`: scores the model
+//! on the test part of a dataset written by `flashmm dataset`, beside two baselines.
+//!
+//! The test part is the one `scripts/train_model.py` holds out of the same file: the last
+//! `split.test_frac` of the file's time span (fractions from `model.json`, rule in
+//! `flashmm_model::split`). The model runs through `flashmm-model` (ONNX Runtime), on the raw
+//! feature rows, exactly as the inference service does. Baselines:
+//! - `majority`: the training part's class shares as probabilities (always its majority class);
+//! - `imbalance_logistic`: a multinomial logistic regression on the level-1 book imbalance,
+//!   fitted on the file's training part with balanced class weights.
+//!
+//! Scores: accuracy, macro-F1, log-loss and the direction hit rate on rows whose outcome is
+//! not flat. The dataset must have the model's schema, horizon and dead band.
+
+mod dataset;
+mod logistic;
+mod metrics;
+
+use std::path::PathBuf;
+
+use anyhow::{bail, ensure, Context};
+use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
+use flashmm_model::{FeatureSchema, Model, Part};
+use serde_json::json;
+
+use dataset::Dataset;
+use logistic::Logistic;
+use metrics::Scores;
+
+/// Probabilities of the majority baseline are at least this.
+const PRIOR_FLOOR: f64 = 1e-7;
+
+/// Arguments of `flashmm eval-model`.
+#[derive(Debug, clap::Args)]
+pub struct EvalModelArgs {
+    /// A dataset `.npz` written by `flashmm dataset` with the model's horizon and dead band.
+    #[arg(long)]
+    data: PathBuf,
+    /// The model's metadata file (the ONNX file it names lies next to it).
+    #[arg(long, env = "FLASHMM_MODEL", default_value = "models/model.json")]
+    model: PathBuf,
+    /// Print `{"model": {...}, "majority": {...}, "imbalance_logistic": {...}}`.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `flashmm eval-model`.
+pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
+    let schema = FeatureSchema::new(schema_hash(&FeatureConfig::default()), NUM_FEATURES);
+    let mut model = Model::load(&args.model, &schema)
+        .with_context(|| format!("cannot load the model {}", args.model.display()))?;
+    let data = Dataset::read(&args.data)?;
+    check_compatible(&data, &model, &args)?;
+
+    let meta = model.metadata();
+    let split = meta
+        .split
+        .cuts(&data.ts, model.horizon_ms())
+        .context("dataset has no rows")?;
+    let parts: Vec<Part> = data.ts.iter().map(|&t| split.part(t)).collect();
+    let rows_of =
+        |part: Part| -> Vec<usize> { (0..data.rows()).filter(|&i| parts[i] == part).collect() };
+    let (train, test) = (rows_of(Part::Train), rows_of(Part::Test));
+    ensure!(
+        !train.is_empty() && !test.is_empty(),
+        "{}: {} training and {} test rows: too few to evaluate",
+        args.data.display(),
+        train.len(),
+        test.len()
+    );
+    let labels = |idx: &[usize]| -> Vec<u8> { idx.iter().map(|&i| data.label[i]).collect() };
+    let (train_labels, test_labels) = (labels(&train), labels(&test));
+
+    let mut model_proba = Vec::with_capacity(test.len());
+    for &i in &test {
+        let out = model
+            .predict(data.row(i))
+            .with_context(|| format!("model inference on row {i}"))?;
+        model_proba.push([out.p_down, out.p_flat, out.p_up].map(f64::from));
+    }
+    let model_scores = metrics::score(&test_labels, &model_proba);
+
+    let mut counts = [0usize; 3];
+    for &y in &train_labels {
+        counts[usize::from(y)] += 1;
+    }
+    let prior = counts.map(|c| (c as f64 / train_labels.len() as f64).max(PRIOR_FLOOR));
+    let majority_scores = metrics::score(&test_labels, &vec![prior; test.len()]);
+
+    let imbalance = |idx: &[usize]| -> Vec<f64> {
+        idx.iter()
+            .map(|&i| f64::from(data.l1_imbalance[i]))
+            .collect()
+    };
+    let logistic = Logistic::fit(&imbalance(&train), &train_labels);
+    let logistic_proba: Vec<[f64; 3]> = imbalance(&test)
+        .into_iter()
+        .map(|x| logistic.proba(x))
+        .collect();
+    let logistic_scores = metrics::score(&test_labels, &logistic_proba);
+
+    let meta = model.metadata();
+    if args.json {
+        let mut model_json = serde_json::to_value(model_scores)?;
+        model_json["model_id"] = json!(meta.model_id);
+        model_json["horizon_ms"] = json!(meta.horizon_ms);
+        let mut majority_json = serde_json::to_value(majority_scores)?;
+        majority_json["class"] = json!(flashmm_model::CLASSES[metrics::argmax(&prior)]);
+        let out = json!({
+            "model": model_json,
+            "majority": majority_json,
+            "imbalance_logistic": serde_json::to_value(logistic_scores)?,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "model    {} ({}, {}, horizon {} ms, dead band {} bps)",
+        args.model.display(),
+        meta.model_id,
+        meta.kind,
+        meta.horizon_ms,
+        meta.dead_band_bps
+    );
+    println!(
+        "data     {}: {} rows; test part {} rows from ts {} (last {:.0}% of the span), \
+         training part {} rows",
+        args.data.display(),
+        data.rows(),
+        test.len(),
+        split.cut_test_ts,
+        meta.split.test_frac * 100.0,
+        train.len()
+    );
+    println!(
+        "{:<20} {:>9} {:>9} {:>9} {:>9}",
+        "", "macro-F1", "accuracy", "log-loss", "hit-rate"
+    );
+    for (name, s) in [
+        ("model", &model_scores),
+        ("majority", &majority_scores),
+        ("imbalance_logistic", &logistic_scores),
+    ] {
+        println!("{}", row(name, s));
+    }
+    Ok(())
+}
+
+fn row(name: &str, s: &Scores) -> String {
+    let hit = s
+        .hit_rate
+        .map_or_else(|| "n/a".to_owned(), |h| format!("{h:.4}"));
+    format!(
+        "{name:<20} {:>9.4} {:>9.4} {:>9.4} {hit:>9}",
+        s.macro_f1, s.accuracy, s.log_loss
+    )
+}
+
+/// Refuses a dataset of another schema, width, horizon or dead band than the model's.
+fn check_compatible(data: &Dataset, model: &Model, args: &EvalModelArgs) -> anyhow::Result<()> {
+    let meta = model.metadata();
+    let file = args.data.display();
+    if !data.schema_hash.eq_ignore_ascii_case(&meta.schema_hash) {
+        bail!(
+            "{file} has feature schema {}, the model {}: rewrite the dataset with this build",
+            data.schema_hash,
+            meta.schema_hash
+        );
+    }
+    if data.width != meta.num_features() {
+        bail!(
+            "{file} has {} features per row, the model {}",
+            data.width,
+            meta.num_features()
+        );
+    }
+    if data.horizon_ms != u64::from(meta.horizon_ms) {
+        bail!(
+            "{file} is labelled {} ms ahead, the model predicts {} ms ahead: write it with \
+             `flashmm dataset --horizon {}ms`",
+            data.horizon_ms,
+            meta.horizon_ms,
+            meta.horizon_ms
+        );
+    }
+    if (data.dead_band_bps - f64::from(meta.dead_band_bps)).abs() > 1e-6 {
+        bail!(
+            "{file} has a dead band of {} bps, the model {} bps: write it with \
+             `flashmm dataset --dead-band-bps {}`",
+            data.dead_band_bps,
+            meta.dead_band_bps,
+            meta.dead_band_bps
+        );
+    }
+    Ok(())
+}
