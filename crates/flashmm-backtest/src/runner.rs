@@ -263,7 +263,12 @@ impl Loop {
                     let Some((_, report)) = self.to_strategy_reports.pop_front() else {
                         return Ok(());
                     };
-                    self.strategy.on_report(&report)?;
+                    self.strategy
+                        .on_report(UnixNanos(at), &report, &mut self.actions)?;
+                    for action in self.actions.drain(..) {
+                        let arrival = self.order_lat.arrival(at);
+                        self.to_venue.push_back((arrival, action));
+                    }
                 }
             }
         }

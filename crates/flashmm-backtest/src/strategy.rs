@@ -205,7 +205,7 @@ impl Strategy {
                         self.stats.refused_trades += 1;
                     }
                 }
-                return Ok(());
+                return self.maybe_quote(now, out);
             }
             RecordEvent::Top(_) => return Ok(()),
         }
@@ -227,8 +227,14 @@ impl Strategy {
         self.maybe_quote(now, out)
     }
 
-    /// A report from the venue, received at `now`.
-    pub fn on_report(&mut self, report: &ExchangeReport) -> Result<(), BacktestError> {
+    /// A report from the venue, received at `now`; a fill may call for new quotes, which go
+    /// to `out`.
+    pub fn on_report(
+        &mut self,
+        now: UnixNanos,
+        report: &ExchangeReport,
+        out: &mut Vec<OrderAction>,
+    ) -> Result<(), BacktestError> {
         match *report {
             ExchangeReport::Filled {
                 id,
@@ -248,6 +254,7 @@ impl Strategy {
                         self.orders.swap_remove(i);
                     }
                 }
+                return self.maybe_quote(now, out);
             }
             ExchangeReport::Rejected { id, reason } => {
                 match reason {
