@@ -20,7 +20,7 @@ redis_hostport() {
 redis_alive() {
     local host port reply
     read -r host port < <(redis_hostport)
-    exec 3<>"/dev/tcp/$host/$port" 2>/dev/null || return 1
+    { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 1
     printf 'PING\r\n' >&3
     read -r -t 2 reply <&3 || true
     exec 3<&- 3>&-
@@ -53,4 +53,51 @@ ensure_redis() {
         --logfile "$FLASHMM_ROOT/logs/redis.log" >/dev/null
     for _ in $(seq 1 50); do redis_alive && return 0; sleep 0.1; done
     die "redis-server did not answer on $host:$port"
+}
+
+# influx_alive URL: true when an InfluxDB answers /ping at URL (http://host:port).
+influx_alive() {
+    local rest="${1#*://}"
+    rest="${rest%%/*}"
+    local host="${rest%:*}" port="${rest##*:}"
+    [ "$host" = "$rest" ] && port=8086
+    { exec 3<>"/dev/tcp/${host:-127.0.0.1}/${port:-8086}"; } 2>/dev/null || return 1
+    printf 'GET /ping HTTP/1.0\r\n\r\n' >&3
+    local reply
+    read -r -t 2 reply <&3 || true
+    exec 3<&- 3>&-
+    case "$reply" in HTTP/1.?\ 204*) return 0 ;; *) return 1 ;; esac
+}
+
+# ensure_influxdb: starts a local influxd (Debian's influxdb package, 1.x) at INFLUXDB_URL
+# (default http://127.0.0.1:8086) when none answers; data and log under logs/influxdb.
+ensure_influxdb() {
+    local url="${INFLUXDB_URL:-http://127.0.0.1:8086}"
+    influx_alive "$url" && return 0
+    local rest="${url#*://}"
+    rest="${rest%%/*}"
+    local host="${rest%:*}" port="${rest##*:}"
+    [ "$host" = "$rest" ] && port=8086
+    case "$host" in 127.*|localhost) ;; *) die "no InfluxDB answers at $url and it is not local" ;; esac
+    command -v influxd >/dev/null || apt_install influxdb
+    local dir="$FLASHMM_ROOT/logs/influxdb"
+    mkdir -p "$dir"
+    cat >"$dir/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:$((port + 2))"
+[meta]
+  dir = "$dir/meta"
+[data]
+  dir = "$dir/data"
+  wal-dir = "$dir/wal"
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "$host:$port"
+  log-enabled = false
+CONF
+    log "starting influxd on $host:$port"
+    nohup influxd -config "$dir/influxdb.conf" >"$dir/influxd.log" 2>&1 &
+    for _ in $(seq 1 100); do influx_alive "$url" && return 0; sleep 0.1; done
+    die "influxd did not answer on $host:$port (see $dir/influxd.log)"
 }

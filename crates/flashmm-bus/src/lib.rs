@@ -28,6 +28,7 @@ mod decodable;
 mod envelope;
 mod error;
 mod memory;
+pub mod process;
 mod redis;
 mod reply;
 pub mod runtime;

@@ -73,8 +73,9 @@ pub fn init_logging(level: &str) {
         .try_init();
 }
 
-/// Serves Prometheus `/metrics` for this process on `127.0.0.1:port` (0 disables it) and
-/// installs the global `metrics` recorder. Call inside the tokio runtime.
+/// Serves Prometheus `/metrics` for this process on `127.0.0.1:port` (0 disables it),
+/// installs the global `metrics` recorder and samples the [`process`](crate::process) metrics
+/// (CPU, memory, file descriptors, threads) every second. Call inside the tokio runtime.
 pub fn serve_metrics(port: u16) -> Result<(), RuntimeError> {
     if port == 0 {
         return Ok(());
@@ -86,7 +87,9 @@ pub fn serve_metrics(port: u16) -> Result<(), RuntimeError> {
         .map_err(|e| RuntimeError::Metrics {
             addr,
             message: e.to_string(),
-        })
+        })?;
+    crate::process::spawn_sampler(std::time::Duration::from_secs(1));
+    Ok(())
 }
 
 /// Starts a service: loads the configuration, and unless `--check` was given, sets up logging

@@ -145,8 +145,17 @@ fn wrong_passphrase_and_missing_passphrase_are_clear_errors() {
         &keys(&["verify", "--file", file], &[], ""),
         "ENCRYPTION_KEY",
     );
+    let empty = dir.join("empty-passphrase");
+    std::fs::write(&empty, "\n").unwrap();
     assert_refused(
-        &keys(&["verify", "--file", file], &[("ENCRYPTION_KEY", "")], ""),
+        &keys(
+            &["verify", "--file", file],
+            &[
+                ("ENCRYPTION_KEY", ""),
+                ("ENCRYPTION_KEY_FILE", empty.to_str().unwrap()),
+            ],
+            "",
+        ),
         "empty",
     );
     std::fs::remove_dir_all(dir).unwrap();

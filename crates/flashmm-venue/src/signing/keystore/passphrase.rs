@@ -43,9 +43,10 @@ impl Passphrase {
     }
 
     /// The passphrase from the environment (looked up through `env`): `ENCRYPTION_KEY` itself,
-    /// else the content of the file named by `ENCRYPTION_KEY_FILE`.
+    /// else the content of the file named by `ENCRYPTION_KEY_FILE`. An empty variable counts as
+    /// unset.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, KeystoreError> {
-        if let Some(value) = env(PASSPHRASE_ENV) {
+        if let Some(value) = env(PASSPHRASE_ENV).filter(|v| !v.is_empty()) {
             return Self::new(value);
         }
         match env(PASSPHRASE_FILE_ENV) {

@@ -202,12 +202,17 @@ fn passphrase_comes_from_the_variable_or_its_file() {
     let read = from(&[(PASSPHRASE_FILE_ENV, path.as_str())]).unwrap();
     assert_eq!(read.as_bytes(), b"from file");
     assert_eq!(format!("{read:?}"), "Passphrase(***)");
-    std::fs::remove_file(&file).unwrap();
     assert!(matches!(from(&[]), Err(KeystoreError::NoPassphrase)));
     assert!(matches!(
         from(&[(PASSPHRASE_ENV, "")]),
+        Err(KeystoreError::NoPassphrase)
+    ));
+    std::fs::write(&file, "\n").unwrap();
+    assert!(matches!(
+        from(&[(PASSPHRASE_ENV, ""), (PASSPHRASE_FILE_ENV, path.as_str())]),
         Err(KeystoreError::EmptyPassphrase)
     ));
+    std::fs::remove_file(&file).unwrap();
     assert!(matches!(
         from(&[(PASSPHRASE_FILE_ENV, path.as_str())]),
         Err(KeystoreError::Io { .. })
