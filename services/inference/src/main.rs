@@ -1,13 +1,14 @@
 //! `inference`: runs the ONNX model on `feat:{mkt}` and publishes `pred:{mkt}`.
 //!
 //! Reads: `{ns}:feat:{mkt}` (group `inference`, `FeatureVector`), `{ns}:md:{mkt}` (group
-//! `inference-drift`, `MarketEvent`, for the drift monitor), the model files
-//! (`models/model.json` and the ONNX file it names, polled for changes).
+//! `inference-drift`, `MarketEvent`, for the drift monitor), the model files (`model.path` of
+//! the configuration, `models/model.json`, and the ONNX file it names, polled for changes).
 //! Writes: `{ns}:pred:{mkt}` (`Prediction`, carrying the vector's origin_ts), refused vectors
 //! to `{ns}:dlq`, `{ns}:state:model` (health flag, model id, live hit rate), heartbeat.
 //!
 //! Run alone: `cargo run -p inference -- --config config/flashmm.toml` after `scripts/setup`
-//! (`--check` validates the configuration and exits; `--model` picks another `model.json`).
+//! (`--check` validates the configuration and exits; `--model` or `FLASHMM_MODEL` picks another
+//! `model.json` than the configuration's `model.path`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,9 +33,10 @@ use tokio::sync::{mpsc, watch};
 struct Args {
     #[command(flatten)]
     service: ServiceArgs,
-    /// The model's metadata file; the ONNX file it names lies next to it.
-    #[arg(long, env = "FLASHMM_MODEL", default_value = "models/model.json")]
-    model: PathBuf,
+    /// The model's metadata file (the ONNX file it names lies next to it); default: the
+    /// configuration's `model.path`.
+    #[arg(long, env = "FLASHMM_MODEL")]
+    model: Option<PathBuf>,
     /// How often the model files are polled for changes (and a missing model retried), ms.
     #[arg(long, default_value_t = 1000)]
     reload_poll_ms: u64,
@@ -56,6 +58,11 @@ async fn main() -> anyhow::Result<()> {
         "inference",
         Duration::from_secs(1),
     );
+    let model_path = args
+        .model
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&config.model.path));
+    tracing::info!(model = %model_path.display(), "model path");
     let schema = FeatureSchema::new(schema_hash(&FeatureConfig::default()), NUM_FEATURES);
     let maxlen = usize::try_from(config.redis.stream_maxlen).ok();
     let poll = Duration::from_millis(args.reload_poll_ms.max(10));
@@ -71,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
             namespace.clone(),
             WorkerConfig {
                 market: market.clone(),
-                model_path: args.model.clone(),
+                model_path: model_path.clone(),
                 schema,
                 poll,
                 maxlen,

@@ -40,6 +40,8 @@ pub struct Config {
     pub markets: Vec<MarketConfig>,
     /// Feature publication.
     pub features: FeaturesConfig,
+    /// The model inference serves and the labels it is trained on.
+    pub model: ModelConfig,
     /// Quoting parameters.
     pub trading: TradingConfig,
     /// Risk limits.
@@ -134,6 +136,20 @@ pub struct FeaturesConfig {
     /// Most feature vectors per second and market on `feat:{mkt}`; book events in between
     /// update the features without publishing.
     pub max_rate_hz: f64,
+}
+
+/// The model: which one `inference` loads, and the labels `scripts/train` trains it on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// The model's `model.json` (the ONNX file it names lies next to it), relative to the
+    /// working directory; `inference --model` (env `FLASHMM_MODEL`) overrides it.
+    pub path: String,
+    /// Label horizon of training, in milliseconds (100 to 1000). Inference predicts over the
+    /// horizon its `model.json` records.
+    pub horizon_ms: u32,
+    /// Moves within ± this many basis points are labelled flat in training.
+    pub dead_band_bps: f64,
 }
 
 impl MarketConfig {
@@ -387,6 +403,22 @@ impl Config {
             return Err(ConfigError::invalid(
                 "features.max_rate_hz",
                 "must be in (0, 10000]",
+            ));
+        }
+        if self.model.path.trim().is_empty() {
+            return Err(ConfigError::invalid("model.path", "must not be empty"));
+        }
+        if !(100..=1000).contains(&self.model.horizon_ms) {
+            return Err(ConfigError::invalid(
+                "model.horizon_ms",
+                "must be 100 to 1000",
+            ));
+        }
+        let band = self.model.dead_band_bps;
+        if !(band.is_finite() && (0.0..=100.0).contains(&band)) {
+            return Err(ConfigError::invalid(
+                "model.dead_band_bps",
+                "must be in [0, 100]",
             ));
         }
         let hz = self.trading.quote_frequency_hz;

@@ -20,6 +20,8 @@ fn committed_file_is_valid() {
     assert_eq!(config.markets[0].symbol, "SEI/USDC");
     assert_eq!(config.markets[0].tick_size.to_string(), "0.0001");
     assert_eq!(config.service("execution").unwrap().metrics_port, 9104);
+    assert_eq!(config.model.path, "models/model.json");
+    assert_eq!(config.model.horizon_ms, 100);
     let specs = config.market_specs().unwrap();
     assert_eq!(specs[1].id().stream_key(), "ETH-USDC");
     assert_eq!(specs[0].tick_size().to_string(), "0.0001");
@@ -165,6 +167,12 @@ fn rules_are_enforced() {
             "namespace",
         ),
         ("[services.api]", "[services.apx]", "services.api"),
+        ("horizon_ms = 100", "horizon_ms = 50", "model.horizon_ms"),
+        (
+            "dead_band_bps = 0.5",
+            "dead_band_bps = -1.0",
+            "model.dead_band_bps",
+        ),
     ] {
         let message = err(&FILE.replace(from, to), no_env);
         assert!(message.contains(&format!("`{key}`")), "{key}: {message}");
