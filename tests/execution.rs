@@ -275,6 +275,13 @@ async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
     .await;
     assert!(
         wait_until(Duration::from_secs(5), || async {
+            rig.state("trading").await.get("mode").map(String::as_str) == Some("paused")
+        })
+        .await,
+        "pause not acted on"
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
             rig.open_orders().await.is_empty()
         })
         .await,
@@ -360,13 +367,18 @@ async fn rejects_open_the_breaker_and_stale_data_pulls_quotes() {
     assert!(status.contains("200"), "{status}");
     assert!(
         wait_until(Duration::from_secs(6), || async {
+            rig.risk_kinds().await.contains(&"stale_data".to_owned())
+        })
+        .await,
+        "stale market data not detected"
+    );
+    assert!(
+        wait_until(Duration::from_secs(2), || async {
             rig.open_orders().await.is_empty()
         })
         .await,
         "stale market data did not cancel the quotes"
     );
-    let kinds = rig.risk_kinds().await;
-    assert!(kinds.contains(&"stale_data".to_owned()), "{kinds:?}");
     assert!(
         wait_until(Duration::from_secs(10), || async {
             two_sided(&rig.open_orders().await)
