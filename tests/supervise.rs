@@ -16,6 +16,9 @@ const SERVICES: [&str; 6] = [
     "api",
 ];
 
+/// A throwaway secp256k1 key for the simulator account of this test.
+const TEST_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+
 fn flashmm(config: &Path, namespace: &str, args: &[&str]) -> Output {
     Command::new(bin("flashmm"))
         .arg("--config")
@@ -23,6 +26,7 @@ fn flashmm(config: &Path, namespace: &str, args: &[&str]) -> Output {
         .args(args)
         .env("FLASHMM_NAMESPACE", namespace)
         .env("REDIS_URL", redis_url())
+        .env("TRADING_PRIVATE_KEY", TEST_KEY)
         .output()
         .expect("run flashmm")
 }

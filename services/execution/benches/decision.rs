@@ -96,7 +96,7 @@ fn bench(c: &mut Criterion) {
             seq += 1;
             now += 1_000_000;
             // The best bid alternates between two prices, so every decision re-quotes.
-            let bid = if seq % 2 == 0 { 4_000 } else { 3_999 };
+            let bid = if seq.is_multiple_of(2) { 4_000 } else { 3_999 };
             let delta = MarketEvent::Delta(BookDelta {
                 market: market.clone(),
                 seq,

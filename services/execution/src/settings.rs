@@ -51,8 +51,10 @@ pub struct ExecArgs {
     /// How long flatten rests passive orders before going aggressive, ms.
     #[arg(long, env = "EXEC_FLATTEN_PASSIVE_MS", default_value_t = 5000)]
     pub flatten_passive_ms: u64,
-    /// A file holding the trading key in hex (used when `TRADING_PRIVATE_KEY` is empty).
-    #[arg(long, env = "EXEC_KEY_FILE")]
+    /// The encrypted keystore of the trading key (default: `venue.key_file`,
+    /// `TRADING_KEY_FILE`), opened with `ENCRYPTION_KEY` or the file named by
+    /// `ENCRYPTION_KEY_FILE`; used when `TRADING_PRIVATE_KEY` is empty.
+    #[arg(long)]
     pub key_file: Option<PathBuf>,
 }
 

@@ -6,6 +6,9 @@
 //! and waits for each heartbeat; `down` asks execution to cancel every order, waits until no
 //! order of ours is open, then stops the services in reverse order with SIGTERM (SIGKILL after
 //! a grace period). The binaries are looked up next to the `flashmm` binary itself.
+//!
+//! The simulator funds the account of the trading key that execution loads (the keystore of
+//! `venue.key_file`, or `TRADING_PRIVATE_KEY`), so the two agree without copying keys around.
 
 use std::fs::{self, OpenOptions};
 use std::os::unix::process::CommandExt;
@@ -19,6 +22,7 @@ use flashmm_bus::runtime::{load_config, now};
 use flashmm_bus::{Bus, Envelope, Namespace, RedisBus, RedisBusConfig};
 use flashmm_core::config::Config;
 use flashmm_core::control::{ExecAction, ExecCommand};
+use flashmm_venue::signing::{Keystore, Signer};
 
 /// Start order; `down` stops in reverse.
 pub const START_ORDER: [&str; 6] = [
@@ -47,7 +51,7 @@ pub struct SuperviseArgs {
 /// `flashmm up`: starts every service that is not running.
 pub async fn up(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
-    let sup = Supervisor::new(config_path, args)?;
+    let sup = Supervisor::new(config_path, &config, args)?;
     let bus = connect(&config).await?;
     for service in START_ORDER {
         match sup.running(service) {
@@ -73,7 +77,7 @@ pub async fn up(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> 
 /// `flashmm down`: cancels every order through execution, then stops every service.
 pub async fn down(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
-    let sup = Supervisor::new(config_path, args)?;
+    let sup = Supervisor::new(config_path, &config, args)?;
     if sup.running("execution").is_some() {
         match connect(&config).await {
             Ok(bus) => cancel_all(&bus, &config, Duration::from_secs(5)).await,
@@ -101,7 +105,7 @@ pub async fn restart(
         );
     }
     let config = load_config(config_path)?;
-    let sup = Supervisor::new(config_path, args)?;
+    let sup = Supervisor::new(config_path, &config, args)?;
     let bus = connect(&config).await?;
     sup.stop(service)?;
     let since = now();
@@ -117,10 +121,12 @@ struct Supervisor {
     run_dir: PathBuf,
     bin_dir: PathBuf,
     wait: Duration,
+    /// The public key of the trading key, which the simulator funds as its demo account.
+    sim_account: Option<String>,
 }
 
 impl Supervisor {
-    fn new(config: &Path, args: &SuperviseArgs) -> anyhow::Result<Self> {
+    fn new(config: &Path, loaded: &Config, args: &SuperviseArgs) -> anyhow::Result<Self> {
         let bin_dir = match &args.bin_dir {
             Some(d) => d.clone(),
             None => std::env::current_exe()
@@ -137,6 +143,7 @@ impl Supervisor {
             run_dir: args.run_dir.clone(),
             bin_dir,
             wait: Duration::from_secs(args.wait_secs),
+            sim_account: trading_key_id(loaded)?,
         })
     }
 
@@ -159,6 +166,16 @@ impl Supervisor {
     }
 
     fn spawn(&self, service: &str) -> anyhow::Result<u32> {
+        match (&self.sim_account, service) {
+            (Some(key), "sim-venue") => {
+                self.spawn_with(service, &["--account-pubkey".into(), key.clone()])
+            }
+            _ => self.spawn_with(service, &[]),
+        }
+    }
+
+    /// Starts `service` with `--config` and `extra` arguments, detached, logging to its log.
+    fn spawn_with(&self, service: &str, extra: &[String]) -> anyhow::Result<u32> {
         let bin = self.bin_dir.join(service);
         if !bin.is_file() {
             bail!(
@@ -175,6 +192,7 @@ impl Supervisor {
         let child = Command::new(&bin)
             .arg("--config")
             .arg(&self.config)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -206,6 +224,23 @@ impl Supervisor {
         let _ = fs::remove_file(self.pid_file(service));
         Ok(true)
     }
+}
+
+/// The key id (public key) of the trading key execution will load: from
+/// `TRADING_PRIVATE_KEY` when set, else from the keystore file (its key id needs no passphrase).
+/// `None` when there is neither: the simulator then generates and prints a demo key.
+fn trading_key_id(config: &Config) -> anyhow::Result<Option<String>> {
+    if !config.venue.private_key.is_empty() {
+        let signer = Signer::from_hex(config.venue.private_key.expose(), 0)
+            .map_err(|e| anyhow::anyhow!("TRADING_PRIVATE_KEY: {e}"))?;
+        return Ok(Some(signer.key_id().to_owned()));
+    }
+    let path = Path::new(&config.venue.key_file);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let keystore = Keystore::read(path).with_context(|| format!("keystore {}", path.display()))?;
+    Ok(Some(keystore.key_id().to_owned()))
 }
 
 /// True when `pid` is alive (not a zombie) and runs the binary named `service`.
