@@ -9,12 +9,14 @@
 
 mod action;
 mod agent;
+mod calibrate;
 mod error;
 mod latent;
 mod params;
 
 pub use action::FlowAction;
 pub use agent::FlowAgent;
+pub use calibrate::{Calibration, CalibrationStats, FlowCalibrator, HALF_LIFE_CANDIDATES};
 pub use error::FlowError;
 pub use latent::LatentPrice;
 pub use params::FlowParams;
