@@ -294,6 +294,11 @@ def export_onnx(model, n_features: int) -> bytes:
         options={id(model): {"zipmap": False}},
         target_opset={"": 17, "ai.onnx.ml": 3},
     )
+    # skl2onnx collects opsets in a set: order them so the bytes do not depend on hashing.
+    opsets = sorted(((o.domain, o.version) for o in onx.opset_import))
+    del onx.opset_import[:]
+    for domain, version in opsets:
+        onx.opset_import.add(domain=domain, version=version)
     onx.graph.name = "flashmm"
     onx.producer_name = "flashmm-train"
     onx.producer_version = str(FORMAT_VERSION)

@@ -1,0 +1,147 @@
+//! `flashmm eval-model` on real data the committed model never saw: the last 20 % of the
+//! recorded Binance BTCUSDT spot capture (`../shared/data`), imported and labelled at the
+//! model's horizon. The committed model must beat both baselines on macro-F1. Skips with a
+//! message when the data is absent.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
+const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/model.json");
+
+fn flashmm(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_flashmm"))
+        .args(args)
+        .output()
+        .expect("run flashmm")
+}
+
+fn spot_files() -> Option<Vec<PathBuf>> {
+    let dir = Path::new(DATA).join("binance/spot");
+    let files: Vec<PathBuf> = ["btcusdt_20240808.gz", "btcusdt_20240809.gz"]
+        .iter()
+        .map(|f| dir.join(f))
+        .collect();
+    if files.iter().all(|f| f.is_file()) {
+        Some(files)
+    } else {
+        eprintln!(
+            "SKIP: Binance sample data not found under {DATA}/binance/spot; \
+             this test needs ../shared/data next to the repository"
+        );
+        None
+    }
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn committed_model_beats_both_baselines_on_unseen_real_data() {
+    let Some(files) = spot_files() else { return };
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(MODEL).expect("models/model.json"))
+            .expect("model.json is JSON");
+    let horizon = model["horizon_ms"].as_u64().expect("horizon_ms");
+    let band = model["dead_band_bps"].as_f64().expect("dead_band_bps");
+
+    let dir = std::env::temp_dir().join(format!("flashmm-eval-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rec = dir.join("btc.rec");
+    let npz = dir.join("btc.npz");
+    let s = |p: &Path| p.display().to_string();
+    let mut import = vec!["import".to_owned(), "binance".to_owned()];
+    import.extend(files.iter().map(|f| s(f)));
+    import.extend(["--out".to_owned(), s(&rec)]);
+    ok(&flashmm(
+        &import.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    ok(&flashmm(&[
+        "dataset",
+        "--input",
+        &s(&rec),
+        "--horizon",
+        &format!("{horizon}ms"),
+        "--dead-band-bps",
+        &band.to_string(),
+        "--out",
+        &s(&npz),
+    ]));
+
+    let out = ok(&flashmm(&[
+        "eval-model",
+        "--data",
+        &s(&npz),
+        "--model",
+        MODEL,
+        "--json",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    let keys: Vec<&str> = report
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["imbalance_logistic", "majority", "model"], "{out}");
+    for name in ["model", "majority", "imbalance_logistic"] {
+        let m = &report[name];
+        for key in ["macro_f1", "accuracy", "hit_rate"] {
+            let v = m[key].as_f64().unwrap_or(-1.0);
+            assert!((0.0..=1.0).contains(&v), "{name}.{key} = {}", m[key]);
+        }
+        let log_loss = m["log_loss"].as_f64().unwrap_or(-1.0);
+        assert!(log_loss.is_finite() && log_loss > 0.0, "{name}: {m}");
+        // The test part: the last fifth of ~650 s of data, tens of thousands of rows.
+        assert!(m["rows"].as_u64().unwrap_or(0) > 5_000, "{name}: {m}");
+        assert_eq!(m["rows"], report["model"]["rows"], "same rows for all");
+    }
+    assert_eq!(report["model"]["model_id"], model["model_id"]);
+    let f1 = |name: &str| report[name]["macro_f1"].as_f64().unwrap();
+    assert!(
+        f1("model") > f1("majority") && f1("model") > f1("imbalance_logistic"),
+        "the committed model does not beat the baselines: {out}"
+    );
+
+    // The text report names the three rows.
+    let text = ok(&flashmm(&[
+        "eval-model",
+        "--data",
+        &s(&npz),
+        "--model",
+        MODEL,
+    ]));
+    for name in ["model", "majority", "imbalance_logistic", "macro-F1"] {
+        assert!(text.contains(name), "{text}");
+    }
+
+    // A recording is not a dataset: refused with a clear error.
+    let out = flashmm(&["eval-model", "--data", &s(&rec), "--model", MODEL]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not an .npz"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_missing_dataset_is_named() {
+    let out = flashmm(&[
+        "eval-model",
+        "--data",
+        "/nonexistent/ds.npz",
+        "--model",
+        MODEL,
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot open dataset /nonexistent/ds.npz"),
+        "{stderr}"
+    );
+}
