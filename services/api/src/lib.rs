@@ -13,6 +13,7 @@
 //! - [`status`], [`health`], [`live`], [`pnl_history`], [`fill_view`]: what the routes serve.
 //! - [`error`]: [`ApiError`](error::ApiError), the JSON error answers.
 //! - [`telemetry`]: metric names and the Prometheus recorder.
+//! - [`influx`]: each live snapshot's trading statistics to InfluxDB.
 
 #![warn(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod contract;
 pub mod error;
 pub mod fill_view;
 pub mod health;
+pub mod influx;
 pub mod live;
 pub mod pnl_history;
 pub mod rate_limit;

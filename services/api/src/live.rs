@@ -125,10 +125,13 @@ pub async fn run(
         }
         let now = runtime::now().as_i64();
         let json = match Snapshot::build(&app, now).await {
-            Ok(snapshot) => serde_json::to_string(&snapshot).unwrap_or_else(|e| {
-                tracing::error!(error = %e, "snapshot not serialisable");
-                unavailable(now)
-            }),
+            Ok(snapshot) => {
+                crate::influx::record(&snapshot);
+                serde_json::to_string(&snapshot).unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "snapshot not serialisable");
+                    unavailable(now)
+                })
+            }
             Err(e) => {
                 metrics::counter!(telemetry::BUS_ERRORS).increment(1);
                 tracing::warn!(error = %e, "snapshot not built");

@@ -39,6 +39,8 @@ async fn main() -> anyhow::Result<()> {
     runtime::init_logging(&config.log_level);
     let port = config.service("api")?.metrics_port;
     let metrics = flashmm_api::telemetry::install(port)?;
+    flashmm_bus::process::spawn_sampler(Duration::from_secs(1));
+    let influx = flashmm_api::influx::install(&config.influxdb);
     let (bus, namespace) = runtime::connect_bus(&config).await?;
     let _heartbeat = runtime::spawn_heartbeat(
         bus.clone(),
@@ -57,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         jwt = !config.api.secret_key.is_empty(),
         static_admin_token = !config.api.admin_token.is_empty(),
         cors_origins = config.api.cors_origins.len(),
+        influx,
         "listening"
     );
     if config.api.secret_key.is_empty() && config.api.admin_token.is_empty() {
