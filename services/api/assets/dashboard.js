@@ -187,7 +187,7 @@
     var lo = Infinity, hi = -Infinity;
     points.forEach(function (p) { lines.forEach(function (l) { var v = p[l.key]; if (v != null && isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }); });
     if (!isFinite(lo)) return;
-    if (hi === lo) { hi += 1e-9; lo -= 1e-9; }
+    if (hi - lo < 1e-9) { var pad = Math.max(Math.abs(hi) * 0.01, 1e-6); hi += pad; lo -= pad; }
     var x = function (t) { return pad + (g.w - pad - 8) * (t - t0) / Math.max(1, t1 - t0); };
     var y = function (v) { return 8 + (g.h - 24) * (1 - (v - lo) / (hi - lo)); };
     ctx.strokeStyle = "#2d3640"; ctx.fillStyle = "#7d8b99"; ctx.font = "11px system-ui";

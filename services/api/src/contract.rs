@@ -45,6 +45,15 @@ impl TradingState {
     }
 }
 
+/// An optional decimal written as a string: `null`, absent or `""` is `None`.
+fn optional_decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => t.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
 /// One value of `{ns}:state:positions` (field = market symbol).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
@@ -52,8 +61,8 @@ pub struct Position {
     pub market: String,
     /// Signed position in base units.
     pub base_qty: Decimal,
-    /// Average entry price; absent when flat.
-    #[serde(default)]
+    /// Average entry price; absent (or written empty) when flat.
+    #[serde(default, deserialize_with = "optional_decimal")]
     pub avg_entry: Option<Decimal>,
     /// Realised P&L in quote units.
     pub realized_pnl: Decimal,
@@ -62,10 +71,10 @@ pub struct Position {
     /// Fees paid (negative: rebates received), in quote units.
     pub fees: Decimal,
     /// The mark price; absent before the first mid.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_decimal")]
     pub mark: Option<Decimal>,
     /// Position value at the mark, in quote units.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_decimal")]
     pub notional: Option<Decimal>,
     /// When it was written, UTC ns.
     #[serde(default)]
@@ -91,7 +100,7 @@ pub struct Quotes {
     #[serde(default)]
     pub asks: Vec<QuoteLevel>,
     /// The market's mid when they were set; absent without a two-sided book.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_decimal")]
     pub mid: Option<Decimal>,
     /// When they were set, UTC ns.
     #[serde(default)]
@@ -172,6 +181,20 @@ mod tests {
         assert_eq!(q.spread_bps(), Some(Decimal::new(2424, 2)));
         let json = serde_json::to_string(&p).unwrap();
         assert!(json.contains(r#""base_qty":"-12.5""#), "{json}");
+    }
+
+    #[test]
+    fn flat_position_has_no_entry() {
+        let p: Position = serde_json::from_str(
+            r#"{"market":"SEI/USDC","base_qty":"0","avg_entry":"","realized_pnl":"0",
+            "unrealized_pnl":"0","fees":"0","mark":"0","notional":"0","updated_ts":1}"#,
+        )
+        .unwrap();
+        assert_eq!(p.avg_entry, None);
+        assert_eq!(p.mark, Some(Decimal::ZERO));
+        let bad = r#"{"market":"X","base_qty":"1","avg_entry":"abc","realized_pnl":"0",
+            "unrealized_pnl":"0","fees":"0"}"#;
+        assert!(serde_json::from_str::<Position>(bad).is_err());
     }
 
     #[test]
