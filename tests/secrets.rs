@@ -1,0 +1,158 @@
+//! No secret leaves a process: every service runs with every secret set (the Redis password,
+//! the trading key in an encrypted keystore and its passphrase, API tokens), and neither their
+//! logs nor `flashmm config check` / `flashmm keys` output contain any of them.
+
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
+use flashmm_e2e::{
+    bin, config_with_free_ports, http_get, port, redis_url, scratch_dir, unique_namespace, wait_for,
+};
+
+const TRADING_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+const KEY_ID: &str = "024e3b81af9c2234cad09d679ce6035ed1392347ce64ce405f5dcd36228a25de6e";
+const PASSPHRASE: &str = "passphrase-7f3a9e";
+const REDIS_PASSWORD: &str = "redis-pw-5d1e0c";
+const API_ADMIN_TOKEN: &str = "admin-token-9c2e44";
+const SECRET_KEY: &str = "jwt-secret-81aa27";
+const TWITTER_BEARER_TOKEN: &str = "twitter-token-4410";
+const INFLUXDB_TOKEN: &str = "influx-token-12bf";
+
+const SECRETS: [&str; 7] = [
+    TRADING_KEY,
+    PASSPHRASE,
+    REDIS_PASSWORD,
+    API_ADMIN_TOKEN,
+    SECRET_KEY,
+    TWITTER_BEARER_TOKEN,
+    INFLUXDB_TOKEN,
+];
+
+fn assert_clean(what: &str, text: &str) {
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "{what} shows a secret:\n{text}");
+    }
+}
+
+/// Stops `child` with SIGTERM (SIGKILL after 5 s) and returns its stdout and stderr.
+fn stop(child: Child) -> String {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let pid = child.id();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(5));
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    });
+    let out = child.wait_with_output().expect("wait");
+    drop(killer);
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_log_or_cli_output_holds_a_secret() {
+    let dir = scratch_dir("secrets");
+    let (config, ports) = config_with_free_ports(&dir);
+    let config = config.to_string_lossy().into_owned();
+    let keystore = dir.join("trading.json");
+    let keystore = keystore.to_string_lossy().into_owned();
+    let ns = unique_namespace("secrets");
+    // The test Redis has no password: the client's AUTH is refused with a warning and the
+    // connection goes on, so the services run with a password in their URL.
+    let url = redis_url().replacen("redis://", &format!("redis://:{REDIS_PASSWORD}@"), 1);
+    let env = [
+        ("FLASHMM_NAMESPACE", ns.as_str()),
+        ("REDIS_URL", url.as_str()),
+        ("TRADING_KEY_FILE", keystore.as_str()),
+        ("ENCRYPTION_KEY", PASSPHRASE),
+        ("API_ADMIN_TOKEN", API_ADMIN_TOKEN),
+        ("SECRET_KEY", SECRET_KEY),
+        ("TWITTER_BEARER_TOKEN", TWITTER_BEARER_TOKEN),
+        ("INFLUXDB_TOKEN", INFLUXDB_TOKEN),
+    ];
+    let command = |name: &str, args: &[&str]| {
+        let mut cmd = Command::new(bin(name));
+        cmd.args(["--config", &config])
+            .args(args)
+            .env_remove("TRADING_PRIVATE_KEY")
+            .env_remove("ENCRYPTION_KEY_FILE")
+            .envs(env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    };
+
+    let mut import = command("flashmm", &["keys", "import"]).spawn().unwrap();
+    import
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(TRADING_KEY.as_bytes())
+        .unwrap();
+    let out = import.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), KEY_ID);
+    assert_clean("flashmm keys import", &text);
+    let stored = std::fs::read_to_string(&keystore).unwrap();
+    assert_clean("the keystore file", &stored);
+
+    for args in [&["keys", "verify"][..], &["config", "check"]] {
+        let out = command("flashmm", args).output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "flashmm {args:?}: {text}");
+        assert_clean(&format!("flashmm {args:?}"), &text);
+    }
+
+    // The simulator knows the key (by its id only); then the pipeline and the API.
+    let sim = command("sim-venue", &["--account-pubkey", KEY_ID])
+        .spawn()
+        .unwrap();
+    let sim_port = port(&ports, "sim-venue");
+    wait_for(Duration::from_secs(10), || {
+        http_get(sim_port, "/metrics").ok()
+    })
+    .expect("sim-venue serves /metrics");
+    let mut running = vec![("sim-venue", sim)];
+    for name in ["ingest", "feature", "inference", "execution", "api"] {
+        running.push((name, command(name, &[]).spawn().unwrap()));
+    }
+    for name in ["ingest", "feature", "inference", "execution", "api"] {
+        let metrics = port(&ports, name);
+        wait_for(Duration::from_secs(10), || {
+            http_get(metrics, "/metrics").ok()
+        })
+        .unwrap_or_else(|| panic!("{name} serves no /metrics"));
+    }
+    // Let them work a little: connect, quote, beat.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for (name, mut child) in running {
+        let exited = child.try_wait().unwrap();
+        let log = stop(child);
+        assert!(exited.is_none(), "{name} exited ({exited:?}):\n{log}");
+        assert!(log.lines().count() >= 2, "{name} logged nothing:\n{log}");
+        assert_clean(name, &log);
+    }
+    let bus = RedisBus::connect(RedisBusConfig::new(redis_url()))
+        .await
+        .unwrap();
+    bus.purge(&Namespace::new(&ns).unwrap()).await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
