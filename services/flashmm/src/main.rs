@@ -8,6 +8,7 @@
 //! - `flashmm dataset --input REC... --horizon 500ms --out FILE.npz` writes features and labels.
 //! - `flashmm eval-model --data FILE.npz [--json]` scores the model and two baselines on the
 //!   file's test part.
+//! - `flashmm calibrate --data FILE... --out config/flow.toml` estimates the flow parameters.
 //! - `flashmm import binance FILE... --out REC` turns raw Binance captures into a recording.
 //! - `flashmm recording info REC` prints a recording's markets, time span and counts.
 //! - `flashmm record --out REC [--seconds N]` records the live `md:{mkt}` streams.
@@ -63,6 +64,8 @@ enum Command {
     Recording(cmd::import::RecordingCommand),
     /// Record the live market data streams into a recording.
     Record(cmd::record::RecordArgs),
+    /// Estimate the simulator's background flow parameters from real data.
+    Calibrate(cmd::calibrate::CalibrateArgs),
     /// Replay recorded data through the strategy against a simulated venue and report.
     Backtest(cmd::backtest::BacktestArgs),
     /// Manage the encrypted keystore of the trading key.
@@ -95,6 +98,7 @@ async fn main() -> std::process::ExitCode {
         Command::Recording(c) => cmd::import::run_recording(c),
         Command::Record(args) => cmd::record::run(&cli.config, args).await,
         Command::Keys(c) => cmd::keys::run(&cli.config, c),
+        Command::Calibrate(args) => cmd::calibrate::run(args),
         Command::Backtest(args) => cmd::backtest::run(&cli.config, args),
         Command::Up(args) => cmd::supervise::up(&cli.config, &args).await,
         Command::Down(args) => cmd::supervise::down(&cli.config, &args).await,

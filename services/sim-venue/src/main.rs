@@ -37,6 +37,11 @@ struct Args {
     /// Amount of every listed asset deposited into the demo account.
     #[arg(long, default_value = "100000")]
     demo_funds: Decimal,
+    /// Calibrated flow parameters of a market, `MARKET=PATH` (e.g.
+    /// `ETH/USDC=config/flow.toml`, written by `flashmm calibrate`); repeatable. Markets
+    /// without one use the built-in parameters.
+    #[arg(long = "flow", value_name = "MARKET=PATH")]
+    flow: Vec<String>,
     /// Disable background flow (a quiet book that only participants trade in).
     #[arg(long)]
     no_flow: bool,
@@ -60,6 +65,23 @@ fn bind_from_url(url: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("venue.sim_rest_url `{url}` is not http://IP:PORT"))
 }
 
+/// The `--flow MARKET=PATH` files, read and checked, by market.
+fn load_flows(
+    flows: &[String],
+) -> anyhow::Result<std::collections::HashMap<String, flashmm_venue::flow::FlowParams>> {
+    let mut out = std::collections::HashMap::new();
+    for flow in flows {
+        let (market, path) = flow
+            .split_once('=')
+            .with_context(|| format!("--flow `{flow}` is not MARKET=PATH"))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+        let params = flashmm_venue::flow::FlowParams::from_toml(&text)
+            .with_context(|| format!("loading {path}"))?;
+        out.insert(market.to_owned(), params);
+    }
+    Ok(out)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -79,10 +101,17 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
+    let mut calibrated = load_flows(&args.flow)?;
     let mut markets = Vec::with_capacity(config.markets.len());
     for spec in config.market_specs()? {
-        let flow = (!args.no_flow).then(|| default_flow_params(&spec));
+        let params = calibrated
+            .remove(spec.id().as_str())
+            .unwrap_or_else(|| default_flow_params(&spec));
+        let flow = (!args.no_flow).then_some(params);
         markets.push(MarketSetup { spec, flow });
+    }
+    if let Some(market) = calibrated.keys().next() {
+        anyhow::bail!("--flow names {market}, which is not a configured market");
     }
     let exchange_config = ExchangeConfig {
         rate_limit: RateLimit {

@@ -1,6 +1,8 @@
 //! Estimates [`FlowParams`] from a recording of a real market.
 //!
-//! The recording is replayed into a book (price → lots per side); from it:
+//! The recording is replayed into a book (price → lots per side). Only levels within a window
+//! of ticks around the mid count (feeds also update far levels the simulated flow never
+//! reaches); from them:
 //!
 //! - **Limit orders**: every level whose size goes up is one arrival of that many lots, at a
 //!   distance from the mid of the book before the change. `limit_rate` is the added volume
@@ -33,6 +35,8 @@ use crate::recording::{Record, RecordEvent};
 const BUCKET_NS: i64 = 1_000_000_000;
 /// Candidate half-lives of the flow memory, in seconds.
 pub const HALF_LIFE_CANDIDATES: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0];
+/// The default half-width of the window around the mid whose levels count, in ticks.
+pub const DEFAULT_WINDOW_TICKS: i64 = 100;
 /// The fewest return intervals the price regression needs.
 const MIN_BUCKETS: usize = 10;
 
@@ -78,6 +82,7 @@ struct OpenMarketOrder {
 #[derive(Debug, Clone)]
 pub struct FlowCalibrator {
     spec: MarketSpec,
+    window_ticks: f64,
     tick: f64,
     lot: f64,
     bids: BTreeMap<i64, i64>,
@@ -113,9 +118,16 @@ pub struct FlowCalibrator {
 }
 
 impl FlowCalibrator {
-    /// An estimator for the market of `spec` (records of other markets are ignored).
+    /// An estimator for the market of `spec` (records of other markets are ignored) that
+    /// counts levels within [`DEFAULT_WINDOW_TICKS`] of the mid.
     pub fn new(spec: MarketSpec) -> Self {
+        Self::with_window(spec, DEFAULT_WINDOW_TICKS)
+    }
+
+    /// An estimator that counts levels within `window_ticks` of the mid (at least one).
+    pub fn with_window(spec: MarketSpec, window_ticks: i64) -> Self {
         FlowCalibrator {
+            window_ticks: window_ticks.max(1) as f64,
             tick: spec.tick_size().to_f64().unwrap_or(1.0),
             lot: spec.lot_size().to_f64().unwrap_or(1.0),
             spec,
@@ -205,6 +217,10 @@ impl FlowCalibrator {
                     } else {
                         book.insert(price, new).unwrap_or(0)
                     };
+                    let inside = mid.is_some_and(|m| (price as f64 - m).abs() <= self.window_ticks);
+                    if !inside {
+                        continue;
+                    }
                     if new > old {
                         self.limit_arrivals += 1;
                         self.added_lots += new - old;
@@ -305,8 +321,18 @@ impl FlowCalibrator {
         Some((bid + ask) as f64 / 2.0)
     }
 
+    /// Resting lots within the window around the mid.
     fn resting_lots(&self) -> i64 {
-        self.bids.values().chain(self.asks.values()).sum()
+        let Some(mid) = self.mid_ticks() else {
+            return 0;
+        };
+        let low = (mid - self.window_ticks).ceil() as i64;
+        let high = (mid + self.window_ticks).floor() as i64;
+        self.bids
+            .range(low..=high)
+            .chain(self.asks.range(low..=high))
+            .map(|(_, lots)| lots)
+            .sum()
     }
 
     /// Moves the clock to `ts`, closing every return interval that ends on the way.
@@ -465,7 +491,7 @@ mod tests {
                 1500,
                 RecordEvent::Trade(Trade {
                     market: market.clone(),
-                    trade_id: TradeId::new(&id.to_string()).unwrap(),
+                    trade_id: TradeId::new(id.to_string()).unwrap(),
                     price: Price::from_ticks(101),
                     qty: Qty::from_lots(qty),
                     aggressor: Side::Buy,
@@ -521,7 +547,7 @@ mod tests {
                 t,
                 RecordEvent::Trade(Trade {
                     market: market.clone(),
-                    trade_id: TradeId::new(&(s + 1).to_string()).unwrap(),
+                    trade_id: TradeId::new((s + 1).to_string()).unwrap(),
                     price: Price::from_ticks(if buys { ask } else { bid }),
                     qty: Qty::from_lots(10),
                     aggressor: side,

@@ -16,7 +16,9 @@ mod params;
 
 pub use action::FlowAction;
 pub use agent::FlowAgent;
-pub use calibrate::{Calibration, CalibrationStats, FlowCalibrator, HALF_LIFE_CANDIDATES};
+pub use calibrate::{
+    Calibration, CalibrationStats, FlowCalibrator, DEFAULT_WINDOW_TICKS, HALF_LIFE_CANDIDATES,
+};
 pub use error::FlowError;
 pub use latent::LatentPrice;
 pub use params::FlowParams;

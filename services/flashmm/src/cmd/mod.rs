@@ -1,6 +1,7 @@
 //! One module per `flashmm` subcommand.
 
 pub mod backtest;
+pub mod calibrate;
 pub mod config;
 pub mod dataset;
 pub mod eval_model;
