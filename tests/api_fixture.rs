@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -56,6 +56,13 @@ impl Api {
     /// Starts `api` with the committed config, rate limits raised out of the way, and
     /// `edits` (`from`, `to`) applied to the config text.
     pub async fn start(tag: &str, edits: &[(&str, &str)]) -> Api {
+        let (dir, config, ports) = Api::config(tag, edits);
+        Api::launch(dir, &config, &ports, &unique_namespace(tag)).await
+    }
+
+    /// A scratch dir with a config of free ports, rate limits raised out of the way and
+    /// `edits` applied; returns the dir, the config's path and the ports.
+    pub fn config(tag: &str, edits: &[(&str, &str)]) -> (PathBuf, PathBuf, Vec<(String, u16)>) {
         let dir = scratch_dir(tag);
         let (config, ports) = config_with_free_ports(&dir);
         let mut text = std::fs::read_to_string(&config).expect("config");
@@ -69,11 +76,15 @@ impl Api {
             text = text.replace(from, to);
         }
         std::fs::write(&config, text).expect("write config");
-        let ns = unique_namespace(tag);
+        (dir, config, ports)
+    }
+
+    /// Starts `api` with `config` in namespace `ns`; `dir` is removed by [`Api::stop`].
+    pub async fn launch(dir: PathBuf, config: &Path, ports: &[(String, u16)], ns: &str) -> Api {
         let log = dir.join("api.log");
         let child = Command::new(bin("api"))
             .args(["--config", &config.to_string_lossy()])
-            .env("FLASHMM_NAMESPACE", &ns)
+            .env("FLASHMM_NAMESPACE", ns)
             .env("REDIS_URL", redis_url())
             .env("SECRET_KEY", SECRET)
             .env("API_ADMIN_TOKEN", ADMIN_TOKEN)
@@ -84,7 +95,7 @@ impl Api {
             .spawn()
             .expect("spawn api");
         let process = Service { child };
-        let port = port(&ports, "api-http");
+        let port = port(ports, "api-http");
         wait_for(Duration::from_secs(10), || {
             http_request(port, "GET", "/health", &[], None).ok()
         })
@@ -94,7 +105,7 @@ impl Api {
             .expect("redis");
         Api {
             port,
-            namespace: Namespace::new(&ns).expect("namespace"),
+            namespace: Namespace::new(ns).expect("namespace"),
             bus,
             log,
             dir,

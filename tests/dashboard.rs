@@ -6,6 +6,7 @@
 #[path = "api_fixture.rs"]
 mod fixture;
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,7 +15,9 @@ use fixture::{Api, ADMIN_TOKEN};
 use flashmm_auth::Role;
 use flashmm_bus::{Bus, Payload, Range};
 use flashmm_core::control::{AuditEntry, AuditOutcome, ExecAction, ExecCommand};
-use flashmm_e2e::{free_port, http_request, scratch_dir, wait_for, Service};
+use flashmm_e2e::{
+    bin, free_port, http_request, redis_url, scratch_dir, unique_namespace, wait_for, Service,
+};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
@@ -196,12 +199,8 @@ async fn screenshot(page: &mut Page, path: &Path) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn dashboard_shows_live_state_and_pause_reaches_execution() {
-    let api = Api::start("dashboard", &[]).await;
-    api.seed("0.4125").await;
-    api.beat_all(fixture::now_ns()).await;
-    let browser = Browser::start();
+/// Opens the dashboard of `api` with a viewer token in the address.
+async fn open_dashboard(browser: &Browser, api: &Api) -> Page {
     let mut page = Page::open(&browser.page_ws()).await;
     let viewer = api.token(Role::Viewer, 600);
     page.call("Page.enable", json!({})).await;
@@ -210,6 +209,24 @@ async fn dashboard_shows_live_state_and_pause_reaches_execution() {
         json!({ "url": format!("http://127.0.0.1:{}/#token={viewer}", api.port) }),
     )
     .await;
+    page
+}
+
+/// Clicks button `id` with `token` typed into its prompt.
+async fn click_with_token(page: &mut Page, id: &str, token: &str) {
+    page.eval(&format!(
+        "window.prompt = () => '{token}'; document.getElementById('{id}').click(); true"
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_shows_live_state_and_pause_reaches_execution() {
+    let api = Api::start("dashboard", &[]).await;
+    api.seed("0.4125").await;
+    api.beat_all(fixture::now_ns()).await;
+    let browser = Browser::start();
+    let mut page = open_dashboard(&browser, &api).await;
 
     page.wait_text("conn", Duration::from_secs(10), |t| t == "live")
         .await;
@@ -245,10 +262,7 @@ async fn dashboard_shows_live_state_and_pause_reaches_execution() {
     assert_eq!(points, true, "the price chart is drawn");
     screenshot(&mut page, Path::new("dashboard.png")).await;
 
-    page.eval(&format!(
-        "window.prompt = () => '{ADMIN_TOKEN}'; document.getElementById('btn-pause').click(); true"
-    ))
-    .await;
+    click_with_token(&mut page, "btn-pause", ADMIN_TOKEN).await;
     page.wait_text("action-result", Duration::from_secs(5), |t| {
         t.contains("accepted")
     })
@@ -286,12 +300,103 @@ async fn dashboard_shows_live_state_and_pause_reaches_execution() {
     page.wait_text("audit", Duration::from_secs(3), |t| t.contains("accepted"))
         .await;
 
-    page.eval("window.prompt = () => 'not-the-token'; document.getElementById('btn-resume').click(); true")
-        .await;
+    click_with_token(&mut page, "btn-resume", "not-the-token").await;
     page.wait_text("action-result", Duration::from_secs(5), |t| {
         t.contains("403")
     })
     .await;
+    drop(page);
+    drop(browser);
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pause_click_pauses_the_real_execution() {
+    let tag = "dash-pipeline";
+    let (dir, config, ports) = Api::config(tag, &[]);
+    let config_arg = config.to_string_lossy().into_owned();
+    let ns = unique_namespace(tag);
+    let url = redis_url();
+    let env = [
+        ("FLASHMM_NAMESPACE", ns.as_str()),
+        ("REDIS_URL", url.as_str()),
+    ];
+    let mut child = Command::new(bin("sim-venue"))
+        .args(["--config", &config_arg, "--seed", "11"])
+        .envs(env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sim-venue");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("demo key line");
+    let secret = line
+        .split_whitespace()
+        .skip_while(|w| *w != "secret")
+        .nth(1)
+        .expect("secret on the demo line")
+        .to_owned();
+    let _sim = Service { child };
+    let _ingest = Service::start(&bin("ingest"), &["--config", &config_arg], &env);
+    let bus = flashmm_bus::RedisBus::connect(flashmm_bus::RedisBusConfig::new(url.clone()))
+        .await
+        .expect("redis");
+    let namespace = flashmm_bus::Namespace::new(&ns).expect("namespace");
+    for mkt in ["SEI-USDC", "ETH-USDC"] {
+        let stream = namespace.md(mkt).expect("md");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while bus.len(&stream).await.unwrap_or(0) < 5 {
+            assert!(Instant::now() < deadline, "{mkt}: no market data");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let mut exec_env = env.to_vec();
+    exec_env.push(("TRADING_PRIVATE_KEY", secret.as_str()));
+    let _execution = Service::start(&bin("execution"), &["--config", &config_arg], &exec_env);
+    let api = Api::launch(dir, &config, &ports, &ns).await;
+    let browser = Browser::start();
+    let mut page = open_dashboard(&browser, &api).await;
+
+    page.wait_text("mode", Duration::from_secs(30), |t| t == "quoting")
+        .await;
+    page.wait_text("bid", Duration::from_secs(10), |t| t.contains('×'))
+        .await;
+    page.wait_text("ask", Duration::from_secs(10), |t| t.contains('×'))
+        .await;
+    let first = page.text("updated").await;
+    page.wait_text("updated", Duration::from_secs(3), |t| t != first)
+        .await;
+
+    click_with_token(&mut page, "btn-pause", ADMIN_TOKEN).await;
+    page.wait_text("action-result", Duration::from_secs(5), |t| {
+        t.contains("accepted")
+    })
+    .await;
+    let trading = api.namespace.state("trading").expect("key");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = api.bus.get_state(&trading).await.expect("HGETALL");
+        if state.get("mode").map(String::as_str) == Some("paused") {
+            assert!(
+                state["reason"].contains("pause from the dashboard"),
+                "{state:?}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "execution did not pause: {state:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    page.wait_text("mode", Duration::from_secs(5), |t| t == "paused")
+        .await;
+
+    click_with_token(&mut page, "btn-resume", ADMIN_TOKEN).await;
+    page.wait_text("mode", Duration::from_secs(10), |t| t == "quoting")
+        .await;
     drop(page);
     drop(browser);
     api.stop().await;
