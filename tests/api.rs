@@ -606,3 +606,32 @@ async fn secrets_never_leave_the_process() {
         assert!(!log.contains(secret), "the log holds a secret");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_that_stalls_times_out() {
+    use std::io::{Read, Write};
+    let api = Api::start(
+        "api-timeout",
+        &[("request_timeout_ms = 5000", "request_timeout_ms = 300")],
+    )
+    .await;
+    let admin = api.token(Role::Admin, 600);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", api.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /admin/pause HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}\r\n\
+         Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{{\"reason\":"
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let mut response = vec![0u8; 256];
+    let n = stream.read(&mut response).unwrap();
+    let head = String::from_utf8_lossy(&response[..n]).into_owned();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert!(commands(&api).await.is_empty(), "nothing was sent");
+    api.stop().await;
+}
