@@ -235,16 +235,22 @@ async fn predictions_hot_reload_and_live_hit_rate() {
         assert!(p.expected_move_bps.is_finite());
     }
 
-    // The mid rises 10 bps 60 ms after the vectors, and a later mid closes their horizons.
+    // The mid rises 10 bps 60 ms after the vectors; later mids close their horizons (sent
+    // until all are scored: a prediction reaches the monitor just after it is published).
     h.publish_mid(t0 + 100_000_000, 10_010).await;
-    h.publish_mid(t0 + 2_000_000_000, 10_010).await;
-    let state = h
-        .wait_state("hit rate", |s| {
-            s.get(&format!("scored:{MKT}"))
-                .and_then(|v| v.parse::<u64>().ok())
-                .is_some_and(|n| n >= origins.len() as u64)
-        })
-        .await;
+    let all_scored = |s: &BTreeMap<String, String>| {
+        s.get(&format!("scored:{MKT}"))
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|n| n >= origins.len() as u64)
+    };
+    for i in 0..50 {
+        h.publish_mid(t0 + 2_000_000_000 + i, 10_010).await;
+        if all_scored(&h.state().await) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let state = h.wait_state("hit rate", all_scored).await;
     let rate: f64 = state[&format!("hit_rate:{MKT}")].parse().unwrap();
     assert!((0.0..=1.0).contains(&rate), "{state:?}");
     let ups = preds.iter().filter(|(_, p)| p.p_up > p.p_down).count();
