@@ -29,6 +29,9 @@ pub enum VenueError {
     /// The client has no signing key configured.
     #[error("no signing key configured")]
     NoSigner,
+    /// This venue adapter does not offer the call.
+    #[error("not supported: {0}")]
+    Unsupported(&'static str),
 }
 
 impl VenueError {
