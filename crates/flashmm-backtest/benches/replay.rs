@@ -27,7 +27,8 @@ fn spec(market: MarketId) -> MarketSpec {
 
 fn replay(spec: &MarketSpec, records: Vec<Record>) {
     let fees = FeeSchedule::from_spec(spec);
-    let config = BacktestConfig::new(fees, BacktestConfig::unlimited_risk());
+    let mut config = BacktestConfig::new(fees, BacktestConfig::unlimited_risk());
+    config.guards = BacktestConfig::unlimited_guards();
     let report = Backtest::new(config, spec.clone(), None)
         .expect("config")
         .run(records.into_iter().map(Ok), &mut |_| {})

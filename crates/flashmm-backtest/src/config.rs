@@ -1,6 +1,6 @@
 //! [`BacktestConfig`]: every setting of a run.
 
-use flashmm_core::risk::RiskLimits;
+use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
 use flashmm_core::strategy::QuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::FeatureConfig;
@@ -32,6 +32,8 @@ pub struct BacktestConfig {
     pub quote: QuoteParams,
     /// The risk limits.
     pub risk: RiskLimits,
+    /// The risk guards (price band, extreme-move kill switch, global notional, breaker).
+    pub guards: GuardLimits,
     /// The feature engine's configuration (must match the model's schema).
     pub features: FeatureConfig,
     /// Most feature vectors (and so predictions) per second, as the feature service.
@@ -48,7 +50,8 @@ pub struct BacktestConfig {
 impl BacktestConfig {
     /// The defaults for `fees`: 5 ms feed latency and 10 ms order latency (each with 20 %
     /// jitter), proportional cancellations, post-only orders, default quoting, features at
-    /// 50 Hz, markouts at 1 s, 10 s and 60 s, equity sampled each second, and `risk`.
+    /// 50 Hz, markouts at 1 s, 10 s and 60 s, equity sampled each second, `risk` and the
+    /// execution service's default guards ([`BacktestConfig::default_guards`]).
     pub fn new(fees: FeeSchedule, risk: RiskLimits) -> Self {
         BacktestConfig {
             seed: 0,
@@ -59,6 +62,7 @@ impl BacktestConfig {
             post_only: true,
             quote: QuoteParams::default(),
             risk,
+            guards: Self::default_guards(),
             features: FeatureConfig::default(),
             feature_rate_hz: 50.0,
             trade_from: None,
@@ -78,6 +82,39 @@ impl BacktestConfig {
             max_drawdown: big,
             stale_data_timeout_ms: u64::MAX / 4,
             max_orders_per_sec: 1_000_000,
+        }
+    }
+
+    /// The guards of the `execution` service's defaults: 200 bps price band, 3000 global
+    /// notional, an extreme move of 5 σ (and > 30 bps) within 1 s trips the kill switch, no
+    /// drift check (the backtest has no live hit rate), breaker after 5 failures in 2 s.
+    pub fn default_guards() -> GuardLimits {
+        GuardLimits {
+            price_band_bps: Decimal::from(200),
+            global_max_notional: Decimal::from(3_000),
+            extreme_move_sigmas: 5.0,
+            extreme_move_window_ms: 1_000,
+            extreme_move_min_bps: 30.0,
+            drift_hit_rate_floor: 0.0,
+            drift_min_samples: u64::MAX,
+            breaker: BreakerConfig {
+                threshold: 5,
+                window_ms: 2_000,
+                backoff_ms: 2_000,
+                max_backoff_ms: 60_000,
+            },
+        }
+    }
+
+    /// Guards that never bind: for tests of the mechanics.
+    pub fn unlimited_guards() -> GuardLimits {
+        GuardLimits {
+            price_band_bps: Decimal::from(1_000_000),
+            global_max_notional: Decimal::from(1_000_000_000u64),
+            extreme_move_sigmas: 1e12,
+            extreme_move_window_ms: 1_000,
+            extreme_move_min_bps: 1e12,
+            ..Self::default_guards()
         }
     }
 

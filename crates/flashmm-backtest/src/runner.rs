@@ -101,6 +101,7 @@ impl Backtest {
             self.spec.clone(),
             c.quote.clone(),
             c.risk.clone(),
+            c.guards.clone(),
             c.fees,
             c.features.clone(),
             c.feature_rate_hz,

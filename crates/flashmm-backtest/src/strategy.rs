@@ -8,7 +8,8 @@ use flashmm_core::book::{BookLevel, OrderBook};
 use flashmm_core::inventory::Position;
 use flashmm_core::market::{MarketSpec, Price, Qty, Side};
 use flashmm_core::risk::{
-    check, check_state, OrderRateLimiter, ProposedOrder, RiskLimits, RiskState, RiskViolationKind,
+    GuardLimits, GuardedOrder, MarketRisk, RiskAction, RiskLimits, RiskState, RiskViolation,
+    RiskViolationKind,
 };
 use flashmm_core::signal::{FeatureVector, Prediction};
 use flashmm_core::strategy::{
@@ -54,7 +55,8 @@ pub struct StrategyStats {
     pub refused_trades: u64,
     /// Predictions received over the bus.
     pub predictions: u64,
-    /// Why quoting stopped for good, if it did (daily loss or drawdown: the kill switch).
+    /// Why quoting stopped for good, if it did (the kill switch: daily loss, drawdown or an
+    /// extreme move).
     pub halted: Option<RiskViolationKind>,
 }
 
@@ -90,7 +92,8 @@ pub struct Strategy {
     policy: RequotePolicy,
     min_interval_ns: i64,
     limits: RiskLimits,
-    rate: Option<OrderRateLimiter>,
+    guards: GuardLimits,
+    risk: Option<MarketRisk>,
     fees: FeeSchedule,
     position: Position,
     traded_notional: Decimal,
@@ -103,7 +106,8 @@ pub struct Strategy {
 }
 
 impl Strategy {
-    /// A strategy for `spec`; with a `seam`, features go to the model over the bus at most
+    /// A strategy for `spec` with the risk manager of `limits` and `guards`; with a `seam`,
+    /// features go to the model over the bus at most
     /// `feature_rate_hz` times a second and its predictions skew the quotes (else no
     /// prediction: the Avellaneda–Stoikov baseline).
     #[allow(clippy::too_many_arguments)]
@@ -111,6 +115,7 @@ impl Strategy {
         spec: MarketSpec,
         params: QuoteParams,
         limits: RiskLimits,
+        guards: GuardLimits,
         fees: FeeSchedule,
         features: FeatureConfig,
         feature_rate_hz: f64,
@@ -140,7 +145,8 @@ impl Strategy {
             min_interval_ns: params.min_requote_interval_ns(),
             quoter: Quoter::new(spec.clone(), params)?,
             limits,
-            rate: None,
+            guards,
+            risk: None,
             fees,
             position: Position::new(market),
             traded_notional: Decimal::ZERO,
@@ -211,6 +217,13 @@ impl Strategy {
         }
         self.last_data = Some(recv_ts);
         self.quoter.on_book(now, &self.book);
+        if now.as_i64() >= self.trade_from && self.quoter.volatility().is_warm() {
+            let (sigma, mid) = (self.quoter.sigma_bps(), self.book.mid_ticks());
+            let risk = self.risk_manager(now);
+            if let Some(v) = mid.and_then(|m| risk.on_mid(now, m, sigma)) {
+                self.trip(&v, out);
+            }
+        }
         if let Some(signal) = &mut self.signal {
             signal.engine.on_book(&self.book, recv_ts)?;
             if signal.throttle.try_acquire(recv_ts) {
@@ -300,18 +313,12 @@ impl Strategy {
             return Ok(());
         };
         let state = self.risk_state(now, mid)?;
-        if let Err(violations) = check_state(&self.limits, &state) {
-            let kind = violations[0].kind();
-            *self.stats.risk_holds.entry(kind_name(kind)).or_default() += 1;
-            if let Some(stop) = violations.iter().map(|v| v.kind()).find(|k| {
-                matches!(
-                    k,
-                    RiskViolationKind::DailyLoss | RiskViolationKind::Drawdown
-                )
-            }) {
-                self.stats.halted = Some(stop);
-                self.cancel_all(out);
-            }
+        let standing = self.risk_manager(now).standing(&state, None, 0);
+        if let Some(v) = standing
+            .iter()
+            .find(|v| v.kind().action() != RiskAction::RefuseOrder)
+        {
+            self.trip(v, out);
             return Ok(());
         }
         let inventory = InventoryView {
@@ -336,12 +343,27 @@ impl Strategy {
         Ok(())
     }
 
+    fn risk_manager(&mut self, now: UnixNanos) -> &mut MarketRisk {
+        let (limits, guards) = (&self.limits, &self.guards);
+        self.risk
+            .get_or_insert_with(|| MarketRisk::new(limits.clone(), guards.clone(), now))
+    }
+
+    /// Acts on a violation that stops quoting: cancel everything, and for a kill-switch kind
+    /// stop for the rest of the run.
+    fn trip(&mut self, v: &RiskViolation, out: &mut Vec<OrderAction>) {
+        let kind = v.kind();
+        *self.stats.risk_holds.entry(kind_name(kind)).or_default() += 1;
+        if kind.action() == RiskAction::KillSwitch {
+            self.stats.halted.get_or_insert(kind);
+        }
+        self.cancel_all(out);
+    }
+
     fn risk_state(&mut self, now: UnixNanos, mid: Decimal) -> Result<RiskState, BacktestError> {
         let equity = self.position.total_pnl(&self.spec, mid)?;
         self.equity_peak = self.equity_peak.max(equity);
-        let rate = self
-            .rate
-            .get_or_insert_with(|| OrderRateLimiter::new(self.limits.max_orders_per_sec, now));
+        let tokens = self.risk_manager(now).order_tokens(now);
         Ok(RiskState {
             position_notional: self.position.notional(&self.spec, mid)?,
             open_orders: u32::try_from(self.orders.len()).unwrap_or(u32::MAX),
@@ -349,7 +371,7 @@ impl Strategy {
             equity_peak: self.equity_peak,
             equity,
             last_market_data: self.last_data,
-            order_tokens: rate.available(now),
+            order_tokens: tokens,
             now,
         })
     }
@@ -428,17 +450,43 @@ impl Strategy {
         out: &mut Vec<OrderAction>,
     ) -> Result<(), BacktestError> {
         let state = self.risk_state(now, mid)?;
-        let proposed = ProposedOrder::new(&self.spec, side, w.price, w.qty)?;
-        if let Err(v) = check(&self.limits, &state, &proposed) {
+        let mid_x2_ticks = match (self.book.best_bid(), self.book.best_ask()) {
+            (Some(b), Some(a)) => b.price.ticks().saturating_add(a.price.ticks()),
+            _ => 0,
+        };
+        let opposite = side.opposite();
+        let own = self
+            .orders
+            .iter()
+            .filter(|o| o.side == opposite && !o.cancel_sent)
+            .map(|o| o.price);
+        let own_opposite = match opposite {
+            Side::Buy => own.max(),
+            Side::Sell => own.min(),
+        }
+        .map(Price::from_ticks);
+        let guarded = GuardedOrder {
+            spec: &self.spec,
+            side,
+            price: w.price,
+            qty: w.qty,
+            mid_x2_ticks,
+            own_opposite,
+            position_notional: state.position_notional,
+            global_exposure: state.position_notional.abs(),
+        };
+        let (limits, guards) = (&self.limits, &self.guards);
+        let risk = self
+            .risk
+            .get_or_insert_with(|| MarketRisk::new(limits.clone(), guards.clone(), now));
+        let checked = risk.check_order(&state, &guarded);
+        if let Err(v) = checked {
             *self
                 .stats
                 .risk_refused
                 .entry(kind_name(v[0].kind()))
                 .or_default() += 1;
             return Ok(());
-        }
-        if let Some(rate) = &mut self.rate {
-            rate.try_acquire(now);
         }
         let id = self.next_id;
         self.next_id += 1;

@@ -79,6 +79,7 @@ fn run(move_bps: f32, bus: &MemoryBus) -> Report {
         FeeSchedule::from_spec(&spec()),
         BacktestConfig::unlimited_risk(),
     );
+    config.guards = BacktestConfig::unlimited_guards();
     config.quote = QuoteParams::validate(raw).unwrap();
     let seam = BusSeam::new(
         bus.clone(),
