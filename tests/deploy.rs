@@ -291,7 +291,20 @@ fn metric_names(expr: &str) -> Vec<String> {
         .collect()
 }
 
-fn dashboard_exprs() -> Vec<(String, String)> {
+/// The quoted identifiers of an InfluxQL query (`SELECT last("net") FROM "pnl" ... "market"`):
+/// the measurement, fields and tags it reads.
+fn influx_names(query: &str) -> Vec<String> {
+    query
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The queries of every dashboard panel: (panel title, PromQL expression or InfluxQL query,
+/// whether it is InfluxQL).
+fn dashboard_queries() -> Vec<(String, String, bool)> {
     let dir = root().join("deploy/grafana/dashboards");
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap().flatten() {
@@ -300,7 +313,11 @@ fn dashboard_exprs() -> Vec<(String, String)> {
         for panel in dashboard["panels"].as_array().unwrap() {
             let title = panel["title"].as_str().unwrap().to_owned();
             for target in panel["targets"].as_array().unwrap() {
-                out.push((title.clone(), target["expr"].as_str().unwrap().to_owned()));
+                match (target["expr"].as_str(), target["query"].as_str()) {
+                    (Some(expr), None) => out.push((title.clone(), expr.to_owned(), false)),
+                    (None, Some(query)) => out.push((title.clone(), query.to_owned(), true)),
+                    _ => panic!("{title}: a target with neither `expr` nor `query`"),
+                }
             }
         }
     }
@@ -327,7 +344,14 @@ fn dashboards_and_alerts_name_metrics_that_exist() {
         }
     }
     let alert_count = queries.len();
-    queries.extend(dashboard_exprs());
+    let mut influx = Vec::new();
+    for (title, query, is_influx) in dashboard_queries() {
+        if is_influx {
+            influx.push((title, query));
+        } else {
+            queries.push((title, query));
+        }
+    }
     assert!(alert_count >= 4 && queries.len() > alert_count + 10);
 
     let mut checked = 0;
@@ -341,6 +365,43 @@ fn dashboards_and_alerts_name_metrics_that_exist() {
         }
     }
     assert!(checked > 20, "only {checked} metric names checked");
+
+    // InfluxDB panels read measurements, fields and tags that some point writes.
+    assert!(influx.len() >= 3, "P&L, position and spread panels");
+    for (what, query) in &influx {
+        let names = influx_names(query);
+        assert!(names.len() >= 3, "{what}: {query}");
+        for name in names {
+            assert!(
+                code.contains(&format!("\"{name}\"")),
+                "{what}: `{query}` reads {name}, which no telemetry point writes"
+            );
+        }
+    }
+}
+
+#[test]
+fn grafana_reads_the_configured_influx_database() {
+    let sources = yaml("deploy/grafana/provisioning/datasources/flashmm.yml");
+    let influx = sources["datasources"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|d| d["type"].as_str() == Some("influxdb"))
+        .expect("an InfluxDB data source");
+    assert_eq!(
+        influx["jsonData"]["dbName"].as_str(),
+        Some(config().influxdb.database.as_str())
+    );
+    assert_eq!(influx["url"].as_str(), Some(config().influxdb.url.as_str()));
+}
+
+#[test]
+fn influx_names_are_read_from_queries() {
+    assert_eq!(
+        influx_names(r#"SELECT last("net") FROM "pnl" WHERE $timeFilter GROUP BY "market""#),
+        ["net", "pnl", "market"]
+    );
 }
 
 #[test]
