@@ -8,7 +8,7 @@
 //! Rows whose horizon runs past the end of the data are dropped.
 
 mod label;
-mod npz;
+pub(crate) mod npz;
 
 use std::path::PathBuf;
 use std::time::Duration;

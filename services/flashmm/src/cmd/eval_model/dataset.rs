@@ -232,3 +232,55 @@ fn quoted_after(header: &str, key: &str) -> Option<String> {
     let (value, _) = rest.split_once('\'')?;
     Some(value.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::dataset::npz;
+
+    fn write(path: &Path, label: &[i8], meta: &str) {
+        let file = std::fs::File::create(path).unwrap();
+        let x: Vec<f32> = (0..label.len() * 2).map(|v| v as f32 * 0.5).collect();
+        let ts: Vec<i64> = (0..label.len() as i64).map(|i| 1_000 + i).collect();
+        let l1: Vec<f32> = label.iter().map(|&l| f32::from(l) - 1.0).collect();
+        npz::write(
+            file,
+            &[
+                ("X", npz::Array::f32(vec![label.len(), 2], &x)),
+                ("ts", npz::Array::i64(&ts)),
+                ("move_bps", npz::Array::f32(vec![label.len()], &l1)),
+                ("label", npz::Array::i8(label)),
+                ("l1_imbalance", npz::Array::f32(vec![label.len()], &l1)),
+                ("meta", npz::Array::string(meta)),
+            ],
+        )
+        .unwrap();
+    }
+
+    const META: &str =
+        r#"{"schema_hash": "0x00000000000000ff", "horizon_ms": 100, "dead_band_bps": 0.5}"#;
+
+    #[test]
+    fn reads_what_flashmm_dataset_writes() {
+        let path = std::env::temp_dir().join(format!("eval-ds-{}.npz", std::process::id()));
+        write(&path, &[0, 1, 2], META);
+        let d = Dataset::read(&path).unwrap();
+        assert_eq!(d.rows(), 3);
+        assert_eq!(d.width, 2);
+        assert_eq!(d.row(1), &[1.0, 1.5]);
+        assert_eq!(d.ts, vec![1_000, 1_001, 1_002]);
+        assert_eq!(d.label, vec![0, 1, 2]);
+        assert_eq!(d.l1_imbalance, vec![-1.0, 0.0, 1.0]);
+        assert_eq!(d.schema_hash, "0x00000000000000ff");
+        assert_eq!((d.horizon_ms, d.dead_band_bps), (100, 0.5));
+
+        write(&path, &[0, 3], META);
+        let err = Dataset::read(&path).unwrap_err().to_string();
+        assert!(err.contains("labels outside 0, 1, 2"), "{err}");
+
+        write(&path, &[0, 1], r#"{"horizon_ms": 100}"#);
+        let err = Dataset::read(&path).unwrap_err().to_string();
+        assert!(err.contains("meta lacks schema_hash"), "{err}");
+        let _ = std::fs::remove_file(path);
+    }
+}
