@@ -92,6 +92,8 @@ async fn read_routes_serve_execution_state() {
     assert_eq!(history["total"]["net"], "0.93");
     assert_eq!(history["markets"]["SEI/USDC"]["realized"], "1.25");
     assert_eq!(history["history"][0]["net"], "0.93");
+    assert_eq!(history["market_history"]["SEI/USDC"][0]["realized"], "1.25");
+    assert_eq!(history["market_history"]["ETH/USDC"], serde_json::json!([]));
     assert_eq!(history["sample_interval_ms"], 333);
 
     let r = api.get("/", None);

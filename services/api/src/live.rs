@@ -79,10 +79,14 @@ impl Snapshot {
         let mut books = Vec::new();
         for spec in reader.markets() {
             let symbol = spec.id().as_str();
+            let market_pnl = pnl.remove(symbol);
+            if let (Some(p), Some(history)) = (&market_pnl, app.market_pnl_history.get(symbol)) {
+                history.record(now_ns, p);
+            }
             books.push(MarketBook {
                 market: symbol.to_owned(),
                 position: positions.remove(symbol),
-                pnl: pnl.remove(symbol),
+                pnl: market_pnl,
                 fills: reader.fills(spec, SNAPSHOT_FILLS, invalid).await?,
             });
         }

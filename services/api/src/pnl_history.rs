@@ -1,5 +1,5 @@
-//! The P&L curve: a bounded in-memory ring of samples of the `total` field of
-//! `{ns}:state:pnl`, taken by the live-metrics loop once per `api.ws_interval_ms` and kept for
+//! The P&L curve: a bounded in-memory ring of samples of the `total` field (and one per market)
+//! of `{ns}:state:pnl`, taken by the live-metrics loop once per `api.ws_interval_ms` and kept for
 //! the last `api.pnl_history_len` samples. It starts empty when the API starts; execution's
 //! hash remains the source of truth.
 

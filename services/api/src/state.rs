@@ -1,6 +1,7 @@
 //! What every request handler shares: the reader of Redis state, the authenticator, the audit
 //! log, the limits, the P&L history, the live snapshot and the shutdown signal.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use flashmm_auth::Authenticator;
@@ -26,8 +27,10 @@ pub struct AppState {
     pub api: ApiConfig,
     /// Stream length cap for commands (`redis.stream_maxlen`).
     pub stream_maxlen: usize,
-    /// The P&L curve.
+    /// The P&L curve of the total.
     pub pnl_history: PnlHistory,
+    /// The P&L curve of each configured market, by symbol.
+    pub market_pnl_history: BTreeMap<String, PnlHistory>,
     /// Per-client request limits.
     pub rate_limiter: RateLimiter,
     /// Renders this process's Prometheus metrics for `GET /metrics`.
@@ -51,8 +54,19 @@ impl AppState {
     ) -> Result<Self, ConfigError> {
         let api = config.api.clone();
         let auth = Authenticator::new(Some(api.secret_key.clone()), Some(api.admin_token.clone()));
+        let markets = config.market_specs()?;
+        let market_pnl_history = markets
+            .iter()
+            .map(|m| {
+                (
+                    m.id().as_str().to_owned(),
+                    PnlHistory::new(api.pnl_history_len),
+                )
+            })
+            .collect();
         Ok(AppState {
-            reader: StateReader::new(bus.clone(), namespace.clone(), config.market_specs()?),
+            reader: StateReader::new(bus.clone(), namespace.clone(), markets),
+            market_pnl_history,
             audit: AuditLog::new(bus, namespace.audit()),
             auth,
             stream_maxlen: usize::try_from(config.redis.stream_maxlen).unwrap_or(usize::MAX),

@@ -84,6 +84,8 @@ pub struct PnlReport {
     pub markets: BTreeMap<String, Pnl>,
     /// The sampled total, oldest first (in memory, since the API started).
     pub history: Vec<PnlSample>,
+    /// The sampled P&L of each market, oldest first.
+    pub market_history: BTreeMap<String, Vec<PnlSample>>,
     /// Period of the samples, ms.
     pub sample_interval_ms: u64,
     /// Most samples kept.
@@ -101,6 +103,11 @@ pub async fn pnl(State(app): State<Arc<AppState>>) -> Result<Json<PnlReport>, Ap
         total,
         markets,
         history: app.pnl_history.all(),
+        market_history: app
+            .market_pnl_history
+            .iter()
+            .map(|(market, h)| (market.clone(), h.all()))
+            .collect(),
         sample_interval_ms: app.api.ws_interval_ms,
         history_capacity: app.pnl_history.capacity(),
         invalid,
