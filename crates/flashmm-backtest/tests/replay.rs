@@ -251,3 +251,37 @@ fn pnl_identity_holds_and_runs_are_deterministic_for_a_seed() {
         "another seed draws other latencies"
     );
 }
+
+#[test]
+fn a_daily_loss_trips_the_kill_switch() {
+    // Our bid fills (10 lots by 40 ms), then the market drops 100 ticks: at 0.39 the 1.0 SEI
+    // bought at 0.40 has lost about 0.01, beyond the 0.001 daily loss limit.
+    let records = vec![
+        snapshot(0),
+        trade(10, Side::Sell, 4_000, 30),
+        delta(20, 2, vec![lv(4_000, 20)], vec![]),
+        trade(30, Side::Sell, 4_000, 25),
+        trade(40, Side::Sell, 4_000, 10),
+        delta(
+            45,
+            3,
+            vec![lv(4_000, 0), lv(3_999, 0), lv(3_900, 50)],
+            vec![lv(4_001, 0), lv(4_002, 0), lv(3_901, 50)],
+        ),
+        delta(60, 4, vec![lv(3_900, 60)], vec![]),
+        trade(70, Side::Sell, 3_900, 100),
+        trade(80, Side::Buy, 3_901, 100),
+    ];
+    let mut c = config(10.0);
+    c.risk.daily_loss_limit = d("0.001");
+    let r = run(c, records);
+    assert_eq!(
+        r.trading.strategy.halted,
+        Some(flashmm_core::risk::RiskViolationKind::DailyLoss)
+    );
+    assert!(r.trading.strategy.risk_holds.contains_key("daily_loss"));
+    // Nothing trades after the switch: the position stays the 1.0 bought before the drop.
+    assert_eq!(r.pnl.final_position, d("1.0"));
+    assert!(r.position_curve.iter().all(|(t, _)| *t <= T0 + 40 * MS));
+    assert!(r.pnl.net < d("-0.009"), "{}", r.pnl.net);
+}
