@@ -10,7 +10,10 @@
 //!
 //! Every update is applied to FlashMM's own book first (see `keeper`): refused updates are
 //! counted in `flashmm_ingest_rejected_total{market,reason}`, logged once per kind with rate
-//! limiting, and answered by a resync from a REST snapshot. Entries that cannot be published
+//! limiting, and answered by a resync from a REST snapshot. Venue frames that are not
+//! protocol messages (random bytes, malformed JSON), carry values that do not convert (NaN,
+//! negative, off-grid) or name an unknown market are counted in
+//! `flashmm_ingest_malformed_total{reason}`. Entries that cannot be published
 //! (Redis down) mark the book for resync, so consumers get a fresh snapshot once Redis is back.
 //!
 //! Run alone: `cargo run -p ingest -- --config config/flashmm.toml` with `sim-venue` running
@@ -26,6 +29,7 @@ use flashmm_bus::runtime::{self, LogLimiter, ServiceArgs};
 use flashmm_bus::{Bus, MarketEvent, Namespace, RedisBus};
 use flashmm_core::config::VenueKind;
 use flashmm_core::market::MarketId;
+use flashmm_venue::venue::sim::{SkipKind, StreamStats};
 use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue, VenueEvent};
 use keeper::{BookKeeper, Outcome};
 use metrics::{counter, gauge};
@@ -97,6 +101,29 @@ fn kind_of(event: &MarketEvent) -> &'static str {
     }
 }
 
+/// Counts the frames the venue stream skipped since the last call in
+/// `flashmm_ingest_malformed_total{reason}` and logs each kind with rate limiting. A skipped
+/// delta shows up as a sequence gap on the next one, which resyncs the book.
+fn count_skipped(stats: &StreamStats, seen: &mut [u64; 3], limiter: &mut LogLimiter) {
+    for (i, kind) in SkipKind::ALL.into_iter().enumerate() {
+        let now = stats.get(kind);
+        let new = now.saturating_sub(seen[i]);
+        if new == 0 {
+            continue;
+        }
+        seen[i] = now;
+        counter!("flashmm_ingest_malformed_total", "reason" => kind.label()).increment(new);
+        if let Some(suppressed) = limiter.allow(kind.label()) {
+            tracing::warn!(
+                reason = kind.label(),
+                new,
+                suppressed,
+                "venue frames skipped"
+            );
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -104,7 +131,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     };
     if config.venue.kind != VenueKind::Sim {
-        bail!("venue.kind = sei: the Sei market-data adapter is not part of this build; use `sim`");
+        bail!("venue.kind = sei: ingest reads the simulator only (the Sei adapter, flashmm_venue::venue::sei, is not wired in); use `sim`");
     }
     let (bus, namespace) = runtime::connect_bus(&config).await?;
     let _heartbeat = runtime::spawn_heartbeat(
@@ -131,6 +158,11 @@ async fn main() -> anyhow::Result<()> {
         .context("subscribe to market data")?;
     let mut keeper = BookKeeper::new(markets.iter().cloned());
     let mut limiter = LogLimiter::new(Duration::from_secs(10));
+    let skipped = venue.stream_stats();
+    let mut skipped_seen = [0u64; 3];
+    for kind in SkipKind::ALL {
+        counter!("flashmm_ingest_malformed_total", "reason" => kind.label()).absolute(0);
+    }
     tracing::info!(markets = ?markets.iter().map(MarketId::as_str).collect::<Vec<_>>(), "streaming");
 
     let shutdown = runtime::shutdown_signal();
@@ -141,6 +173,7 @@ async fn main() -> anyhow::Result<()> {
         let event = tokio::select! {
             event = stream.next() => event,
             _ = refresh.tick() => {
+                count_skipped(&skipped, &mut skipped_seen, &mut limiter);
                 publish_snapshots(&bus, &namespace, &mut keeper, &markets, maxlen).await;
                 continue;
             }
@@ -150,6 +183,7 @@ async fn main() -> anyhow::Result<()> {
             bail!("the venue's market-data stream ended");
         };
         let received = runtime::now();
+        count_skipped(&skipped, &mut skipped_seen, &mut limiter);
         match &event {
             VenueEvent::Disconnected { reason } => {
                 counter!("flashmm_ingest_venue_disconnects_total").increment(1);

@@ -27,6 +27,7 @@ pub struct SimVenue {
     http: reqwest::Client,
     signer: Option<Arc<Signer>>,
     markets: Vec<MarketSpec>,
+    stats: Arc<super::StreamStats>,
 }
 
 /// The wall clock in UTC ns.
@@ -62,10 +63,16 @@ impl SimVenue {
             http,
             signer,
             markets: Vec::new(),
+            stats: Arc::default(),
         };
         let listed: MarketsResponse = venue.get_public(paths::MARKETS).await?;
         venue.markets = listed.markets;
         Ok(venue)
+    }
+
+    /// Frames its subscriptions skipped, by kind.
+    pub fn stream_stats(&self) -> Arc<super::StreamStats> {
+        self.stats.clone()
     }
 
     /// The client's options.
@@ -183,6 +190,7 @@ impl Venue for SimVenue {
             config: self.config.clone(),
             signer: self.signer.clone(),
             specs,
+            stats: self.stats.clone(),
         };
         let task = tokio::spawn(run_stream(setup, tx));
         Ok(EventStream::new(rx, task))

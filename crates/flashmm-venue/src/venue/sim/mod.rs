@@ -4,8 +4,10 @@
 mod backoff;
 mod client;
 mod config;
+mod stats;
 mod stream;
 
 pub use backoff::Backoff;
 pub use client::SimVenue;
 pub use config::SimVenueConfig;
+pub use stats::{SkipKind, StreamStats};

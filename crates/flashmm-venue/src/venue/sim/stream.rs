@@ -1,8 +1,9 @@
 //! The subscription's connection task: connect, subscribe, authenticate, forward events;
-//! on any failure report it, wait a jittered exponential delay, and start again.
+//! on any failure (a refused authentication included) report it, wait a jittered exponential
+//! delay, and start again.
 
 use super::client::utc_ns;
-use super::{Backoff, SimVenueConfig};
+use super::{Backoff, SimVenueConfig, SkipKind, StreamStats};
 use crate::protocol::{decode, encode, paths, ClientMessage, ServerMessage};
 use crate::signing::Signer;
 use crate::venue::{OrderReport, VenueEvent};
@@ -18,6 +19,7 @@ pub(crate) struct StreamSetup {
     pub config: SimVenueConfig,
     pub signer: Option<Arc<Signer>>,
     pub specs: Vec<MarketSpec>,
+    pub stats: Arc<StreamStats>,
 }
 
 /// Why one connection ended.
@@ -79,6 +81,9 @@ async fn connection(
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut ping_id = 0u64;
     let mut deadline = Instant::now() + setup.config.idle_timeout;
+    // A refused `auth` (rate limit, expiry) would leave a session without the account's
+    // order and fill events: treat it as a lost connection and start again.
+    let mut authenticated = setup.signer.is_none();
     loop {
         tokio::select! {
             frame = timeout_at(deadline, stream.next()) => {
@@ -94,11 +99,19 @@ async fn connection(
                 let msg: ServerMessage = match decode(text.as_str()) {
                     Ok(msg) => msg,
                     Err(e) => {
-                        tracing::warn!(error = %e, "undecodable venue frame skipped");
+                        setup.stats.add(SkipKind::Undecodable);
+                        tracing::debug!(error = %e, "undecodable venue frame skipped");
                         continue;
                     }
                 };
-                if let Some(event) = to_event(&setup.specs, msg) {
+                match &msg {
+                    ServerMessage::Authenticated { .. } => authenticated = true,
+                    ServerMessage::Error { code, message } if !authenticated => {
+                        return End::Lost(format!("authentication refused: {code:?}: {message}"));
+                    }
+                    _ => {}
+                }
+                if let Some(event) = to_event(&setup.specs, &setup.stats, msg) {
                     if tx.send(event).await.is_err() {
                         return End::Closed;
                     }
@@ -118,10 +131,18 @@ async fn connection(
     }
 }
 
-/// Converts a venue message into an event; control messages and unconvertible values are
-/// logged and yield nothing.
-fn to_event(specs: &[MarketSpec], msg: ServerMessage) -> Option<VenueEvent> {
+/// Converts a venue message into an event; control messages yield nothing, unconvertible
+/// values and unknown markets are counted in `stats` and yield nothing.
+fn to_event(specs: &[MarketSpec], stats: &StreamStats, msg: ServerMessage) -> Option<VenueEvent> {
     let spec_of = |m: &flashmm_core::market::MarketId| specs.iter().find(|s| s.id() == m);
+    let is_data = matches!(
+        msg,
+        ServerMessage::Snapshot(_)
+            | ServerMessage::Delta(_)
+            | ServerMessage::Trade(_)
+            | ServerMessage::Order(_)
+            | ServerMessage::Fill(_)
+    );
     let result = match &msg {
         ServerMessage::Snapshot(s) => spec_of(&s.market).map(|spec| {
             s.to_core(spec)
@@ -159,7 +180,12 @@ fn to_event(specs: &[MarketSpec], msg: ServerMessage) -> Option<VenueEvent> {
     match result {
         Some(Ok(event)) => Some(event),
         Some(Err(e)) => {
-            tracing::warn!(error = e, "venue message not convertible");
+            stats.add(SkipKind::InvalidValue);
+            tracing::debug!(error = e, "venue message not convertible");
+            None
+        }
+        None if is_data => {
+            stats.add(SkipKind::UnknownMarket);
             None
         }
         None => None,
