@@ -203,6 +203,9 @@ fn two_sided(orders: &[OrderReport]) -> bool {
     })
 }
 
+/// Polls `f` every 250 ms until it holds or `timeout` passes. The checks query the venue with
+/// the trading account's key, whose signed requests share one rate-limit bucket with
+/// execution: faster polling would starve the service under test.
 async fn wait_until<F, Fut>(timeout: Duration, mut f: F) -> bool
 where
     F: FnMut() -> Fut,
@@ -216,7 +219,7 @@ where
         if Instant::now() >= deadline {
             return false;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
@@ -455,29 +458,43 @@ async fn kill_9_and_restart_reconciles_exactly() {
         "no quotes after the restart: {}",
         rig.logs()
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-
-    let orders = rig.open_orders().await;
-    let mut ids: Vec<_> = orders
-        .iter()
-        .map(|o| o.client_id.as_str().to_owned())
-        .collect();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), orders.len(), "duplicate client ids");
-    let saved = rig.state("orders").await;
-    for o in &orders {
-        assert!(
-            saved.contains_key(o.client_id.as_str()),
-            "orphan order {} not tracked",
-            o.client_id
-        );
-        assert!(
-            o.client_id.as_str().contains("-2-"),
-            "order {} of the dead epoch survived",
-            o.client_id
-        );
-    }
+    // Every resting order is tracked and of the new epoch. The state is flushed once a
+    // second, so a fresh order may miss one snapshot: poll until a consistent one.
+    let consistent = wait_until(Duration::from_secs(10), || {
+        let rig = &rig;
+        async move {
+            let orders = rig.open_orders().await;
+            let saved = rig.state("orders").await;
+            let mut ids: Vec<_> = orders.iter().map(|o| o.client_id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), orders.len(), "duplicate client ids");
+            for o in &orders {
+                assert!(
+                    o.client_id.as_str().contains("-2-"),
+                    "order {} of the dead epoch survived",
+                    o.client_id
+                );
+            }
+            !orders.is_empty()
+                && orders
+                    .iter()
+                    .all(|o| saved.contains_key(o.client_id.as_str()))
+        }
+    })
+    .await;
+    let problems: Vec<String> = if consistent {
+        Vec::new()
+    } else {
+        let saved = rig.state("orders").await;
+        rig.open_orders()
+            .await
+            .into_iter()
+            .filter(|o| !saved.contains_key(o.client_id.as_str()))
+            .map(|o| o.client_id.as_str().to_owned())
+            .collect()
+    };
+    assert!(consistent, "orphan orders not tracked: {problems:?}");
     // Position = sum of the venue's fills, per market (quiesce first: pause).
     rig.command(ExecAction::Pause {
         reason: "check".into(),
@@ -489,25 +506,56 @@ async fn kill_9_and_restart_reconciles_exactly() {
         })
         .await
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let fills = rig.venue.fills_since(0).await.unwrap();
-    let positions = rig.state("positions").await;
-    for m in ["SEI/USDC", "ETH/USDC"] {
-        let venue_sum: Decimal = fills
+    // Venue fill events queue behind market data in execution's input, so the booked
+    // position converges on the venue's fills: poll until they agree.
+    let venue_sums = |fills: &[flashmm_venue::protocol::FillMsg]| -> Vec<Decimal> {
+        ["SEI/USDC", "ETH/USDC"]
             .iter()
-            .filter(|f| f.market.as_str() == m)
-            .map(|f| match f.side {
-                Side::Buy => f.size,
-                Side::Sell => -f.size,
+            .map(|m| {
+                fills
+                    .iter()
+                    .filter(|f| f.market.as_str() == *m)
+                    .map(|f| match f.side {
+                        Side::Buy => f.size,
+                        Side::Sell => -f.size,
+                    })
+                    .sum()
             })
-            .sum();
-        let p: serde_json::Value = serde_json::from_str(&positions[m]).unwrap();
-        let ours: Decimal = p["base_qty"].as_str().unwrap().parse().unwrap();
-        assert_eq!(
-            ours, venue_sum,
-            "{m}: position differs from the venue's fills"
-        );
-    }
+            .collect()
+    };
+    let ours = |positions: &std::collections::BTreeMap<String, String>| -> Vec<Decimal> {
+        ["SEI/USDC", "ETH/USDC"]
+            .iter()
+            .map(|m| {
+                positions
+                    .get(*m)
+                    .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                    .and_then(|p| p["base_qty"].as_str()?.parse().ok())
+                    .unwrap_or(Decimal::MIN)
+            })
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (fills, last) = loop {
+        // The test's requests share the account's rate limit with execution: retry refusals.
+        let fills = match rig.venue.fills_since(0).await {
+            Ok(fills) => fills,
+            Err(e) => {
+                assert!(Instant::now() < deadline, "venue fills: {e}");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
+            }
+        };
+        let last = (ours(&rig.state("positions").await), venue_sums(&fills));
+        if last.0 == last.1 || Instant::now() >= deadline {
+            break (fills, last);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(
+        last.0, last.1,
+        "positions (SEI, ETH) differ from the venue's fills"
+    );
     eprintln!("fills during the run: {fills_seen}, total {}", fills.len());
     rig.cleanup().await;
 }

@@ -26,6 +26,41 @@ use tokio::sync::mpsc;
 
 const SEC: i64 = 1_000_000_000;
 
+/// How long start-up reconciliation keeps retrying a venue that rate-limits the account (a
+/// predecessor killed mid-run may have spent its request budget) or cannot be reached.
+const VENUE_PATIENCE: Duration = Duration::from_secs(15);
+
+/// How long the cancel-all at shutdown keeps retrying.
+const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
+
+/// Runs `call` until it succeeds, answers an error other than a rate limit or a transport
+/// failure, or `patience` has passed; waits the venue's retry hint between tries.
+async fn retrying<T, F, Fut>(what: &str, patience: Duration, mut call: F) -> Result<T, VenueError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, VenueError>>,
+{
+    let deadline = Instant::now() + patience;
+    loop {
+        let e = match call().await {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let wait = match &e {
+            VenueError::Api(a) if a.code == ErrorCode::RateLimited => {
+                Duration::from_millis(a.retry_after_ms.unwrap_or(100).clamp(10, 1_000))
+            }
+            VenueError::Transport(_) => Duration::from_millis(200),
+            _ => return Err(e),
+        };
+        if Instant::now() + wait > deadline {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "{what}: retrying");
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// The decision loop's state.
 pub struct Engine<B: Bus> {
     bus: B,
@@ -102,7 +137,8 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     /// the saved cursor exactly once, and restores the day's P&L marks.
     pub async fn reconcile(&mut self) -> anyhow::Result<()> {
         let now = runtime::now();
-        let cancelled = self.venue.cancel_all(None).await?;
+        let venue = &self.venue;
+        let cancelled = retrying("cancel-all", VENUE_PATIENCE, || venue.cancel_all(None)).await?;
         let saved_orders = self.bus.get_state(&self.store.orders).await?;
         self.store
             .clear_orders(&self.bus, saved_orders.into_keys().collect())
@@ -118,7 +154,8 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             .map(|m| m.ledger.resume_from(SEC))
             .min()
             .unwrap_or(0);
-        let fills = self.venue.fills_since(since).await?;
+        let venue = &self.venue;
+        let fills = retrying("fills", VENUE_PATIENCE, || venue.fills_since(since)).await?;
         let mut booked = 0;
         for f in fills {
             let Some(idx) = self.markets.iter().position(|m| m.spec().id() == &f.market) else {
@@ -183,7 +220,8 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             }
         }
         let now = runtime::now();
-        if let Err(e) = self.venue.cancel_all(None).await {
+        let venue = &self.venue;
+        if let Err(e) = retrying("cancel-all", SHUTDOWN_PATIENCE, || venue.cancel_all(None)).await {
             tracing::error!(error = %e, "cancel-all at shutdown failed");
         }
         for m in &mut self.markets {
