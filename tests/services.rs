@@ -48,6 +48,11 @@ async fn running_services_serve_metrics_beat_and_stop_cleanly() {
     let env = [
         ("FLASHMM_NAMESPACE", ns.as_str()),
         ("REDIS_URL", url.as_str()),
+        // A throwaway key: execution loads it, then waits for the (absent) venue.
+        (
+            "TRADING_PRIVATE_KEY",
+            "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+        ),
     ];
     let mut running: Vec<(&str, Service)> = PIPELINE
         .iter()

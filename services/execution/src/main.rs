@@ -6,7 +6,9 @@
 //! `{ns}:state:{trading,positions,quotes,orders,pnl,latency,exec}`; heartbeat.
 //!
 //! Run alone: `cargo run -p execution -- --config config/flashmm.toml` with
-//! `TRADING_PRIVATE_KEY` set (`--check` validates the configuration and exits). See
+//! the keystore passphrase in `ENCRYPTION_KEY` (or `TRADING_PRIVATE_KEY` for a throwaway key);
+//! it waits for the venue when it is not up yet (`--check` validates the configuration and
+//! exits). See
 //! `services/execution/README.md`.
 
 use std::sync::Arc;
@@ -50,15 +52,19 @@ async fn main() -> anyhow::Result<()> {
     let store = StateStore::new(&ns, maxlen)?;
     let epoch = store.next_epoch(&bus).await?;
     let signer = execution::keys::load_signer(&config, args.exec.key_file.as_deref())?;
-    let venue = SimVenue::connect(
-        SimVenueConfig::new(
-            config.venue.sim_rest_url.clone(),
-            config.venue.sim_ws_url.clone(),
-        ),
-        Some(Arc::new(signer)),
-    )
-    .await
-    .context("cannot reach the venue")?;
+    let venue_config = SimVenueConfig::new(
+        config.venue.sim_rest_url.clone(),
+        config.venue.sim_ws_url.clone(),
+    );
+    let shutdown = runtime::shutdown_signal();
+    tokio::pin!(shutdown);
+    let venue = tokio::select! {
+        venue = connect_venue(venue_config, Arc::new(signer)) => venue,
+        _ = &mut shutdown => {
+            tracing::info!(service = "execution", "stopped before the venue answered");
+            return Ok(());
+        }
+    };
     let now = runtime::now();
     let limits = settings::risk_limits(&config);
     let template = settings::quote_template(&config);
@@ -119,9 +125,40 @@ async fn main() -> anyhow::Result<()> {
     tasks.spawn(inputs::commands(bus.clone(), ns.clone(), tx.clone()));
     let venue_task = tokio::spawn(inputs::venue_events(events, tx));
     tracing::info!(epoch, "execution started");
-    engine.run(rx, runtime::shutdown_signal()).await?;
+    engine.run(rx, shutdown).await?;
     venue_task.abort();
     tasks.abort_all();
     tracing::info!(service = "execution", "stopped");
     Ok(())
+}
+
+/// Connects to the venue, retrying with capped exponential backoff and jitter until it answers
+/// (the simulator may start after execution, or restart under it). Nothing is quoted meanwhile.
+async fn connect_venue(
+    config: SimVenueConfig,
+    signer: Arc<flashmm_venue::signing::Signer>,
+) -> SimVenue {
+    let mut delay = Duration::from_millis(100);
+    let mut attempts: u64 = 0;
+    loop {
+        match SimVenue::connect(config.clone(), Some(signer.clone())).await {
+            Ok(venue) => {
+                if attempts > 0 {
+                    tracing::info!(attempts, "venue reachable");
+                }
+                return venue;
+            }
+            Err(e) => {
+                attempts += 1;
+                metrics::counter!("flashmm_execution_venue_connect_failures_total").increment(1);
+                if attempts == 1 || attempts.is_power_of_two() {
+                    tracing::warn!(error = %e, attempts, "cannot reach the venue; retrying");
+                }
+                let jitter =
+                    Duration::from_millis(rand::random_range(0..=delay.as_millis() as u64 / 2));
+                tokio::time::sleep(delay + jitter).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
 }
