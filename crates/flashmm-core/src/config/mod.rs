@@ -286,6 +286,20 @@ pub struct SocialConfig {
     pub interval_minutes: u64,
     /// X API v2 bearer token (env `TWITTER_BEARER_TOKEN`).
     pub twitter_bearer_token: Secret,
+    /// Base URL of the X API (`https://api.x.com`); tests point it at a local server.
+    #[serde(default = "default_x_api_base_url")]
+    pub api_base_url: String,
+    /// Folder the summaries' text and PNG are written to.
+    #[serde(default = "default_reports_dir")]
+    pub reports_dir: String,
+}
+
+fn default_x_api_base_url() -> String {
+    "https://api.x.com".to_owned()
+}
+
+fn default_reports_dir() -> String {
+    "reports".to_owned()
 }
 
 /// Settings every service has.
