@@ -14,6 +14,7 @@
 //! - [`error`]: [`ApiError`](error::ApiError), the JSON error answers.
 //! - [`telemetry`]: metric names and the Prometheus recorder.
 //! - [`influx`]: each live snapshot's trading statistics to InfluxDB.
+//! - [`social`]: periodic summaries (text and PNG) to `reports/`, optionally posted to X.
 
 #![warn(missing_docs)]
 
@@ -30,6 +31,7 @@ pub mod rate_limit;
 pub mod reader;
 pub mod routes;
 pub mod server;
+pub mod social;
 pub mod state;
 pub mod status;
 pub mod telemetry;

@@ -48,6 +48,8 @@ async fn main() -> anyhow::Result<()> {
         "api",
         Duration::from_secs(1),
     );
+    let social =
+        flashmm_api::social::task::spawn(&config, Arc::new(bus.clone()), namespace.clone())?;
     let listener = tokio::net::TcpListener::bind(&config.api.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.api.bind))?;
@@ -74,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
         runtime::shutdown_signal(),
     )
     .await?;
+    social.abort();
     tracing::info!(service = "api", "stopped");
     Ok(())
 }
