@@ -340,7 +340,7 @@ async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
     assert!(metric(&rig.metrics(), "flashmm_execution_kill_switch") >= 1.0);
     rig.command(ExecAction::Resume).await;
     assert!(
-        wait_until(Duration::from_secs(5), || async {
+        wait_until(Duration::from_secs(15), || async {
             two_sided(&rig.open_orders().await)
         })
         .await,

@@ -26,6 +26,9 @@ use tokio::sync::mpsc;
 
 const SEC: i64 = 1_000_000_000;
 
+/// The most queued inputs taken in one batch before deciding.
+const MAX_BATCH: usize = 1024;
+
 /// How long start-up reconciliation keeps retrying a venue that rate-limits the account (a
 /// predecessor killed mid-run may have spent its request budget) or cannot be reached.
 const VENUE_PATIENCE: Duration = Duration::from_secs(15);
@@ -207,7 +210,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             tokio::select! {
                 _ = &mut shutdown => break,
                 input = rx.recv() => match input {
-                    Some(input) => self.on_input(input).await,
+                    Some(input) => self.on_inputs(input, &mut rx).await,
                     None => break,
                 },
                 _ = tick.tick() => {
@@ -233,7 +236,29 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         Ok(())
     }
 
-    async fn on_input(&mut self, input: Input) {
+    /// Takes `first` and whatever else is already queued (a bounded batch), applies every
+    /// market data event and prediction in order, and then decides once per touched market:
+    /// a backlog (a slow venue, a loaded host) costs one decision per market instead of one
+    /// per event, so the loop catches up instead of falling further behind the feed.
+    async fn on_inputs(&mut self, first: Input, rx: &mut mpsc::Receiver<Input>) {
+        let mut touched: Vec<Option<(UnixNanos, Instant)>> = vec![None; self.markets.len()];
+        self.on_input(first, &mut touched).await;
+        for _ in 0..MAX_BATCH {
+            match rx.try_recv() {
+                Ok(input) => self.on_input(input, &mut touched).await,
+                Err(_) => break,
+            }
+        }
+        for (idx, t) in touched.into_iter().enumerate() {
+            if let Some((origin, started)) = t {
+                self.run_decision(idx, Some(origin), started).await;
+            }
+        }
+    }
+
+    /// Applies one input; market data and predictions mark their market in `touched` with
+    /// the origin and read time of the oldest event not decided on yet.
+    async fn on_input(&mut self, input: Input, touched: &mut [Option<(UnixNanos, Instant)>]) {
         match input {
             Input::Md(idx, event, origin, started) => {
                 let now = runtime::now();
@@ -246,13 +271,17 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     }
                     self.violations(idx, vec![v], now).await;
                 }
-                self.run_decision(idx, Some(origin), started).await;
+                if let Some(t) = touched.get_mut(idx) {
+                    t.get_or_insert((origin, started));
+                }
             }
             Input::Pred(idx, p, origin, started) => {
                 if let Some(m) = self.markets.get_mut(idx) {
                     m.on_prediction(p);
                 }
-                self.run_decision(idx, Some(origin), started).await;
+                if let Some(t) = touched.get_mut(idx) {
+                    t.get_or_insert((origin, started));
+                }
             }
             Input::Cmd(cmd, done) => {
                 self.command(cmd).await;
