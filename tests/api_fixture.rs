@@ -209,6 +209,7 @@ impl Api {
             expected_move_bps: 1.5,
             ts: UnixNanos(ts),
             origin_ts: UnixNanos(ts),
+            inference_ns: 0,
         };
         let envelope =
             Envelope::new("SEI-USDC", UnixNanos(ts), UnixNanos(ts), &prediction).expect("env");

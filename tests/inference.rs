@@ -233,6 +233,12 @@ async fn predictions_hot_reload_and_live_hit_rate() {
         }
         assert!(((p.p_down + p.p_flat + p.p_up) - 1.0).abs() < 1e-4, "{p:?}");
         assert!(p.expected_move_bps.is_finite());
+        // The model's own latency travels with the prediction: measured, and far below a second.
+        assert!(
+            p.inference_ns > 0 && p.inference_ns < 1_000_000_000,
+            "inference_ns {}",
+            p.inference_ns
+        );
     }
 
     // The mid rises 10 bps 60 ms after the vectors; later mids close their horizons (sent

@@ -49,6 +49,7 @@ impl Predictor for Fixed {
             expected_move_bps: self.move_bps,
             ts: now,
             origin_ts: vector.origin_ts,
+            inference_ns: 0,
         })
     }
 }

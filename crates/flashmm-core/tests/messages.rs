@@ -183,6 +183,7 @@ fn every_message_round_trips() {
             expected_move_bps: 0.75,
             ts,
             origin_ts,
+            inference_ns: 2_400,
         }),
         golden(&QuoteIntent {
             market: mkt(),
@@ -295,4 +296,15 @@ fn money_travels_as_strings_and_ids_are_checked() {
     };
     let trade: Trade = rmp_serde::from_slice(&rmp_serde::to_vec_named(&ok).unwrap()).unwrap();
     assert_eq!(trade.aggressor, Side::Sell);
+}
+
+/// A prediction written before `inference_ns` existed (same version: the field is optional)
+/// still decodes, with the latency unknown.
+#[test]
+fn prediction_without_inference_latency_decodes() {
+    const BEFORE: &str = "89a66d61726b6574a85345492f55534443ad6d6f64656c5f76657273696f6ea9323032342e30362e31aa686f72697a6f6e5f6d73cd01f4a6705f646f776eca3e4ccccda6705f666c6174ca3f000000a4705f7570ca3e99999ab165787065637465645f6d6f76655f627073ca3f400000a27473cf17d402672eb44d15a96f726967696e5f7473cf17d4026727588001";
+    let p: Prediction = rmp_serde::from_slice(&hex::decode(BEFORE).unwrap()).unwrap();
+    assert_eq!(p.inference_ns, 0);
+    assert_eq!(p.horizon_ms, 500);
+    assert_eq!(p.model_version, "2024.06.1");
 }

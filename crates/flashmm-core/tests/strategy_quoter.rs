@@ -69,6 +69,7 @@ fn prediction(p_up: f32, p_down: f32, mv: f32, ts: i64) -> Prediction {
         expected_move_bps: mv,
         ts: UnixNanos(ts),
         origin_ts: UnixNanos(ts),
+        inference_ns: 0,
     }
 }
 

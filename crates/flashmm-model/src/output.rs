@@ -71,6 +71,7 @@ impl ModelOutput {
             expected_move_bps: self.expected_move_bps,
             ts,
             origin_ts,
+            inference_ns: 0,
         }
     }
 }

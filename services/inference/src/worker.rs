@@ -107,10 +107,12 @@ pub async fn run<B: Bus + Clone + 'static>(
                 Ok(()) => {
                     let started = Instant::now();
                     let outcome = model.prediction(&received.msg, runtime::now());
+                    let elapsed = started.elapsed();
                     histogram!(telemetry::LATENCY_SECONDS, "market" => mkt.clone())
-                        .record(started.elapsed().as_secs_f64());
+                        .record(elapsed.as_secs_f64());
                     match outcome {
-                        Ok(p) => {
+                        Ok(mut p) => {
+                            p.inference_ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
                             let horizon_ns = i64::from(p.horizon_ms) * 1_000_000;
                             let direction = if p.p_up > p.p_down {
                                 1

@@ -26,6 +26,11 @@ pub struct Prediction {
     pub ts: UnixNanos,
     /// When ingest received the venue message that caused it.
     pub origin_ts: UnixNanos,
+    /// How long the model took to produce it (normalisation, session run, output checks), in
+    /// nanoseconds of the monotonic clock; 0 when not measured (entries written before the
+    /// field existed decode with 0).
+    #[serde(default)]
+    pub inference_ns: u64,
 }
 
 impl StreamMessage for Prediction {

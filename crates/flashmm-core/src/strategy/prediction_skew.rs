@@ -107,6 +107,7 @@ mod tests {
             expected_move_bps: mv,
             ts: UnixNanos(ts),
             origin_ts: UnixNanos(ts),
+            inference_ns: 0,
         }
     }
 

@@ -84,8 +84,13 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
         );
         if let Some(p) = pred {
             println!(
-                "           prediction {}ms: down {:.2} flat {:.2} up {:.2} (exp {:+.2} bps)",
-                p.horizon_ms, p.p_down, p.p_flat, p.p_up, p.expected_move_bps
+                "           prediction {}ms: down {:.2} flat {:.2} up {:.2} (exp {:+.2} bps, {:.1} µs)",
+                p.horizon_ms,
+                p.p_down,
+                p.p_flat,
+                p.p_up,
+                p.expected_move_bps,
+                p.inference_ns as f64 / 1e3
             );
         }
         if let Some(q) = quotes.get(spec.id().as_str()) {
