@@ -327,3 +327,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn quotes_stay_within_the_max_offset() {
+    // A huge γ and inventory put the closed form thousands of bps away: capped at 50 bps.
+    let raw = RawQuoteParams {
+        gamma: 2.0,
+        size_skew: 0.0,
+        ..RawQuoteParams::default()
+    };
+    let q = quoter(raw, "0");
+    let b = book(40_000, 40_002);
+    // Where both sides hit the cap, the minimum spread (4 bps) opens around it.
+    let fifty_bps = 40_001.0 * 50e-4;
+    let slack = 40_001.0 * 2e-4 + 1.0;
+    for position in [-3_000, 0, 3_000] {
+        let out = q.quote(NOW, &b, &inv(position), None).unwrap();
+        let (bid, ask) = (
+            out.target.bids[0].price.ticks() as f64,
+            out.target.asks[0].price.ticks() as f64,
+        );
+        assert!(40_001.0 - bid <= fifty_bps + slack, "{position}: bid {bid}");
+        assert!(ask - 40_001.0 <= fifty_bps + slack, "{position}: ask {ask}");
+        assert!(bid < ask);
+    }
+    let uncapped = RawQuoteParams {
+        gamma: 2.0,
+        size_skew: 0.0,
+        max_quote_offset_bps: 10_000.0,
+        ..RawQuoteParams::default()
+    };
+    let wide = quoter(uncapped, "0").quote(NOW, &b, &inv(0), None).unwrap();
+    assert!(40_001.0 - wide.target.bids[0].price.ticks() as f64 > fifty_bps);
+    let bad = RawQuoteParams {
+        max_quote_offset_bps: 0.0,
+        ..RawQuoteParams::default()
+    };
+    assert!(QuoteParams::validate(bad).is_err());
+}

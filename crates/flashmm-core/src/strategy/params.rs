@@ -72,6 +72,10 @@ pub struct RawQuoteParams {
     pub inventory_limit_lots: i64,
     /// Smallest distance between our best bid and best ask, in bps (≥ 0; at least one tick).
     pub min_spread_bps: f64,
+    /// Farthest our best bid or ask may be from the mid, in bps (> 0; `min_spread_bps` wins
+    /// when wider). Bounds the closed form where σ or the inventory term blow up (a coarse
+    /// tick makes σ of a few hundred ms noisy), so quotes stay where they can trade.
+    pub max_quote_offset_bps: f64,
     /// Inventory value beyond this fraction of the notional traded widens the side that
     /// grows it (≥ 0).
     pub inventory_fraction: f64,
@@ -114,6 +118,7 @@ impl Default for RawQuoteParams {
             size_skew: 1.0,
             inventory_limit_lots: 1_000,
             min_spread_bps: 4.0,
+            max_quote_offset_bps: 50.0,
             inventory_fraction: 0.02,
             inventory_widen_bps: 5.0,
             quote_frequency_hz: 5.0,
@@ -225,6 +230,8 @@ impl QuoteParams {
             check_f64(field, v, v >= 0.0, NONNEG)?;
         }
         check_f64("vol_ref_bps", r.vol_ref_bps, r.vol_ref_bps > 0.0, POS)?;
+        let mo = r.max_quote_offset_bps;
+        check_f64("max_quote_offset_bps", mo, mo > 0.0, POS)?;
         check_f64(
             "stale_widen",
             r.stale_widen,

@@ -176,7 +176,9 @@ impl Quoter {
         };
         let delta = avs.half_spread_bps * widen;
         let r = avs.reservation_offset_bps + pred.skew_bps;
-        let (mut bid_off, mut ask_off) = (r - delta, r + delta);
+        let max_off = p.max_quote_offset_bps;
+        let mut bid_off = (r - delta).clamp(-max_off, max_off);
+        let mut ask_off = (r + delta).clamp(-max_off, max_off);
 
         let growing = match inventory.position_lots {
             0 => None,
