@@ -36,6 +36,10 @@ const VENUE_PATIENCE: Duration = Duration::from_secs(15);
 /// How long the cancel-all at shutdown keeps retrying.
 const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
 
+/// How long a cancel-all while trading (kill switch, pause, stale data, flatten) keeps retrying
+/// a rate limit or a transport failure: pulling quotes must not be lost to a busy bucket.
+const CANCEL_ALL_PATIENCE: Duration = Duration::from_secs(2);
+
 /// Runs `call` until it succeeds, answers an error other than a rate limit or a transport
 /// failure, or `patience` has passed; waits the venue's retry hint between tries.
 async fn retrying<T, F, Fut>(what: &str, patience: Duration, mut call: F) -> Result<T, VenueError>
@@ -84,6 +88,8 @@ pub struct Engine<B: Bus> {
     equity_peak: Decimal,
     cancels: Vec<u64>,
     fills: Vec<u64>,
+    /// Per market, the reason of a cancel-all the venue refused: retried on each flush.
+    cancel_all_due: Vec<Option<String>>,
 }
 
 fn failure_kind(e: &VenueError) -> Option<&'static str> {
@@ -132,6 +138,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             equity_peak: Decimal::ZERO,
             cancels: vec![0; n],
             fills: vec![0; n],
+            cancel_all_due: vec![None; n],
         }
     }
 
@@ -516,8 +523,14 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             Instruction::CancelAll { reason } => {
                 counter!(t::CANCELS_TOTAL, "market" => key.clone()).increment(1);
                 self.cancels[idx] += 1;
-                match self.venue.cancel_all(Some(&market)).await {
+                let venue = &self.venue;
+                match retrying("cancel-all", CANCEL_ALL_PATIENCE, || {
+                    venue.cancel_all(Some(&market))
+                })
+                .await
+                {
                     Ok(_) => {
+                        self.cancel_all_due[idx] = None;
                         let gone = self.markets[idx].working.clear();
                         for mut w in gone {
                             let _ = w.order.transition(OrderEvent::Cancelled);
@@ -531,7 +544,8 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                         }
                     }
                     Err(e) => {
-                        tracing::warn!(market = %key, error = %e, "cancel-all failed");
+                        tracing::warn!(market = %key, error = %e, "cancel-all failed; retried each second");
+                        self.cancel_all_due[idx] = Some(reason);
                         if let Some(kind) = failure_kind(&e) {
                             self.venue_failure(idx, kind).await;
                         }
@@ -723,8 +737,33 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
     }
 
-    /// Once a second: state hashes, P&L marks, model hit rates, gauges.
+    /// The account's P&L, drawdown and their limits as gauges (alerts compare them).
+    fn account_gauges(&self, account: &AccountView, [realized, unrealized, fees]: [Decimal; 3]) {
+        let f = |d: Decimal| f64::try_from(d).unwrap_or(f64::NAN);
+        for (kind, v) in [
+            ("realized", realized),
+            ("unrealized", unrealized),
+            ("fees", fees),
+            ("net", account.equity),
+        ] {
+            gauge!(t::PNL_USDC, "kind" => kind).set(f(v));
+        }
+        gauge!(t::DAILY_PNL_USDC).set(f(account.daily_pnl));
+        gauge!(t::DRAWDOWN_USDC).set(f(self.equity_peak - account.equity));
+        if let Some(limits) = self.markets.first().map(|m| m.risk.limits()) {
+            gauge!(t::DRAWDOWN_LIMIT_USDC).set(f(limits.max_drawdown));
+            gauge!(t::DAILY_LOSS_LIMIT_USDC).set(f(limits.daily_loss_limit));
+        }
+    }
+
+    /// Once a second: refused cancel-alls again, state hashes, P&L marks, model hit rates,
+    /// gauges.
     async fn flush(&mut self) {
+        for idx in 0..self.markets.len() {
+            if let Some(reason) = self.cancel_all_due[idx].take() {
+                self.execute(idx, Instruction::CancelAll { reason }).await;
+            }
+        }
         let now = runtime::now();
         let account = self.account();
         let day = now.as_i64() / (86_400 * SEC);
@@ -779,6 +818,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             .store
             .save_total_pnl(&self.bus, realized, unrealized, fees, now)
             .await;
+        self.account_gauges(&account, [realized, unrealized, fees]);
         let mut fields = vec![
             ("day".to_owned(), self.day.to_string()),
             (

@@ -14,6 +14,12 @@
 //! - `flashmm_execution_venue_disconnects_total` (no label): lost venue connections.
 //! - `flashmm_execution_book_gaps_total`: book updates that did not apply.
 //! - `flashmm_execution_commands_total{action}`: operator commands acted on.
+//! - `flashmm_execution_pnl_usdc{kind}` (gauge, all markets, quote units): `realized`,
+//!   `unrealized` (marked at mid), `fees` (paid minus rebates) and `net`.
+//! - `flashmm_execution_daily_pnl_usdc` (gauge): net P&L since the UTC day began.
+//! - `flashmm_execution_drawdown_usdc` (gauge): peak net P&L minus net P&L now.
+//! - `flashmm_execution_drawdown_limit_usdc`, `flashmm_execution_daily_loss_limit_usdc`
+//!   (gauges): `[risk] max_drawdown_usdc` and `daily_loss_limit_usdc`, for alerts near them.
 
 /// Counter of quote orders placed.
 pub const QUOTES_TOTAL: &str = "flashmm_execution_quotes_total";
@@ -43,3 +49,13 @@ pub const VENUE_DISCONNECTS_TOTAL: &str = "flashmm_execution_venue_disconnects_t
 pub const BOOK_GAPS_TOTAL: &str = "flashmm_execution_book_gaps_total";
 /// Counter of operator commands.
 pub const COMMANDS_TOTAL: &str = "flashmm_execution_commands_total";
+/// Gauge: P&L of every market together by `kind`, quote units.
+pub const PNL_USDC: &str = "flashmm_execution_pnl_usdc";
+/// Gauge: net P&L since the UTC day began.
+pub const DAILY_PNL_USDC: &str = "flashmm_execution_daily_pnl_usdc";
+/// Gauge: drawdown from the peak of net P&L.
+pub const DRAWDOWN_USDC: &str = "flashmm_execution_drawdown_usdc";
+/// Gauge: the drawdown limit.
+pub const DRAWDOWN_LIMIT_USDC: &str = "flashmm_execution_drawdown_limit_usdc";
+/// Gauge: the daily loss limit.
+pub const DAILY_LOSS_LIMIT_USDC: &str = "flashmm_execution_daily_loss_limit_usdc";
