@@ -226,20 +226,37 @@ where
 #[tokio::test(flavor = "multi_thread")]
 async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
     let rig = Rig::start("exec-quote").await;
-    let started = Instant::now();
+    let spawned = flashmm_bus::runtime::now();
     let _exec = rig.execution(&[], &[]);
+    let seen = std::sync::Mutex::new(Vec::new());
     assert!(
         wait_until(Duration::from_secs(10), || async {
-            two_sided(&rig.open_orders().await)
+            let orders = rig.open_orders().await;
+            let ok = two_sided(&orders);
+            *seen.lock().unwrap() = orders;
+            ok
         })
         .await,
         "no two-sided quotes"
     );
-    eprintln!(
-        "two-sided quotes after {:?} (process start included)",
-        started.elapsed()
-    );
-    let orders = rig.open_orders().await;
+    let orders = seen.into_inner().unwrap();
+    // When the venue had both sides of both markets resting (its own timestamps, so the
+    // test's polling does not count): within a second of the process start.
+    let mut all_resting = spawned;
+    for m in ["SEI/USDC", "ETH/USDC"] {
+        for side in [Side::Buy, Side::Sell] {
+            let first = orders
+                .iter()
+                .filter(|o| o.market.as_str() == m && o.side == side)
+                .map(|o| o.ts)
+                .min()
+                .expect("two-sided");
+            all_resting = all_resting.max(first);
+        }
+    }
+    let took_ms = all_resting.since(spawned) / 1_000_000;
+    eprintln!("two-sided quotes on both markets {took_ms} ms after the process started");
+    assert!(took_ms < 1_000, "two-sided quotes {took_ms} ms after start");
     for m in ["SEI/USDC", "ETH/USDC"] {
         let mine: Vec<_> = orders.iter().filter(|o| o.market.as_str() == m).collect();
         let best_bid = mine
@@ -347,6 +364,19 @@ async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
         "resume after kill did not quote: {}",
         rig.logs()
     );
+    // Warmed up (σ now measured on the simulator's coarse SEI tick), the best quotes stay
+    // within the strategy's 50 bps cap of the mid, well inside the 200 bps price band.
+    let quotes = rig.state("quotes").await;
+    for m in ["SEI/USDC", "ETH/USDC"] {
+        let q: serde_json::Value = serde_json::from_str(&quotes[m]).unwrap();
+        let num = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
+        let mid = num(&q["mid"]);
+        for side in ["bids", "asks"] {
+            let best = num(&q[side][0]["price"]);
+            let bps = (best - mid).abs() / mid * 1e4;
+            assert!(bps <= 60.0, "{m} {side}: {best} is {bps:.0} bps from {mid}");
+        }
+    }
     rig.cleanup().await;
 }
 
@@ -557,5 +587,152 @@ async fn kill_9_and_restart_reconciles_exactly() {
         "positions (SEI, ETH) differ from the venue's fills"
     );
     eprintln!("fills during the run: {fills_seen}, total {}", fills.len());
+    rig.cleanup().await;
+}
+
+/// The base position of `market` in the `positions` hash, if any.
+async fn position_of(rig: &Rig, market: &str) -> Option<Decimal> {
+    rig.state("positions")
+        .await
+        .get(market)
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+        .and_then(|p| p["base_qty"].as_str()?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flatten_closes_every_position_and_stays_paused() {
+    let rig = Rig::start("exec-flatten").await;
+    let _exec = rig.execution(
+        &[],
+        &["--flatten-aggressive", "--flatten-passive-ms", "1000"],
+    );
+    // The synthetic flow trades against the quotes until some position is open.
+    let opened = wait_until(Duration::from_secs(45), || async {
+        let mut any = false;
+        for m in ["SEI/USDC", "ETH/USDC"] {
+            any |= position_of(&rig, m).await.is_some_and(|q| !q.is_zero());
+        }
+        any
+    })
+    .await;
+    assert!(opened, "no fill in 45 s: {}", rig.logs());
+    rig.command(ExecAction::Flatten).await;
+    let flat = wait_until(Duration::from_secs(20), || async {
+        let mut all = true;
+        for m in ["SEI/USDC", "ETH/USDC"] {
+            all &= position_of(&rig, m).await.is_some_and(|q| q.is_zero());
+        }
+        all
+    })
+    .await;
+    assert!(
+        flat,
+        "positions after flatten: {:?}\n{}",
+        rig.state("positions").await,
+        rig.logs()
+    );
+    assert_eq!(rig.state("trading").await["mode"], "paused");
+    assert!(
+        wait_until(Duration::from_secs(3), || async {
+            rig.open_orders().await.is_empty()
+        })
+        .await,
+        "orders left after flatten"
+    );
+    // Paused after a flatten: nothing new rests until an operator resumes.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(rig.open_orders().await.is_empty(), "quoting while paused");
+    assert!(metric(&rig.metrics(), "flashmm_execution_commands_total") >= 1.0);
+    rig.cleanup().await;
+}
+
+/// Restarts execution over a saved P&L mark (as after a crash that followed a loss): the
+/// limit trips the kill switch, no order rests, and a resume does not override a limit that
+/// still holds.
+#[tokio::test(flavor = "multi_thread")]
+async fn drawdown_and_daily_loss_limits_trip_the_kill_switch() {
+    let rig = Rig::start("exec-loss").await;
+    let mut exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await
+    );
+    let exec_state = rig.namespace.state("exec").unwrap();
+    let today = (flashmm_bus::runtime::now().as_i64() / 86_400_000_000_000).to_string();
+    for (kind, fields) in [
+        // Net P&L once peaked at 1 000 USDC: drawdown far beyond `max_drawdown_usdc` (300).
+        (
+            "drawdown",
+            [("equity_peak", "1000"), ("day_start_equity", "0")],
+        ),
+        // Today began at 1 000 USDC: a daily loss beyond `daily_loss_limit_usdc` (200).
+        (
+            "daily_loss",
+            [("equity_peak", "0"), ("day_start_equity", "1000")],
+        ),
+    ] {
+        Command::new("kill")
+            .args(["-9", &exec.child.id().to_string()])
+            .status()
+            .unwrap();
+        let _ = exec.child.wait();
+        let mut values: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        values.push(("day".to_owned(), today.clone()));
+        rig.bus.set_state(&exec_state, &values).await.unwrap();
+        exec = rig.execution(&[], &[]);
+        if kind == "daily_loss" {
+            // Killed by the drawdown before the restart: an operator resumes, and the daily
+            // loss trips it again at once.
+            assert!(
+                wait_until(Duration::from_secs(10), || async {
+                    rig.state("trading").await.get("mode").map(String::as_str) == Some("killed")
+                })
+                .await
+            );
+            rig.command(ExecAction::Resume).await;
+        }
+        assert!(
+            wait_until(Duration::from_secs(10), || async {
+                rig.risk_kinds().await.contains(&kind.to_owned())
+            })
+            .await,
+            "{kind} did not trip: {:?}\n{}",
+            rig.risk_kinds().await,
+            rig.logs()
+        );
+        assert!(
+            wait_until(Duration::from_secs(5), || async {
+                rig.state("trading").await.get("mode").map(String::as_str) == Some("killed")
+            })
+            .await,
+            "{kind}: mode {:?}",
+            rig.state("trading").await
+        );
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(
+            rig.open_orders().await.is_empty(),
+            "{kind}: orders rest while killed"
+        );
+        let metrics = rig.metrics();
+        assert!(metric(&metrics, "flashmm_execution_kill_switch") >= 1.0);
+        if kind == "drawdown" {
+            assert!(metric(&metrics, "flashmm_execution_drawdown_usdc") >= 900.0);
+            assert_eq!(
+                metric(&metrics, "flashmm_execution_drawdown_limit_usdc"),
+                300.0
+            );
+        } else {
+            assert!(metric(&metrics, "flashmm_execution_daily_pnl_usdc") <= -900.0);
+            assert_eq!(
+                metric(&metrics, "flashmm_execution_daily_loss_limit_usdc"),
+                200.0
+            );
+        }
+    }
     rig.cleanup().await;
 }
