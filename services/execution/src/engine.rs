@@ -7,7 +7,7 @@ use crate::market::{AccountView, Instruction, MarketEngine, Tif};
 use crate::settings::ExecArgs;
 use crate::state::StateStore;
 use crate::telemetry as t;
-use flashmm_bus::{runtime, Bus, Namespace};
+use flashmm_bus::{runtime, Bus, BusError, Namespace};
 use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::order::{Fill, Order, OrderEvent, OrderStatus, OrderUpdate};
@@ -21,6 +21,7 @@ use flashmm_venue::venue::{
 use metrics::{counter, gauge, histogram};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -35,6 +36,13 @@ const VENUE_PATIENCE: Duration = Duration::from_secs(15);
 
 /// How long the cancel-all at shutdown keeps retrying.
 const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
+
+/// Most fills held in memory for `fills:{mkt}` while Redis is away (beyond it they are
+/// dropped from the stream, never from the position).
+const MAX_UNPUBLISHED_FILLS: usize = 100_000;
+
+/// How long the once-a-second Redis probe waits before it calls Redis away.
+const REDIS_PROBE_TIMEOUT: Duration = Duration::from_millis(300);
 
 /// How long a cancel-all while trading (kill switch, pause, stale data, flatten) keeps retrying
 /// a rate limit or a transport failure: pulling quotes must not be lost to a busy bucket.
@@ -80,6 +88,9 @@ pub struct Engine<B: Bus> {
     pub kill: KillSwitch,
     args: ExecArgs,
     venue_up: bool,
+    /// False from a failed Redis write or probe until a probe succeeds: no quoting, no Redis
+    /// writes.
+    redis_up: AtomicBool,
     published: HashMap<(usize, RiskViolationKind), UnixNanos>,
     tick_to_quote: LatencyWindow,
     decision: LatencyWindow,
@@ -88,6 +99,8 @@ pub struct Engine<B: Bus> {
     equity_peak: Decimal,
     cancels: Vec<u64>,
     fills: Vec<u64>,
+    /// Fills booked while Redis was away, published on `fills:{mkt}` once it is back.
+    unpublished_fills: Vec<(String, Fill, UnixNanos)>,
     /// Per market, the reason of a cancel-all the venue refused: retried on each flush.
     cancel_all_due: Vec<Option<String>>,
 }
@@ -130,6 +143,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             kill,
             args,
             venue_up: true,
+            redis_up: AtomicBool::new(true),
             published: HashMap::new(),
             tick_to_quote: LatencyWindow::new(4096),
             decision: LatencyWindow::new(4096),
@@ -139,6 +153,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             cancels: vec![0; n],
             fills: vec![0; n],
             cancel_all_due: vec![None; n],
+            unpublished_fills: Vec::new(),
         }
     }
 
@@ -301,7 +316,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     fn account(&self) -> AccountView {
         let equity: Decimal = self.markets.iter().map(MarketEngine::net_pnl).sum();
         AccountView {
-            can_quote: self.kill.can_quote() && self.venue_up,
+            can_quote: self.kill.can_quote() && self.venue_up && self.redis_up(),
             daily_pnl: equity - self.day_start_equity,
             equity,
             equity_peak: self.equity_peak.max(equity),
@@ -354,11 +369,12 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             .published
             .get(&(idx, kind))
             .is_none_or(|last| now.since(*last) >= 5 * SEC);
-        if due {
+        if due && self.redis_up() {
             self.published.insert((idx, kind), now);
             tracing::warn!(market = %key, kind = kind.as_str(), detail = %v, "risk limit");
             let event = RiskEvent::new(v, Some(self.markets[idx].spec().id().clone()), now);
             if let Err(e) = self.store.publish_risk(&self.bus, &key, &event).await {
+                self.redis_failed(&e);
                 tracing::warn!(error = %e, "risk event not published");
             }
         }
@@ -379,7 +395,9 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 tracing::error!(reason = self.kill.reason(), "kill switch tripped");
                 gauge!(t::KILL_SWITCH).set(1.0);
                 self.cancel_everything("kill switch").await;
-                let _ = self.store.save_mode(&self.bus, &self.kill).await;
+                if self.redis_up() {
+                    let _ = self.store.save_mode(&self.bus, &self.kill).await;
+                }
             }
         }
     }
@@ -417,6 +435,9 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         event: OrderEvent,
         reason: Option<String>,
     ) {
+        if !self.redis_up() {
+            return;
+        }
         let m = &self.markets[idx];
         if let Err(e) = self
             .store
@@ -433,6 +454,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             )
             .await
         {
+            self.redis_failed(&e);
             tracing::warn!(error = %e, "order update not written");
         }
     }
@@ -606,21 +628,48 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         self.fills[idx] += 1;
         let key = self.markets[idx].key().to_owned();
         counter!(t::FILLS_TOTAL, "market" => key.clone()).increment(1);
+        if !self.redis_up() {
+            // Booked in memory and kept for `fills:{mkt}` until Redis is back; the position
+            // is saved by the first flush then (a restart rebuilds it from the venue's fills).
+            if self.unpublished_fills.len() < MAX_UNPUBLISHED_FILLS {
+                self.unpublished_fills.push((key, fill.clone(), now));
+            }
+            return true;
+        }
         if let Err(e) = self
             .store
             .publish_fill(&self.bus, &self.ns, &key, fill, now)
             .await
         {
+            self.redis_failed(&e);
             tracing::warn!(error = %e, "fill not published");
+            self.unpublished_fills.push((key, fill.clone(), now));
+            return true;
         }
         if let Err(e) = self
             .store
             .save_market(&self.bus, &self.markets[idx], now)
             .await
         {
+            self.redis_failed(&e);
             tracing::warn!(error = %e, "position not saved");
         }
         true
+    }
+
+    /// Publishes the fills booked while Redis was away, oldest first.
+    async fn publish_held_fills(&mut self) {
+        while let Some((key, fill, ts)) = self.unpublished_fills.first().cloned() {
+            if let Err(e) = self
+                .store
+                .publish_fill(&self.bus, &self.ns, &key, &fill, ts)
+                .await
+            {
+                self.redis_failed(&e);
+                return;
+            }
+            self.unpublished_fills.remove(0);
+        }
     }
 
     async fn venue_event(&mut self, e: VenueEvent) {
@@ -756,14 +805,50 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
     }
 
-    /// Once a second: refused cancel-alls again, state hashes, P&L marks, model hit rates,
-    /// gauges.
+    /// Probes Redis. Losing it stops quoting (every order is pulled: without Redis no market
+    /// data, prediction or command arrives, and nothing is recorded) until it answers again.
+    async fn check_redis(&mut self) {
+        let probe =
+            tokio::time::timeout(REDIS_PROBE_TIMEOUT, self.bus.get_state(&self.store.trading))
+                .await;
+        let up = matches!(probe, Ok(Ok(_)));
+        gauge!(t::REDIS_UP).set(f64::from(u8::from(up)));
+        let was = self.redis_up.swap(up, Ordering::Relaxed);
+        if up && !was {
+            tracing::info!("Redis answers again: quoting resumes");
+        } else if !up && was {
+            tracing::error!("Redis does not answer: every order pulled until it is back");
+            self.cancel_everything("redis down").await;
+        }
+    }
+
+    /// Whether Redis answered the last write or probe.
+    fn redis_up(&self) -> bool {
+        self.redis_up.load(Ordering::Relaxed)
+    }
+
+    /// Notes a failed Redis write: an unavailable Redis stops quoting (the next decisions pull
+    /// every order) and further writes until a probe succeeds.
+    fn redis_failed(&self, e: &BusError) {
+        if matches!(e, BusError::Unavailable(_)) && self.redis_up.swap(false, Ordering::Relaxed) {
+            gauge!(t::REDIS_UP).set(0.0);
+            tracing::error!(error = %e, "Redis does not answer: quotes pulled until it is back");
+        }
+    }
+
+    /// Once a second: refused cancel-alls again, the Redis probe, state hashes, P&L marks,
+    /// model hit rates, gauges.
     async fn flush(&mut self) {
         for idx in 0..self.markets.len() {
             if let Some(reason) = self.cancel_all_due[idx].take() {
                 self.execute(idx, Instruction::CancelAll { reason }).await;
             }
         }
+        self.check_redis().await;
+        if !self.redis_up() {
+            return;
+        }
+        self.publish_held_fills().await;
         let now = runtime::now();
         let account = self.account();
         let day = now.as_i64() / (86_400 * SEC);

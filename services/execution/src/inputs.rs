@@ -26,6 +26,30 @@ pub enum Input {
     Venue(VenueEvent),
 }
 
+/// Joins `stream`'s group, retrying (logged, capped at 1 s apart) while Redis refuses or is
+/// away: an input must never be dropped for good because Redis was slow at start.
+async fn start_consumer<T, B>(
+    bus: B,
+    stream: flashmm_bus::StreamName,
+    name: String,
+) -> Consumer<T, B>
+where
+    T: flashmm_bus::Decodable,
+    B: Bus + Clone + 'static,
+{
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match Consumer::start(bus.clone(), stream.clone(), consumer_config(name.clone())).await {
+            Ok(c) => return c,
+            Err(e) => {
+                tracing::warn!(stream = %stream.as_str(), error = %e, "cannot join the consumer group; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
 fn consumer_config(name: String) -> ConsumerConfig {
     ConsumerConfig {
         block: Duration::from_millis(200),
@@ -36,19 +60,15 @@ fn consumer_config(name: String) -> ConsumerConfig {
 
 /// Forwards `md:{key}` of market `idx`, acking once forwarded (market data is not replayed
 /// after a restart: the book is rebuilt from the next snapshot).
-pub async fn market_data<B: Bus + 'static>(
+pub async fn market_data<B: Bus + Clone + 'static>(
     bus: B,
     ns: Namespace,
     idx: usize,
     key: String,
     tx: mpsc::Sender<Input>,
 ) -> Result<(), BusError> {
-    let mut c: Consumer<MarketEvent, B> = Consumer::start(
-        bus,
-        ns.md(&key)?,
-        consumer_config(format!("execution-md-{key}")),
-    )
-    .await?;
+    let mut c: Consumer<MarketEvent, B> =
+        start_consumer(bus, ns.md(&key)?, format!("execution-md-{key}")).await;
     loop {
         let batch = match c.next_batch().await {
             Ok(b) => b,
@@ -75,19 +95,15 @@ pub async fn market_data<B: Bus + 'static>(
 }
 
 /// Forwards `pred:{key}` of market `idx`, acking once forwarded.
-pub async fn predictions<B: Bus + 'static>(
+pub async fn predictions<B: Bus + Clone + 'static>(
     bus: B,
     ns: Namespace,
     idx: usize,
     key: String,
     tx: mpsc::Sender<Input>,
 ) -> Result<(), BusError> {
-    let mut c: Consumer<Prediction, B> = Consumer::start(
-        bus,
-        ns.pred(&key)?,
-        consumer_config(format!("execution-pred-{key}")),
-    )
-    .await?;
+    let mut c: Consumer<Prediction, B> =
+        start_consumer(bus, ns.pred(&key)?, format!("execution-pred-{key}")).await;
     loop {
         let batch = match c.next_batch().await {
             Ok(b) => b,
@@ -114,13 +130,13 @@ pub async fn predictions<B: Bus + 'static>(
 }
 
 /// Forwards `cmd:exec`, acking each command after the engine acted on it.
-pub async fn commands<B: Bus + 'static>(
+pub async fn commands<B: Bus + Clone + 'static>(
     bus: B,
     ns: Namespace,
     tx: mpsc::Sender<Input>,
 ) -> Result<(), BusError> {
     let mut c: Consumer<ExecCommand, B> =
-        Consumer::start(bus, ns.cmd_exec(), consumer_config("execution-cmd".into())).await?;
+        start_consumer(bus, ns.cmd_exec(), "execution-cmd".into()).await;
     loop {
         let batch = match c.next_batch().await {
             Ok(b) => b,

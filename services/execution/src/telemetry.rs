@@ -14,6 +14,8 @@
 //! - `flashmm_execution_venue_disconnects_total` (no label): lost venue connections.
 //! - `flashmm_execution_book_gaps_total`: book updates that did not apply.
 //! - `flashmm_execution_commands_total{action}`: operator commands acted on.
+//! - `flashmm_execution_redis_up` (gauge, no label): 0 while Redis does not answer (no
+//!   quoting then).
 //! - `flashmm_execution_pnl_usdc{kind}` (gauge, all markets, quote units): `realized`,
 //!   `unrealized` (marked at mid), `fees` (paid minus rebates) and `net`.
 //! - `flashmm_execution_daily_pnl_usdc` (gauge): net P&L since the UTC day began.
@@ -59,3 +61,5 @@ pub const DRAWDOWN_USDC: &str = "flashmm_execution_drawdown_usdc";
 pub const DRAWDOWN_LIMIT_USDC: &str = "flashmm_execution_drawdown_limit_usdc";
 /// Gauge: the daily loss limit.
 pub const DAILY_LOSS_LIMIT_USDC: &str = "flashmm_execution_daily_loss_limit_usdc";
+/// Gauge: 1 while Redis answers the engine's probe.
+pub const REDIS_UP: &str = "flashmm_execution_redis_up";
