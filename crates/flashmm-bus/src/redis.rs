@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fred::clients::ExclusivePool;
+use fred::interfaces::LuaInterface;
 use fred::prelude::*;
 use fred::types::scan::ScanType;
 use fred::types::streams::{XCap, XCapKind, XCapTrim};
@@ -119,6 +120,51 @@ fn cap(maxlen: Option<usize>) -> Result<XCap, BusError> {
     }
 }
 
+/// Appends a batch in one command: `KEYS[1]` the stream, `ARGV[1]` the `MAXLEN ~` bound (empty
+/// for none), then per entry its field count followed by the names and values. Returns the
+/// ids. One command instead of one per entry: the client's per-command cost is what bounds a
+/// pipeline of `XADD`s, not Redis.
+const APPEND_SCRIPT: &str = r"
+local ids = {}
+local maxlen = ARGV[1]
+local i = 2
+local n = #ARGV
+while i <= n do
+  local count = tonumber(ARGV[i])
+  local args
+  if maxlen == '' then
+    args = {KEYS[1], '*'}
+  else
+    args = {KEYS[1], 'MAXLEN', '~', maxlen, '*'}
+  end
+  for j = i + 1, i + 2 * count do
+    args[#args + 1] = ARGV[j]
+  end
+  ids[#ids + 1] = redis.call('XADD', unpack(args))
+  i = i + 1 + 2 * count
+end
+return ids
+";
+
+/// Most entries one script call appends: a script holds Redis for its whole run, so a long
+/// batch goes as several calls (pipelined) to keep other clients' waits short.
+const SCRIPT_BATCH: usize = 256;
+
+/// The arguments of [`APPEND_SCRIPT`] for `entries`.
+fn script_args(entries: &[RawFields], maxlen: Option<usize>) -> Vec<Value> {
+    let per_entry = entries.first().map_or(0, |f| 1 + 2 * f.len());
+    let mut args = Vec::with_capacity(1 + entries.len() * per_entry);
+    args.push(Value::from(maxlen.map_or_else(String::new, |n| n.to_string())));
+    for fields in entries {
+        args.push(Value::from(fields.len() as i64));
+        for (name, value) in fields {
+            args.push(Value::from(name.as_str()));
+            args.push(Value::from(value.as_slice()));
+        }
+    }
+    args
+}
+
 fn field_pairs(fields: &RawFields) -> Vec<(&str, Value)> {
     fields
         .iter()
@@ -208,14 +254,19 @@ impl Bus for RedisBus {
                 vec![id]
             }
             many => {
-                let pipeline = self.client.pipeline();
-                for fields in many {
-                    pipeline
-                        .xadd::<(), _, _, _, _>(key, false, cap(maxlen)?, "*", field_pairs(fields))
-                        .await
-                        .map_err(map_err)?;
+                if let Some(n) = maxlen {
+                    cap(Some(n))?;
                 }
-                pipeline.all().await.map_err(map_err)?
+                // Concurrent calls share the connection's pipeline (fred writes them without
+                // waiting for each reply); replies come back in order.
+                let calls = many.chunks(SCRIPT_BATCH).map(|chunk| {
+                    self.client
+                        .eval::<Vec<Value>, _, _, _>(APPEND_SCRIPT, key, script_args(chunk, maxlen))
+                });
+                let replies = futures_util::future::try_join_all(calls)
+                    .await
+                    .map_err(map_err)?;
+                replies.into_iter().flatten().collect()
             }
         };
         let ids = replies

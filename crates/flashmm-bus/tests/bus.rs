@@ -204,8 +204,20 @@ async fn bad_entries_go_to_the_dlq<B: Bus + Clone>(bus: B, ns: Namespace) {
 async fn trim_bounds_the_stream<B: Bus>(bus: B, ns: Namespace) {
     let stream = ns.md("TRIM").unwrap();
     let batch: Vec<Envelope> = (0..1000).map(tick_envelope).collect();
-    bus.publish_batch(&stream, &batch, None).await.unwrap();
+    // A batch longer than one append call of the Redis transport: every id, in order.
+    let ids = bus.publish_batch(&stream, &batch, None).await.unwrap();
     assert_eq!(bus.len(&stream).await.unwrap(), 1000);
+    let stored = bus.range(&stream, Range::Oldest(1000)).await.unwrap();
+    assert_eq!(
+        stored.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
+        ids
+    );
+    for (i, d) in stored.iter().enumerate() {
+        let Payload::Envelope(e) = &d.payload else {
+            panic!("entry {i} not an envelope")
+        };
+        assert_eq!(e.decode::<Tick>().unwrap().seq, i as u64);
+    }
     let removed = bus.trim(&stream, 50).await.unwrap();
     let left = bus.len(&stream).await.unwrap();
     assert_eq!(removed + left, 1000);
