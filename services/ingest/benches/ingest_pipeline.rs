@@ -113,6 +113,16 @@ fn config(dir: &std::path::Path, venue_port: u16, metrics_port: u16) -> PathBuf 
     path
 }
 
+/// The ingest process, killed however the bench ends (a panic included).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn percentile(sorted: &[i64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i] as f64 / 1_000.0
@@ -133,7 +143,7 @@ async fn main() {
     let dir = std::env::temp_dir().join(&ns);
     std::fs::create_dir_all(&dir).unwrap();
     let config = config(&dir, venue_port, metrics_port);
-    let mut ingest = Command::new(env!("CARGO_BIN_EXE_ingest"))
+    let ingest = Command::new(env!("CARGO_BIN_EXE_ingest"))
         .arg("--config")
         .arg(&config)
         .env("FLASHMM_NAMESPACE", &ns)
@@ -143,9 +153,14 @@ async fn main() {
         .stderr(Stdio::null())
         .spawn()
         .expect("ingest binary");
-    let bus = RedisBus::connect(RedisBusConfig::new(redis.clone()))
-        .await
-        .unwrap();
+    let mut ingest = KillOnDrop(ingest);
+    let bus = RedisBus::connect(RedisBusConfig {
+        // Reading back 210 000 entries in one XRANGE takes longer than the default bound.
+        command_timeout: Duration::from_secs(60),
+        ..RedisBusConfig::new(redis.clone())
+    })
+    .await
+    .unwrap();
     let namespace = Namespace::new(&ns).unwrap();
     let stream = namespace.md("SEI-USDC").unwrap();
     let want = PACED + BURST;
@@ -181,14 +196,14 @@ async fn main() {
         })
         .collect();
     let status =
-        std::fs::read_to_string(format!("/proc/{}/status", ingest.id())).unwrap_or_default();
+        std::fs::read_to_string(format!("/proc/{}/status", ingest.0.id())).unwrap_or_default();
     let hwm = status
         .lines()
         .find(|l| l.starts_with("VmHWM"))
         .unwrap_or("VmHWM: ?")
         .to_owned();
-    let _ = ingest.kill();
-    let _ = ingest.wait();
+    let _ = ingest.0.kill();
+    let _ = ingest.0.wait();
     let _ = std::fs::remove_dir_all(&dir);
     let _ = bus.purge(&namespace).await;
 
@@ -226,6 +241,11 @@ async fn main() {
         println!(
             "  burst: {:.0} deltas/s between first and last XADD ({secs:.3} s)",
             burst.len() as f64 / secs
+        );
+        let sending = (last.1 - first.1) as f64 / 1e9;
+        println!(
+            "  burst: the fake venue sent {:.0} deltas/s ({sending:.3} s from first to last send)",
+            burst.len() as f64 / sending
         );
     }
     println!("  lost: {} of {want}", want - deltas.len() as u64);

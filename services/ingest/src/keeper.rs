@@ -92,6 +92,13 @@ impl BookKeeper {
         }
     }
 
+    /// Marks every book as needing a resync (the venue connection was lost).
+    pub fn invalidate_all(&mut self) {
+        for slot in self.books.values_mut() {
+            slot.valid = false;
+        }
+    }
+
     /// Whether a market's book is in sync with the venue.
     pub fn is_valid(&self, market: &MarketId) -> bool {
         self.books.get(market).is_some_and(|s| s.valid)

@@ -69,6 +69,132 @@ async fn connect_venue(rest: &str, ws: &str) -> Option<SimVenue> {
     }
 }
 
+/// Most venue events applied and published together.
+const BATCH: usize = 512;
+
+/// A market event to publish, with the local receive time of the venue message behind it.
+struct Publish {
+    md: MarketEvent,
+    received: flashmm_core::time::UnixNanos,
+}
+
+/// Applies one venue event to the books: the market event to publish, if any (a refused
+/// update resyncs its book and yields the fresh snapshot).
+async fn apply(
+    event: VenueEvent,
+    keeper: &mut BookKeeper,
+    limiter: &mut LogLimiter,
+    venue: &SimVenue,
+) -> Option<MarketEvent> {
+    match &event {
+        VenueEvent::Disconnected { reason } => {
+            counter!("flashmm_ingest_venue_disconnects_total").increment(1);
+            if limiter.allow("disconnected").is_some() {
+                tracing::warn!(
+                    reason,
+                    "venue connection lost; books wait for a new snapshot"
+                );
+            }
+            keeper.invalidate_all();
+            return None;
+        }
+        VenueEvent::Connected => tracing::info!("venue connected"),
+        _ => {}
+    }
+    match keeper.on_event(event) {
+        Outcome::Publish(md) => Some(md),
+        Outcome::Ignore => None,
+        Outcome::Drop { market, reason } => {
+            counter!("flashmm_ingest_dropped_total", "market" => market.to_string(), "reason" => reason).increment(1);
+            None
+        }
+        Outcome::UnknownMarket(market) => {
+            counter!("flashmm_ingest_rejected_total", "market" => market.to_string(), "reason" => "unknown_market").increment(1);
+            if let Some(suppressed) = limiter.allow("unknown_market") {
+                tracing::warn!(%market, suppressed, "event for a market not configured");
+            }
+            None
+        }
+        Outcome::Resync { market, reason } => {
+            counter!("flashmm_ingest_rejected_total", "market" => market.to_string(), "reason" => reason).increment(1);
+            if let Some(suppressed) = limiter.allow(reason) {
+                tracing::warn!(%market, reason, suppressed, "book update refused; resyncing");
+            }
+            resync(venue, keeper, &market).await
+        }
+    }
+}
+
+/// Publishes `batch` (emptied), one call per market in arrival order. A market whose entries
+/// could not be published is resynced, and its fresh snapshot published, so consumers never
+/// build on a book with a hole.
+async fn publish_all(
+    bus: &RedisBus,
+    namespace: &Namespace,
+    keeper: &mut BookKeeper,
+    venue: &SimVenue,
+    batch: &mut Vec<Publish>,
+    limiter: &mut LogLimiter,
+    maxlen: usize,
+) {
+    let mut markets: Vec<MarketId> = Vec::new();
+    for p in batch.iter() {
+        let market = market_of(&p.md);
+        if !markets.contains(market) {
+            markets.push(market.clone());
+        }
+    }
+    for market in markets {
+        let mine: Vec<&Publish> = batch
+            .iter()
+            .filter(|p| market_of(&p.md) == &market)
+            .collect();
+        let mkt = market.stream_key();
+        let published = async {
+            let stream = namespace.md(&mkt)?;
+            let now = runtime::now();
+            let envelopes = mine
+                .iter()
+                .map(|p| p.md.to_envelope(&mkt, now, p.received))
+                .collect::<Result<Vec<_>, _>>()?;
+            bus.publish_batch(&stream, &envelopes, Some(maxlen)).await?;
+            anyhow::Ok(())
+        }
+        .await;
+        match published {
+            Ok(()) => {
+                for kind in ["snapshot", "delta", "trade"] {
+                    let n = mine.iter().filter(|p| kind_of(&p.md) == kind).count();
+                    if n > 0 {
+                        counter!("flashmm_ingest_events_total", "market" => market.to_string(), "kind" => kind).increment(n as u64);
+                    }
+                }
+                if let Some(book) = keeper.book(&market) {
+                    gauge!("flashmm_ingest_book_seq", "market" => market.to_string())
+                        .set(book.seq().unwrap_or(0) as f64);
+                }
+            }
+            Err(e) => {
+                counter!("flashmm_ingest_publish_errors_total", "market" => market.to_string())
+                    .increment(mine.len() as u64);
+                if let Some(suppressed) = limiter.allow("publish") {
+                    tracing::warn!(%market, error = %e, suppressed, "cannot publish; will resync");
+                }
+                keeper.invalidate(&market);
+                if let Some(md) = resync(venue, keeper, &market).await {
+                    if publish(bus, namespace, &market, &md, runtime::now(), maxlen)
+                        .await
+                        .is_err()
+                    {
+                        keeper.invalidate(&market);
+                    }
+                }
+            }
+        }
+    }
+    batch.clear();
+}
+
 /// Publishes one market event on `md:{mkt}`.
 async fn publish(
     bus: &RedisBus,
@@ -124,7 +250,9 @@ fn count_skipped(stats: &StreamStats, seen: &mut [u64; 3], limiter: &mut LogLimi
     }
 }
 
-#[tokio::main]
+// One thread: the venue stream, the books and the publishing hand work to each other, and
+// cross-thread wake-ups cost more than they bring (docs/perf.md).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let Some(config) = runtime::start("ingest", &args.service)? else {
@@ -169,8 +297,9 @@ async fn main() -> anyhow::Result<()> {
     tokio::pin!(shutdown);
     let mut refresh = tokio::time::interval(SNAPSHOT_EVERY);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut batch: Vec<Publish> = Vec::with_capacity(BATCH);
     loop {
-        let event = tokio::select! {
+        let first = tokio::select! {
             event = stream.next() => event,
             _ = refresh.tick() => {
                 count_skipped(&skipped, &mut skipped_seen, &mut limiter);
@@ -179,79 +308,32 @@ async fn main() -> anyhow::Result<()> {
             }
             _ = &mut shutdown => break,
         };
-        let Some(event) = event else {
+        let Some(first) = first else {
             bail!("the venue's market-data stream ended");
         };
-        let received = runtime::now();
+        // What arrived together is applied in order and published together: one Redis call
+        // per market instead of one round trip per message.
+        let mut next = Some(first);
+        while let Some(event) = next.take() {
+            let received = runtime::now();
+            if let Some(md) = apply(event, &mut keeper, &mut limiter, &venue).await {
+                batch.push(Publish { md, received });
+            }
+            if batch.len() < BATCH {
+                next = stream.try_next();
+            }
+        }
         count_skipped(&skipped, &mut skipped_seen, &mut limiter);
-        match &event {
-            VenueEvent::Disconnected { reason } => {
-                counter!("flashmm_ingest_venue_disconnects_total").increment(1);
-                if limiter.allow("disconnected").is_some() {
-                    tracing::warn!(
-                        reason,
-                        "venue connection lost; books wait for a new snapshot"
-                    );
-                }
-                for market in &markets {
-                    keeper.invalidate(market);
-                }
-                continue;
-            }
-            VenueEvent::Connected => tracing::info!("venue connected"),
-            _ => {}
-        }
-        let publishable = match keeper.on_event(event) {
-            Outcome::Publish(md) => Some(md),
-            Outcome::Ignore => None,
-            Outcome::Drop { market, reason } => {
-                counter!("flashmm_ingest_dropped_total", "market" => market.to_string(), "reason" => reason).increment(1);
-                None
-            }
-            Outcome::UnknownMarket(market) => {
-                counter!("flashmm_ingest_rejected_total", "market" => market.to_string(), "reason" => "unknown_market").increment(1);
-                if let Some(suppressed) = limiter.allow("unknown_market") {
-                    tracing::warn!(%market, suppressed, "event for a market not configured");
-                }
-                None
-            }
-            Outcome::Resync { market, reason } => {
-                counter!("flashmm_ingest_rejected_total", "market" => market.to_string(), "reason" => reason).increment(1);
-                if let Some(suppressed) = limiter.allow(reason) {
-                    tracing::warn!(%market, reason, suppressed, "book update refused; resyncing");
-                }
-                resync(&venue, &mut keeper, &market).await
-            }
-        };
-        let Some(md) = publishable else { continue };
-        let market = market_of(&md).clone();
-        match publish(&bus, &namespace, &market, &md, received, maxlen).await {
-            Ok(()) => {
-                counter!("flashmm_ingest_events_total", "market" => market.to_string(), "kind" => kind_of(&md)).increment(1);
-                if let Some(book) = keeper.book(&market) {
-                    gauge!("flashmm_ingest_book_seq", "market" => market.to_string())
-                        .set(book.seq().unwrap_or(0) as f64);
-                }
-            }
-            Err(e) => {
-                counter!("flashmm_ingest_publish_errors_total", "market" => market.to_string())
-                    .increment(1);
-                if let Some(suppressed) = limiter.allow("publish") {
-                    tracing::warn!(%market, error = %e, suppressed, "cannot publish; will resync");
-                }
-                keeper.invalidate(&market);
-            }
-        }
-        if !keeper.is_valid(&market) {
-            if let Some(md) = resync(&venue, &mut keeper, &market).await {
-                if publish(&bus, &namespace, &market, &md, runtime::now(), maxlen)
-                    .await
-                    .is_err()
-                {
-                    keeper.invalidate(&market);
-                }
-            }
-        }
+        publish_all(
+            &bus,
+            &namespace,
+            &mut keeper,
+            &venue,
+            &mut batch,
+            &mut limiter,
+            maxlen,
+        )
+        .await;
     }
     tracing::info!(service = "ingest", "stopped");
     Ok(())

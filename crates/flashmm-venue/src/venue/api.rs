@@ -67,6 +67,12 @@ impl EventStream {
     pub async fn next(&mut self) -> Option<VenueEvent> {
         self.rx.recv().await
     }
+
+    /// The next event if one is already queued, without waiting (to batch what arrived
+    /// together).
+    pub fn try_next(&mut self) -> Option<VenueEvent> {
+        self.rx.try_recv().ok()
+    }
 }
 
 impl Drop for EventStream {
