@@ -13,7 +13,7 @@
 use std::fs::{self, OpenOptions};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -58,8 +58,9 @@ pub async fn up(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> 
             Some(pid) => println!("{service:<10} already running (pid {pid})"),
             None => {
                 let since = now();
-                let pid = sup.spawn(service)?;
-                wait_heartbeat(&bus, &config, service, since, &sup).await?;
+                let mut child = sup.spawn(service)?;
+                let pid = child.id();
+                wait_heartbeat(&bus, &config, service, since, &sup, &mut child).await?;
                 println!(
                     "{service:<10} started (pid {pid}, log {})",
                     sup.log(service).display()
@@ -109,8 +110,9 @@ pub async fn restart(
     let bus = connect(&config).await?;
     sup.stop(service)?;
     let since = now();
-    let pid = sup.spawn(service)?;
-    wait_heartbeat(&bus, &config, service, since, &sup).await?;
+    let mut child = sup.spawn(service)?;
+    let pid = child.id();
+    wait_heartbeat(&bus, &config, service, since, &sup, &mut child).await?;
     println!("{service:<10} restarted (pid {pid})");
     Ok(())
 }
@@ -165,7 +167,7 @@ impl Supervisor {
         is_process_of(pid, service).then_some(pid)
     }
 
-    fn spawn(&self, service: &str) -> anyhow::Result<u32> {
+    fn spawn(&self, service: &str) -> anyhow::Result<Child> {
         match (&self.sim_account, service) {
             (Some(key), "sim-venue") => {
                 self.spawn_with(service, &["--account-pubkey".into(), key.clone()])
@@ -175,7 +177,7 @@ impl Supervisor {
     }
 
     /// Starts `service` with `--config` and `extra` arguments, detached, logging to its log.
-    fn spawn_with(&self, service: &str, extra: &[String]) -> anyhow::Result<u32> {
+    fn spawn_with(&self, service: &str, extra: &[String]) -> anyhow::Result<Child> {
         let bin = self.bin_dir.join(service);
         if !bin.is_file() {
             bail!(
@@ -199,9 +201,8 @@ impl Supervisor {
             .process_group(0)
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
-        let pid = child.id();
-        fs::write(self.pid_file(service), format!("{pid}\n"))?;
-        Ok(pid)
+        fs::write(self.pid_file(service), format!("{}\n", child.id()))?;
+        Ok(child)
     }
 
     /// Stops the service if it runs: SIGTERM, then SIGKILL after the grace period. True when
@@ -280,13 +281,14 @@ async fn connect(config: &Config) -> anyhow::Result<RedisBus> {
         .with_context(|| format!("cannot connect to Redis at {}", config.redis.url))
 }
 
-/// Waits for a heartbeat of `service` newer than `since`, failing early when it exits.
+/// Waits for a heartbeat of `service` newer than `since`, failing early when `child` exits.
 async fn wait_heartbeat(
     bus: &RedisBus,
     config: &Config,
     service: &str,
     since: flashmm_core::time::UnixNanos,
     sup: &Supervisor,
+    child: &mut Child,
 ) -> anyhow::Result<()> {
     let key = Namespace::new(&config.namespace)?.state("heartbeat")?;
     let deadline = Instant::now() + sup.wait;
@@ -299,9 +301,10 @@ async fn wait_heartbeat(
         {
             return Ok(());
         }
-        if sup.running(service).is_none() {
+        // The child handle, not /proc: only its own exit status says it is gone.
+        if let Some(status) = child.try_wait()? {
             bail!(
-                "{service} exited at start: see {}",
+                "{service} exited at start ({status}): see {}",
                 sup.log(service).display()
             );
         }
