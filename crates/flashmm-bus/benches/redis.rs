@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use flashmm_bus::{Bus, Consumer, ConsumerConfig, Envelope, Namespace, RedisBus, RedisBusConfig};
 use flashmm_core::message::StreamMessage;
 use flashmm_core::time::UnixNanos;
-use serde::{Deserialize, Serialize};
 use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 const BODY_BYTES: usize = 200;

@@ -154,7 +154,9 @@ const SCRIPT_BATCH: usize = 256;
 fn script_args(entries: &[RawFields], maxlen: Option<usize>) -> Vec<Value> {
     let per_entry = entries.first().map_or(0, |f| 1 + 2 * f.len());
     let mut args = Vec::with_capacity(1 + entries.len() * per_entry);
-    args.push(Value::from(maxlen.map_or_else(String::new, |n| n.to_string())));
+    args.push(Value::from(
+        maxlen.map_or_else(String::new, |n| n.to_string()),
+    ));
     for fields in entries {
         args.push(Value::from(fields.len() as i64));
         for (name, value) in fields {
@@ -260,8 +262,11 @@ impl Bus for RedisBus {
                 // Concurrent calls share the connection's pipeline (fred writes them without
                 // waiting for each reply); replies come back in order.
                 let calls = many.chunks(SCRIPT_BATCH).map(|chunk| {
-                    self.client
-                        .eval::<Vec<Value>, _, _, _>(APPEND_SCRIPT, key, script_args(chunk, maxlen))
+                    self.client.eval::<Vec<Value>, _, _, _>(
+                        APPEND_SCRIPT,
+                        key,
+                        script_args(chunk, maxlen),
+                    )
                 });
                 let replies = futures_util::future::try_join_all(calls)
                     .await

@@ -208,10 +208,7 @@ async fn trim_bounds_the_stream<B: Bus>(bus: B, ns: Namespace) {
     let ids = bus.publish_batch(&stream, &batch, None).await.unwrap();
     assert_eq!(bus.len(&stream).await.unwrap(), 1000);
     let stored = bus.range(&stream, Range::Oldest(1000)).await.unwrap();
-    assert_eq!(
-        stored.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
-        ids
-    );
+    assert_eq!(stored.iter().map(|d| d.id.clone()).collect::<Vec<_>>(), ids);
     for (i, d) in stored.iter().enumerate() {
         let Payload::Envelope(e) = &d.payload else {
             panic!("entry {i} not an envelope")
