@@ -159,4 +159,35 @@ mod tests {
         assert!(e.to_string().contains("social.api_base_url"), "{e}");
         assert!(!e.to_string().contains("t0k"));
     }
+
+    /// An `https` base URL is spoken to in TLS: the first bytes on the wire are a TLS
+    /// handshake record (a ClientHello), not an HTTP request or a refusal of the scheme.
+    #[tokio::test]
+    async fn speaks_tls_to_an_https_api() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut client = XClient::new(
+            &format!("https://127.0.0.1:{port}"),
+            Secret::new("t0k"),
+            Duration::ZERO,
+        )
+        .unwrap();
+        let mut post = tokio::spawn(async move { client.post("hello", b"png").await });
+        let mut tcp = tokio::select! {
+            accepted = listener.accept() => accepted.unwrap().0,
+            done = &mut post => panic!("no connection: {:?}", done.unwrap().err()),
+            _ = tokio::time::sleep(Duration::from_secs(10)) => panic!("no connection in 10 s"),
+        };
+        let mut hello = [0u8; 3];
+        tokio::time::timeout(Duration::from_secs(10), tcp.read_exact(&mut hello))
+            .await
+            .expect("no bytes in 10 s")
+            .unwrap();
+        assert_eq!(hello[0], 0x16, "not a TLS handshake record: {hello:?}");
+        assert_eq!(hello[1], 0x03, "not a TLS version: {hello:?}");
+        drop(tcp);
+        let e = post.await.unwrap().err().unwrap();
+        assert!(!e.to_string().contains("t0k"), "{e}");
+    }
 }
