@@ -136,6 +136,13 @@ fn up_restart_down() {
         "{}",
         String::from_utf8_lossy(&down.stderr)
     );
+    // Execution cancelled every order as it stopped, and no order is recorded as open.
+    let said = String::from_utf8_lossy(&down.stdout);
+    assert!(
+        said.contains("orders     all cancelled by execution before it stopped"),
+        "{said}\n{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
     std::thread::sleep(Duration::from_millis(100));
     for (service, pid) in SERVICES.iter().zip(pids.iter()) {
         if *service != "feature" {

@@ -246,8 +246,21 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
         let now = runtime::now();
         let venue = &self.venue;
-        if let Err(e) = retrying("cancel-all", SHUTDOWN_PATIENCE, || venue.cancel_all(None)).await {
-            tracing::error!(error = %e, "cancel-all at shutdown failed");
+        match retrying("cancel-all", SHUTDOWN_PATIENCE, || venue.cancel_all(None)).await {
+            Ok(cancelled) => {
+                tracing::info!(
+                    cancelled = cancelled.len(),
+                    "every order cancelled at shutdown"
+                );
+                // Nothing rests any more: `state:orders` says so (what `flashmm down` checks).
+                if self.redis_up() {
+                    if let Ok(saved) = self.bus.get_state(&self.store.orders).await {
+                        let ids = saved.into_keys().collect();
+                        let _ = self.store.clear_orders(&self.bus, ids).await;
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cancel-all at shutdown failed"),
         }
         for m in &mut self.markets {
             m.working.clear();

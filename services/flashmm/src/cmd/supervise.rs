@@ -3,9 +3,10 @@
 //! Each service runs as its own detached process (own process group, so a Ctrl-C in the
 //! operator's terminal does not reach it), with its log in `logs/SERVICE.log` and its pid in
 //! `logs/SERVICE.pid`. `up` starts what is not running, in pipeline order (the simulator first),
-//! and waits for each heartbeat; `down` asks execution to cancel every order, waits until no
-//! order of ours is open, then stops the services in reverse order with SIGTERM (SIGKILL after
-//! a grace period). The binaries are looked up next to the `flashmm` binary itself.
+//! and waits for each heartbeat; `down` stops the services in reverse order with SIGTERM
+//! (SIGKILL after a grace period): execution cancels every order at the venue before it exits,
+//! and `down` then checks that `state:orders` is empty. The binaries are looked up next to the
+//! `flashmm` binary itself.
 //!
 //! The simulator funds the account of the trading key that execution loads (the keystore of
 //! `venue.key_file`, or `TRADING_PRIVATE_KEY`), so the two agree without copying keys around.
@@ -19,9 +20,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Args;
 use flashmm_bus::runtime::{load_config, now};
-use flashmm_bus::{Bus, Envelope, Namespace, RedisBus, RedisBusConfig};
+use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
 use flashmm_core::config::Config;
-use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_venue::signing::{Keystore, Signer};
 
 /// Start order; `down` stops in reverse.
@@ -75,19 +75,31 @@ pub async fn up(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// `flashmm down`: cancels every order through execution, then stops every service.
+/// `flashmm down`: stops every service, execution cancelling every order as it stops.
 pub async fn down(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
     let sup = Supervisor::new(config_path, &config, args)?;
-    if sup.running("execution").is_some() {
-        match connect(&config).await {
-            Ok(bus) => cancel_all(&bus, &config, Duration::from_secs(5)).await,
-            Err(e) => eprintln!("cannot reach Redis to cancel orders ({e:#}); stopping anyway"),
-        }
-    }
+    let trading = sup.running("execution").is_some();
     for service in START_ORDER.iter().rev() {
         if sup.stop(service)? {
             println!("{service:<10} stopped");
+        }
+    }
+    // Execution cancels every order at the venue when it is stopped (SIGTERM), and then
+    // empties `state:orders`.
+    if trading {
+        let left = async {
+            let orders = Namespace::new(&config.namespace)?.state("orders")?;
+            anyhow::Ok(connect(&config).await?.get_state(&orders).await?.len())
+        }
+        .await;
+        match left {
+            Ok(0) => println!("orders     all cancelled by execution before it stopped"),
+            Ok(n) => eprintln!(
+                "orders     {n} still recorded as open: see {} (the venue cancels on disconnect)",
+                sup.log("execution").display()
+            ),
+            Err(e) => eprintln!("orders     not checked ({e:#})"),
         }
     }
     Ok(())
@@ -316,36 +328,5 @@ async fn wait_heartbeat(
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Publishes a cancel-all to execution and waits (bounded) until `state:orders` is empty.
-async fn cancel_all(bus: &RedisBus, config: &Config, wait: Duration) {
-    let result: anyhow::Result<bool> = async {
-        let ns = Namespace::new(&config.namespace)?;
-        let cmd = ExecCommand {
-            action: ExecAction::CancelAll,
-            actor: "flashmm down".to_owned(),
-            ts: now(),
-        };
-        bus.publish(&ns.cmd_exec(), &Envelope::new("", cmd.ts, cmd.ts, &cmd)?)
-            .await?;
-        let orders = ns.state("orders")?;
-        let deadline = Instant::now() + wait;
-        while Instant::now() < deadline {
-            if bus.get_state(&orders).await?.is_empty() {
-                return Ok(true);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Ok(false)
-    }
-    .await;
-    match result {
-        Ok(true) => println!("orders   all cancelled"),
-        Ok(false) => {
-            eprintln!("orders   still open after {wait:?}; the venue cancels them on disconnect")
-        }
-        Err(e) => eprintln!("cancel-all failed ({e:#}); the venue cancels on disconnect"),
     }
 }
