@@ -226,7 +226,7 @@ async fn main() {
             percentile(&send_to_xadd, 1.0)
         );
         println!(
-            "  WS receive -> XADD issued: p50 {:.1} us, p99 {:.1} us",
+            "  socket read (origin_ts) -> XADD issued: p50 {:.1} us, p99 {:.1} us",
             percentile(&recv_to_xadd, 0.5),
             percentile(&recv_to_xadd, 0.99)
         );

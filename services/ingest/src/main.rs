@@ -2,7 +2,7 @@
 //!
 //! Reads: the venue's market data (the simulator's WebSocket by default, `venue.kind`).
 //! Writes: `{ns}:md:{mkt}` — `book_snapshot`, `book_delta` and `trade` entries whose
-//! `origin_ts` is the local receive time of the venue message, trimmed to
+//! `origin_ts` is the local time the venue message was read off the socket, trimmed to
 //! `redis.stream_maxlen`; its heartbeat to `{ns}:heartbeat`.
 //!
 //! Every book is also republished as a snapshot each second, so a consumer that restarts
@@ -30,7 +30,7 @@ use flashmm_bus::{Bus, MarketEvent, Namespace, RedisBus};
 use flashmm_core::config::VenueKind;
 use flashmm_core::market::MarketId;
 use flashmm_venue::venue::sim::{SkipKind, StreamStats};
-use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue, VenueEvent};
+use flashmm_venue::venue::{Received, SimVenue, SimVenueConfig, Venue, VenueEvent};
 use keeper::{BookKeeper, Outcome};
 use metrics::{counter, gauge};
 
@@ -300,7 +300,7 @@ async fn main() -> anyhow::Result<()> {
     let mut batch: Vec<Publish> = Vec::with_capacity(BATCH);
     loop {
         let first = tokio::select! {
-            event = stream.next() => event,
+            event = stream.next_received() => event,
             _ = refresh.tick() => {
                 count_skipped(&skipped, &mut skipped_seen, &mut limiter);
                 publish_snapshots(&bus, &namespace, &mut keeper, &markets, maxlen).await;
@@ -314,10 +314,10 @@ async fn main() -> anyhow::Result<()> {
         // What arrived together is applied in order and published together: one Redis call
         // per market instead of one round trip per message.
         let mut next = Some(first);
-        while let Some(event) = next.take() {
-            let received = runtime::now();
+        while let Some(Received { event, at }) = next.take() {
+            // `origin_ts`: when the venue client read the message off the socket.
             if let Some(md) = apply(event, &mut keeper, &mut limiter, &venue).await {
-                batch.push(Publish { md, received });
+                batch.push(Publish { md, received: at });
             }
             if batch.len() < BATCH {
                 next = stream.try_next();

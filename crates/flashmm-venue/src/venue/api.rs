@@ -4,6 +4,7 @@ use super::{AssetBalance, NewOrder, OrderRef, OrderReport, ReplaceOrder, VenueEr
 use async_trait::async_trait;
 use flashmm_core::book::BookSnapshot;
 use flashmm_core::market::{MarketId, MarketSpec};
+use flashmm_core::time::UnixNanos;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -53,24 +54,49 @@ pub trait Venue: Send + Sync {
 /// The events of a subscription. Dropping it stops the connection task.
 #[derive(Debug)]
 pub struct EventStream {
-    rx: mpsc::Receiver<VenueEvent>,
+    rx: mpsc::Receiver<Received>,
     task: JoinHandle<()>,
+}
+
+/// A venue event with the local wall-clock time its message was read off the connection:
+/// the `origin_ts` of everything it causes.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The event.
+    pub event: VenueEvent,
+    /// When the connection task read the message that carried it (UTC ns).
+    pub at: UnixNanos,
+}
+
+impl Received {
+    /// `event`, read at `at` (UTC ns).
+    pub fn new(event: VenueEvent, at: i64) -> Self {
+        Received {
+            event,
+            at: UnixNanos(at),
+        }
+    }
 }
 
 impl EventStream {
     /// A stream fed by `task` through `rx`.
-    pub fn new(rx: mpsc::Receiver<VenueEvent>, task: JoinHandle<()>) -> Self {
+    pub fn new(rx: mpsc::Receiver<Received>, task: JoinHandle<()>) -> Self {
         EventStream { rx, task }
     }
 
     /// The next event; `None` once the connection task has stopped.
     pub async fn next(&mut self) -> Option<VenueEvent> {
+        self.rx.recv().await.map(|r| r.event)
+    }
+
+    /// The next event with its read time; `None` once the connection task has stopped.
+    pub async fn next_received(&mut self) -> Option<Received> {
         self.rx.recv().await
     }
 
     /// The next event if one is already queued, without waiting (to batch what arrived
     /// together).
-    pub fn try_next(&mut self) -> Option<VenueEvent> {
+    pub fn try_next(&mut self) -> Option<Received> {
         self.rx.try_recv().ok()
     }
 }

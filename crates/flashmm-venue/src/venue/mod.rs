@@ -10,7 +10,7 @@ pub mod sei;
 pub mod sim;
 
 pub use crate::protocol::OrderRef;
-pub use api::{EventStream, Venue};
+pub use api::{EventStream, Received, Venue};
 pub use error::VenueError;
 pub use event::{OrderReport, VenueEvent};
 pub use order::{AssetBalance, NewOrder, ReplaceOrder};

@@ -24,7 +24,8 @@ use crate::protocol::{ApiError, ErrorCode, OrderRef};
 use crate::signing::Signer;
 use crate::venue::sim::Backoff;
 use crate::venue::{
-    AssetBalance, EventStream, NewOrder, OrderReport, ReplaceOrder, Venue, VenueError, VenueEvent,
+    AssetBalance, EventStream, NewOrder, OrderReport, Received, ReplaceOrder, Venue, VenueError,
+    VenueEvent,
 };
 
 /// The `abci_query` path of a market's book (data: the market id, hex).
@@ -314,7 +315,7 @@ async fn run_stream(
     endpoints: Arc<Endpoints>,
     config: SeiVenueConfig,
     specs: Vec<MarketSpec>,
-    tx: mpsc::Sender<VenueEvent>,
+    tx: mpsc::Sender<Received>,
 ) {
     let mut backoff = Backoff::new(config.backoff_min, config.backoff_max);
     loop {
@@ -323,7 +324,11 @@ async fn run_stream(
             Some(reason) => reason,
         };
         tracing::warn!(reason, "Sei subscription lost, reconnecting");
-        if tx.send(VenueEvent::Disconnected { reason }).await.is_err() {
+        if tx
+            .send(Received::new(VenueEvent::Disconnected { reason }, utc_ns()))
+            .await
+            .is_err()
+        {
             return;
         }
         sleep(backoff.next_delay()).await;
@@ -335,7 +340,7 @@ async fn connection(
     endpoints: &Endpoints,
     config: &SeiVenueConfig,
     specs: &[MarketSpec],
-    tx: &mpsc::Sender<VenueEvent>,
+    tx: &mpsc::Sender<Received>,
     backoff: &mut Backoff,
 ) -> Option<String> {
     let (mut ws, _) = match endpoints.connect(config.call_timeout).await {
@@ -358,7 +363,9 @@ async fn connection(
         }
     }
     backoff.reset();
-    tx.send(VenueEvent::Connected).await.ok()?;
+    tx.send(Received::new(VenueEvent::Connected, utc_ns()))
+        .await
+        .ok()?;
     while let Some(msg) = ws.next().await {
         let text = match msg {
             Ok(Message::Text(t)) => t,
@@ -366,6 +373,7 @@ async fn connection(
             Ok(_) => continue,
             Err(e) => return Some(e.to_string()),
         };
+        let read_at = utc_ns();
         let v: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
@@ -398,7 +406,7 @@ async fn connection(
             continue;
         };
         for event in events {
-            tx.send(event).await.ok()?;
+            tx.send(Received::new(event, read_at)).await.ok()?;
         }
     }
     Some("connection ended".into())

@@ -6,7 +6,7 @@ use super::client::utc_ns;
 use super::{Backoff, SimVenueConfig, SkipKind, StreamStats};
 use crate::protocol::{decode, encode, paths, ClientMessage, ServerMessage};
 use crate::signing::Signer;
-use crate::venue::{OrderReport, VenueEvent};
+use crate::venue::{OrderReport, Received, VenueEvent};
 use flashmm_core::market::MarketSpec;
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
@@ -31,7 +31,7 @@ enum End {
 }
 
 /// Runs until the consumer drops the stream.
-pub(crate) async fn run_stream(setup: StreamSetup, tx: mpsc::Sender<VenueEvent>) {
+pub(crate) async fn run_stream(setup: StreamSetup, tx: mpsc::Sender<Received>) {
     let mut backoff = Backoff::new(setup.config.backoff_min, setup.config.backoff_max);
     loop {
         let reason = match connection(&setup, &tx, &mut backoff).await {
@@ -39,7 +39,11 @@ pub(crate) async fn run_stream(setup: StreamSetup, tx: mpsc::Sender<VenueEvent>)
             End::Lost(reason) => reason,
         };
         tracing::warn!(reason, "sim venue stream lost, reconnecting");
-        if tx.send(VenueEvent::Disconnected { reason }).await.is_err() {
+        if tx
+            .send(Received::new(VenueEvent::Disconnected { reason }, utc_ns()))
+            .await
+            .is_err()
+        {
             return;
         }
         sleep(backoff.next_delay()).await;
@@ -48,7 +52,7 @@ pub(crate) async fn run_stream(setup: StreamSetup, tx: mpsc::Sender<VenueEvent>)
 
 async fn connection(
     setup: &StreamSetup,
-    tx: &mpsc::Sender<VenueEvent>,
+    tx: &mpsc::Sender<Received>,
     backoff: &mut Backoff,
 ) -> End {
     let (ws, _) = match tokio_tungstenite::connect_async(setup.config.ws_url.as_str()).await {
@@ -74,7 +78,11 @@ async fn connection(
         }
     }
     backoff.reset();
-    if tx.send(VenueEvent::Connected).await.is_err() {
+    if tx
+        .send(Received::new(VenueEvent::Connected, utc_ns()))
+        .await
+        .is_err()
+    {
         return End::Closed;
     }
     let mut ping = interval(setup.config.ping_interval);
@@ -95,6 +103,7 @@ async fn connection(
                     Ok(Some(Ok(Message::Close(_)))) => return End::Lost("closed by venue".to_owned()),
                     Ok(Some(Ok(_))) => continue,
                 };
+                let read_at = utc_ns();
                 deadline = Instant::now() + setup.config.idle_timeout;
                 let msg: ServerMessage = match decode(text.as_str()) {
                     Ok(msg) => msg,
@@ -112,7 +121,7 @@ async fn connection(
                     _ => {}
                 }
                 if let Some(event) = to_event(&setup.specs, &setup.stats, msg) {
-                    if tx.send(event).await.is_err() {
+                    if tx.send(Received::new(event, read_at)).await.is_err() {
                         return End::Closed;
                     }
                 }
