@@ -125,74 +125,143 @@ async fn apply(
     }
 }
 
-/// Publishes `batch` (emptied), one call per market in arrival order. A market whose entries
-/// could not be published is resynced, and its fresh snapshot published, so consumers never
-/// build on a book with a hole.
-async fn publish_all(
+/// One market's share of a batch, encoded and ready to append.
+struct Group {
+    market: MarketId,
+    stream: flashmm_bus::StreamName,
+    envelopes: Vec<flashmm_bus::Envelope>,
+    /// Snapshots, deltas and trades in it.
+    kinds: [u64; 3],
+}
+
+/// Splits `batch` (emptied) by market in arrival order and encodes it; a market whose entries
+/// cannot be encoded is returned in the second list.
+fn prepare(batch: &mut Vec<Publish>, namespace: &Namespace) -> (Vec<Group>, Vec<MarketId>) {
+    let now = runtime::now();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut failed: Vec<MarketId> = Vec::new();
+    for p in batch.drain(..) {
+        let market = market_of(&p.md).clone();
+        if failed.contains(&market) {
+            continue;
+        }
+        let mkt = market.stream_key();
+        let i = match groups.iter().position(|g| g.market == market) {
+            Some(i) => i,
+            None => match namespace.md(&mkt) {
+                Ok(stream) => {
+                    groups.push(Group {
+                        market: market.clone(),
+                        stream,
+                        envelopes: Vec::new(),
+                        kinds: [0; 3],
+                    });
+                    groups.len() - 1
+                }
+                Err(_) => {
+                    failed.push(market);
+                    continue;
+                }
+            },
+        };
+        match p.md.to_envelope(&mkt, now, p.received) {
+            Ok(e) => {
+                let g = &mut groups[i];
+                g.envelopes.push(e);
+                g.kinds[match p.md {
+                    MarketEvent::Snapshot(_) => 0,
+                    MarketEvent::Delta(_) => 1,
+                    MarketEvent::Trade(_) => 2,
+                }] += 1;
+            }
+            Err(_) => {
+                groups.remove(i);
+                failed.push(market);
+            }
+        }
+    }
+    (groups, failed)
+}
+
+/// Appends every group at once (each market's commands are issued on the first poll, so
+/// publishes spawned one after the other reach Redis in that order); the markets whose
+/// entries could not be published.
+async fn publish_groups(bus: RedisBus, groups: Vec<Group>, maxlen: usize) -> Vec<MarketId> {
+    let calls = groups
+        .iter()
+        .map(|g| bus.publish_batch(&g.stream, &g.envelopes, Some(maxlen)));
+    let results = futures_util::future::join_all(calls).await;
+    let mut failed = Vec::new();
+    for (g, result) in groups.iter().zip(results) {
+        let market = g.market.to_string();
+        match result {
+            Ok(_) => {
+                for (kind, n) in ["snapshot", "delta", "trade"].into_iter().zip(g.kinds) {
+                    if n > 0 {
+                        counter!("flashmm_ingest_events_total", "market" => market.clone(), "kind" => kind).increment(n);
+                    }
+                }
+            }
+            Err(e) => {
+                counter!("flashmm_ingest_publish_errors_total", "market" => market.clone())
+                    .increment(g.envelopes.len() as u64);
+                tracing::warn!(market, error = %e, "cannot publish; will resync");
+                failed.push(g.market.clone());
+            }
+        }
+    }
+    failed
+}
+
+/// Publishes in flight, oldest first; each resolves to the markets it could not publish.
+type InFlight = std::collections::VecDeque<tokio::task::JoinHandle<Vec<MarketId>>>;
+
+/// Most batch publishes in flight at once.
+const MAX_IN_FLIGHT: usize = 4;
+
+/// Takes the finished publishes (all of them, waiting, with `drain`; otherwise the oldest
+/// ones already done, and the oldest beyond [`MAX_IN_FLIGHT`]); the markets that failed.
+async fn reap(in_flight: &mut InFlight, drain: bool) -> Vec<MarketId> {
+    let mut failed = Vec::new();
+    while let Some(front) = in_flight.front() {
+        if !(drain || front.is_finished() || in_flight.len() > MAX_IN_FLIGHT) {
+            break;
+        }
+        if let Some(handle) = in_flight.pop_front() {
+            failed.extend(handle.await.unwrap_or_default());
+        }
+    }
+    failed
+}
+
+/// Resyncs each market in `failed` from a REST snapshot and publishes it, once every publish
+/// in flight is done (so the snapshot follows everything sent before it).
+async fn recover(
+    failed: Vec<MarketId>,
+    in_flight: &mut InFlight,
     bus: &RedisBus,
     namespace: &Namespace,
     keeper: &mut BookKeeper,
     venue: &SimVenue,
-    batch: &mut Vec<Publish>,
-    limiter: &mut LogLimiter,
     maxlen: usize,
 ) {
-    let mut markets: Vec<MarketId> = Vec::new();
-    for p in batch.iter() {
-        let market = market_of(&p.md);
-        if !markets.contains(market) {
-            markets.push(market.clone());
-        }
+    let mut failed = failed;
+    if failed.is_empty() {
+        return;
     }
-    for market in markets {
-        let mine: Vec<&Publish> = batch
-            .iter()
-            .filter(|p| market_of(&p.md) == &market)
-            .collect();
-        let mkt = market.stream_key();
-        let published = async {
-            let stream = namespace.md(&mkt)?;
-            let now = runtime::now();
-            let envelopes = mine
-                .iter()
-                .map(|p| p.md.to_envelope(&mkt, now, p.received))
-                .collect::<Result<Vec<_>, _>>()?;
-            bus.publish_batch(&stream, &envelopes, Some(maxlen)).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        match published {
-            Ok(()) => {
-                for kind in ["snapshot", "delta", "trade"] {
-                    let n = mine.iter().filter(|p| kind_of(&p.md) == kind).count();
-                    if n > 0 {
-                        counter!("flashmm_ingest_events_total", "market" => market.to_string(), "kind" => kind).increment(n as u64);
-                    }
-                }
-                if let Some(book) = keeper.book(&market) {
-                    gauge!("flashmm_ingest_book_seq", "market" => market.to_string())
-                        .set(book.seq().unwrap_or(0) as f64);
-                }
-            }
-            Err(e) => {
-                counter!("flashmm_ingest_publish_errors_total", "market" => market.to_string())
-                    .increment(mine.len() as u64);
-                if let Some(suppressed) = limiter.allow("publish") {
-                    tracing::warn!(%market, error = %e, suppressed, "cannot publish; will resync");
-                }
+    failed.extend(reap(in_flight, true).await);
+    failed.dedup();
+    for market in failed {
+        keeper.invalidate(&market);
+        if let Some(md) = resync(venue, keeper, &market).await {
+            if publish(bus, namespace, &market, &md, runtime::now(), maxlen)
+                .await
+                .is_err()
+            {
                 keeper.invalidate(&market);
-                if let Some(md) = resync(venue, keeper, &market).await {
-                    if publish(bus, namespace, &market, &md, runtime::now(), maxlen)
-                        .await
-                        .is_err()
-                    {
-                        keeper.invalidate(&market);
-                    }
-                }
             }
         }
     }
-    batch.clear();
 }
 
 /// Publishes one market event on `md:{mkt}`.
@@ -216,14 +285,6 @@ fn market_of(event: &MarketEvent) -> &MarketId {
         MarketEvent::Snapshot(s) => &s.market,
         MarketEvent::Delta(d) => &d.market,
         MarketEvent::Trade(t) => &t.market,
-    }
-}
-
-fn kind_of(event: &MarketEvent) -> &'static str {
-    match event {
-        MarketEvent::Snapshot(_) => "snapshot",
-        MarketEvent::Delta(_) => "delta",
-        MarketEvent::Trade(_) => "trade",
     }
 }
 
@@ -298,11 +359,15 @@ async fn main() -> anyhow::Result<()> {
     let mut refresh = tokio::time::interval(SNAPSHOT_EVERY);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut batch: Vec<Publish> = Vec::with_capacity(BATCH);
+    let mut in_flight = InFlight::new();
     loop {
         let first = tokio::select! {
             event = stream.next_received() => event,
             _ = refresh.tick() => {
                 count_skipped(&skipped, &mut skipped_seen, &mut limiter);
+                // After everything in flight, so each snapshot follows the deltas before it.
+                let failed = reap(&mut in_flight, true).await;
+                recover(failed, &mut in_flight, &bus, &namespace, &mut keeper, &venue, maxlen).await;
                 publish_snapshots(&bus, &namespace, &mut keeper, &markets, maxlen).await;
                 continue;
             }
@@ -324,16 +389,33 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         count_skipped(&skipped, &mut skipped_seen, &mut limiter);
-        publish_all(
+        // Published without waiting for the previous batch's reply (at most MAX_IN_FLIGHT
+        // at once), so a message never waits for another's round trip before its XADD.
+        let (groups, mut failed) = prepare(&mut batch, &namespace);
+        for g in &groups {
+            if let Some(book) = keeper.book(&g.market) {
+                gauge!("flashmm_ingest_book_seq", "market" => g.market.to_string())
+                    .set(book.seq().unwrap_or(0) as f64);
+            }
+        }
+        if !groups.is_empty() {
+            in_flight.push_back(tokio::spawn(publish_groups(bus.clone(), groups, maxlen)));
+        }
+        failed.extend(reap(&mut in_flight, false).await);
+        recover(
+            failed,
+            &mut in_flight,
             &bus,
             &namespace,
             &mut keeper,
             &venue,
-            &mut batch,
-            &mut limiter,
             maxlen,
         )
         .await;
+    }
+    let failed = reap(&mut in_flight, true).await;
+    if !failed.is_empty() {
+        tracing::warn!(markets = ?failed, "last entries not published at shutdown");
     }
     tracing::info!(service = "ingest", "stopped");
     Ok(())
