@@ -474,11 +474,7 @@ async fn kill_9_and_restart_reconciles_exactly() {
             .is_empty()
     })
     .await;
-    Command::new("kill")
-        .args(["-9", &exec.child.id().to_string()])
-        .status()
-        .unwrap();
-    let _ = exec.child.wait();
+    exec.kill_9();
     let _exec = rig.execution(&[], &[]);
     assert!(
         wait_until(Duration::from_secs(10), || async {
@@ -673,11 +669,7 @@ async fn drawdown_and_daily_loss_limits_trip_the_kill_switch() {
             [("equity_peak", "0"), ("day_start_equity", "1000")],
         ),
     ] {
-        Command::new("kill")
-            .args(["-9", &exec.child.id().to_string()])
-            .status()
-            .unwrap();
-        let _ = exec.child.wait();
+        exec.kill_9();
         let mut values: Vec<(String, String)> = fields
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -120,6 +120,12 @@ impl Service {
         }
     }
 
+    /// SIGKILL (`kill -9`), and reaps the process.
+    pub fn kill_9(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM and waits up to `timeout` for a clean exit; returns the exit status.
     pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let _ = Command::new("kill")

@@ -256,9 +256,8 @@ impl Bus for RedisBus {
                 vec![id]
             }
             many => {
-                if let Some(n) = maxlen {
-                    cap(Some(n))?;
-                }
+                // Refuses a bound Redis cannot take, as a single XADD does.
+                cap(maxlen)?;
                 // Concurrent calls share the connection's pipeline (fred writes them without
                 // waiting for each reply); replies come back in order.
                 let calls = many.chunks(SCRIPT_BATCH).map(|chunk| {

@@ -20,7 +20,7 @@ use flashmm_venue::venue::{
 };
 use metrics::{counter, gauge, histogram};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -100,7 +100,7 @@ pub struct Engine<B: Bus> {
     cancels: Vec<u64>,
     fills: Vec<u64>,
     /// Fills booked while Redis was away, published on `fills:{mkt}` once it is back.
-    unpublished_fills: Vec<(String, Fill, UnixNanos)>,
+    unpublished_fills: VecDeque<(String, Fill, UnixNanos)>,
     /// Per market, the reason of a cancel-all the venue refused: retried on each flush.
     cancel_all_due: Vec<Option<String>>,
 }
@@ -153,7 +153,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             cancels: vec![0; n],
             fills: vec![0; n],
             cancel_all_due: vec![None; n],
-            unpublished_fills: Vec::new(),
+            unpublished_fills: VecDeque::new(),
         }
     }
 
@@ -644,9 +644,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         if !self.redis_up() {
             // Booked in memory and kept for `fills:{mkt}` until Redis is back; the position
             // is saved by the first flush then (a restart rebuilds it from the venue's fills).
-            if self.unpublished_fills.len() < MAX_UNPUBLISHED_FILLS {
-                self.unpublished_fills.push((key, fill.clone(), now));
-            }
+            self.hold_fill(key, fill, now);
             return true;
         }
         if let Err(e) = self
@@ -656,7 +654,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         {
             self.redis_failed(&e);
             tracing::warn!(error = %e, "fill not published");
-            self.unpublished_fills.push((key, fill.clone(), now));
+            self.hold_fill(key, fill, now);
             return true;
         }
         if let Err(e) = self
@@ -670,18 +668,26 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         true
     }
 
+    /// Keeps a fill for `fills:{mkt}` until Redis takes it (at most
+    /// [`MAX_UNPUBLISHED_FILLS`]).
+    fn hold_fill(&mut self, key: String, fill: &Fill, ts: UnixNanos) {
+        if self.unpublished_fills.len() < MAX_UNPUBLISHED_FILLS {
+            self.unpublished_fills.push_back((key, fill.clone(), ts));
+        }
+    }
+
     /// Publishes the fills booked while Redis was away, oldest first.
     async fn publish_held_fills(&mut self) {
-        while let Some((key, fill, ts)) = self.unpublished_fills.first().cloned() {
+        while let Some((key, fill, ts)) = self.unpublished_fills.front() {
             if let Err(e) = self
                 .store
-                .publish_fill(&self.bus, &self.ns, &key, &fill, ts)
+                .publish_fill(&self.bus, &self.ns, key, fill, *ts)
                 .await
             {
                 self.redis_failed(&e);
                 return;
             }
-            self.unpublished_fills.remove(0);
+            self.unpublished_fills.pop_front();
         }
     }
 

@@ -237,7 +237,7 @@ async fn reap(in_flight: &mut InFlight, drain: bool) -> Vec<MarketId> {
 /// Resyncs each market in `failed` from a REST snapshot and publishes it, once every publish
 /// in flight is done (so the snapshot follows everything sent before it).
 async fn recover(
-    failed: Vec<MarketId>,
+    mut failed: Vec<MarketId>,
     in_flight: &mut InFlight,
     bus: &RedisBus,
     namespace: &Namespace,
@@ -245,13 +245,16 @@ async fn recover(
     venue: &SimVenue,
     maxlen: usize,
 ) {
-    let mut failed = failed;
     if failed.is_empty() {
         return;
     }
     failed.extend(reap(in_flight, true).await);
-    failed.dedup();
+    let mut seen = Vec::with_capacity(failed.len());
     for market in failed {
+        if seen.contains(&market) {
+            continue;
+        }
+        seen.push(market.clone());
         keeper.invalidate(&market);
         if let Some(md) = resync(venue, keeper, &market).await {
             if publish(bus, namespace, &market, &md, runtime::now(), maxlen)
