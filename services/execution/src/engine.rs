@@ -1,5 +1,10 @@
 //! [`Engine`]: the service's single decision loop over every market — inputs in, risk and
 //! quoting through [`MarketEngine`], orders out to the venue, state and streams written.
+//!
+//! The loop never waits for I/O on the quoting path: a decision's orders go to the venue as
+//! concurrent requests whose answers come back into the loop as they land ([`Landed`]), and
+//! every Redis write goes through the [`Writer`] task. Only a cancel-all waits: it first lets
+//! every request in flight land, so no order placed before it can outlive it.
 
 use crate::inputs::Input;
 use crate::latency::LatencyWindow;
@@ -7,9 +12,11 @@ use crate::market::{AccountView, Instruction, MarketEngine, Tif};
 use crate::settings::ExecArgs;
 use crate::state::StateStore;
 use crate::telemetry as t;
-use flashmm_bus::{runtime, Bus, BusError, Namespace};
+use crate::writer::Writer;
+use flashmm_bus::{runtime, Bus, Namespace};
 use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_core::identifiers::ClientOrderId;
+use flashmm_core::market::MarketId;
 use flashmm_core::order::{Fill, Order, OrderEvent, OrderStatus, OrderUpdate};
 use flashmm_core::risk::{KillSwitch, RiskAction, RiskEvent, RiskViolation, RiskViolationKind};
 use flashmm_core::time::UnixNanos;
@@ -20,10 +27,11 @@ use flashmm_venue::venue::{
 };
 use metrics::{counter, gauge, histogram};
 use rust_decimal::Decimal;
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+use tokio::task::{JoinError, JoinSet};
 
 const SEC: i64 = 1_000_000_000;
 
@@ -36,10 +44,6 @@ const VENUE_PATIENCE: Duration = Duration::from_secs(15);
 
 /// How long the cancel-all at shutdown keeps retrying.
 const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
-
-/// Most fills held in memory for `fills:{mkt}` while Redis is away (beyond it they are
-/// dropped from the stream, never from the position).
-const MAX_UNPUBLISHED_FILLS: usize = 100_000;
 
 /// How long the once-a-second Redis probe waits before it calls Redis away.
 const REDIS_PROBE_TIMEOUT: Duration = Duration::from_millis(300);
@@ -76,21 +80,48 @@ where
     }
 }
 
+/// A venue request's answer (or the Redis probe's), back in the loop.
+#[derive(Debug)]
+enum Landed {
+    /// The answer to placing `client_id` in market `idx`.
+    Placed {
+        /// The market.
+        idx: usize,
+        /// The order.
+        client_id: ClientOrderId,
+        /// The venue's report or error.
+        result: Result<OrderReport, VenueError>,
+    },
+    /// The answer to cancelling `client_id` in market `idx`.
+    Cancelled {
+        /// The market.
+        idx: usize,
+        /// The order.
+        client_id: ClientOrderId,
+        /// The venue's report or error.
+        result: Result<OrderReport, VenueError>,
+    },
+    /// A cancel of an order that is not ours any more: nothing to track.
+    Orphan,
+    /// The venue's open orders, for the sweep.
+    Swept(Result<Vec<OrderReport>, VenueError>),
+    /// The once-a-second Redis probe: whether it answered, and `state:model` when it did.
+    Probed(Option<BTreeMap<String, String>>),
+}
+
 /// The decision loop's state.
 pub struct Engine<B: Bus> {
     bus: B,
     ns: Namespace,
     store: StateStore,
-    venue: SimVenue,
+    writer: Writer,
+    venue: Arc<SimVenue>,
     /// The markets, in configuration order.
     pub markets: Vec<MarketEngine>,
     /// The trading mode.
     pub kill: KillSwitch,
     args: ExecArgs,
     venue_up: bool,
-    /// False from a failed Redis write or probe until a probe succeeds: no quoting, no Redis
-    /// writes.
-    redis_up: AtomicBool,
     published: HashMap<(usize, RiskViolationKind), UnixNanos>,
     tick_to_quote: LatencyWindow,
     decision: LatencyWindow,
@@ -99,10 +130,16 @@ pub struct Engine<B: Bus> {
     equity_peak: Decimal,
     cancels: Vec<u64>,
     fills: Vec<u64>,
-    /// Fills booked while Redis was away, published on `fills:{mkt}` once it is back.
-    unpublished_fills: VecDeque<(String, Fill, UnixNanos)>,
     /// Per market, the reason of a cancel-all the venue refused: retried on each flush.
     cancel_all_due: Vec<Option<String>>,
+    /// Venue requests (and the probe) in flight.
+    inflight: JoinSet<Landed>,
+    /// Orders whose placement is in flight.
+    placing: HashSet<ClientOrderId>,
+    /// Orders to cancel as soon as their placement lands (a cancel must not overtake it).
+    cancel_on_ack: HashSet<ClientOrderId>,
+    sweeping: bool,
+    probing: bool,
 }
 
 fn failure_kind(e: &VenueError) -> Option<&'static str> {
@@ -123,7 +160,7 @@ fn failure_kind(e: &VenueError) -> Option<&'static str> {
 }
 
 impl<B: Bus + Clone + 'static> Engine<B> {
-    /// An engine over restored markets and mode.
+    /// An engine over restored markets and mode; starts its Redis writer.
     pub fn new(
         bus: B,
         ns: Namespace,
@@ -135,15 +172,15 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     ) -> Self {
         let n = markets.len();
         Engine {
+            writer: Writer::spawn(bus.clone()),
             bus,
             ns,
             store,
-            venue,
+            venue: Arc::new(venue),
             markets,
             kill,
             args,
             venue_up: true,
-            redis_up: AtomicBool::new(true),
             published: HashMap::new(),
             tick_to_quote: LatencyWindow::new(4096),
             decision: LatencyWindow::new(4096),
@@ -153,7 +190,11 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             cancels: vec![0; n],
             fills: vec![0; n],
             cancel_all_due: vec![None; n],
-            unpublished_fills: VecDeque::new(),
+            inflight: JoinSet::new(),
+            placing: HashSet::new(),
+            cancel_on_ack: HashSet::new(),
+            sweeping: false,
+            probing: false,
         }
     }
 
@@ -165,9 +206,8 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         let venue = &self.venue;
         let cancelled = retrying("cancel-all", VENUE_PATIENCE, || venue.cancel_all(None)).await?;
         let saved_orders = self.bus.get_state(&self.store.orders).await?;
-        self.store
-            .clear_orders(&self.bus, saved_orders.into_keys().collect())
-            .await?;
+        self.writer
+            .send(self.store.clear_orders(saved_orders.into_keys().collect()));
         let exec = self.bus.get_state(&self.store.exec).await?;
         let dec = |k: &str| exec.get(k).and_then(|v| v.parse::<Decimal>().ok());
         self.day = exec.get("day").and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -193,16 +233,15 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     continue;
                 }
             };
-            if self.book_fill(idx, &fill, now).await {
+            if self.book_fill(idx, &fill, now) {
                 booked += 1;
             }
         }
-        for i in 0..self.markets.len() {
-            self.store
-                .save_market(&self.bus, &self.markets[i], now)
-                .await?;
+        for m in &self.markets {
+            self.writer.send_all(self.store.market(m, now));
         }
-        self.store.save_mode(&self.bus, &self.kill).await?;
+        self.writer.send(self.store.mode(&self.kill));
+        self.writer.sync().await;
         gauge!(t::KILL_SWITCH).set(f64::from(u8::from(
             self.kill.mode() == flashmm_core::risk::TradingMode::Killed,
         )));
@@ -231,6 +270,9 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
+                Some(landed) = self.inflight.join_next(), if !self.inflight.is_empty() => {
+                    self.landed(landed);
+                }
                 input = rx.recv() => match input {
                     Some(input) => self.on_inputs(input, &mut rx).await,
                     None => break,
@@ -241,10 +283,11 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     }
                 }
                 _ = flush.tick() => self.flush().await,
-                _ = sweep.tick() => self.sweep().await,
+                _ = sweep.tick() => self.sweep(),
             }
         }
         let now = runtime::now();
+        let _ = tokio::time::timeout(SHUTDOWN_PATIENCE, self.drain_inflight()).await;
         let venue = &self.venue;
         match retrying("cancel-all", SHUTDOWN_PATIENCE, || venue.cancel_all(None)).await {
             Ok(cancelled) => {
@@ -253,10 +296,11 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     "every order cancelled at shutdown"
                 );
                 // Nothing rests any more: `state:orders` says so (what `flashmm down` checks).
-                if self.redis_up() {
+                self.writer.sync().await;
+                if self.writer.is_up() {
                     if let Ok(saved) = self.bus.get_state(&self.store.orders).await {
                         let ids = saved.into_keys().collect();
-                        let _ = self.store.clear_orders(&self.bus, ids).await;
+                        self.writer.send(self.store.clear_orders(ids));
                     }
                 }
             }
@@ -267,8 +311,16 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
         self.kill.stop("shutdown", now);
         self.flush().await;
-        self.store.save_mode(&self.bus, &self.kill).await?;
+        self.writer.send(self.store.mode(&self.kill));
+        self.writer.sync().await;
         Ok(())
+    }
+
+    /// Handles every request in flight as it lands, until none is left.
+    async fn drain_inflight(&mut self) {
+        while let Some(landed) = self.inflight.join_next().await {
+            self.landed(landed);
+        }
     }
 
     /// Takes `first` and whatever else is already queued (a bounded batch), applies every
@@ -329,7 +381,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     fn account(&self) -> AccountView {
         let equity: Decimal = self.markets.iter().map(MarketEngine::net_pnl).sum();
         AccountView {
-            can_quote: self.kill.can_quote() && self.venue_up && self.redis_up(),
+            can_quote: self.kill.can_quote() && self.venue_up && self.writer.is_up(),
             daily_pnl: equity - self.day_start_equity,
             equity,
             equity_peak: self.equity_peak.max(equity),
@@ -373,7 +425,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     }
 
     /// Counts a violation and publishes it on `risk` (at most every 5 s per market and kind).
-    async fn publish_violation(&mut self, idx: usize, v: &RiskViolation, now: UnixNanos) {
+    fn publish_violation(&mut self, idx: usize, v: &RiskViolation, now: UnixNanos) {
         let kind = v.kind();
         let key = self.markets[idx].key().to_owned();
         counter!(t::RISK_VIOLATIONS_TOTAL, "market" => key.clone(), "kind" => kind.as_str())
@@ -382,13 +434,13 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             .published
             .get(&(idx, kind))
             .is_none_or(|last| now.since(*last) >= 5 * SEC);
-        if due && self.redis_up() {
+        if due && self.writer.is_up() {
             self.published.insert((idx, kind), now);
             tracing::warn!(market = %key, kind = kind.as_str(), detail = %v, "risk limit");
             let event = RiskEvent::new(v, Some(self.markets[idx].spec().id().clone()), now);
-            if let Err(e) = self.store.publish_risk(&self.bus, &key, &event).await {
-                self.redis_failed(&e);
-                tracing::warn!(error = %e, "risk event not published");
+            match self.store.risk(&key, &event) {
+                Ok(w) => self.writer.send(w),
+                Err(e) => tracing::warn!(error = %e, "risk event not encoded"),
             }
         }
     }
@@ -398,7 +450,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     async fn violations(&mut self, idx: usize, violations: Vec<RiskViolation>, now: UnixNanos) {
         let mut kill = None;
         for v in &violations {
-            self.publish_violation(idx, v, now).await;
+            self.publish_violation(idx, v, now);
             if v.kind().action() == RiskAction::KillSwitch && kill.is_none() {
                 kill = Some(v.to_string());
             }
@@ -408,9 +460,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 tracing::error!(reason = self.kill.reason(), "kill switch tripped");
                 gauge!(t::KILL_SWITCH).set(1.0);
                 self.cancel_everything("kill switch").await;
-                if self.redis_up() {
-                    let _ = self.store.save_mode(&self.bus, &self.kill).await;
-                }
+                self.writer.send(self.store.mode(&self.kill));
             }
         }
     }
@@ -427,7 +477,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
     }
 
-    async fn venue_failure(&mut self, idx: usize, kind: &'static str) {
+    fn venue_failure(&mut self, idx: usize, kind: &'static str) {
         let now = runtime::now();
         let m = &mut self.markets[idx];
         counter!(t::VENUE_ERRORS_TOTAL, "market" => m.key().to_owned(), "kind" => kind)
@@ -435,45 +485,32 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         if m.risk.venue_failure(now) {
             gauge!(t::BREAKER_OPEN, "market" => m.key().to_owned()).set(1.0);
             if let flashmm_core::risk::BreakerState::Open { until } = m.risk.breaker(now) {
-                self.publish_violation(idx, &RiskViolation::CircuitOpen { until }, now)
-                    .await;
+                self.publish_violation(idx, &RiskViolation::CircuitOpen { until }, now);
             }
         }
     }
 
-    async fn publish_order(
-        &self,
-        idx: usize,
-        order: &Order,
-        event: OrderEvent,
-        reason: Option<String>,
-    ) {
-        if !self.redis_up() {
+    fn publish_order(&self, idx: usize, order: &Order, event: OrderEvent, reason: Option<String>) {
+        if !self.writer.is_up() {
             return;
         }
-        let m = &self.markets[idx];
-        if let Err(e) = self
+        let update = OrderUpdate {
+            order: order.clone(),
+            event,
+            reason,
+            ts: runtime::now(),
+        };
+        match self
             .store
-            .order_update(
-                &self.bus,
-                &self.ns,
-                m,
-                OrderUpdate {
-                    order: order.clone(),
-                    event,
-                    reason,
-                    ts: runtime::now(),
-                },
-            )
-            .await
+            .order_update(&self.ns, &self.markets[idx], &update)
         {
-            self.redis_failed(&e);
-            tracing::warn!(error = %e, "order update not written");
+            Ok(writes) => self.writer.send_all(writes),
+            Err(e) => tracing::warn!(error = %e, "order update not encoded"),
         }
     }
 
     /// Applies `event` to a working order and publishes the result.
-    async fn order_event(
+    fn order_event(
         &mut self,
         idx: usize,
         id: &ClientOrderId,
@@ -481,23 +518,52 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         reason: Option<String>,
     ) {
         match self.markets[idx].working.apply(id, event) {
-            Ok(Some(order)) => self.publish_order(idx, &order, event, reason).await,
+            Ok(Some(order)) => self.publish_order(idx, &order, event, reason),
             Ok(None) => {}
             Err(e) => tracing::debug!(order = %id, error = %e, "order event refused"),
         }
     }
 
+    /// Sends a cancel of `client_id`; its answer lands as [`Landed::Cancelled`].
+    fn send_cancel(&mut self, idx: usize, client_id: ClientOrderId) {
+        let venue = self.venue.clone();
+        let market = self.markets[idx].spec().id().clone();
+        self.inflight.spawn(async move {
+            let result = venue
+                .cancel(&market, &OrderRef::ClientOrderId(client_id.clone()))
+                .await;
+            Landed::Cancelled {
+                idx,
+                client_id,
+                result,
+            }
+        });
+    }
+
+    /// Cancels an order that is not ours any more; the answer is not tracked.
+    fn cancel_orphan(&mut self, market: MarketId, client_id: ClientOrderId) {
+        let venue = self.venue.clone();
+        self.inflight.spawn(async move {
+            let _ = venue
+                .cancel(&market, &OrderRef::ClientOrderId(client_id))
+                .await;
+            Landed::Orphan
+        });
+    }
+
+    /// Sends an instruction to the venue: places and cancels go out at once and land later;
+    /// a cancel-all lets everything in flight land first and waits for its answer.
     async fn execute(&mut self, idx: usize, instruction: Instruction) {
         let key = self.markets[idx].key().to_owned();
         let market = self.markets[idx].spec().id().clone();
         match instruction {
             Instruction::Place { order, tif } => {
-                self.publish_order(idx, &order, OrderEvent::Submitted, None)
-                    .await;
+                self.publish_order(idx, &order, OrderEvent::Submitted, None);
                 counter!(t::QUOTES_TOTAL, "market" => key).increment(1);
+                let client_id = order.client_id().clone();
                 let req = NewOrder {
                     market,
-                    client_id: order.client_id().clone(),
+                    client_id: client_id.clone(),
                     side: order.side(),
                     price: order.price(),
                     qty: order.qty(),
@@ -506,58 +572,30 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                         Tif::Ioc => TimeInForce::Ioc,
                     },
                 };
-                match self.venue.place(&req).await {
-                    Ok(report) => {
-                        self.markets[idx].risk.venue_success(runtime::now());
-                        self.report(idx, report).await;
+                self.placing.insert(client_id.clone());
+                let venue = self.venue.clone();
+                self.inflight.spawn(async move {
+                    let result = venue.place(&req).await;
+                    Landed::Placed {
+                        idx,
+                        client_id,
+                        result,
                     }
-                    Err(e) => {
-                        let kind = failure_kind(&e);
-                        let lost = matches!(kind, Some("ack_dropped" | "timeout"));
-                        if !lost {
-                            self.order_event(
-                                idx,
-                                order.client_id(),
-                                OrderEvent::Rejected,
-                                Some(e.to_string()),
-                            )
-                            .await;
-                        }
-                        if let Some(kind) = kind {
-                            self.venue_failure(idx, kind).await;
-                        }
-                    }
-                }
+                });
             }
             Instruction::Cancel { client_id } => {
                 counter!(t::CANCELS_TOTAL, "market" => key).increment(1);
                 self.cancels[idx] += 1;
-                let r = self
-                    .venue
-                    .cancel(&market, &OrderRef::ClientOrderId(client_id.clone()))
-                    .await;
-                match r {
-                    Ok(report) => self.report(idx, report).await,
-                    Err(e) => {
-                        let gone = e.api().is_some_and(|a| a.code == ErrorCode::UnknownOrder);
-                        if gone {
-                            self.order_event(
-                                idx,
-                                &client_id,
-                                OrderEvent::Cancelled,
-                                Some(e.to_string()),
-                            )
-                            .await;
-                        } else if let Some(kind) = failure_kind(&e) {
-                            self.venue_failure(idx, kind).await;
-                        }
-                        // Otherwise it stays cancel-requested; the sweep sends it again.
-                    }
+                if self.placing.contains(&client_id) {
+                    self.cancel_on_ack.insert(client_id);
+                } else {
+                    self.send_cancel(idx, client_id);
                 }
             }
             Instruction::CancelAll { reason } => {
                 counter!(t::CANCELS_TOTAL, "market" => key.clone()).increment(1);
                 self.cancels[idx] += 1;
+                self.drain_inflight().await;
                 let venue = &self.venue;
                 match retrying("cancel-all", CANCEL_ALL_PATIENCE, || {
                     venue.cancel_all(Some(&market))
@@ -574,15 +612,14 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                                 &w.order,
                                 OrderEvent::Cancelled,
                                 Some(reason.clone()),
-                            )
-                            .await;
+                            );
                         }
                     }
                     Err(e) => {
                         tracing::warn!(market = %key, error = %e, "cancel-all failed; retried each second");
                         self.cancel_all_due[idx] = Some(reason);
                         if let Some(kind) = failure_kind(&e) {
-                            self.venue_failure(idx, kind).await;
+                            self.venue_failure(idx, kind);
                         }
                     }
                 }
@@ -590,21 +627,99 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
     }
 
+    /// Handles a venue answer (or the probe) that landed.
+    fn landed(&mut self, landed: Result<Landed, JoinError>) {
+        let landed = match landed {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "venue request task failed");
+                return;
+            }
+        };
+        match landed {
+            Landed::Placed {
+                idx,
+                client_id,
+                result,
+            } => {
+                self.placing.remove(&client_id);
+                let cancel = self.cancel_on_ack.remove(&client_id);
+                match result {
+                    Ok(report) => {
+                        self.markets[idx].risk.venue_success(runtime::now());
+                        let live = !report.status.is_terminal();
+                        self.report(idx, report);
+                        if cancel && live && self.markets[idx].working.get(&client_id).is_some() {
+                            self.send_cancel(idx, client_id);
+                        }
+                    }
+                    Err(e) => {
+                        let kind = failure_kind(&e);
+                        // A lost answer leaves the order pending: the sweep finds out whether
+                        // it rests (and cancels it when a cancel was asked for).
+                        let lost = matches!(kind, Some("ack_dropped" | "timeout"));
+                        if !lost {
+                            self.order_event(
+                                idx,
+                                &client_id,
+                                OrderEvent::Rejected,
+                                Some(e.to_string()),
+                            );
+                        }
+                        if let Some(kind) = kind {
+                            self.venue_failure(idx, kind);
+                        }
+                    }
+                }
+            }
+            Landed::Cancelled {
+                idx,
+                client_id,
+                result,
+            } => match result {
+                Ok(report) => self.report(idx, report),
+                Err(e) => {
+                    let gone = e.api().is_some_and(|a| a.code == ErrorCode::UnknownOrder);
+                    if gone {
+                        self.order_event(
+                            idx,
+                            &client_id,
+                            OrderEvent::Cancelled,
+                            Some(e.to_string()),
+                        );
+                    } else if let Some(kind) = failure_kind(&e) {
+                        self.venue_failure(idx, kind);
+                    }
+                    // Otherwise it stays cancel-requested; the sweep sends it again.
+                }
+            },
+            Landed::Orphan => {}
+            Landed::Swept(result) => {
+                self.sweeping = false;
+                match result {
+                    Ok(open) => self.swept(&open),
+                    Err(e) => tracing::debug!(error = %e, "open orders not listed"),
+                }
+            }
+            Landed::Probed(model) => {
+                self.probing = false;
+                self.probed(model);
+            }
+        }
+    }
+
     /// Brings a working order in line with a venue report (fills arrive as fills).
-    async fn report(&mut self, idx: usize, report: OrderReport) {
+    fn report(&mut self, idx: usize, report: OrderReport) {
         let now = runtime::now();
         for f in &report.fills {
-            self.book_fill(idx, f, now).await;
+            self.book_fill(idx, f, now);
         }
         let id = report.client_id.clone();
         let Some(w) = self.markets[idx].working.get(&id) else {
             if !report.status.is_terminal() && report.status != OrderStatus::New {
                 // Not ours any more (a previous run's): cancel the orphan.
                 let market = self.markets[idx].spec().id().clone();
-                let _ = self
-                    .venue
-                    .cancel(&market, &OrderRef::ClientOrderId(id))
-                    .await;
+                self.cancel_orphan(market, id);
             }
             return;
         };
@@ -620,75 +735,35 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             OrderStatus::Rejected => Some(OrderEvent::Rejected),
             _ => None,
         };
-        if let Some(w) = self.markets[idx].working.get(&id) {
-            if w.order.venue_order_id().is_none() {
-                let mut o = w.order.clone();
-                o.set_venue_order_id(report.venue_order_id.clone());
-                let slot = w.slot;
-                self.markets[idx].working.insert(o, slot);
-            }
+        if w.order.venue_order_id().is_none() {
+            let mut o = w.order.clone();
+            o.set_venue_order_id(report.venue_order_id.clone());
+            let slot = w.slot;
+            self.markets[idx].working.insert(o, slot);
         }
         if let Some(event) = event {
-            self.order_event(idx, &id, event, report.reason.clone())
-                .await;
+            self.order_event(idx, &id, event, report.reason.clone());
         }
     }
 
-    async fn book_fill(&mut self, idx: usize, fill: &Fill, now: UnixNanos) -> bool {
+    fn book_fill(&mut self, idx: usize, fill: &Fill, now: UnixNanos) -> bool {
         if !self.markets[idx].book_fill(fill) {
             return false;
         }
         self.fills[idx] += 1;
         let key = self.markets[idx].key().to_owned();
         counter!(t::FILLS_TOTAL, "market" => key.clone()).increment(1);
-        if !self.redis_up() {
-            // Booked in memory and kept for `fills:{mkt}` until Redis is back; the position
-            // is saved by the first flush then (a restart rebuilds it from the venue's fills).
-            self.hold_fill(key, fill, now);
-            return true;
+        // Published even while Redis is away: the writer holds fills until it is back (the
+        // position is saved by the first flush then; a restart rebuilds it from the venue).
+        match self.store.fill(&self.ns, &key, fill, now) {
+            Ok(w) => self.writer.send(w),
+            Err(e) => tracing::warn!(error = %e, "fill not encoded"),
         }
-        if let Err(e) = self
-            .store
-            .publish_fill(&self.bus, &self.ns, &key, fill, now)
-            .await
-        {
-            self.redis_failed(&e);
-            tracing::warn!(error = %e, "fill not published");
-            self.hold_fill(key, fill, now);
-            return true;
-        }
-        if let Err(e) = self
-            .store
-            .save_market(&self.bus, &self.markets[idx], now)
-            .await
-        {
-            self.redis_failed(&e);
-            tracing::warn!(error = %e, "position not saved");
+        if self.writer.is_up() {
+            self.writer
+                .send_all(self.store.market(&self.markets[idx], now));
         }
         true
-    }
-
-    /// Keeps a fill for `fills:{mkt}` until Redis takes it (at most
-    /// [`MAX_UNPUBLISHED_FILLS`]).
-    fn hold_fill(&mut self, key: String, fill: &Fill, ts: UnixNanos) {
-        if self.unpublished_fills.len() < MAX_UNPUBLISHED_FILLS {
-            self.unpublished_fills.push_back((key, fill.clone(), ts));
-        }
-    }
-
-    /// Publishes the fills booked while Redis was away, oldest first.
-    async fn publish_held_fills(&mut self) {
-        while let Some((key, fill, ts)) = self.unpublished_fills.front() {
-            if let Err(e) = self
-                .store
-                .publish_fill(&self.bus, &self.ns, key, fill, *ts)
-                .await
-            {
-                self.redis_failed(&e);
-                return;
-            }
-            self.unpublished_fills.pop_front();
-        }
     }
 
     async fn venue_event(&mut self, e: VenueEvent) {
@@ -729,7 +804,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     .iter()
                     .position(|m| m.spec().id() == &report.market)
                 {
-                    self.report(idx, report).await;
+                    self.report(idx, report);
                 }
             }
             VenueEvent::Fill(fill) => {
@@ -738,7 +813,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     .iter()
                     .position(|m| m.spec().id() == &fill.market)
                 {
-                    self.book_fill(idx, &fill, runtime::now()).await;
+                    self.book_fill(idx, &fill, runtime::now());
                 }
             }
             VenueEvent::Snapshot(_) | VenueEvent::Delta(_) | VenueEvent::Trade(_) => {}
@@ -756,7 +831,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         for f in self.venue.fills_since(since).await? {
             if let Some(idx) = self.markets.iter().position(|m| m.spec().id() == &f.market) {
                 if let Ok(fill) = f.to_core(self.markets[idx].spec()) {
-                    self.book_fill(idx, &fill, now).await;
+                    self.book_fill(idx, &fill, now);
                 }
             }
         }
@@ -800,9 +875,9 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 self.cancel_everything("flatten").await;
             }
         }
-        if let Err(e) = self.store.save_mode(&self.bus, &self.kill).await {
-            tracing::warn!(error = %e, "trading mode not saved");
-        }
+        // The command is acked once its effect is recorded.
+        self.writer.send(self.store.mode(&self.kill));
+        self.writer.sync().await;
     }
 
     /// The account's P&L, drawdown and their limits as gauges (alerts compare them).
@@ -824,50 +899,62 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
     }
 
-    /// Probes Redis. Losing it stops quoting (every order is pulled: without Redis no market
-    /// data, prediction or command arrives, and nothing is recorded) until it answers again.
-    async fn check_redis(&mut self) {
-        let probe =
-            tokio::time::timeout(REDIS_PROBE_TIMEOUT, self.bus.get_state(&self.store.trading))
-                .await;
-        let up = matches!(probe, Ok(Ok(_)));
-        gauge!(t::REDIS_UP).set(f64::from(u8::from(up)));
-        let was = self.redis_up.swap(up, Ordering::Relaxed);
+    /// Starts the Redis probe (a read of `state:model`, which also brings the model's live hit
+    /// rates), unless one is still out.
+    fn probe(&mut self) {
+        if self.probing {
+            return;
+        }
+        self.probing = true;
+        let bus = self.bus.clone();
+        let key = self.store.model.clone();
+        self.inflight.spawn(async move {
+            let model = tokio::time::timeout(REDIS_PROBE_TIMEOUT, bus.get_state(&key)).await;
+            Landed::Probed(model.ok().and_then(Result::ok))
+        });
+    }
+
+    /// Acts on the probe. Losing Redis stops quoting (without it no market data, prediction
+    /// or command arrives, and nothing is recorded): the next decisions cancel every quote,
+    /// and a cancel-all per market follows on the next flush, until it answers again.
+    fn probed(&mut self, model: Option<BTreeMap<String, String>>) {
+        let up = model.is_some();
+        let was = self.writer.set_up(up);
         if up && !was {
             tracing::info!("Redis answers again: quoting resumes");
         } else if !up && was {
             tracing::error!("Redis does not answer: every order pulled until it is back");
-            self.cancel_everything("redis down").await;
+            for (i, m) in self.markets.iter().enumerate() {
+                if !m.working.is_empty() {
+                    self.cancel_all_due[i] = Some("redis down".into());
+                }
+            }
         }
-    }
-
-    /// Whether Redis answered the last write or probe.
-    fn redis_up(&self) -> bool {
-        self.redis_up.load(Ordering::Relaxed)
-    }
-
-    /// Notes a failed Redis write: an unavailable Redis stops quoting (the next decisions pull
-    /// every order) and further writes until a probe succeeds.
-    fn redis_failed(&self, e: &BusError) {
-        if matches!(e, BusError::Unavailable(_)) && self.redis_up.swap(false, Ordering::Relaxed) {
-            gauge!(t::REDIS_UP).set(0.0);
-            tracing::error!(error = %e, "Redis does not answer: quotes pulled until it is back");
+        let Some(model) = model else { return };
+        for m in &mut self.markets {
+            let rate = model
+                .get(&format!("hit_rate:{}", m.key()))
+                .and_then(|v| v.parse::<f64>().ok());
+            let n = model
+                .get(&format!("hit_rate_n:{}", m.key()))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+            m.hit_rate = (rate, n);
         }
     }
 
     /// Once a second: refused cancel-alls again, the Redis probe, state hashes, P&L marks,
-    /// model hit rates, gauges.
+    /// gauges.
     async fn flush(&mut self) {
         for idx in 0..self.markets.len() {
             if let Some(reason) = self.cancel_all_due[idx].take() {
                 self.execute(idx, Instruction::CancelAll { reason }).await;
             }
         }
-        self.check_redis().await;
-        if !self.redis_up() {
+        self.probe();
+        if !self.writer.is_up() {
             return;
         }
-        self.publish_held_fills().await;
         let now = runtime::now();
         let account = self.account();
         let day = now.as_i64() / (86_400 * SEC);
@@ -876,23 +963,11 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             self.day_start_equity = account.equity;
         }
         self.equity_peak = self.equity_peak.max(account.equity);
-        if let Ok(model) = self.store.hit_rate(&self.bus).await {
-            for m in &mut self.markets {
-                let rate = model
-                    .get(&format!("hit_rate:{}", m.key()))
-                    .and_then(|v| v.parse::<f64>().ok());
-                let n = model
-                    .get(&format!("hit_rate_n:{}", m.key()))
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .unwrap_or(0);
-                m.hit_rate = (rate, n);
-            }
-        }
         let (mut realized, mut unrealized, mut fees) =
             (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
         for (i, m) in self.markets.iter().enumerate() {
-            let _ = self.store.save_market(&self.bus, m, now).await;
-            let _ = self.store.save_quote(&self.bus, m, now).await;
+            self.writer.send_all(self.store.market(m, now));
+            self.writer.send_all(self.store.quote(m, now));
             let spec = m.spec();
             realized += m.position.realized_pnl(spec).unwrap_or_default();
             unrealized += m
@@ -908,22 +983,16 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 gauge!(t::CANCELS_PER_FILL, "market" => key.clone())
                     .set(self.cancels[i] as f64 / self.fills[i] as f64);
             }
-            let open = !m
-                .risk
-                .breaker(now)
-                .eq(&flashmm_core::risk::BreakerState::Closed)
-                && !matches!(
-                    m.risk.breaker(now),
-                    flashmm_core::risk::BreakerState::HalfOpen
-                );
+            let open = matches!(
+                m.risk.breaker(now),
+                flashmm_core::risk::BreakerState::Open { .. }
+            );
             gauge!(t::BREAKER_OPEN, "market" => key).set(f64::from(u8::from(open)));
         }
-        let _ = self
-            .store
-            .save_total_pnl(&self.bus, realized, unrealized, fees, now)
-            .await;
+        self.writer
+            .send(self.store.total_pnl(realized, unrealized, fees, now));
         self.account_gauges(&account, [realized, unrealized, fees]);
-        let mut fields = vec![
+        let exec = vec![
             ("day".to_owned(), self.day.to_string()),
             (
                 "day_start_equity".to_owned(),
@@ -931,48 +1000,50 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             ),
             ("equity_peak".to_owned(), self.equity_peak.to_string()),
         ];
-        let _ = self.bus.set_state(&self.store.exec, &fields).await;
-        fields.clear();
+        self.writer.send(self.store.set(&self.store.exec, exec));
+        let mut latency = Vec::new();
         for (name, w, q) in [
             ("tick_to_quote_p50_us", &self.tick_to_quote, 0.5),
             ("tick_to_quote_p99_us", &self.tick_to_quote, 0.99),
             ("decision_p99_us", &self.decision, 0.99),
         ] {
             if let Some(v) = w.quantile(q) {
-                fields.push((name.to_owned(), v.to_string()));
+                latency.push((name.to_owned(), v.to_string()));
             }
         }
-        let _ = self.bus.set_state(&self.store.latency, &fields).await;
+        self.writer
+            .send(self.store.set(&self.store.latency, latency));
     }
 
-    /// Every 5 s: the venue's open orders against ours. Venue orders we do not track are
-    /// cancelled (orphans), cancels still pending are sent again, and ours the venue no longer
-    /// has are closed.
-    async fn sweep(&mut self) {
-        if !self.venue_up {
+    /// Every 5 s: asks the venue for its open orders (handled in [`Self::swept`]).
+    fn sweep(&mut self) {
+        if !self.venue_up || self.sweeping {
             return;
         }
-        let open = match self.venue.open_orders(None).await {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::debug!(error = %e, "open orders not listed");
-                return;
-            }
-        };
+        self.sweeping = true;
+        let venue = self.venue.clone();
+        self.inflight
+            .spawn(async move { Landed::Swept(venue.open_orders(None).await) });
+    }
+
+    /// The venue's open orders against ours. Venue orders we do not track are cancelled
+    /// (orphans), cancels still pending are sent again, and ours the venue no longer has are
+    /// closed.
+    fn swept(&mut self, open: &[OrderReport]) {
         let now = runtime::now();
-        for o in &open {
+        for o in open {
             let Some(idx) = self.markets.iter().position(|m| m.spec().id() == &o.market) else {
                 continue;
             };
-            let retry = self.markets[idx]
-                .working
-                .get(&o.client_id)
-                .is_none_or(|w| w.order.status() == OrderStatus::PendingCancel);
-            if retry {
-                let _ = self
-                    .venue
-                    .cancel(&o.market, &OrderRef::ClientOrderId(o.client_id.clone()))
-                    .await;
+            if self.placing.contains(&o.client_id) {
+                continue;
+            }
+            match self.markets[idx].working.get(&o.client_id) {
+                None => self.cancel_orphan(o.market.clone(), o.client_id.clone()),
+                Some(w) if w.order.status() == OrderStatus::PendingCancel => {
+                    self.send_cancel(idx, o.client_id.clone());
+                }
+                Some(_) => {}
             }
         }
         for idx in 0..self.markets.len() {
@@ -980,6 +1051,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 .working
                 .iter()
                 .filter(|w| now.since(w.order.ts()) > 2 * SEC)
+                .filter(|w| !self.placing.contains(w.order.client_id()))
                 .filter(|w| !open.iter().any(|o| &o.client_id == w.order.client_id()))
                 .map(|w| w.order.client_id().clone())
                 .collect();
@@ -989,8 +1061,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     &id,
                     OrderEvent::Cancelled,
                     Some("not at the venue".into()),
-                )
-                .await;
+                );
             }
         }
     }

@@ -5,7 +5,8 @@
 //! - [`market`] — [`market::MarketEngine`], one market's pure, synchronous decisions.
 //! - [`engine`] — the async loop over every market, the venue calls, restart reconciliation.
 //! - [`inputs`] — the consumers of `md:{mkt}`, `pred:{mkt}`, `cmd:exec` and the venue events.
-//! - [`state`] — the `{ns}:state:*` hashes and the `orders`, `fills`, `risk` streams.
+//! - [`state`] — what to write: the `{ns}:state:*` hashes and the `orders`, `fills`, `risk`
+//!   streams; [`writer`] — the task that writes it, in order, off the decision loop.
 //! - [`settings`] — flags beyond the configuration file; [`keys`] — the trading key.
 //! - [`latency`] — latency percentiles; [`telemetry`] — metric names.
 
@@ -19,3 +20,4 @@ pub mod market;
 pub mod settings;
 pub mod state;
 pub mod telemetry;
+pub mod writer;

@@ -1,11 +1,14 @@
 //! The Redis state execution keeps (`{ns}:state:*` hashes) and the streams it publishes.
 //!
+//! The writes are rendered here and applied by [`crate::writer`].
+//!
 //! Hashes (contract with the API): `trading` (`mode`, `reason`, `updated_ts`), `positions`,
 //! `quotes`, `orders`, `pnl`, `latency`; and `exec`, the service's own restart state (`epoch`,
 //! `saved:{mkt}`: position, fill ledger and notional traded; `day`, `day_start_equity`,
 //! `equity_peak`).
 
 use crate::market::MarketEngine;
+use crate::writer::Write;
 use flashmm_bus::{Bus, BusError, Envelope, Namespace, StateKey, StreamName};
 use flashmm_core::inventory::Position;
 use flashmm_core::order::{Fill, FillLedger, OrderUpdate};
@@ -99,17 +102,16 @@ impl StateStore {
         Ok(KillSwitch::restore(mode, reason, since, now))
     }
 
-    /// Writes the trading mode.
-    pub async fn save_mode<B: Bus>(&self, bus: &B, k: &KillSwitch) -> Result<(), BusError> {
-        bus.set_state(
-            &self.trading,
-            &[
+    /// The trading mode.
+    pub fn mode(&self, k: &KillSwitch) -> Write {
+        Write::Set {
+            key: self.trading.clone(),
+            fields: vec![
                 ("mode".into(), k.mode().as_str().into()),
                 ("reason".into(), k.reason().into()),
                 ("updated_ts".into(), k.since().to_string()),
             ],
-        )
-        .await
+        }
     }
 
     /// A market's saved position and fills, if any.
@@ -124,22 +126,15 @@ impl StateStore {
             .and_then(|j| serde_json::from_str(j).ok()))
     }
 
-    /// Saves a market's position, fills and notional traded in one write, then its contract
-    /// views (`positions`, `pnl`).
-    pub async fn save_market<B: Bus>(
-        &self,
-        bus: &B,
-        m: &MarketEngine,
-        now: UnixNanos,
-    ) -> Result<(), BusError> {
+    /// A market's position, fills and notional traded (one write), then its contract views
+    /// (`positions`, `pnl`).
+    pub fn market(&self, m: &MarketEngine, now: UnixNanos) -> [Write; 3] {
         let saved = SavedMarket {
             position: m.position.clone(),
             ledger: m.ledger.clone(),
             traded_notional: m.traded_notional,
         };
         let text = serde_json::to_string(&saved).unwrap_or_default();
-        bus.set_state(&self.exec, &[(format!("saved:{}", m.key()), text)])
-            .await?;
         let spec = m.spec();
         let symbol = spec.id().as_str().to_owned();
         let mark = m.mark().unwrap_or_default();
@@ -157,8 +152,6 @@ impl StateStore {
             "notional": s(m.position_notional()),
             "updated_ts": now.as_i64(),
         });
-        bus.set_state(&self.positions, &[(symbol.clone(), position.to_string())])
-            .await?;
         let pnl = json!({
             "realized": s(realized),
             "unrealized": s(unrealized),
@@ -166,18 +159,30 @@ impl StateStore {
             "net": s(realized + unrealized - fees),
             "ts": now.as_i64(),
         });
-        bus.set_state(&self.pnl, &[(symbol, pnl.to_string())]).await
+        [
+            Write::Set {
+                key: self.exec.clone(),
+                fields: vec![(format!("saved:{}", m.key()), text)],
+            },
+            Write::Set {
+                key: self.positions.clone(),
+                fields: vec![(symbol.clone(), position.to_string())],
+            },
+            Write::Set {
+                key: self.pnl.clone(),
+                fields: vec![(symbol, pnl.to_string())],
+            },
+        ]
     }
 
-    /// Writes the account's total P&L.
-    pub async fn save_total_pnl<B: Bus>(
+    /// The account's total P&L.
+    pub fn total_pnl(
         &self,
-        bus: &B,
         realized: Decimal,
         unrealized: Decimal,
         fees: Decimal,
         now: UnixNanos,
-    ) -> Result<(), BusError> {
+    ) -> Write {
         let pnl = json!({
             "realized": s(realized),
             "unrealized": s(unrealized),
@@ -185,20 +190,15 @@ impl StateStore {
             "net": s(realized + unrealized - fees),
             "ts": now.as_i64(),
         });
-        bus.set_state(&self.pnl, &[("total".into(), pnl.to_string())])
-            .await
+        Write::Set {
+            key: self.pnl.clone(),
+            fields: vec![("total".into(), pnl.to_string())],
+        }
     }
 
-    /// Writes the market's latest quote.
-    pub async fn save_quote<B: Bus>(
-        &self,
-        bus: &B,
-        m: &MarketEngine,
-        now: UnixNanos,
-    ) -> Result<(), BusError> {
-        let Some(q) = &m.last_quote else {
-            return Ok(());
-        };
+    /// The market's latest quote, if it quoted yet.
+    pub fn quote(&self, m: &MarketEngine, now: UnixNanos) -> Option<Write> {
+        let q = m.last_quote.as_ref()?;
         let spec = m.spec();
         let levels = |v: &[flashmm_core::book::BookLevel]| {
             v.iter()
@@ -217,26 +217,27 @@ impl StateStore {
             "ts": now.as_i64(),
             "prediction_fresh": !q.diagnostics.prediction_stale,
         });
-        bus.set_state(
-            &self.quotes,
-            &[(spec.id().as_str().to_owned(), value.to_string())],
-        )
-        .await
+        Some(Write::Set {
+            key: self.quotes.clone(),
+            fields: vec![(spec.id().as_str().to_owned(), value.to_string())],
+        })
     }
 
-    /// Writes an order's state to `orders` (or removes it once terminal) and publishes the
-    /// update on `orders:{mkt}`.
-    pub async fn order_update<B: Bus>(
+    /// An order's state in `orders` (removed once terminal) and the update on
+    /// `orders:{mkt}`.
+    pub fn order_update(
         &self,
-        bus: &B,
         ns: &Namespace,
         m: &MarketEngine,
-        update: OrderUpdate,
-    ) -> Result<(), BusError> {
+        update: &OrderUpdate,
+    ) -> Result<[Write; 2], BusError> {
         let order = &update.order;
         let id = order.client_id().as_str().to_owned();
-        if order.status().is_terminal() {
-            bus.delete_state_fields(&self.orders, &[id]).await?;
+        let state = if order.status().is_terminal() {
+            Write::Delete {
+                key: self.orders.clone(),
+                fields: vec![id],
+            }
         } else {
             let spec = m.spec();
             let value = json!({
@@ -249,46 +250,63 @@ impl StateStore {
                 "venue_id": order.venue_order_id().map(|v| v.as_str().to_owned()).unwrap_or_default(),
                 "ts": order.ts().as_i64(),
             });
-            bus.set_state(&self.orders, &[(id, value.to_string())])
-                .await?;
+            Write::Set {
+                key: self.orders.clone(),
+                fields: vec![(id, value.to_string())],
+            }
+        };
+        let envelope = Envelope::new(m.key(), update.ts, update.ts, update)?;
+        Ok([
+            state,
+            Write::Publish {
+                stream: ns.orders(m.key())?,
+                envelope,
+                maxlen: self.maxlen,
+                keep: false,
+            },
+        ])
+    }
+
+    /// Removes orders from `orders` (after a cancel-all).
+    pub fn clear_orders(&self, ids: Vec<String>) -> Write {
+        Write::Delete {
+            key: self.orders.clone(),
+            fields: ids,
         }
-        let envelope = Envelope::new(m.key(), update.ts, update.ts, &update)?;
-        bus.publish_capped(&ns.orders(m.key())?, &envelope, self.maxlen)
-            .await
-            .map(|_| ())
     }
 
-    /// Removes every order from `orders` (after a cancel-all).
-    pub async fn clear_orders<B: Bus>(&self, bus: &B, ids: Vec<String>) -> Result<(), BusError> {
-        bus.delete_state_fields(&self.orders, &ids).await
-    }
-
-    /// Publishes a fill on `fills:{mkt}`.
-    pub async fn publish_fill<B: Bus>(
+    /// A fill on `fills:{mkt}` (held while Redis is away).
+    pub fn fill(
         &self,
-        bus: &B,
         ns: &Namespace,
         key: &str,
         fill: &Fill,
         now: UnixNanos,
-    ) -> Result<(), BusError> {
-        let envelope = Envelope::new(key, now, fill.ts, fill)?;
-        bus.publish_capped(&ns.fills(key)?, &envelope, self.maxlen)
-            .await
-            .map(|_| ())
+    ) -> Result<Write, BusError> {
+        Ok(Write::Publish {
+            stream: ns.fills(key)?,
+            envelope: Envelope::new(key, now, fill.ts, fill)?,
+            maxlen: self.maxlen,
+            keep: true,
+        })
     }
 
-    /// Publishes a risk event on `risk`.
-    pub async fn publish_risk<B: Bus>(
-        &self,
-        bus: &B,
-        key: &str,
-        event: &RiskEvent,
-    ) -> Result<(), BusError> {
-        let envelope = Envelope::new(key, event.ts, event.ts, event)?;
-        bus.publish_capped(&self.risk, &envelope, self.maxlen)
-            .await
-            .map(|_| ())
+    /// A risk event on `risk`.
+    pub fn risk(&self, key: &str, event: &RiskEvent) -> Result<Write, BusError> {
+        Ok(Write::Publish {
+            stream: self.risk.clone(),
+            envelope: Envelope::new(key, event.ts, event.ts, event)?,
+            maxlen: self.maxlen,
+            keep: false,
+        })
+    }
+
+    /// Fields of `state:exec` or `state:latency`.
+    pub fn set(&self, key: &StateKey, fields: Vec<(String, String)>) -> Write {
+        Write::Set {
+            key: key.clone(),
+            fields,
+        }
     }
 
     /// The model's live hit rate and window of a market (`hit_rate:{mkt}`, `hit_rate_n:{mkt}`

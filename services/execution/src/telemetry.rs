@@ -16,6 +16,8 @@
 //! - `flashmm_execution_commands_total{action}`: operator commands acted on.
 //! - `flashmm_execution_redis_up` (gauge, no label): 0 while Redis does not answer (no
 //!   quoting then).
+//! - `flashmm_execution_redis_writes_dropped_total` (no label): writes not applied (Redis away
+//!   or refusing; fills are held instead, up to a bound).
 //! - `flashmm_execution_pnl_usdc{kind}` (gauge, all markets, quote units): `realized`,
 //!   `unrealized` (marked at mid), `fees` (paid minus rebates) and `net`.
 //! - `flashmm_execution_daily_pnl_usdc` (gauge): net P&L since the UTC day began.
@@ -63,3 +65,5 @@ pub const DRAWDOWN_LIMIT_USDC: &str = "flashmm_execution_drawdown_limit_usdc";
 pub const DAILY_LOSS_LIMIT_USDC: &str = "flashmm_execution_daily_loss_limit_usdc";
 /// Gauge: 1 while Redis answers the engine's probe.
 pub const REDIS_UP: &str = "flashmm_execution_redis_up";
+/// Counter of Redis writes dropped.
+pub const REDIS_WRITES_DROPPED_TOTAL: &str = "flashmm_execution_redis_writes_dropped_total";
