@@ -2,14 +2,15 @@
 //!
 //! Every command has a timeout, so while Redis is down calls fail with
 //! [`BusError::Unavailable`] instead of hanging; the client reconnects in the background and
-//! the same `RedisBus` works again once Redis is back. Blocking reads run on a small pool of
-//! dedicated connections so they never hold up publishes.
+//! the same `RedisBus` works again once Redis is back. Blocking reads run on dedicated
+//! connections ([`Readers`]), one per read in progress, so they never hold up publishes or one
+//! another.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use fred::clients::ExclusivePool;
 use fred::interfaces::LuaInterface;
 use fred::prelude::*;
 use fred::types::scan::ScanType;
@@ -33,12 +34,14 @@ pub struct RedisBusConfig {
     pub command_timeout: Duration,
     /// Longest pause between reconnect attempts; attempts never stop.
     pub reconnect_max_delay: Duration,
-    /// Dedicated connections for blocking reads (concurrent `read_group` calls that block).
+    /// Dedicated connections for blocking reads opened at connect time; more are opened
+    /// when more reads block at once (each blocking read has a connection of its own).
     pub blocking_connections: usize,
 }
 
 impl RedisBusConfig {
-    /// Defaults for `url`: 2 s command timeout, reconnect up to every 1 s, 4 blocking connections.
+    /// Defaults for `url`: 2 s command timeout, reconnect up to every 1 s, 4 blocking
+    /// connections opened at start.
     pub fn new(url: impl Into<String>) -> Self {
         RedisBusConfig {
             url: url.into(),
@@ -60,8 +63,86 @@ impl RedisBusConfig {
 #[derive(Clone)]
 pub struct RedisBus {
     client: Client,
-    readers: ExclusivePool,
+    readers: Arc<Readers>,
     command_timeout: Duration,
+}
+
+/// The connections of blocking reads: an idle one is lent to each read and comes back when
+/// the read completes; when none is idle a new one is opened, so a blocking read never waits
+/// behind another (a consumer blocked on a quiet stream would otherwise hold up one on a busy
+/// stream for its whole block time). A read dropped before it completes closes its connection,
+/// whose blocked command is still running.
+struct Readers {
+    builder: Builder,
+    idle: Mutex<Vec<Client>>,
+    timeout: Duration,
+}
+
+impl Readers {
+    async fn open(&self) -> Result<Client, BusError> {
+        let client = self.builder.build().map_err(map_err)?;
+        match tokio::time::timeout(self.timeout, client.init()).await {
+            Ok(Ok(_)) => Ok(client),
+            Ok(Err(e)) => Err(map_err(e)),
+            Err(_) => {
+                let _ = client.quit().await;
+                Err(BusError::Unavailable(format!(
+                    "no reader connection within {:?}",
+                    self.timeout
+                )))
+            }
+        }
+    }
+
+    async fn acquire(self: &Arc<Self>) -> Result<Reader, BusError> {
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let client = match idle {
+            Some(c) => c,
+            None => self.open().await?,
+        };
+        Ok(Reader {
+            client: Some(client),
+            pool: Arc::clone(self),
+            done: false,
+        })
+    }
+
+    async fn quit(&self) {
+        let all = self
+            .idle
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default();
+        for c in all {
+            let _ = c.quit().await;
+        }
+    }
+}
+
+/// A reader connection on loan; back to the pool on drop once its read completed.
+struct Reader {
+    client: Option<Client>,
+    pool: Arc<Readers>,
+    done: bool,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        if self.done {
+            if let Ok(mut idle) = self.pool.idle.lock() {
+                idle.push(client);
+                return;
+            }
+        }
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let _ = client.quit().await;
+            });
+        }
+    }
 }
 
 impl std::fmt::Debug for RedisBus {
@@ -198,18 +279,25 @@ impl RedisBus {
                 2,
             ));
         let client = builder.build().map_err(map_err)?;
-        let readers = builder
-            .build_exclusive_pool(config.blocking_connections.max(1))
-            .map_err(map_err)?;
+        let readers = Arc::new(Readers {
+            builder: builder.clone(),
+            idle: Mutex::new(Vec::new()),
+            timeout: config.command_timeout,
+        });
         let limit = config.command_timeout;
         let connect = async {
-            client.init().await?;
-            readers.init().await?;
-            Ok::<(), Error>(())
+            client.init().await.map_err(map_err)?;
+            for _ in 0..config.blocking_connections {
+                let reader = readers.open().await?;
+                if let Ok(mut idle) = readers.idle.lock() {
+                    idle.push(reader);
+                }
+            }
+            Ok::<(), BusError>(())
         };
         match tokio::time::timeout(limit, connect).await {
             Ok(Ok(())) => {}
-            Ok(Err(err)) => return Err(map_err(err)),
+            Ok(Err(err)) => return Err(err),
             Err(_) => {
                 return Err(BusError::Unavailable(format!(
                     "no connection to {} within {limit:?}",
@@ -231,7 +319,7 @@ impl RedisBus {
 
     /// Close the connections; the bus is unusable afterwards.
     pub async fn quit(&self) -> Result<(), BusError> {
-        self.readers.quit().await.map_err(map_err)?;
+        self.readers.quit().await;
         self.client.quit().await.map_err(map_err)
     }
 }
@@ -320,8 +408,11 @@ impl Bus for RedisBus {
                 timeout: Some(block + self.command_timeout),
                 ..Options::default()
             };
-            let reader = self.readers.acquire().await;
-            reader
+            let mut reader = self.readers.acquire().await?;
+            let Some(client) = reader.client.as_ref() else {
+                return Err(BusError::Unavailable("reader connection lost".into()));
+            };
+            let value = client
                 .with_options(&options)
                 .xreadgroup(
                     group,
@@ -333,7 +424,10 @@ impl Bus for RedisBus {
                     ">",
                 )
                 .await
-                .map_err(group_err(stream, group))?
+                .map_err(group_err(stream, group))?;
+            // Completed: the connection can serve the next read.
+            reader.done = true;
+            value
         };
         let deliveries = reply::read_group(value)?;
         crate::telemetry::read(stream, deliveries.len());

@@ -373,6 +373,44 @@ async fn blocking_read_wakes_on_publish<B: Bus + Clone + 'static>(bus: B, ns: Na
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
 
+/// Reads blocked on quiet streams (more of them than the connections opened at start) do not
+/// hold up a read on a stream that gets an entry: it returns long before their block ends.
+async fn blocked_reads_do_not_hold_up_another<B: Bus + Clone + 'static>(bus: B, ns: Namespace) {
+    let mut quiet = Vec::new();
+    for i in 0..6 {
+        let stream = ns.md(&format!("QUIET{i}-USDC")).unwrap();
+        bus.ensure_group(&stream, "g").await.unwrap();
+        let reader = bus.clone();
+        quiet.push(tokio::spawn(async move {
+            reader
+                .read_group(&stream, "g", "c", 10, Duration::from_secs(5))
+                .await
+        }));
+    }
+    let busy = ns.md("BUSY-USDC").unwrap();
+    bus.ensure_group(&busy, "g").await.unwrap();
+    let publisher = bus.clone();
+    let target = busy.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        publisher.publish(&target, &tick_envelope(1)).await.unwrap();
+    });
+    let started = std::time::Instant::now();
+    let got = bus
+        .read_group(&busy, "g", "c", 10, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "waited behind the quiet readers: {:?}",
+        started.elapsed()
+    );
+    for q in quiet {
+        q.abort();
+    }
+}
+
 macro_rules! behaviour_tests {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -416,6 +454,16 @@ macro_rules! behaviour_tests {
             #[tokio::test]
             async fn blocking_read_wakes_on_publish() {
                 common::isolated($make, "block", super::blocking_read_wakes_on_publish).await;
+            }
+
+            #[tokio::test]
+            async fn blocked_reads_do_not_hold_up_another() {
+                common::isolated(
+                    $make,
+                    "blocked",
+                    super::blocked_reads_do_not_hold_up_another,
+                )
+                .await;
             }
         }
     };
