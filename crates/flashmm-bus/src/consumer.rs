@@ -212,3 +212,22 @@ impl<T: Decodable, B: Bus> Consumer<T, B> {
         Ok(())
     }
 }
+
+impl<T: Decodable, B: Bus + Clone + 'static> Consumer<T, B> {
+    /// Acknowledges processed entries on a task of their own, so the next read does not wait
+    /// for the reply; a failed ack is logged and the entries are delivered again (claimed after
+    /// `min_idle`), as with [`Consumer::ack`].
+    pub fn ack_in_background(&self, ids: Vec<EntryId>) {
+        if ids.is_empty() {
+            return;
+        }
+        let bus = self.bus.clone();
+        let stream = self.stream.clone();
+        let group = self.config.group.clone();
+        tokio::spawn(async move {
+            if let Err(e) = bus.ack(&stream, &group, &ids).await {
+                tracing::warn!(stream = %stream.as_str(), error = %e, "ack failed; entries will be redelivered");
+            }
+        });
+    }
+}

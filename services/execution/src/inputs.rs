@@ -88,9 +88,7 @@ pub async fn market_data<B: Bus + Clone + 'static>(
                 return Ok(());
             }
         }
-        if !ids.is_empty() {
-            let _ = c.ack(&ids).await;
-        }
+        c.ack_in_background(ids);
     }
 }
 
@@ -123,9 +121,7 @@ pub async fn predictions<B: Bus + Clone + 'static>(
                 return Ok(());
             }
         }
-        if !ids.is_empty() {
-            let _ = c.ack(&ids).await;
-        }
+        c.ack_in_background(ids);
     }
 }
 

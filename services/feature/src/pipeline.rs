@@ -142,10 +142,8 @@ pub async fn run<B: Bus + Clone + 'static>(
             counter!("flashmm_feature_published_total", "market" => market.to_string())
                 .increment(outputs.len() as u64);
         }
-        let ids: Vec<_> = batch.into_iter().map(|r| r.id).collect();
-        if let Err(e) = consumer.ack(&ids).await {
-            tracing::warn!(%market, error = %e, "ack failed; entries will be redelivered");
-        }
+        // Acked beside the next read: the features are out, only the reply is left.
+        consumer.ack_in_background(batch.into_iter().map(|r| r.id).collect());
     }
 }
 

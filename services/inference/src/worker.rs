@@ -180,13 +180,8 @@ pub async fn run<B: Bus + Clone + 'static>(
             }
         }
         acks.extend(published);
-        if !acks.is_empty() {
-            if let Err(e) = consumer.ack(&acks).await {
-                if limiter.allow("ack").is_some() {
-                    tracing::warn!(market = %mkt, error = %e, "cannot ack feature vectors");
-                }
-            }
-        }
+        // Acked beside the next read: the predictions are out, only the reply is left.
+        consumer.ack_in_background(std::mem::take(&mut acks));
         if let Some(drift) = &drift {
             for p in scored {
                 // A full monitor drops the prediction from scoring, never blocks inference.
