@@ -83,9 +83,13 @@ impl Readers {
         let client = self.builder.build().map_err(map_err)?;
         match tokio::time::timeout(self.timeout, client.init()).await {
             Ok(Ok(_)) => Ok(client),
+            // A failed first connection closes the client's routing task itself.
             Ok(Err(e)) => Err(map_err(e)),
             Err(_) => {
-                let _ = client.quit().await;
+                // Stops its connection attempts without waiting for them.
+                tokio::spawn(async move {
+                    let _ = client.quit().await;
+                });
                 Err(BusError::Unavailable(format!(
                     "no reader connection within {:?}",
                     self.timeout
