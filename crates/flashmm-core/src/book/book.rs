@@ -424,5 +424,35 @@ mod tests {
                 proptest::prop_assert_eq!(b.levels(Side::Sell), &want_asks[..]);
             }
         }
+
+        /// Deep ladders (dozens of levels, past the linear scan into the binary search): every
+        /// delta, never crossing, leaves both sides equal to a plain map model.
+        #[test]
+        fn deep_ladders_match_map_model(
+            deltas in proptest::collection::vec(
+                (proptest::collection::btree_map(20i64..101, 0i64..4, 0..12),
+                 proptest::collection::btree_map(101i64..180, 0i64..4, 0..12)),
+                1..80,
+            )
+        ) {
+            use std::collections::BTreeMap;
+            let mut b = book();
+            let mut bids: BTreeMap<i64, i64> = [(100, 10), (99, 7), (98, 5)].into();
+            let mut asks: BTreeMap<i64, i64> = [(101, 3), (103, 4)].into();
+            for (i, (db, da)) in deltas.into_iter().enumerate() {
+                let to_levels = |m: &BTreeMap<i64, i64>| m.iter().map(|(&p, &q)| lv(p, q)).collect();
+                let d = delta(11 + i as u64, None, to_levels(&db), to_levels(&da));
+                for (m, upd) in [(&mut bids, &db), (&mut asks, &da)] {
+                    for (&p, &q) in upd {
+                        if q == 0 { m.remove(&p); } else { m.insert(p, q); }
+                    }
+                }
+                proptest::prop_assert!(b.apply_delta(&d).is_ok());
+                let want_bids: Vec<_> = bids.iter().rev().map(|(&p, &q)| lv(p, q)).collect();
+                let want_asks: Vec<_> = asks.iter().map(|(&p, &q)| lv(p, q)).collect();
+                proptest::prop_assert_eq!(b.levels(Side::Buy), &want_bids[..]);
+                proptest::prop_assert_eq!(b.levels(Side::Sell), &want_asks[..]);
+            }
+        }
     }
 }

@@ -1,10 +1,14 @@
 //! One side of a book: levels kept sorted best first in a contiguous vector.
 //!
-//! A venue book holds tens of levels, and nearly all updates touch the top few, so a sorted
-//! `Vec` (short scans and shifts in one cache-friendly block) beats a tree here.
+//! A venue book holds tens to thousands of levels, and nearly all updates touch the top few,
+//! so a sorted `Vec` (short scans and shifts in one cache-friendly block) beats a tree here;
+//! deep updates find their level by binary search.
 
 use super::{BookError, BookLevel};
 use crate::market::{Price, Qty, Side};
+
+/// Levels scanned linearly before [`Ladder::search`] turns to a binary search.
+const SCAN: usize = 8;
 
 /// The levels of one side, best first: bids by descending price, asks by ascending price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,16 +64,17 @@ impl Ladder {
 
     /// Where `price` is (`Ok`), or would be inserted (`Err`), in best-first order.
     ///
-    /// A linear scan from the best level: updates cluster at the top of the book, where it
-    /// finishes in a step or two, and on a few dozen levels it beats a binary search's chain
-    /// of dependent loads.
+    /// A linear scan of the best [`SCAN`] levels, where updates cluster and it finishes in a
+    /// step or two (cheaper there than a binary search's chain of dependent loads); past them
+    /// a binary search, for feeds whose diffs reach hundreds of levels deep.
     #[inline]
     fn search(&self, price: Price) -> Result<usize, usize> {
-        let i = match self.side {
-            Side::Buy => self.levels.iter().position(|l| l.price <= price),
-            Side::Sell => self.levels.iter().position(|l| l.price >= price),
-        }
-        .unwrap_or(self.levels.len());
+        let ahead = |l: &BookLevel| self.better(l.price, price);
+        let head = SCAN.min(self.levels.len());
+        let i = match self.levels[..head].iter().position(|l| !ahead(l)) {
+            Some(i) => i,
+            None => head + self.levels[head..].partition_point(ahead),
+        };
         match self.levels.get(i) {
             Some(l) if l.price == price => Ok(i),
             _ => Err(i),
