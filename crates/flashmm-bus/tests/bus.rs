@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use flashmm_bus::{
     Bus, BusError, Consumer, ConsumerConfig, EntryId, Envelope, Namespace, Payload, Range,
-    RawFields,
+    RawFields, StreamName,
 };
 use flashmm_core::time::UnixNanos;
 
@@ -344,26 +344,33 @@ async fn groups_ranges_and_state<B: Bus>(bus: B, ns: Namespace) {
     );
 }
 
-async fn blocking_read_wakes_on_publish<B: Bus + Clone + 'static>(bus: B, ns: Namespace) {
-    let stream = ns.fills("SEI-USDC").unwrap();
-    bus.ensure_group(&stream, "g").await.unwrap();
+/// Reads `stream` (group `g`, blocking up to 5 s) while an entry is published on it `after`
+/// the read starts; asserts the one entry arrived and returns how long the read took.
+async fn read_woken_by_publish<B: Bus + Clone + 'static>(
+    bus: &B,
+    stream: &StreamName,
+    after: Duration,
+) -> Duration {
     let publisher = bus.clone();
     let target = stream.clone();
     tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(after).await;
         publisher.publish(&target, &tick_envelope(1)).await.unwrap();
     });
     let started = std::time::Instant::now();
     let got = bus
-        .read_group(&stream, "g", "c", 10, Duration::from_secs(5))
+        .read_group(stream, "g", "c", 10, Duration::from_secs(5))
         .await
         .unwrap();
     assert_eq!(got.len(), 1);
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    started.elapsed()
+}
+
+async fn blocking_read_wakes_on_publish<B: Bus + Clone + 'static>(bus: B, ns: Namespace) {
+    let stream = ns.fills("SEI-USDC").unwrap();
+    bus.ensure_group(&stream, "g").await.unwrap();
+    let took = read_woken_by_publish(&bus, &stream, Duration::from_millis(100)).await;
+    assert!(took < Duration::from_secs(3), "{took:?}");
     let started = std::time::Instant::now();
     let none = bus
         .read_group(&stream, "g", "c", 10, Duration::from_millis(200))
@@ -389,22 +396,10 @@ async fn blocked_reads_do_not_hold_up_another<B: Bus + Clone + 'static>(bus: B, 
     }
     let busy = ns.md("BUSY-USDC").unwrap();
     bus.ensure_group(&busy, "g").await.unwrap();
-    let publisher = bus.clone();
-    let target = busy.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        publisher.publish(&target, &tick_envelope(1)).await.unwrap();
-    });
-    let started = std::time::Instant::now();
-    let got = bus
-        .read_group(&busy, "g", "c", 10, Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(got.len(), 1);
+    let took = read_woken_by_publish(&bus, &busy, Duration::from_millis(300)).await;
     assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "waited behind the quiet readers: {:?}",
-        started.elapsed()
+        took < Duration::from_secs(3),
+        "waited behind the quiet readers: {took:?}"
     );
     for q in quiet {
         q.abort();

@@ -197,6 +197,7 @@ fn check_crossed(bid: Option<Price>, ask: Option<Price>) -> Result<(), BookError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
     use std::str::FromStr;
 
     fn lv(p: i64, q: i64) -> BookLevel {
@@ -385,6 +386,42 @@ mod tests {
         assert_eq!(b.microprice(), None);
     }
 
+    /// The map model of [`book`]: price → quantity per side.
+    fn model() -> (BTreeMap<i64, i64>, BTreeMap<i64, i64>) {
+        (
+            [(100, 10), (99, 7), (98, 5)].into(),
+            [(101, 3), (103, 4)].into(),
+        )
+    }
+
+    /// A delta (no `prev_seq`) carrying the model updates `bids` and `asks`.
+    fn model_delta(seq: u64, bids: &BTreeMap<i64, i64>, asks: &BTreeMap<i64, i64>) -> BookDelta {
+        let levels = |m: &BTreeMap<i64, i64>| m.iter().map(|(&p, &q)| lv(p, q)).collect();
+        delta(seq, None, levels(bids), levels(asks))
+    }
+
+    /// Applies an update to one side of the model: quantity zero removes the level.
+    fn model_apply(side: &mut BTreeMap<i64, i64>, update: &BTreeMap<i64, i64>) {
+        for (&p, &q) in update {
+            if q == 0 {
+                side.remove(&p);
+            } else {
+                side.insert(p, q);
+            }
+        }
+    }
+
+    /// The model's levels, best first: bids descending, asks ascending.
+    fn model_levels(
+        bids: &BTreeMap<i64, i64>,
+        asks: &BTreeMap<i64, i64>,
+    ) -> (Vec<BookLevel>, Vec<BookLevel>) {
+        (
+            bids.iter().rev().map(|(&p, &q)| lv(p, q)).collect(),
+            asks.iter().map(|(&p, &q)| lv(p, q)).collect(),
+        )
+    }
+
     proptest::proptest! {
         /// Against a plain map model: every accepted delta matches the model, every refused
         /// one is exactly a crossed/locked result, and the ladders stay sorted best first.
@@ -396,19 +433,13 @@ mod tests {
                 1..60,
             )
         ) {
-            use std::collections::BTreeMap;
             let mut b = book();
-            let mut bids: BTreeMap<i64, i64> = [(100, 10), (99, 7), (98, 5)].into();
-            let mut asks: BTreeMap<i64, i64> = [(101, 3), (103, 4)].into();
+            let (mut bids, mut asks) = model();
             for (i, (db, da)) in deltas.into_iter().enumerate() {
-                let to_levels = |m: &BTreeMap<i64, i64>| m.iter().map(|(&p, &q)| lv(p, q)).collect();
-                let d = delta(11 + i as u64, None, to_levels(&db), to_levels(&da));
+                let d = model_delta(11 + i as u64, &db, &da);
                 let (mut nb, mut na) = (bids.clone(), asks.clone());
-                for (m, upd) in [(&mut nb, &db), (&mut na, &da)] {
-                    for (&p, &q) in upd {
-                        if q == 0 { m.remove(&p); } else { m.insert(p, q); }
-                    }
-                }
+                model_apply(&mut nb, &db);
+                model_apply(&mut na, &da);
                 let crossed = matches!(
                     (nb.keys().next_back(), na.keys().next()), (Some(b), Some(a)) if b >= a
                 );
@@ -418,8 +449,7 @@ mod tests {
                     bids = nb;
                     asks = na;
                 }
-                let want_bids: Vec<_> = bids.iter().rev().map(|(&p, &q)| lv(p, q)).collect();
-                let want_asks: Vec<_> = asks.iter().map(|(&p, &q)| lv(p, q)).collect();
+                let (want_bids, want_asks) = model_levels(&bids, &asks);
                 proptest::prop_assert_eq!(b.levels(Side::Buy), &want_bids[..]);
                 proptest::prop_assert_eq!(b.levels(Side::Sell), &want_asks[..]);
             }
@@ -435,21 +465,14 @@ mod tests {
                 1..80,
             )
         ) {
-            use std::collections::BTreeMap;
             let mut b = book();
-            let mut bids: BTreeMap<i64, i64> = [(100, 10), (99, 7), (98, 5)].into();
-            let mut asks: BTreeMap<i64, i64> = [(101, 3), (103, 4)].into();
+            let (mut bids, mut asks) = model();
             for (i, (db, da)) in deltas.into_iter().enumerate() {
-                let to_levels = |m: &BTreeMap<i64, i64>| m.iter().map(|(&p, &q)| lv(p, q)).collect();
-                let d = delta(11 + i as u64, None, to_levels(&db), to_levels(&da));
-                for (m, upd) in [(&mut bids, &db), (&mut asks, &da)] {
-                    for (&p, &q) in upd {
-                        if q == 0 { m.remove(&p); } else { m.insert(p, q); }
-                    }
-                }
+                let d = model_delta(11 + i as u64, &db, &da);
+                model_apply(&mut bids, &db);
+                model_apply(&mut asks, &da);
                 proptest::prop_assert!(b.apply_delta(&d).is_ok());
-                let want_bids: Vec<_> = bids.iter().rev().map(|(&p, &q)| lv(p, q)).collect();
-                let want_asks: Vec<_> = asks.iter().map(|(&p, &q)| lv(p, q)).collect();
+                let (want_bids, want_asks) = model_levels(&bids, &asks);
                 proptest::prop_assert_eq!(b.levels(Side::Buy), &want_bids[..]);
                 proptest::prop_assert_eq!(b.levels(Side::Sell), &want_asks[..]);
             }
