@@ -105,10 +105,17 @@ impl Readers {
             None => self.open().await?,
         };
         Ok(Reader {
-            client: Some(client),
+            client,
             pool: Arc::clone(self),
             done: false,
         })
+    }
+
+    /// Makes `client` the next one lent.
+    fn put_back(&self, client: Client) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(client);
+        }
     }
 
     async fn quit(&self) {
@@ -125,23 +132,18 @@ impl Readers {
 
 /// A reader connection on loan; back to the pool on drop once its read completed.
 struct Reader {
-    client: Option<Client>,
+    client: Client,
     pool: Arc<Readers>,
     done: bool,
 }
 
 impl Drop for Reader {
     fn drop(&mut self) {
-        let Some(client) = self.client.take() else {
-            return;
-        };
+        // A handle on the same connection (clients are shared handles).
+        let client = self.client.clone();
         if self.done {
-            if let Ok(mut idle) = self.pool.idle.lock() {
-                idle.push(client);
-                return;
-            }
-        }
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            self.pool.put_back(client);
+        } else if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
                 let _ = client.quit().await;
             });
@@ -292,10 +294,7 @@ impl RedisBus {
         let connect = async {
             client.init().await.map_err(map_err)?;
             for _ in 0..config.blocking_connections {
-                let reader = readers.open().await?;
-                if let Ok(mut idle) = readers.idle.lock() {
-                    idle.push(reader);
-                }
+                readers.put_back(readers.open().await?);
             }
             Ok::<(), BusError>(())
         };
@@ -413,10 +412,8 @@ impl Bus for RedisBus {
                 ..Options::default()
             };
             let mut reader = self.readers.acquire().await?;
-            let Some(client) = reader.client.as_ref() else {
-                return Err(BusError::Unavailable("reader connection lost".into()));
-            };
-            let value = client
+            let value = reader
+                .client
                 .with_options(&options)
                 .xreadgroup(
                     group,

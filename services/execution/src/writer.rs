@@ -122,12 +122,33 @@ fn failed(up: &AtomicBool, e: &BusError) {
     }
 }
 
-fn hold(held: &mut VecDeque<Write>, write: Write) {
-    if held.len() < MAX_HELD {
+/// Holds a kept write (bounded), drops any other (counted).
+fn hold_or_drop(held: &mut VecDeque<Write>, write: Write, keep: bool) {
+    if keep && held.len() < MAX_HELD {
         held.push_back(write);
     } else {
         counter!(t::REDIS_WRITES_DROPPED_TOTAL).increment(1);
     }
+}
+
+/// Appends the held fills, oldest first; `false` when Redis went away again before all went
+/// out. A fill Redis refuses for another reason is dropped (counted), not retried forever.
+async fn send_held<B: Bus>(bus: &B, held: &mut VecDeque<Write>, up: &AtomicBool) -> bool {
+    while let Some(h) = held.front() {
+        match apply(bus, h).await {
+            Ok(()) => {}
+            Err(e @ BusError::Unavailable(_)) => {
+                failed(up, &e);
+                return false;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "held fill refused by Redis; dropped");
+                counter!(t::REDIS_WRITES_DROPPED_TOTAL).increment(1);
+            }
+        }
+        held.pop_front();
+    }
+    true
 }
 
 async fn run<B: Bus>(bus: B, mut rx: mpsc::UnboundedReceiver<Write>, up: Arc<AtomicBool>) {
@@ -138,40 +159,17 @@ async fn run<B: Bus>(bus: B, mut rx: mpsc::UnboundedReceiver<Write>, up: Arc<Ato
             continue;
         }
         let keep = matches!(write, Write::Publish { keep: true, .. });
-        if !up.load(Ordering::Relaxed) {
-            if keep {
-                hold(&mut held, write);
-            } else {
-                counter!(t::REDIS_WRITES_DROPPED_TOTAL).increment(1);
-            }
-            continue;
-        }
-        while let Some(h) = held.front() {
-            match apply(&bus, h).await {
-                Ok(()) => {
-                    held.pop_front();
-                }
-                Err(e) => {
-                    failed(&up, &e);
-                    break;
-                }
-            }
-        }
-        if !held.is_empty() {
-            // Redis went away again while the held fills went out: this one waits behind them.
-            if keep {
-                hold(&mut held, write);
-            }
+        // While Redis is away (or went away again as the held fills went out) a fill waits
+        // behind those held.
+        if !up.load(Ordering::Relaxed) || !send_held(&bus, &mut held, &up).await {
+            hold_or_drop(&mut held, write, keep);
             continue;
         }
         if let Err(e) = apply(&bus, &write).await {
             failed(&up, &e);
             tracing::warn!(error = %e, "Redis write failed");
-            if keep && matches!(e, BusError::Unavailable(_)) {
-                hold(&mut held, write);
-            } else {
-                counter!(t::REDIS_WRITES_DROPPED_TOTAL).increment(1);
-            }
+            let unavailable = matches!(e, BusError::Unavailable(_));
+            hold_or_drop(&mut held, write, keep && unavailable);
         }
     }
 }

@@ -181,7 +181,7 @@ pub async fn run<B: Bus + Clone + 'static>(
         }
         acks.extend(published);
         // Acked beside the next read: the predictions are out, only the reply is left.
-        consumer.ack_in_background(std::mem::take(&mut acks));
+        consumer.ack_in_background(acks);
         if let Some(drift) = &drift {
             for p in scored {
                 // A full monitor drops the prediction from scoring, never blocks inference.
