@@ -174,8 +174,8 @@ impl FillSimulator {
             Side::Buy => l.price.ticks() <= limit,
             Side::Sell => l.price.ticks() >= limit,
         };
-        let opposite = self.book.levels(side.opposite());
-        if opposite.first().is_some_and(crosses) {
+        let mut opposite = self.book.levels(side.opposite()).peekable();
+        if opposite.peek().is_some_and(|l| crosses(l)) {
             if self.post_only {
                 out.push(ExchangeReport::Rejected {
                     id: order.id,
@@ -183,7 +183,7 @@ impl FillSimulator {
                 });
                 return;
             }
-            for level in opposite.iter().take_while(|l| crosses(l)) {
+            for level in opposite.take_while(|l| crosses(l)) {
                 let take = level.qty.lots().min(remaining);
                 if take <= 0 {
                     continue;
@@ -304,11 +304,6 @@ fn beyond(side: Side, price: i64, trade_px: i64) -> bool {
 
 /// The displayed lots at `price` on `side` of `book` (0 when there is no such level).
 #[inline]
-pub fn level_qty(book: &OrderBook, side: Side, price: i64) -> i64 {
-    let levels = book.levels(side);
-    let found = match side {
-        Side::Buy => levels.binary_search_by(|l| price.cmp(&l.price.ticks())),
-        Side::Sell => levels.binary_search_by(|l| l.price.ticks().cmp(&price)),
-    };
-    found.map_or(0, |i| levels[i].qty.lots())
+fn level_qty(book: &OrderBook, side: Side, price: i64) -> i64 {
+    book.qty_at(side, Price::from_ticks(price)).lots()
 }

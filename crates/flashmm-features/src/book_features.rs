@@ -3,7 +3,7 @@
 
 use crate::config::FeatureConfig;
 use crate::numeric::{ratio, BPS};
-use flashmm_core::book::{BookLevel, OrderBook};
+use flashmm_core::book::{Levels, OrderBook};
 use flashmm_core::market::Side;
 
 /// Features of a single book state. Values that need both sides are 0 on a one-sided or
@@ -40,10 +40,10 @@ struct SideScan {
 }
 
 impl SideScan {
-    fn run(levels: &[BookLevel], config: &FeatureConfig, mid: Option<f64>) -> Self {
+    fn run(levels: Levels<'_>, config: &FeatureConfig, mid: Option<f64>) -> Self {
         let mut scan = SideScan::default();
         let mut cum = 0i64;
-        for (i, l) in levels.iter().enumerate() {
+        for (i, l) in levels.enumerate() {
             let lots = l.qty.lots().max(0);
             cum = cum.saturating_add(lots);
             let n = i + 1;
@@ -68,7 +68,7 @@ impl BookFeatures {
     pub fn compute(book: &OrderBook, config: &FeatureConfig) -> Self {
         let n = config.max_levels();
         let (bids, asks) = (book.depth(Side::Buy, n), book.depth(Side::Sell, n));
-        let touch = bids.first().zip(asks.first());
+        let touch = book.best_bid().zip(book.best_ask());
         let mid = touch.map(|(b, a)| (b.price.ticks() as f64 + a.price.ticks() as f64) / 2.0);
         let b = SideScan::run(bids, config, mid);
         let a = SideScan::run(asks, config, mid);
@@ -102,7 +102,7 @@ impl BookFeatures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flashmm_core::book::BookSnapshot;
+    use flashmm_core::book::{BookLevel, BookSnapshot};
     use flashmm_core::market::{MarketId, Price, Qty};
     use flashmm_core::time::UnixNanos;
 

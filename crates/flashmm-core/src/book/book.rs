@@ -1,6 +1,6 @@
 //! [`OrderBook`]: one market's L2 book, built from snapshots and deltas.
 
-use super::ladder::{check_values, Ladder};
+use super::ladder::{check_values, Ladder, Levels};
 use super::{BookDelta, BookError, BookLevel, BookSnapshot};
 use crate::market::{MarketId, MarketSpec, Price, Qty, Side};
 use crate::time::UnixNanos;
@@ -60,7 +60,7 @@ impl OrderBook {
             }
         }
         let [bids, asks] = sides;
-        check_crossed(bids.first().map(|l| l.price), asks.first().map(|l| l.price))?;
+        check_crossed(bids.last().map(|l| l.price), asks.last().map(|l| l.price))?;
         self.bids.replace(bids);
         self.asks.replace(asks);
         self.seq = Some(snap.seq);
@@ -109,8 +109,8 @@ impl OrderBook {
         Some(BookSnapshot {
             market: self.market.clone(),
             seq: self.seq?,
-            bids: self.bids.levels().to_vec(),
-            asks: self.asks.levels().to_vec(),
+            bids: self.bids.levels().copied().collect(),
+            asks: self.asks.levels().copied().collect(),
             ts: self.ts,
         })
     }
@@ -154,13 +154,18 @@ impl OrderBook {
     }
 
     /// Every level of a side, best first.
-    pub fn levels(&self, side: Side) -> &[BookLevel] {
+    pub fn levels(&self, side: Side) -> Levels<'_> {
         self.ladder(side).levels()
     }
 
-    /// The best `n` levels of a side (fewer when the side is shallower).
-    pub fn depth(&self, side: Side, n: usize) -> &[BookLevel] {
+    /// The best `n` levels of a side, best first (fewer when the side is shallower).
+    pub fn depth(&self, side: Side, n: usize) -> Levels<'_> {
         self.ladder(side).top(n)
+    }
+
+    /// The quantity shown at `price` on a side (zero when there is no such level).
+    pub fn qty_at(&self, side: Side, price: Price) -> Qty {
+        self.ladder(side).qty_at(price)
     }
 
     /// The total quantity of the best `n` levels of a side.
@@ -204,6 +209,11 @@ mod tests {
         BookLevel::new(Price::from_ticks(p), Qty::from_lots(q))
     }
 
+    /// A side's levels, best first.
+    fn side(b: &OrderBook, side: Side) -> Vec<BookLevel> {
+        b.levels(side).copied().collect()
+    }
+
     fn mkt() -> MarketId {
         MarketId::new("SEI/USDC").unwrap()
     }
@@ -235,8 +245,8 @@ mod tests {
     #[test]
     fn snapshot_sorts_and_queries() {
         let b = book();
-        assert_eq!(b.levels(Side::Buy), &[lv(100, 10), lv(99, 7), lv(98, 5)]);
-        assert_eq!(b.levels(Side::Sell), &[lv(101, 3), lv(103, 4)]);
+        assert_eq!(side(&b, Side::Buy), [lv(100, 10), lv(99, 7), lv(98, 5)]);
+        assert_eq!(side(&b, Side::Sell), [lv(101, 3), lv(103, 4)]);
         assert_eq!(b.spread_ticks(), Some(1));
         assert_eq!(b.mid_ticks(), Some(100.5));
         let spec = MarketSpec::new(
@@ -251,10 +261,22 @@ mod tests {
         assert_eq!(b.mid(&spec), Some(Decimal::from_str("0.01005").unwrap()));
         let micro = b.microprice().unwrap();
         assert!((micro - (100.0 * 3.0 + 101.0 * 10.0) / 13.0).abs() < 1e-12);
-        assert_eq!(b.depth(Side::Buy, 2), &[lv(100, 10), lv(99, 7)]);
+        assert_eq!(
+            b.depth(Side::Buy, 2).copied().collect::<Vec<_>>(),
+            [lv(100, 10), lv(99, 7)]
+        );
         assert_eq!(b.depth(Side::Sell, 5).len(), 2);
         assert_eq!(b.total_qty(Side::Buy, 2), Qty::from_lots(17));
         assert_eq!(b.total_qty(Side::Sell, 9), Qty::from_lots(7));
+        assert_eq!(
+            b.qty_at(Side::Buy, Price::from_ticks(99)),
+            Qty::from_lots(7)
+        );
+        assert_eq!(
+            b.qty_at(Side::Sell, Price::from_ticks(103)),
+            Qty::from_lots(4)
+        );
+        assert_eq!(b.qty_at(Side::Sell, Price::from_ticks(102)), Qty::ZERO);
         assert_eq!(b.to_snapshot().unwrap().seq, 10);
     }
 
@@ -268,8 +290,8 @@ mod tests {
             vec![lv(100, 2)],
         ))
         .unwrap();
-        assert_eq!(b.levels(Side::Buy), &[lv(99, 8), lv(98, 5), lv(97, 1)]);
-        assert_eq!(b.levels(Side::Sell), &[lv(100, 2), lv(101, 3), lv(103, 4)]);
+        assert_eq!(side(&b, Side::Buy), [lv(99, 8), lv(98, 5), lv(97, 1)]);
+        assert_eq!(side(&b, Side::Sell), [lv(100, 2), lv(101, 3), lv(103, 4)]);
         assert_eq!(b.seq(), Some(11));
         // Removing an absent level is a no-op; no prev_seq means only monotonicity is checked.
         b.apply_delta(&delta(15, None, vec![lv(50, 0)], vec![]))
@@ -450,8 +472,8 @@ mod tests {
                     asks = na;
                 }
                 let (want_bids, want_asks) = model_levels(&bids, &asks);
-                proptest::prop_assert_eq!(b.levels(Side::Buy), &want_bids[..]);
-                proptest::prop_assert_eq!(b.levels(Side::Sell), &want_asks[..]);
+                proptest::prop_assert_eq!(side(&b, Side::Buy), want_bids);
+                proptest::prop_assert_eq!(side(&b, Side::Sell), want_asks);
             }
         }
 
@@ -473,8 +495,8 @@ mod tests {
                 model_apply(&mut asks, &da);
                 proptest::prop_assert!(b.apply_delta(&d).is_ok());
                 let (want_bids, want_asks) = model_levels(&bids, &asks);
-                proptest::prop_assert_eq!(b.levels(Side::Buy), &want_bids[..]);
-                proptest::prop_assert_eq!(b.levels(Side::Sell), &want_asks[..]);
+                proptest::prop_assert_eq!(side(&b, Side::Buy), want_bids);
+                proptest::prop_assert_eq!(side(&b, Side::Sell), want_asks);
             }
         }
     }

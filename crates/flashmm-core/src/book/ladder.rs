@@ -1,16 +1,20 @@
-//! One side of a book: levels kept sorted best first in a contiguous vector.
+//! One side of a book: levels kept sorted worst first in a contiguous vector, the touch last.
 //!
 //! A venue book holds tens to thousands of levels, and nearly all updates touch the top few,
-//! so a sorted `Vec` (short scans and shifts in one cache-friendly block) beats a tree here;
-//! deep updates find their level by binary search.
+//! so a sorted `Vec` beats a tree here: with the touch at the end, a level that comes or goes
+//! near it shifts only the few levels better than itself, and the scan from the end finds it
+//! in a step or two; deep updates find their level by binary search.
 
 use super::{BookError, BookLevel};
 use crate::market::{Price, Qty, Side};
 
+/// A side's levels, best first.
+pub type Levels<'a> = std::iter::Rev<std::slice::Iter<'a, BookLevel>>;
+
 /// Levels scanned linearly before [`Ladder::search`] turns to a binary search.
 const SCAN: usize = 8;
 
-/// The levels of one side, best first: bids by descending price, asks by ascending price.
+/// The levels of one side, worst first: bids by ascending price, asks by descending price.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Ladder {
     side: Side,
@@ -28,29 +32,38 @@ impl Ladder {
 
     /// The levels, best first.
     #[inline]
-    pub(crate) fn levels(&self) -> &[BookLevel] {
-        &self.levels
+    pub(crate) fn levels(&self) -> Levels<'_> {
+        self.levels.iter().rev()
     }
 
     /// The best level.
     #[inline]
     pub(crate) fn best(&self) -> Option<BookLevel> {
-        self.levels.first().copied()
+        self.levels.last().copied()
     }
 
-    /// The best `n` levels (fewer when the side is shallower).
+    /// The best `n` levels, best first (fewer when the side is shallower).
     #[inline]
-    pub(crate) fn top(&self, n: usize) -> &[BookLevel] {
-        &self.levels[..n.min(self.levels.len())]
+    pub(crate) fn top(&self, n: usize) -> Levels<'_> {
+        let len = self.levels.len();
+        self.levels[len - n.min(len)..].iter().rev()
     }
 
     /// The total quantity of the best `n` levels.
     pub(crate) fn total(&self, n: usize) -> Qty {
         Qty::from_lots(
             self.top(n)
-                .iter()
                 .fold(0i64, |acc, l| acc.saturating_add(l.qty.lots())),
         )
+    }
+
+    /// The quantity at `price` (zero when there is no such level).
+    #[inline]
+    pub(crate) fn qty_at(&self, price: Price) -> Qty {
+        match self.search(price) {
+            Ok(i) => self.levels[i].qty,
+            Err(_) => Qty::ZERO,
+        }
     }
 
     /// Whether `a` is a better price than `b` on this side.
@@ -62,18 +75,18 @@ impl Ladder {
         }
     }
 
-    /// Where `price` is (`Ok`), or would be inserted (`Err`), in best-first order.
+    /// Where `price` is (`Ok`), or would be inserted (`Err`), in worst-first order.
     ///
-    /// A linear scan of the best [`SCAN`] levels, where updates cluster and it finishes in a
+    /// A scan back from the best [`SCAN`] levels, where updates cluster and it finishes in a
     /// step or two (cheaper there than a binary search's chain of dependent loads); past them
     /// a binary search, for feeds whose diffs reach hundreds of levels deep.
     #[inline]
     fn search(&self, price: Price) -> Result<usize, usize> {
-        let ahead = |l: &BookLevel| self.better(l.price, price);
-        let head = SCAN.min(self.levels.len());
-        let i = match self.levels[..head].iter().position(|l| !ahead(l)) {
-            Some(i) => i,
-            None => head + self.levels[head..].partition_point(ahead),
+        let worse = |l: &BookLevel| self.better(price, l.price);
+        let tail = self.levels.len().saturating_sub(SCAN);
+        let i = match self.levels[tail..].iter().rposition(worse) {
+            Some(k) => tail + k + 1,
+            None => self.levels[..tail].partition_point(worse),
         };
         match self.levels.get(i) {
             Some(l) if l.price == price => Ok(i),
@@ -96,7 +109,7 @@ impl Ladder {
         }
     }
 
-    /// Replaces every level with `levels` (already checked, best first, no zero quantities).
+    /// Replaces every level with `levels` (already checked, worst first, no zero quantities).
     pub(crate) fn replace(&mut self, levels: Vec<BookLevel>) {
         self.levels = levels;
     }
@@ -118,7 +131,7 @@ impl Ladder {
     /// The best price this side would have after applying `update`, without applying it.
     pub(crate) fn best_after(&self, update: &[BookLevel]) -> Option<Price> {
         let removed = |p: Price| update.iter().any(|u| u.price == p && u.qty.is_zero());
-        let kept = self.levels.iter().map(|l| l.price).find(|&p| !removed(p));
+        let kept = self.levels().map(|l| l.price).find(|&p| !removed(p));
         update
             .iter()
             .filter(|u| !u.qty.is_zero())
@@ -127,16 +140,16 @@ impl Ladder {
             .reduce(|a, b| if self.better(b, a) { b } else { a })
     }
 
-    /// Sorts checked snapshot levels best first and drops empty ones.
+    /// Sorts checked snapshot levels worst first and drops empty ones.
     pub(crate) fn sort_snapshot(side: Side, levels: &mut Vec<BookLevel>) {
         levels.retain(|l| !l.qty.is_zero());
         levels.sort_unstable_by(|a, b| match side {
-            Side::Buy => b.price.cmp(&a.price),
-            Side::Sell => a.price.cmp(&b.price),
+            Side::Buy => a.price.cmp(&b.price),
+            Side::Sell => b.price.cmp(&a.price),
         });
     }
 
-    /// The first price repeated in a best-first sorted slice.
+    /// The first price repeated in a sorted slice.
     pub(crate) fn first_duplicate(levels: &[BookLevel]) -> Option<Price> {
         levels
             .windows(2)

@@ -12,5 +12,6 @@ mod snapshot;
 pub use book::OrderBook;
 pub use delta::BookDelta;
 pub use error::BookError;
+pub use ladder::Levels;
 pub use level::BookLevel;
 pub use snapshot::BookSnapshot;
