@@ -49,12 +49,20 @@ struct Args {
     service: ServiceArgs,
 }
 
+/// Venue events read ahead of the books before the venue connection waits (and the socket's
+/// buffers hold the rest): bounds memory in a burst.
+const VENUE_BACKLOG: usize = 4096;
+
 /// Connects to the venue, retrying with backoff until it answers; `None` when the process is
 /// stopped first.
 async fn connect_venue(rest: &str, ws: &str) -> Option<SimVenue> {
     let mut delay = Duration::from_millis(100);
     loop {
-        match SimVenue::connect(SimVenueConfig::new(rest, ws), None).await {
+        let config = SimVenueConfig {
+            channel_capacity: VENUE_BACKLOG,
+            ..SimVenueConfig::new(rest, ws)
+        };
+        match SimVenue::connect(config, None).await {
             Ok(venue) => return Some(venue),
             Err(e) => {
                 counter!("flashmm_ingest_venue_connect_errors_total").increment(1);
@@ -314,10 +322,15 @@ fn count_skipped(stats: &StreamStats, seen: &mut [u64; 3], limiter: &mut LogLimi
     }
 }
 
-// One thread: the venue stream, the books and the publishing hand work to each other, and
-// cross-thread wake-ups cost more than they bring (docs/perf.md).
-#[tokio::main(flavor = "current_thread")]
+// One worker, and the service's loop spawned on it: the venue stream, the books and the
+// publishing hand work to each other, a task woken by another runs next on the same thread,
+// and cross-thread wake-ups would cost more than they bring (docs/perf.md).
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() -> anyhow::Result<()> {
+    tokio::spawn(run()).await?
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let Some(config) = runtime::start("ingest", &args.service)? else {
         return Ok(());
