@@ -1,52 +1,106 @@
-//! One side of a book: levels kept sorted worst first in a contiguous vector, the touch last.
+//! One side of a book: levels kept sorted worst first, the touch last, in blocks of a few
+//! dozen.
 //!
-//! A venue book holds tens to thousands of levels, and nearly all updates touch the top few,
-//! so a sorted `Vec` beats a tree here: with the touch at the end, a level that comes or goes
-//! near it shifts only the few levels better than itself, and the scan from the end finds it
-//! in a step or two; deep updates find their level by binary search.
+//! A venue book holds tens to thousands of levels. Nearly all updates touch the top few, but
+//! deep feeds (Binance's diffs) insert and remove levels hundreds or thousands of levels from
+//! the touch too. In one sorted vector each of those shifts every level better than itself;
+//! in blocks it shifts at most one block. The touch is the end of the last block, so updates
+//! near it are found by a short scan; deeper ones by a binary search over the blocks, then in
+//! one block.
 
 use super::{BookError, BookLevel};
 use crate::market::{Price, Qty, Side};
 
-/// A side's levels, best first.
-pub type Levels<'a> = std::iter::Rev<std::slice::Iter<'a, BookLevel>>;
-
-/// Levels scanned linearly before [`Ladder::search`] turns to a binary search.
+/// Levels scanned linearly (from the touch end of a block) before a binary search.
 const SCAN: usize = 8;
 
+/// Levels a block is split at: a block holds at most twice this, and one that shrinks below a
+/// quarter of it merges with a neighbour when they fit together. Small under test, so that
+/// the book's property tests split and merge blocks all the time.
+const BLOCK: usize = if cfg!(test) { 8 } else { 64 };
+
+/// A side's levels, best first.
+#[derive(Debug, Clone)]
+pub struct Levels<'a> {
+    blocks: std::iter::Rev<std::slice::Iter<'a, Vec<BookLevel>>>,
+    block: std::iter::Rev<std::slice::Iter<'a, BookLevel>>,
+    remaining: usize,
+}
+
+impl<'a> Iterator for Levels<'a> {
+    type Item = &'a BookLevel;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a BookLevel> {
+        if self.remaining == 0 {
+            return None;
+        }
+        loop {
+            if let Some(level) = self.block.next() {
+                self.remaining -= 1;
+                return Some(level);
+            }
+            self.block = self.blocks.next()?.iter().rev();
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl ExactSizeIterator for Levels<'_> {}
+
 /// The levels of one side, worst first: bids by ascending price, asks by descending price.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Ladder {
     side: Side,
-    levels: Vec<BookLevel>,
+    /// Non-empty blocks, each sorted worst first and worse than the next.
+    blocks: Vec<Vec<BookLevel>>,
+    /// Levels in all blocks.
+    len: usize,
 }
+
+impl PartialEq for Ladder {
+    /// Same side and levels, however they are split into blocks.
+    fn eq(&self, other: &Self) -> bool {
+        self.side == other.side && self.len == other.len && self.levels().eq(other.levels())
+    }
+}
+
+impl Eq for Ladder {}
 
 impl Ladder {
     /// An empty ladder for `side`.
     pub(crate) fn new(side: Side) -> Self {
         Ladder {
             side,
-            levels: Vec::with_capacity(64),
+            blocks: Vec::new(),
+            len: 0,
         }
     }
 
     /// The levels, best first.
     #[inline]
     pub(crate) fn levels(&self) -> Levels<'_> {
-        self.levels.iter().rev()
+        self.top(self.len)
     }
 
     /// The best level.
     #[inline]
     pub(crate) fn best(&self) -> Option<BookLevel> {
-        self.levels.last().copied()
+        self.blocks.last().and_then(|b| b.last()).copied()
     }
 
     /// The best `n` levels, best first (fewer when the side is shallower).
     #[inline]
     pub(crate) fn top(&self, n: usize) -> Levels<'_> {
-        let len = self.levels.len();
-        self.levels[len - n.min(len)..].iter().rev()
+        Levels {
+            blocks: self.blocks.iter().rev(),
+            block: [].iter().rev(),
+            remaining: n.min(self.len),
+        }
     }
 
     /// The total quantity of the best `n` levels.
@@ -60,8 +114,9 @@ impl Ladder {
     /// The quantity at `price` (zero when there is no such level).
     #[inline]
     pub(crate) fn qty_at(&self, price: Price) -> Qty {
-        match self.search(price) {
-            Ok(i) => self.levels[i].qty,
+        let (b, found) = self.search(price);
+        match found {
+            Ok(i) => self.blocks[b][i].qty,
             Err(_) => Qty::ZERO,
         }
     }
@@ -75,22 +130,33 @@ impl Ladder {
         }
     }
 
-    /// Where `price` is (`Ok`), or would be inserted (`Err`), in worst-first order.
+    /// The block where `price` is or would go, and its index in that block: `Ok` where it is,
+    /// `Err` where it would be inserted (worst-first order).
     ///
-    /// A scan back from the best [`SCAN`] levels, where updates cluster and it finishes in a
-    /// step or two (cheaper there than a binary search's chain of dependent loads); past them
-    /// a binary search, for feeds whose diffs reach hundreds of levels deep.
-    #[inline]
-    fn search(&self, price: Price) -> Result<usize, usize> {
+    /// The last block (the touch) when `price` is not worse than its worst level, else a
+    /// binary search over the blocks' best levels; in the block, a scan back from its best
+    /// [`SCAN`] levels (updates cluster at the touch and it finishes in a step or two, cheaper
+    /// there than a binary search's chain of dependent loads), then a binary search.
+    #[inline(always)]
+    fn search(&self, price: Price) -> (usize, Result<usize, usize>) {
         let worse = |l: &BookLevel| self.better(price, l.price);
-        let tail = self.levels.len().saturating_sub(SCAN);
-        let i = match self.levels[tail..].iter().rposition(worse) {
-            Some(k) => tail + k + 1,
-            None => self.levels[..tail].partition_point(worse),
+        let Some(last) = self.blocks.len().checked_sub(1) else {
+            return (0, Err(0));
         };
-        match self.levels.get(i) {
-            Some(l) if l.price == price => Ok(i),
-            _ => Err(i),
+        let b = if self.blocks[last].first().is_some_and(worse) {
+            last
+        } else {
+            self.blocks[..last].partition_point(|block| block.last().is_some_and(worse))
+        };
+        let block = &self.blocks[b];
+        let tail = block.len().saturating_sub(SCAN);
+        let i = match block[tail..].iter().rposition(worse) {
+            Some(k) => tail + k + 1,
+            None => block[..tail].partition_point(worse),
+        };
+        match block.get(i) {
+            Some(l) if l.price == price => (b, Ok(i)),
+            _ => (b, Err(i)),
         }
     }
 
@@ -99,19 +165,63 @@ impl Ladder {
     /// [`check`]: Ladder::check
     #[inline]
     pub(crate) fn set(&mut self, level: BookLevel) {
-        match (self.search(level.price), level.qty.is_zero()) {
+        let (b, found) = self.search(level.price);
+        match (found, level.qty.is_zero()) {
             (Ok(i), true) => {
-                self.levels.remove(i);
+                self.blocks[b].remove(i);
+                self.len -= 1;
+                self.shrunk(b);
             }
-            (Ok(i), false) => self.levels[i].qty = level.qty,
+            (Ok(i), false) => self.blocks[b][i].qty = level.qty,
             (Err(_), true) => {}
-            (Err(i), false) => self.levels.insert(i, level),
+            (Err(i), false) => {
+                if self.blocks.is_empty() {
+                    self.blocks.push(Vec::with_capacity(2 * BLOCK));
+                }
+                let block = &mut self.blocks[b];
+                block.insert(i, level);
+                self.len += 1;
+                if block.len() > 2 * BLOCK {
+                    let better = block.split_off(BLOCK);
+                    self.blocks.insert(b + 1, better);
+                }
+            }
+        }
+    }
+
+    /// After a removal from block `b`: drops it when empty, or merges it with a neighbour
+    /// when it has shrunk below a quarter of [`BLOCK`] and the two fit in one block.
+    #[inline]
+    fn shrunk(&mut self, b: usize) {
+        let len = self.blocks[b].len();
+        if len == 0 {
+            self.blocks.remove(b);
+            return;
+        }
+        if len >= BLOCK / 4 {
+            return;
+        }
+        let fits = |other: &Vec<BookLevel>| len + other.len() <= 2 * BLOCK;
+        if self.blocks.get(b + 1).is_some_and(fits) {
+            let better = self.blocks.remove(b + 1);
+            self.blocks[b].extend(better);
+        } else if b > 0 && fits(&self.blocks[b - 1]) {
+            let block = self.blocks.remove(b);
+            self.blocks[b - 1].extend(block);
         }
     }
 
     /// Replaces every level with `levels` (already checked, worst first, no zero quantities).
     pub(crate) fn replace(&mut self, levels: Vec<BookLevel>) {
-        self.levels = levels;
+        self.len = levels.len();
+        self.blocks = levels
+            .chunks(BLOCK)
+            .map(|chunk| {
+                let mut block = Vec::with_capacity(2 * BLOCK);
+                block.extend_from_slice(chunk);
+                block
+            })
+            .collect();
     }
 
     /// Checks one delta's levels for this side: valid values and no price twice.
@@ -131,7 +241,13 @@ impl Ladder {
     /// The best price this side would have after applying `update`, without applying it.
     pub(crate) fn best_after(&self, update: &[BookLevel]) -> Option<Price> {
         let removed = |p: Price| update.iter().any(|u| u.price == p && u.qty.is_zero());
-        let kept = self.levels().map(|l| l.price).find(|&p| !removed(p));
+        let kept = self
+            .blocks
+            .iter()
+            .rev()
+            .flat_map(|b| b.iter().rev())
+            .map(|l| l.price)
+            .find(|&p| !removed(p));
         update
             .iter()
             .filter(|u| !u.qty.is_zero())
@@ -176,4 +292,42 @@ pub(crate) fn check_values(side: Side, levels: &[BookLevel]) -> Result<(), BookE
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    proptest::proptest! {
+        /// Random sets on one side keep the blocks non-empty, within bounds and in order, the
+        /// count right, and the levels equal to a plain map's.
+        #[test]
+        fn blocks_stay_well_formed(
+            side in proptest::prop_oneof![proptest::strategy::Just(Side::Buy), proptest::strategy::Just(Side::Sell)],
+            ops in proptest::collection::vec((1i64..200, 0i64..3), 0..600),
+        ) {
+            let mut ladder = Ladder::new(side);
+            let mut model = BTreeMap::new();
+            for (price, qty) in ops {
+                ladder.set(BookLevel::new(Price::from_ticks(price), Qty::from_lots(qty)));
+                if qty == 0 {
+                    model.remove(&price);
+                } else {
+                    model.insert(price, qty);
+                }
+                proptest::prop_assert!(ladder.blocks.iter().all(|b| !b.is_empty() && b.len() <= 2 * BLOCK));
+                proptest::prop_assert_eq!(ladder.len, ladder.blocks.iter().map(Vec::len).sum::<usize>());
+                let flat: Vec<Price> = ladder.blocks.iter().flatten().map(|l| l.price).collect();
+                proptest::prop_assert!(flat.windows(2).all(|w| ladder.better(w[1], w[0])));
+                let want: Vec<(i64, i64)> = match side {
+                    Side::Buy => model.iter().rev().map(|(&p, &q)| (p, q)).collect(),
+                    Side::Sell => model.iter().map(|(&p, &q)| (p, q)).collect(),
+                };
+                let got: Vec<(i64, i64)> =
+                    ladder.levels().map(|l| (l.price.ticks(), l.qty.lots())).collect();
+                proptest::prop_assert_eq!(got, want);
+            }
+        }
+    }
 }
