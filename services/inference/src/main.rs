@@ -45,12 +45,8 @@ struct Args {
     hit_rate_window: usize,
 }
 
-// One worker, and the service's loop spawned on it rather than run by the main thread: a
-// task woken by another (a Redis reply waking its consumer) runs next on the same thread
-// instead of waiting for a cross-thread wake-up (docs/perf.md).
-#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
-async fn main() -> anyhow::Result<()> {
-    tokio::spawn(run()).await?
+fn main() -> anyhow::Result<()> {
+    runtime::run_on_one_worker(run())
 }
 
 async fn run() -> anyhow::Result<()> {

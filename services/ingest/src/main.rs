@@ -322,12 +322,8 @@ fn count_skipped(stats: &StreamStats, seen: &mut [u64; 3], limiter: &mut LogLimi
     }
 }
 
-// One worker, and the service's loop spawned on it: the venue stream, the books and the
-// publishing hand work to each other, a task woken by another runs next on the same thread,
-// and cross-thread wake-ups would cost more than they bring (docs/perf.md).
-#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
-async fn main() -> anyhow::Result<()> {
-    tokio::spawn(run()).await?
+fn main() -> anyhow::Result<()> {
+    runtime::run_on_one_worker(run())
 }
 
 async fn run() -> anyhow::Result<()> {
