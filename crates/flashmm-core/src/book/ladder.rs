@@ -1,5 +1,4 @@
-//! One side of a book: levels kept sorted worst first, the touch last, in blocks of a few
-//! dozen.
+//! One side of a book: levels kept sorted worst first, the touch last, in blocks of 64–128.
 //!
 //! A venue book holds tens to thousands of levels. Nearly all updates touch the top few, but
 //! deep feeds (Binance's diffs) insert and remove levels hundreds or thousands of levels from
@@ -241,13 +240,7 @@ impl Ladder {
     /// The best price this side would have after applying `update`, without applying it.
     pub(crate) fn best_after(&self, update: &[BookLevel]) -> Option<Price> {
         let removed = |p: Price| update.iter().any(|u| u.price == p && u.qty.is_zero());
-        let kept = self
-            .blocks
-            .iter()
-            .rev()
-            .flat_map(|b| b.iter().rev())
-            .map(|l| l.price)
-            .find(|&p| !removed(p));
+        let kept = self.levels().map(|l| l.price).find(|&p| !removed(p));
         update
             .iter()
             .filter(|u| !u.qty.is_zero())
