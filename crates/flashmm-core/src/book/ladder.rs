@@ -226,15 +226,13 @@ impl Ladder {
     /// Checks one delta's levels for this side: valid values and no price twice.
     pub(crate) fn check(&self, update: &[BookLevel]) -> Result<(), BookError> {
         check_values(self.side, update)?;
-        for (i, l) in update.iter().enumerate() {
-            if update[..i].iter().any(|p| p.price == l.price) {
-                return Err(BookError::DuplicateLevel {
-                    side: self.side,
-                    price: l.price,
-                });
-            }
+        match repeated_price(update) {
+            Some(price) => Err(BookError::DuplicateLevel {
+                side: self.side,
+                price,
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The best price this side would have after applying `update`, without applying it.
@@ -267,6 +265,32 @@ impl Ladder {
     }
 }
 
+/// A price `update` gives twice, if any.
+///
+/// Venues send a delta's levels in price order, where one pass over neighbours decides; a
+/// short update in any other order is compared pair by pair, a long one sorted first (a
+/// Binance diff holds dozens of levels).
+fn repeated_price(update: &[BookLevel]) -> Option<Price> {
+    let ordered = |ord: std::cmp::Ordering| {
+        update
+            .windows(2)
+            .all(|w| w[0].price.cmp(&w[1].price) == ord)
+    };
+    if ordered(std::cmp::Ordering::Less) || ordered(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    if update.len() <= 16 {
+        return update
+            .iter()
+            .enumerate()
+            .find(|(i, l)| update[..*i].iter().any(|p| p.price == l.price))
+            .map(|(_, l)| l.price);
+    }
+    let mut prices: Vec<Price> = update.iter().map(|l| l.price).collect();
+    prices.sort_unstable();
+    prices.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+}
+
 /// Checks level values: positive prices and non-negative quantities.
 pub(crate) fn check_values(side: Side, levels: &[BookLevel]) -> Result<(), BookError> {
     for l in levels {
@@ -293,6 +317,31 @@ mod tests {
     use std::collections::BTreeMap;
 
     proptest::proptest! {
+        /// A repeated price is found whatever the update's order and length (ordered updates
+        /// take one pass, short ones pairs, long ones a sort).
+        #[test]
+        fn repeated_prices_are_found(
+            prices in proptest::collection::vec(1i64..60, 0..40),
+            order in 0u8..3,
+        ) {
+            let mut prices = prices;
+            match order {
+                0 => prices.sort_unstable(),
+                1 => prices.sort_unstable_by(|a, b| b.cmp(a)),
+                _ => {}
+            }
+            let update: Vec<BookLevel> = prices
+                .iter()
+                .map(|&p| BookLevel::new(Price::from_ticks(p), Qty::from_lots(1)))
+                .collect();
+            let distinct: std::collections::BTreeSet<i64> = prices.iter().copied().collect();
+            let found = repeated_price(&update);
+            proptest::prop_assert_eq!(found.is_some(), distinct.len() < prices.len());
+            if let Some(p) = found {
+                proptest::prop_assert!(prices.iter().filter(|&&q| q == p.ticks()).count() > 1);
+            }
+        }
+
         /// Random sets on one side keep the blocks non-empty, within bounds and in order, the
         /// count right, and the levels equal to a plain map's.
         #[test]
