@@ -175,7 +175,7 @@ impl FillSimulator {
             Side::Sell => l.price.ticks() >= limit,
         };
         let mut opposite = self.book.levels(side.opposite()).peekable();
-        if opposite.peek().is_some_and(|l| crosses(l)) {
+        if opposite.peek().is_some_and(&crosses) {
             if self.post_only {
                 out.push(ExchangeReport::Rejected {
                     id: order.id,

@@ -109,8 +109,8 @@ impl OrderBook {
         Some(BookSnapshot {
             market: self.market.clone(),
             seq: self.seq?,
-            bids: self.bids.levels().copied().collect(),
-            asks: self.asks.levels().copied().collect(),
+            bids: self.bids.levels().collect(),
+            asks: self.asks.levels().collect(),
             ts: self.ts,
         })
     }
@@ -211,7 +211,7 @@ mod tests {
 
     /// A side's levels, best first.
     fn side(b: &OrderBook, side: Side) -> Vec<BookLevel> {
-        b.levels(side).copied().collect()
+        b.levels(side).collect()
     }
 
     fn mkt() -> MarketId {
@@ -262,7 +262,7 @@ mod tests {
         let micro = b.microprice().unwrap();
         assert!((micro - (100.0 * 3.0 + 101.0 * 10.0) / 13.0).abs() < 1e-12);
         assert_eq!(
-            b.depth(Side::Buy, 2).copied().collect::<Vec<_>>(),
+            b.depth(Side::Buy, 2).collect::<Vec<_>>(),
             [lv(100, 10), lv(99, 7)]
         );
         assert_eq!(b.depth(Side::Sell, 5).len(), 2);

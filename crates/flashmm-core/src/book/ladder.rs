@@ -1,46 +1,66 @@
-//! One side of a book: levels kept sorted worst first, the touch last, in blocks of 64–128.
+//! One side of a book: a window of price slots around the touch, and the levels beyond it.
 //!
-//! A venue book holds tens to thousands of levels. Nearly all updates touch the top few, but
-//! deep feeds (Binance's diffs) insert and remove levels hundreds or thousands of levels from
-//! the touch too. In one sorted vector each of those shifts every level better than itself;
-//! in blocks it shifts at most one block. The touch is the end of the last block, so updates
-//! near it are found by a short scan; deeper ones by a binary search over the blocks, then in
-//! one block.
+//! Prices are integers of ticks, so a level's place is its price: the window holds one
+//! quantity per tick with a bit per slot saying whether a level is there, and setting a level
+//! is a store, whatever the depth. Finding the next best level after the best is removed, or
+//! walking the levels best first, skips 64 empty slots per bit word. The window spans at most
+//! [`MAX_WORDS`] × 64 ticks from just above the touch; levels worse than its far end (a few
+//! stray orders far from the market) are kept sorted in `far`. The window follows the touch:
+//! it grows, by doubling, until it covers the side, and when the touch leaves it, it is moved
+//! so the touch sits a quarter of the window from its better end.
+//!
+//! Internally a price is a key that grows with how good the price is: the price itself for
+//! bids, its negation for asks.
 
 use super::{BookError, BookLevel};
 use crate::market::{Price, Qty, Side};
 
-/// Levels scanned linearly (from the touch end of a block) before a binary search.
-const SCAN: usize = 8;
-
-/// Levels a block is split at: a block holds at most twice this, and one that shrinks below a
-/// quarter of it merges with a neighbour when they fit together. Small under test, so that
-/// the book's property tests split and merge blocks all the time.
-const BLOCK: usize = if cfg!(test) { 8 } else { 64 };
+/// Most 64-slot words a window spans: 65 536 ticks (512 KiB of quantities) in use; small under
+/// test, so that the property tests move the window and use `far` all the time.
+const MAX_WORDS: usize = if cfg!(test) { 2 } else { 1024 };
 
 /// A side's levels, best first.
 #[derive(Debug, Clone)]
 pub struct Levels<'a> {
-    blocks: std::iter::Rev<std::slice::Iter<'a, Vec<BookLevel>>>,
-    block: std::iter::Rev<std::slice::Iter<'a, BookLevel>>,
+    side: Side,
+    lo: i64,
+    qty: &'a [i64],
+    mask: &'a [u64],
+    /// Words below the current one still to read.
+    words_left: usize,
+    /// Unread bits of the current word.
+    bits: u64,
+    far: std::iter::Rev<std::slice::Iter<'a, BookLevel>>,
     remaining: usize,
 }
 
-impl<'a> Iterator for Levels<'a> {
-    type Item = &'a BookLevel;
+impl Iterator for Levels<'_> {
+    type Item = BookLevel;
 
     #[inline]
-    fn next(&mut self) -> Option<&'a BookLevel> {
+    fn next(&mut self) -> Option<BookLevel> {
         if self.remaining == 0 {
             return None;
         }
+        self.remaining -= 1;
         loop {
-            if let Some(level) = self.block.next() {
-                self.remaining -= 1;
-                return Some(level);
+            if self.bits != 0 {
+                let bit = 63 - self.bits.leading_zeros() as usize;
+                self.bits &= !(1u64 << bit);
+                let slot = self.words_left * 64 + bit;
+                let key = self.lo + slot as i64;
+                return Some(BookLevel::new(
+                    price_of(self.side, key),
+                    Qty::from_lots(self.qty[slot]),
+                ));
             }
-            self.block = self.blocks.next()?.iter().rev();
+            if self.words_left == 0 {
+                break;
+            }
+            self.words_left -= 1;
+            self.bits = self.mask[self.words_left];
         }
+        self.far.next().copied()
     }
 
     #[inline]
@@ -51,54 +71,124 @@ impl<'a> Iterator for Levels<'a> {
 
 impl ExactSizeIterator for Levels<'_> {}
 
-/// The levels of one side, worst first: bids by ascending price, asks by descending price.
+/// The levels of one side.
 #[derive(Debug, Clone)]
 pub(crate) struct Ladder {
     side: Side,
-    /// Non-empty blocks, each sorted worst first and worse than the next.
-    blocks: Vec<Vec<BookLevel>>,
-    /// Levels in all blocks.
-    len: usize,
+    /// Key of slot 0.
+    lo: i64,
+    /// Lots by slot (key `lo + slot`); zero where there is no level.
+    qty: Vec<i64>,
+    /// Bit `k` of word `w` is set when slot `64 w + k` holds a level.
+    mask: Vec<u64>,
+    /// Slot of the best level in the window.
+    best: Option<usize>,
+    /// Levels in the window.
+    count: usize,
+    /// Levels worse than every slot of the window, worst first.
+    far: Vec<BookLevel>,
 }
 
 impl PartialEq for Ladder {
-    /// Same side and levels, however they are split into blocks.
+    /// Same side and levels, wherever the window lies.
     fn eq(&self, other: &Self) -> bool {
-        self.side == other.side && self.len == other.len && self.levels().eq(other.levels())
+        self.side == other.side && self.len() == other.len() && self.levels().eq(other.levels())
     }
 }
 
 impl Eq for Ladder {}
+
+/// The key of `price` on `side`: larger is better.
+#[inline(always)]
+fn key_of(side: Side, price: Price) -> i64 {
+    match side {
+        Side::Buy => price.ticks(),
+        Side::Sell => -price.ticks(),
+    }
+}
+
+/// The price of `key` on `side`.
+#[inline(always)]
+fn price_of(side: Side, key: i64) -> Price {
+    match side {
+        Side::Buy => Price::from_ticks(key),
+        Side::Sell => Price::from_ticks(-key),
+    }
+}
+
+/// Where a window for levels from `bottom` to `top` (keys) goes: its first key and size in
+/// words. Room for the span and a quarter more, at least `min_words`, at most [`MAX_WORDS`];
+/// up to a quarter of the window is left above `top` for better levels to come. When the span
+/// does not fit, the levels below the window go to `far`.
+fn placement(top: i64, bottom: i64, min_words: usize) -> (i64, usize) {
+    let span = (i128::from(top) - i128::from(bottom) + 1).max(1);
+    let wanted = (span + span / 4 + 63) / 64;
+    let words = usize::try_from(wanted)
+        .unwrap_or(MAX_WORDS)
+        .max(min_words)
+        .clamp(1, MAX_WORDS);
+    let width = (words * 64) as i128;
+    let head = if span <= width {
+        (width / 4).min(width - span)
+    } else {
+        width / 4
+    };
+    let hi = (i128::from(top) + 1 + head).min(i128::from(i64::MAX) + 1);
+    let lo = (hi - width).max(i128::from(i64::MIN));
+    (lo as i64, words)
+}
 
 impl Ladder {
     /// An empty ladder for `side`.
     pub(crate) fn new(side: Side) -> Self {
         Ladder {
             side,
-            blocks: Vec::new(),
-            len: 0,
+            lo: 0,
+            qty: Vec::new(),
+            mask: Vec::new(),
+            best: None,
+            count: 0,
+            far: Vec::new(),
         }
+    }
+
+    /// Levels on this side.
+    #[inline]
+    fn len(&self) -> usize {
+        self.count + self.far.len()
     }
 
     /// The levels, best first.
     #[inline]
     pub(crate) fn levels(&self) -> Levels<'_> {
-        self.top(self.len)
+        self.top(self.len())
     }
 
     /// The best level.
     #[inline]
     pub(crate) fn best(&self) -> Option<BookLevel> {
-        self.blocks.last().and_then(|b| b.last()).copied()
+        match self.best {
+            Some(slot) => Some(self.level_at(slot)),
+            None => self.far.last().copied(),
+        }
     }
 
     /// The best `n` levels, best first (fewer when the side is shallower).
     #[inline]
     pub(crate) fn top(&self, n: usize) -> Levels<'_> {
+        let (words_left, bits) = match self.best {
+            Some(slot) => (slot / 64, self.mask[slot / 64]),
+            None => (0, 0),
+        };
         Levels {
-            blocks: self.blocks.iter().rev(),
-            block: [].iter().rev(),
-            remaining: n.min(self.len),
+            side: self.side,
+            lo: self.lo,
+            qty: &self.qty,
+            mask: &self.mask,
+            words_left,
+            bits,
+            far: self.far.iter().rev(),
+            remaining: n.min(self.len()),
         }
     }
 
@@ -113,10 +203,13 @@ impl Ladder {
     /// The quantity at `price` (zero when there is no such level).
     #[inline]
     pub(crate) fn qty_at(&self, price: Price) -> Qty {
-        let (b, found) = self.search(price);
-        match found {
-            Ok(i) => self.blocks[b][i].qty,
-            Err(_) => Qty::ZERO,
+        let key = key_of(self.side, price);
+        match self.slot(key) {
+            Some(slot) => Qty::from_lots(self.qty[slot]),
+            None => match self.far_search(key) {
+                Ok(i) => self.far[i].qty,
+                Err(_) => Qty::ZERO,
+            },
         }
     }
 
@@ -129,34 +222,36 @@ impl Ladder {
         }
     }
 
-    /// The block where `price` is or would go, and its index in that block: `Ok` where it is,
-    /// `Err` where it would be inserted (worst-first order).
-    ///
-    /// The last block (the touch) when `price` is not worse than its worst level, else a
-    /// binary search over the blocks' best levels; in the block, a scan back from its best
-    /// [`SCAN`] levels (updates cluster at the touch and it finishes in a step or two, cheaper
-    /// there than a binary search's chain of dependent loads), then a binary search.
+    /// The window's slot for `key`, if the window covers it.
     #[inline(always)]
-    fn search(&self, price: Price) -> (usize, Result<usize, usize>) {
-        let worse = |l: &BookLevel| self.better(price, l.price);
-        let Some(last) = self.blocks.len().checked_sub(1) else {
-            return (0, Err(0));
-        };
-        let b = if self.blocks[last].first().is_some_and(worse) {
-            last
-        } else {
-            self.blocks[..last].partition_point(|block| block.last().is_some_and(worse))
-        };
-        let block = &self.blocks[b];
-        let tail = block.len().saturating_sub(SCAN);
-        let i = match block[tail..].iter().rposition(worse) {
-            Some(k) => tail + k + 1,
-            None => block[..tail].partition_point(worse),
-        };
-        match block.get(i) {
-            Some(l) if l.price == price => (b, Ok(i)),
-            _ => (b, Err(i)),
-        }
+    fn slot(&self, key: i64) -> Option<usize> {
+        let d = key.checked_sub(self.lo)?;
+        usize::try_from(d).ok().filter(|&d| d < self.qty.len())
+    }
+
+    #[inline(always)]
+    fn level_at(&self, slot: usize) -> BookLevel {
+        BookLevel::new(
+            price_of(self.side, self.lo + slot as i64),
+            Qty::from_lots(self.qty[slot]),
+        )
+    }
+
+    /// Where `key` is (`Ok`) or would go (`Err`) in `far`.
+    fn far_search(&self, key: i64) -> Result<usize, usize> {
+        self.far
+            .binary_search_by(|l| key_of(self.side, l.price).cmp(&key))
+    }
+
+    /// The best key on this side.
+    fn best_key(&self) -> Option<i64> {
+        self.best().map(|l| key_of(self.side, l.price))
+    }
+
+    /// The worst key in the window.
+    fn window_worst_key(&self) -> Option<i64> {
+        let w = self.mask.iter().position(|&m| m != 0)?;
+        Some(self.lo + (w * 64 + self.mask[w].trailing_zeros() as usize) as i64)
     }
 
     /// Sets the quantity at a level; zero removes it. The level must have passed [`check`].
@@ -164,63 +259,144 @@ impl Ladder {
     /// [`check`]: Ladder::check
     #[inline]
     pub(crate) fn set(&mut self, level: BookLevel) {
-        let (b, found) = self.search(level.price);
-        match (found, level.qty.is_zero()) {
-            (Ok(i), true) => {
-                self.blocks[b].remove(i);
-                self.len -= 1;
-                self.shrunk(b);
-            }
-            (Ok(i), false) => self.blocks[b][i].qty = level.qty,
-            (Err(_), true) => {}
-            (Err(i), false) => {
-                if self.blocks.is_empty() {
-                    self.blocks.push(Vec::with_capacity(2 * BLOCK));
-                }
-                let block = &mut self.blocks[b];
-                block.insert(i, level);
-                self.len += 1;
-                if block.len() > 2 * BLOCK {
-                    let better = block.split_off(BLOCK);
-                    self.blocks.insert(b + 1, better);
-                }
-            }
+        let key = key_of(self.side, level.price);
+        let lots = level.qty.lots();
+        if self.slot(key).is_none() && lots != 0 {
+            self.make_room(key);
+        }
+        match self.slot(key) {
+            Some(slot) => self.set_slot(slot, lots),
+            None => self.set_far(key, level),
         }
     }
 
-    /// After a removal from block `b`: drops it when empty, or merges it with a neighbour
-    /// when it has shrunk below a quarter of [`BLOCK`] and the two fit in one block.
-    #[inline]
-    fn shrunk(&mut self, b: usize) {
-        let len = self.blocks[b].len();
-        if len == 0 {
-            self.blocks.remove(b);
-            return;
+    #[inline(always)]
+    fn set_slot(&mut self, slot: usize, lots: i64) {
+        let (w, bit) = (slot / 64, 1u64 << (slot % 64));
+        let present = self.mask[w] & bit != 0;
+        self.qty[slot] = lots;
+        match (present, lots != 0) {
+            (false, true) => {
+                self.mask[w] |= bit;
+                self.count += 1;
+                if self.best.is_none_or(|b| slot > b) {
+                    self.best = Some(slot);
+                }
+            }
+            (true, false) => {
+                self.mask[w] &= !bit;
+                self.count -= 1;
+                if self.best == Some(slot) {
+                    self.best = self.highest_below(slot);
+                }
+            }
+            _ => {}
         }
-        if len >= BLOCK / 4 {
-            return;
+    }
+
+    /// The highest occupied slot below `slot`.
+    fn highest_below(&self, slot: usize) -> Option<usize> {
+        let w = slot / 64;
+        let below = self.mask[w] & ((1u64 << (slot % 64)) - 1);
+        if below != 0 {
+            return Some(w * 64 + 63 - below.leading_zeros() as usize);
         }
-        let fits = |other: &Vec<BookLevel>| len + other.len() <= 2 * BLOCK;
-        if self.blocks.get(b + 1).is_some_and(fits) {
-            let better = self.blocks.remove(b + 1);
-            self.blocks[b].extend(better);
-        } else if b > 0 && fits(&self.blocks[b - 1]) {
-            let block = self.blocks.remove(b);
-            self.blocks[b - 1].extend(block);
+        let w = self.mask[..w].iter().rposition(|&m| m != 0)?;
+        Some(w * 64 + 63 - self.mask[w].leading_zeros() as usize)
+    }
+
+    fn set_far(&mut self, key: i64, level: BookLevel) {
+        match (self.far_search(key), level.qty.is_zero()) {
+            (Ok(i), true) => {
+                self.far.remove(i);
+            }
+            (Ok(i), false) => self.far[i].qty = level.qty,
+            (Err(_), true) => {}
+            (Err(i), false) => self.far.insert(i, level),
         }
+    }
+
+    /// Moves or grows the window for a level to come at `key`, outside it. A key better than
+    /// the window always gets a slot; a worse one gets one while the window can grow, or when
+    /// the touch has drifted an eighth of the window down from where it was placed (else it
+    /// goes to `far`, as do the window's levels below a moved window).
+    fn make_room(&mut self, key: i64) {
+        let words = self.mask.len();
+        let top = self.best_key().map_or(key, |b| b.max(key));
+        let bottom = self.window_worst_key().map_or(key, |w| w.min(key));
+        let (lo, new_words) = placement(top, bottom, (2 * words).min(MAX_WORDS));
+        if key < self.lo && words == MAX_WORDS {
+            let slide = i128::from(self.lo) - i128::from(lo);
+            if key < lo || slide < (MAX_WORDS * 64 / 8) as i128 {
+                return;
+            }
+        }
+        self.rebase(lo, new_words);
+    }
+
+    /// Lays the window out again from key `lo` over `words` words: the window's levels below
+    /// it go to `far`, the levels of `far` it now covers come into it. No level may be better
+    /// than its end.
+    fn rebase(&mut self, lo: i64, words: usize) {
+        let mut qty = vec![0i64; words * 64];
+        let mut mask = vec![0u64; words];
+        let mut spilled = Vec::new();
+        let place = |key: i64, lots: i64, qty: &mut Vec<i64>, mask: &mut Vec<u64>| {
+            let slot = (key - lo) as usize;
+            qty[slot] = lots;
+            mask[slot / 64] |= 1u64 << (slot % 64);
+        };
+        for (w, &m) in self.mask.iter().enumerate() {
+            let mut bits = m;
+            while bits != 0 {
+                let slot = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let key = self.lo + slot as i64;
+                if key < lo {
+                    spilled.push(self.level_at(slot));
+                } else {
+                    debug_assert!(
+                        ((key - lo) as usize) < words * 64,
+                        "a level above the window"
+                    );
+                    place(key, self.qty[slot], &mut qty, &mut mask);
+                }
+            }
+        }
+        let side = self.side;
+        let covered = self.far.partition_point(|l| key_of(side, l.price) < lo);
+        for l in self.far.drain(covered..) {
+            place(key_of(side, l.price), l.qty.lots(), &mut qty, &mut mask);
+        }
+        self.far.extend(spilled);
+        self.count = mask.iter().map(|m| m.count_ones() as usize).sum();
+        self.lo = lo;
+        self.qty = qty;
+        self.mask = mask;
+        self.best = self
+            .mask
+            .iter()
+            .rposition(|&m| m != 0)
+            .map(|w| w * 64 + 63 - self.mask[w].leading_zeros() as usize);
     }
 
     /// Replaces every level with `levels` (already checked, worst first, no zero quantities).
     pub(crate) fn replace(&mut self, levels: Vec<BookLevel>) {
-        self.len = levels.len();
-        self.blocks = levels
-            .chunks(BLOCK)
-            .map(|chunk| {
-                let mut block = Vec::with_capacity(2 * BLOCK);
-                block.extend_from_slice(chunk);
-                block
-            })
-            .collect();
+        self.qty.clear();
+        self.mask.clear();
+        self.best = None;
+        self.count = 0;
+        self.lo = 0;
+        self.far = levels;
+        let (Some(worst), Some(best)) = (self.far.first(), self.far.last()) else {
+            return;
+        };
+        let (top, bottom) = (
+            key_of(self.side, best.price),
+            key_of(self.side, worst.price),
+        );
+        let (lo, words) = placement(top, bottom, 1);
+        self.rebase(lo, words);
     }
 
     /// Checks one delta's levels for this side: valid values and no price twice.
@@ -342,12 +518,13 @@ mod tests {
             }
         }
 
-        /// Random sets on one side keep the blocks non-empty, within bounds and in order, the
-        /// count right, and the levels equal to a plain map's.
+        /// Random sets on one side keep the window consistent (bits, quantities, count, best),
+        /// `far` sorted and worse than the window, and the levels equal to a plain map's. Prices
+        /// span several windows, so the window grows, moves and spills all the time.
         #[test]
-        fn blocks_stay_well_formed(
+        fn window_stays_well_formed(
             side in proptest::prop_oneof![proptest::strategy::Just(Side::Buy), proptest::strategy::Just(Side::Sell)],
-            ops in proptest::collection::vec((1i64..200, 0i64..3), 0..600),
+            ops in proptest::collection::vec((1i64..700, 0i64..3), 0..600),
         ) {
             let mut ladder = Ladder::new(side);
             let mut model = BTreeMap::new();
@@ -358,17 +535,32 @@ mod tests {
                 } else {
                     model.insert(price, qty);
                 }
-                proptest::prop_assert!(ladder.blocks.iter().all(|b| !b.is_empty() && b.len() <= 2 * BLOCK));
-                proptest::prop_assert_eq!(ladder.len, ladder.blocks.iter().map(Vec::len).sum::<usize>());
-                let flat: Vec<Price> = ladder.blocks.iter().flatten().map(|l| l.price).collect();
-                proptest::prop_assert!(flat.windows(2).all(|w| ladder.better(w[1], w[0])));
+                proptest::prop_assert!(ladder.mask.len() <= MAX_WORDS);
+                proptest::prop_assert_eq!(ladder.qty.len(), 64 * ladder.mask.len());
+                for (slot, &lots) in ladder.qty.iter().enumerate() {
+                    let bit = ladder.mask[slot / 64] & (1u64 << (slot % 64)) != 0;
+                    proptest::prop_assert_eq!(bit, lots != 0);
+                }
+                let set: usize = ladder.mask.iter().map(|m| m.count_ones() as usize).sum();
+                proptest::prop_assert_eq!(ladder.count, set);
+                let highest = ladder.mask.iter().rposition(|&m| m != 0)
+                    .map(|w| w * 64 + 63 - ladder.mask[w].leading_zeros() as usize);
+                proptest::prop_assert_eq!(ladder.best, highest);
+                let far_keys: Vec<i64> = ladder.far.iter().map(|l| key_of(side, l.price)).collect();
+                proptest::prop_assert!(far_keys.windows(2).all(|w| w[0] < w[1]));
+                proptest::prop_assert!(far_keys.iter().all(|&k| k < ladder.lo));
+                proptest::prop_assert!(ladder.far.iter().all(|l| !l.qty.is_zero()));
                 let want: Vec<(i64, i64)> = match side {
                     Side::Buy => model.iter().rev().map(|(&p, &q)| (p, q)).collect(),
                     Side::Sell => model.iter().map(|(&p, &q)| (p, q)).collect(),
                 };
                 let got: Vec<(i64, i64)> =
                     ladder.levels().map(|l| (l.price.ticks(), l.qty.lots())).collect();
-                proptest::prop_assert_eq!(got, want);
+                proptest::prop_assert_eq!(&got, &want);
+                for (&p, &q) in &model {
+                    proptest::prop_assert_eq!(ladder.qty_at(Price::from_ticks(p)).lots(), q);
+                }
+                proptest::prop_assert_eq!(ladder.best().map(|l| l.price.ticks()), want.first().map(|l| l.0));
             }
         }
     }

@@ -284,11 +284,11 @@ fn rest_snapshot_merges_by_update_id() {
     assert_eq!(stats.gaps, 0);
     let book = replay(&records);
     assert_eq!(
-        book.levels(Side::Buy).copied().collect::<Vec<_>>(),
+        book.levels(Side::Buy).collect::<Vec<_>>(),
         [lv(10_000, 100_000), lv(9_900, 400_000)]
     );
     assert_eq!(
-        book.levels(Side::Sell).copied().collect::<Vec<_>>(),
+        book.levels(Side::Sell).collect::<Vec<_>>(),
         [lv(10_005, 100_000), lv(10_006, 400_000)]
     );
 }
