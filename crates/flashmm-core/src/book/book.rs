@@ -477,8 +477,9 @@ mod tests {
             }
         }
 
-        /// Deep ladders (dozens of levels, past the linear scan into the binary search): every
-        /// delta, never crossing, leaves both sides equal to a plain map model.
+        /// Deep sides (dozens of levels over more ticks than the window spans under test, so the
+        /// window moves and some levels lie beyond it): every delta, never crossing, leaves both
+        /// sides equal to a plain map model.
         #[test]
         fn deep_ladders_match_map_model(
             deltas in proptest::collection::vec(
