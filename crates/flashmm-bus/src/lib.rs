@@ -36,7 +36,7 @@ mod stream;
 pub mod telemetry;
 
 pub use bus::{Bus, Delivery, EntryId, Payload, Range};
-pub use consumer::{Consumer, ConsumerConfig, Meta, Received};
+pub use consumer::{Consumer, ConsumerConfig, Meta, Received, ACK_DELAY};
 pub use decodable::{Decodable, MarketEvent};
 pub use envelope::{
     Envelope, RawFields, FIELD_BODY, FIELD_MARKET, FIELD_ORIGIN_TS, FIELD_TS, FIELD_TYPE,

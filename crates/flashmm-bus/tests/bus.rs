@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use flashmm_bus::{
     Bus, BusError, Consumer, ConsumerConfig, EntryId, Envelope, Namespace, Payload, Range,
-    RawFields, StreamName,
+    RawFields, StreamName, ACK_DELAY,
 };
 use flashmm_core::time::UnixNanos;
 
@@ -404,6 +404,28 @@ async fn blocked_reads_do_not_hold_up_another<B: Bus + Clone + 'static>(bus: B, 
     for q in quiet {
         q.abort();
     }
+}
+
+/// Acks handed to the background within [`ACK_DELAY`] of the first go out together when it has
+/// passed, not one by one (time is paused: the memory bus answers at once).
+#[tokio::test(start_paused = true)]
+async fn background_acks_are_gathered() {
+    let bus = flashmm_bus::MemoryBus::new();
+    let stream = common::unique_namespace("gather").feat("SEI-USDC").unwrap();
+    let mut consumer = Consumer::<Tick, _>::start(bus.clone(), stream.clone(), fast_config("a"))
+        .await
+        .unwrap();
+    let batch: Vec<Envelope> = (0..5).map(tick_envelope).collect();
+    bus.publish_batch(&stream, &batch, None).await.unwrap();
+    let ids = drain(&mut consumer, 5).await;
+    assert_eq!(ids.len(), 5);
+
+    consumer.ack_in_background(ids[..2].to_vec());
+    tokio::time::sleep(ACK_DELAY / 2).await;
+    consumer.ack_in_background(ids[2..].to_vec());
+    assert_eq!(bus.pending_count(&stream, "workers").await.unwrap(), 5);
+    tokio::time::sleep(ACK_DELAY / 2 + Duration::from_millis(1)).await;
+    assert_eq!(bus.pending_count(&stream, "workers").await.unwrap(), 0);
 }
 
 macro_rules! behaviour_tests {
