@@ -98,12 +98,12 @@ impl PartialEq for Ladder {
 
 impl Eq for Ladder {}
 
-/// The key of `price` on `side`: larger is better.
+/// The key of `price` on `side`: larger is better (saturating: a lookup of any price is safe).
 #[inline(always)]
 fn key_of(side: Side, price: Price) -> i64 {
     match side {
         Side::Buy => price.ticks(),
-        Side::Sell => -price.ticks(),
+        Side::Sell => price.ticks().saturating_neg(),
     }
 }
 
@@ -491,6 +491,19 @@ pub(crate) fn check_values(side: Side, levels: &[BookLevel]) -> Result<(), BookE
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    /// A lookup of any price answers, the extremes included, on both sides.
+    #[test]
+    fn lookups_at_extreme_prices_find_nothing() {
+        for side in [Side::Buy, Side::Sell] {
+            let mut ladder = Ladder::new(side);
+            ladder.set(BookLevel::new(Price::from_ticks(100), Qty::from_lots(3)));
+            for ticks in [i64::MIN, -1, 0, i64::MAX] {
+                assert_eq!(ladder.qty_at(Price::from_ticks(ticks)), Qty::ZERO);
+            }
+            assert_eq!(ladder.qty_at(Price::from_ticks(100)), Qty::from_lots(3));
+        }
+    }
 
     proptest::proptest! {
         /// A repeated price is found whatever the update's order and length (ordered updates
