@@ -1,7 +1,9 @@
 //! The tasks that feed the engine: one consumer per input stream (group `execution`) and the
 //! venue's event stream, all into one channel.
 
-use flashmm_bus::{Bus, BusError, Consumer, ConsumerConfig, EntryId, MarketEvent, Namespace};
+use flashmm_bus::{
+    Bus, BusError, Consumer, ConsumerConfig, EntryId, MarketEvent, Namespace, StreamName,
+};
 use flashmm_core::control::ExecCommand;
 use flashmm_core::signal::Prediction;
 use flashmm_core::time::UnixNanos;
@@ -28,11 +30,7 @@ pub enum Input {
 
 /// Joins `stream`'s group, retrying (logged, capped at 1 s apart) while Redis refuses or is
 /// away: an input must never be dropped for good because Redis was slow at start.
-async fn start_consumer<T, B>(
-    bus: B,
-    stream: flashmm_bus::StreamName,
-    name: String,
-) -> Consumer<T, B>
+async fn start_consumer<T, B>(bus: B, stream: StreamName, name: String) -> Consumer<T, B>
 where
     T: flashmm_bus::Decodable,
     B: Bus + Clone + 'static,
@@ -67,29 +65,11 @@ pub async fn market_data<B: Bus + Clone + 'static>(
     key: String,
     tx: mpsc::Sender<Input>,
 ) -> Result<(), BusError> {
-    let mut c: Consumer<MarketEvent, B> =
-        start_consumer(bus, ns.md(&key)?, format!("execution-md-{key}")).await;
-    loop {
-        let batch = match c.next_batch().await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(market = %key, error = %e, "cannot read md");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
-            }
-        };
-        let ids: Vec<EntryId> = batch.iter().map(|r| r.id.clone()).collect();
-        for r in batch {
-            if tx
-                .send(Input::Md(idx, r.msg, r.meta.origin_ts, Instant::now()))
-                .await
-                .is_err()
-            {
-                return Ok(());
-            }
-        }
-        c.ack_in_background(ids);
-    }
+    let name = format!("execution-md-{key}");
+    forward(bus, ns.md(&key)?, name, tx, move |event, origin, at| {
+        Input::Md(idx, event, origin, at)
+    })
+    .await
 }
 
 /// Forwards `pred:{key}` of market `idx`, acking once forwarded.
@@ -100,13 +80,33 @@ pub async fn predictions<B: Bus + Clone + 'static>(
     key: String,
     tx: mpsc::Sender<Input>,
 ) -> Result<(), BusError> {
-    let mut c: Consumer<Prediction, B> =
-        start_consumer(bus, ns.pred(&key)?, format!("execution-pred-{key}")).await;
+    let name = format!("execution-pred-{key}");
+    forward(bus, ns.pred(&key)?, name, tx, move |p, origin, at| {
+        Input::Pred(idx, p, origin, at)
+    })
+    .await
+}
+
+/// Reads `stream` as consumer `name` and sends each entry to the engine as `input` makes it
+/// (with the entry's `origin_ts` and when it was read), acking once forwarded; returns when
+/// the engine has stopped.
+async fn forward<T, B>(
+    bus: B,
+    stream: StreamName,
+    name: String,
+    tx: mpsc::Sender<Input>,
+    input: impl Fn(T, UnixNanos, Instant) -> Input,
+) -> Result<(), BusError>
+where
+    T: flashmm_bus::Decodable,
+    B: Bus + Clone + 'static,
+{
+    let mut c: Consumer<T, B> = start_consumer(bus, stream, name).await;
     loop {
         let batch = match c.next_batch().await {
             Ok(b) => b,
             Err(e) => {
-                tracing::warn!(market = %key, error = %e, "cannot read predictions");
+                tracing::warn!(stream = %c.stream().as_str(), error = %e, "cannot read");
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 continue;
             }
@@ -114,7 +114,7 @@ pub async fn predictions<B: Bus + Clone + 'static>(
         let ids: Vec<EntryId> = batch.iter().map(|r| r.id.clone()).collect();
         for r in batch {
             if tx
-                .send(Input::Pred(idx, r.msg, r.meta.origin_ts, Instant::now()))
+                .send(input(r.msg, r.meta.origin_ts, Instant::now()))
                 .await
                 .is_err()
             {
