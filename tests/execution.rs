@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use flashmm_bus::{Bus, Envelope, Namespace, Payload, Range, RedisBus, RedisBusConfig};
 use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_core::market::{MarketId, Side};
+use flashmm_core::order::{OrderStatus, OrderUpdate};
 use flashmm_core::risk::RiskEvent;
 use flashmm_e2e::{
     bin, config_with_free_ports, http_get, http_post_json, metric, port, redis_url, scratch_dir,
@@ -638,6 +639,34 @@ async fn flatten_closes_every_position_and_stays_paused() {
     // Paused after a flatten: nothing new rests until an operator resumes.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(rig.open_orders().await.is_empty(), "quoting while paused");
+    // `state:orders` agrees: the filled orders left it too, not only the cancelled ones.
+    let listed = rig.state("orders").await;
+    assert!(listed.is_empty(), "state:orders lists {listed:?}");
+    let filled = rig
+        .bus
+        .range(
+            &rig.namespace.orders("SEI-USDC").unwrap(),
+            Range::Oldest(100_000),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .chain(
+            rig.bus
+                .range(
+                    &rig.namespace.orders("ETH-USDC").unwrap(),
+                    Range::Oldest(100_000),
+                )
+                .await
+                .unwrap(),
+        )
+        .filter_map(|d| match d.payload {
+            Payload::Envelope(e) => e.decode::<OrderUpdate>().ok(),
+            Payload::Malformed { .. } => None,
+        })
+        .filter(|u| u.order.status() == OrderStatus::Filled)
+        .count();
+    assert!(filled >= 1, "no filled order on orders:{{mkt}}");
     assert!(metric(&rig.metrics(), "flashmm_execution_commands_total") >= 1.0);
     rig.cleanup().await;
 }

@@ -747,8 +747,12 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     }
 
     fn book_fill(&mut self, idx: usize, fill: &Fill, now: UnixNanos) -> bool {
-        if !self.markets[idx].book_fill(fill) {
+        let Some(moved) = self.markets[idx].book_fill(fill) else {
             return false;
+        };
+        // The order's new state (filled: gone from `state:orders`) and its update.
+        if let Some((order, event)) = moved {
+            self.publish_order(idx, &order, event, None);
         }
         self.fills[idx] += 1;
         let key = self.markets[idx].key().to_owned();

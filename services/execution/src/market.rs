@@ -301,10 +301,11 @@ impl MarketEngine {
     }
 
     /// Books a fill once: the position, the notional traded and the order's state. Returns
-    /// `false` for a fill already booked.
-    pub fn book_fill(&mut self, fill: &Fill) -> bool {
+    /// `None` for a fill already booked (or of another market); else the order it moved on,
+    /// with the event, when the order is one still tracked.
+    pub fn book_fill(&mut self, fill: &Fill) -> Option<Option<(Order, OrderEvent)>> {
         if fill.market != *self.spec.id() || !self.ledger.accept(fill) {
-            return false;
+            return None;
         }
         if let Err(e) = self.position.apply(fill) {
             tracing::error!(market = %self.key, error = %e, "fill not booked in the position");
@@ -312,13 +313,17 @@ impl MarketEngine {
         if let Ok(n) = self.spec.notional(fill.price, fill.qty) {
             self.traded_notional += n;
         }
-        if let Some(w) = self.working.get(&fill.client_id) {
-            let event = w.order.fill_event(fill.qty);
-            if let Err(e) = self.working.apply(&fill.client_id, event) {
+        let Some(w) = self.working.get(&fill.client_id) else {
+            return Some(None);
+        };
+        let event = w.order.fill_event(fill.qty);
+        match self.working.apply(&fill.client_id, event) {
+            Ok(order) => Some(order.map(|o| (o, event))),
+            Err(e) => {
                 tracing::warn!(market = %self.key, error = %e, "fill does not fit the order");
+                Some(None)
             }
         }
-        true
     }
 
     fn risk_state(&self, now: UnixNanos, account: &AccountView) -> RiskState {
