@@ -142,7 +142,7 @@ pub async fn run<B: Bus + Clone + 'static>(
             counter!("flashmm_feature_published_total", "market" => market.to_string())
                 .increment(outputs.len() as u64);
         }
-        // Acked beside the next read: the features are out, only the reply is left.
+        // Acked in the background (gathered with the next ones): the features are out.
         consumer.ack_in_background(batch.into_iter().map(|r| r.id).collect());
     }
 }

@@ -180,7 +180,7 @@ pub async fn run<B: Bus + Clone + 'static>(
             }
         }
         acks.extend(published);
-        // Acked beside the next read: the predictions are out, only the reply is left.
+        // Acked in the background (gathered with the next ones): the predictions are out.
         consumer.ack_in_background(acks);
         if let Some(drift) = &drift {
             for p in scored {
