@@ -65,11 +65,9 @@ where
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
-        let wait = match &e {
-            VenueError::Api(a) if a.code == ErrorCode::RateLimited => {
-                Duration::from_millis(a.retry_after_ms.unwrap_or(100).clamp(10, 1_000))
-            }
-            VenueError::Transport(_) => Duration::from_millis(200),
+        let wait = match (&e, rate_limited(&e)) {
+            (_, Some(wait)) => wait,
+            (VenueError::Transport(_), None) => Duration::from_millis(200),
             _ => return Err(e),
         };
         if Instant::now() + wait > deadline {
@@ -77,6 +75,16 @@ where
         }
         tracing::warn!(error = %e, retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "{what}: retrying");
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// How long the venue asks us to wait when it refused a request for its rate limit.
+fn rate_limited(e: &VenueError) -> Option<Duration> {
+    match e {
+        VenueError::Api(a) if a.code == ErrorCode::RateLimited => Some(Duration::from_millis(
+            a.retry_after_ms.unwrap_or(100).clamp(10, 1_000),
+        )),
+        _ => None,
     }
 }
 
@@ -526,9 +534,17 @@ impl<B: Bus + Clone + 'static> Engine<B> {
 
     /// Sends a cancel of `client_id`; its answer lands as [`Landed::Cancelled`].
     fn send_cancel(&mut self, idx: usize, client_id: ClientOrderId) {
+        self.send_cancel_after(idx, client_id, Duration::ZERO);
+    }
+
+    /// Sends a cancel of `client_id` after `delay`; its answer lands as [`Landed::Cancelled`].
+    fn send_cancel_after(&mut self, idx: usize, client_id: ClientOrderId, delay: Duration) {
         let venue = self.venue.clone();
         let market = self.markets[idx].spec().id().clone();
         self.inflight.spawn(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             let result = venue
                 .cancel(&market, &OrderRef::ClientOrderId(client_id.clone()))
                 .await;
@@ -586,6 +602,10 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             Instruction::Cancel { client_id } => {
                 counter!(t::CANCELS_TOTAL, "market" => key).increment(1);
                 self.cancels[idx] += 1;
+                if let Some(w) = self.markets[idx].working.get(&client_id) {
+                    let order = w.order.clone();
+                    self.publish_order(idx, &order, OrderEvent::CancelRequested, None);
+                }
                 if self.placing.contains(&client_id) {
                     self.cancel_on_ack.insert(client_id);
                 } else {
@@ -687,6 +707,11 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                             OrderEvent::Cancelled,
                             Some(e.to_string()),
                         );
+                    } else if let Some(wait) = rate_limited(&e) {
+                        // Sent again as soon as the venue allows: the quote it pulls may
+                        // still trade, and it counts as open until it is gone.
+                        counter!(t::CANCEL_RETRIES_TOTAL, "market" => self.markets[idx].key().to_owned()).increment(1);
+                        self.send_cancel_after(idx, client_id, wait);
                     } else if let Some(kind) = failure_kind(&e) {
                         self.venue_failure(idx, kind);
                     }
