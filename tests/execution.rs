@@ -17,9 +17,8 @@ use flashmm_core::order::{OrderEvent, OrderStatus, OrderUpdate};
 use flashmm_core::risk::RiskEvent;
 use flashmm_e2e::{
     bin, config_with_free_ports, http_get, http_post_json, metric, port, redis_url, scratch_dir,
-    unique_namespace, Service,
+    test_signer, unique_namespace, Service,
 };
-use flashmm_venue::signing::Signer;
 use flashmm_venue::venue::{OrderReport, SimVenue, SimVenueConfig, Venue};
 use rust_decimal::Decimal;
 
@@ -79,22 +78,18 @@ impl Rig {
             .await
             .unwrap();
         let venue_port = port(&ports, "venue");
-        let signer = Signer::from_hex(&secret, 1).unwrap();
         let mut venue = None;
         for _ in 0..100 {
             let cfg = SimVenueConfig::new(
                 format!("http://127.0.0.1:{venue_port}"),
                 format!("ws://127.0.0.1:{venue_port}/ws"),
             );
-            if let Ok(v) =
-                SimVenue::connect(cfg, Some(Arc::new(Signer::from_hex(&secret, 1).unwrap()))).await
-            {
+            if let Ok(v) = SimVenue::connect(cfg, Some(Arc::new(test_signer(&secret)))).await {
                 venue = Some(v);
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        drop(signer);
         let namespace = Namespace::new(&ns).unwrap();
         // Market data flows before execution starts.
         for mkt in ["SEI-USDC", "ETH-USDC"] {

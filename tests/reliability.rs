@@ -27,7 +27,6 @@ use flashmm_e2e::{
     bin, bin_dir, config_with_free_ports, free_port, http_get, http_post_json, metric, port,
     redis_url, scratch_dir, unique_namespace,
 };
-use flashmm_venue::signing::Signer;
 use flashmm_venue::venue::{OrderReport, SimVenue, SimVenueConfig, Venue};
 use rust_decimal::Decimal;
 
@@ -333,7 +332,7 @@ fn flashmm(config: &Path, ns: &str, url: &str, run_dir: &Path, args: &[&str]) ->
 
 /// A venue client for the test account.
 async fn connect_venue(venue_port: u16) -> SimVenue {
-    let signer = Arc::new(Signer::from_hex(TEST_KEY, 1).expect("test key"));
+    let signer = Arc::new(flashmm_e2e::test_signer(TEST_KEY));
     for _ in 0..100 {
         let cfg = SimVenueConfig::new(
             format!("http://127.0.0.1:{venue_port}"),

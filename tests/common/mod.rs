@@ -96,6 +96,14 @@ pub fn config_with_free_ports(dir: &Path) -> (PathBuf, Vec<(String, u16)>) {
     (path, ports)
 }
 
+/// A venue signer for the trading key execution also uses. The venue remembers each key's
+/// latest 4 096 nonces and refuses one older than all of them; execution counts up from the
+/// time it started (in ns), so the test's own counter starts far above it, and the test's few
+/// requests never crowd execution's out of that window.
+pub fn test_signer(secret_hex: &str) -> flashmm_venue::signing::Signer {
+    flashmm_venue::signing::Signer::from_hex(secret_hex, u64::MAX / 2).expect("test key")
+}
+
 /// A scratch directory under the system temp dir, unique to this test.
 pub fn scratch_dir(tag: &str) -> PathBuf {
     std::env::temp_dir().join(unique_namespace(tag))
