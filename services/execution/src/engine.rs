@@ -534,17 +534,9 @@ impl<B: Bus + Clone + 'static> Engine<B> {
 
     /// Sends a cancel of `client_id`; its answer lands as [`Landed::Cancelled`].
     fn send_cancel(&mut self, idx: usize, client_id: ClientOrderId) {
-        self.send_cancel_after(idx, client_id, Duration::ZERO);
-    }
-
-    /// Sends a cancel of `client_id` after `delay`; its answer lands as [`Landed::Cancelled`].
-    fn send_cancel_after(&mut self, idx: usize, client_id: ClientOrderId, delay: Duration) {
         let venue = self.venue.clone();
         let market = self.markets[idx].spec().id().clone();
         self.inflight.spawn(async move {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
             let result = venue
                 .cancel(&market, &OrderRef::ClientOrderId(client_id.clone()))
                 .await;
@@ -707,11 +699,6 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                             OrderEvent::Cancelled,
                             Some(e.to_string()),
                         );
-                    } else if let Some(wait) = rate_limited(&e) {
-                        // Sent again as soon as the venue allows: the quote it pulls may
-                        // still trade, and it counts as open until it is gone.
-                        counter!(t::CANCEL_RETRIES_TOTAL, "market" => self.markets[idx].key().to_owned()).increment(1);
-                        self.send_cancel_after(idx, client_id, wait);
                     } else if let Some(kind) = failure_kind(&e) {
                         self.venue_failure(idx, kind);
                     }

@@ -2,8 +2,6 @@
 //!
 //! - `flashmm_execution_quotes_total`: quote orders placed.
 //! - `flashmm_execution_cancels_total`: cancels sent.
-//! - `flashmm_execution_cancel_retries_total`: cancels the venue refused for its rate limit,
-//!   sent again after its retry hint.
 //! - `flashmm_execution_fills_total`: fills booked.
 //! - `flashmm_execution_cancels_per_fill` (gauge): churn, cancels over fills.
 //! - `flashmm_execution_stale_prediction_total`: decisions quoted without a fresh prediction.
@@ -31,8 +29,6 @@
 pub const QUOTES_TOTAL: &str = "flashmm_execution_quotes_total";
 /// Counter of cancels sent.
 pub const CANCELS_TOTAL: &str = "flashmm_execution_cancels_total";
-/// Counter of cancels sent again after the venue's rate limit refused them.
-pub const CANCEL_RETRIES_TOTAL: &str = "flashmm_execution_cancel_retries_total";
 /// Counter of fills booked.
 pub const FILLS_TOTAL: &str = "flashmm_execution_fills_total";
 /// Gauge: cancels per fill.
