@@ -65,9 +65,11 @@ where
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
-        let wait = match (&e, rate_limited(&e)) {
-            (_, Some(wait)) => wait,
-            (VenueError::Transport(_), None) => Duration::from_millis(200),
+        let wait = match &e {
+            VenueError::Api(a) if a.code == ErrorCode::RateLimited => {
+                Duration::from_millis(a.retry_after_ms.unwrap_or(100).clamp(10, 1_000))
+            }
+            VenueError::Transport(_) => Duration::from_millis(200),
             _ => return Err(e),
         };
         if Instant::now() + wait > deadline {
@@ -75,16 +77,6 @@ where
         }
         tracing::warn!(error = %e, retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "{what}: retrying");
         tokio::time::sleep(wait).await;
-    }
-}
-
-/// How long the venue asks us to wait when it refused a request for its rate limit.
-fn rate_limited(e: &VenueError) -> Option<Duration> {
-    match e {
-        VenueError::Api(a) if a.code == ErrorCode::RateLimited => Some(Duration::from_millis(
-            a.retry_after_ms.unwrap_or(100).clamp(10, 1_000),
-        )),
-        _ => None,
     }
 }
 

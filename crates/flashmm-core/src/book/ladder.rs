@@ -116,6 +116,12 @@ fn price_of(side: Side, key: i64) -> Price {
     }
 }
 
+/// The highest slot whose bit is set in `mask`.
+fn highest_slot(mask: &[u64]) -> Option<usize> {
+    let w = mask.iter().rposition(|&m| m != 0)?;
+    Some(w * 64 + 63 - mask[w].leading_zeros() as usize)
+}
+
 /// Where a window for levels from `bottom` to `top` (keys) goes: its first key and size in
 /// words. Room for the span and a quarter more, at least `min_words`, at most [`MAX_WORDS`];
 /// up to a quarter of the window is left above `top` for better levels to come. When the span
@@ -301,8 +307,7 @@ impl Ladder {
         if below != 0 {
             return Some(w * 64 + 63 - below.leading_zeros() as usize);
         }
-        let w = self.mask[..w].iter().rposition(|&m| m != 0)?;
-        Some(w * 64 + 63 - self.mask[w].leading_zeros() as usize)
+        highest_slot(&self.mask[..w])
     }
 
     fn set_far(&mut self, key: i64, level: BookLevel) {
@@ -373,11 +378,7 @@ impl Ladder {
         self.lo = lo;
         self.qty = qty;
         self.mask = mask;
-        self.best = self
-            .mask
-            .iter()
-            .rposition(|&m| m != 0)
-            .map(|w| w * 64 + 63 - self.mask[w].leading_zeros() as usize);
+        self.best = highest_slot(&self.mask);
     }
 
     /// Replaces every level with `levels` (already checked, worst first, no zero quantities).
