@@ -1,8 +1,9 @@
 //! `inference`: runs the ONNX model on `feat:{mkt}` and publishes `pred:{mkt}`.
 //!
 //! Reads: `{ns}:feat:{mkt}` (group `inference`, `FeatureVector`), `{ns}:md:{mkt}` (group
-//! `inference-drift`, `MarketEvent`, for the drift monitor), the model files (`model.path` of
-//! the configuration, `models/model.json`, and the ONNX file it names, polled for changes).
+//! `inference-drift`, `MarketEvent`, for the drift monitor; read every 200 ms, not per entry),
+//! the model files (`model.path` of the configuration, `models/model.json`, and the ONNX file
+//! it names, polled for changes).
 //! Writes: `{ns}:pred:{mkt}` (`Prediction`, carrying the vector's origin_ts), refused vectors
 //! to `{ns}:dlq`, `{ns}:state:model` (health flag, model id, live hit rate), heartbeat.
 //!
