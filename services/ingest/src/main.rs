@@ -55,14 +55,25 @@ const VENUE_BACKLOG: usize = 4096;
 
 /// Connects to the venue, retrying with backoff until it answers; `None` when the process is
 /// stopped first.
-async fn connect_venue(rest: &str, ws: &str) -> Option<SimVenue> {
+/// Connects to the simulator, retrying with backoff; `None` once `shutdown` fires. The same
+/// shutdown future serves the whole run: a signal is seen only by a listener that exists when
+/// it arrives, so one created per wait would miss a SIGTERM sent during a connect attempt.
+async fn connect_venue(
+    rest: &str,
+    ws: &str,
+    mut shutdown: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> Option<SimVenue> {
     let mut delay = Duration::from_millis(100);
     loop {
         let config = SimVenueConfig {
             channel_capacity: VENUE_BACKLOG,
             ..SimVenueConfig::new(rest, ws)
         };
-        match SimVenue::connect(config, None).await {
+        let attempt = tokio::select! {
+            attempt = SimVenue::connect(config, None) => attempt,
+            _ = &mut shutdown => return None,
+        };
+        match attempt {
             Ok(venue) => return Some(venue),
             Err(e) => {
                 counter!("flashmm_ingest_venue_connect_errors_total").increment(1);
@@ -71,7 +82,7 @@ async fn connect_venue(rest: &str, ws: &str) -> Option<SimVenue> {
         }
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
-            _ = runtime::shutdown_signal() => return None,
+            _ = &mut shutdown => return None,
         }
         delay = (delay * 2).min(Duration::from_secs(5));
     }
@@ -348,7 +359,14 @@ async fn run() -> anyhow::Result<()> {
         .map(|s| s.id().clone())
         .collect();
 
-    let Some(venue) = connect_venue(&config.venue.sim_rest_url, &config.venue.sim_ws_url).await
+    let shutdown = runtime::shutdown_signal();
+    tokio::pin!(shutdown);
+    let Some(venue) = connect_venue(
+        &config.venue.sim_rest_url,
+        &config.venue.sim_ws_url,
+        shutdown.as_mut(),
+    )
+    .await
     else {
         tracing::info!(service = "ingest", "stopped before the venue answered");
         return Ok(());
@@ -366,8 +384,6 @@ async fn run() -> anyhow::Result<()> {
     }
     tracing::info!(markets = ?markets.iter().map(MarketId::as_str).collect::<Vec<_>>(), "streaming");
 
-    let shutdown = runtime::shutdown_signal();
-    tokio::pin!(shutdown);
     let mut refresh = tokio::time::interval(SNAPSHOT_EVERY);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut batch: Vec<Publish> = Vec::with_capacity(BATCH);
