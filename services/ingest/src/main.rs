@@ -53,8 +53,6 @@ struct Args {
 /// buffers hold the rest): bounds memory in a burst.
 const VENUE_BACKLOG: usize = 4096;
 
-/// Connects to the venue, retrying with backoff until it answers; `None` when the process is
-/// stopped first.
 /// Connects to the simulator, retrying with backoff; `None` once `shutdown` fires. The same
 /// shutdown future serves the whole run: a signal is seen only by a listener that exists when
 /// it arrives, so one created per wait would miss a SIGTERM sent during a connect attempt.
