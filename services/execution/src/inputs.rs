@@ -122,6 +122,9 @@ where
             }
         }
         c.ack_in_background(ids);
+        // The engine (woken by the sends) decides before this consumer issues its next read:
+        // on one worker the read would otherwise go out first, in the input's path.
+        tokio::task::yield_now().await;
     }
 }
 

@@ -92,7 +92,7 @@ async fn run() -> anyhow::Result<()> {
     let kill = store.load_mode(&bus, now).await?;
     let ids: Vec<_> = markets.iter().map(|m| m.spec().id().clone()).collect();
     let keys: Vec<String> = markets.iter().map(|m| m.key().to_owned()).collect();
-    let events = venue.subscribe(&ids).await?;
+    let events = venue.account_events(&ids).await?;
     let mut engine = Engine::new(
         bus.clone(),
         ns.clone(),

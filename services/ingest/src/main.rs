@@ -426,6 +426,8 @@ async fn run() -> anyhow::Result<()> {
         }
         if !groups.is_empty() {
             in_flight.push_back(tokio::spawn(publish_groups(bus.clone(), groups, maxlen)));
+            // The publish runs next (its XADD goes out), before this loop's bookkeeping.
+            tokio::task::yield_now().await;
         }
         failed.extend(reap(&mut in_flight, false).await);
         recover(

@@ -388,6 +388,56 @@ async fn rate_limit_answers_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn account_events_carry_own_orders_without_market_data() {
+    bounded(async {
+        let server = start(true, generous()).await;
+        let venue = server.client().await;
+        let mut stream = venue.account_events(&[sei()]).await.unwrap();
+        assert_eq!(next_book_event(&mut stream).await, VenueEvent::Connected);
+        // The session authenticates after `Connected`: place until an update comes back.
+        let mut events = Vec::new();
+        let mut placed = Vec::new();
+        'placing: for i in 0..20 {
+            let cid = format!("a{i}");
+            let report = venue
+                .place(&order(&cid, Side::Buy, "0.05", "100", TimeInForce::Gtc))
+                .await
+                .unwrap();
+            placed.push(report.venue_order_id);
+            let until = tokio::time::Instant::now() + Duration::from_millis(200);
+            while let Ok(e) = tokio::time::timeout_at(until, stream.next()).await {
+                let e = e.expect("stream ended");
+                let ours = matches!(&e, VenueEvent::Order(o) if placed.contains(&o.venue_order_id));
+                events.push(e);
+                if ours {
+                    break 'placing;
+                }
+            }
+        }
+        assert!(
+            matches!(events.last(), Some(VenueEvent::Order(o)) if o.status == OrderStatus::Open),
+            "no update of our order: {events:?}"
+        );
+        // The simulator's flow moves the book meanwhile: none of it comes here.
+        let before = venue.snapshot(&sei()).await.unwrap().seq;
+        let until = tokio::time::Instant::now() + Duration::from_millis(600);
+        while let Ok(e) = tokio::time::timeout_at(until, stream.next()).await {
+            events.push(e.expect("stream ended"));
+        }
+        let after = venue.snapshot(&sei()).await.unwrap().seq;
+        assert!(
+            after >= before + 20,
+            "the book did not move: {before} → {after}"
+        );
+        assert!(
+            events.iter().all(|e| matches!(e, VenueEvent::Order(_))),
+            "{events:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn cancel_on_disconnect_cancels_the_account_orders() {
     bounded(async {
         let server = start(false, generous()).await;

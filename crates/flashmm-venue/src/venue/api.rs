@@ -29,6 +29,14 @@ pub trait Venue: Send + Sync {
     /// snapshots.
     async fn subscribe(&self, markets: &[MarketId]) -> Result<EventStream, VenueError>;
 
+    /// The account's own order and fill events in `markets`, without their market data, for
+    /// a client that takes its book from elsewhere (execution reads `md:{mkt}`). Reconnects
+    /// and yields [`VenueEvent::Connected`] as [`Self::subscribe`] does. A venue that cannot
+    /// separate the two delivers market data too (the default).
+    async fn account_events(&self, markets: &[MarketId]) -> Result<EventStream, VenueError> {
+        self.subscribe(markets).await
+    }
+
     /// The current book of a market, for a resync after a sequence gap.
     async fn snapshot(&self, market: &MarketId) -> Result<BookSnapshot, VenueError>;
 

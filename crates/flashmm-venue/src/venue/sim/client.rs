@@ -88,6 +88,25 @@ impl SimVenue {
             .ok_or_else(|| VenueError::UnknownMarket(market.to_string()))
     }
 
+    /// Starts the event stream of `markets`: their market data when `market_data`, and the
+    /// account's own events when the venue has a signer.
+    fn stream(&self, markets: &[MarketId], market_data: bool) -> Result<EventStream, VenueError> {
+        let mut specs = Vec::with_capacity(markets.len());
+        for m in markets {
+            specs.push(self.spec(m)?.clone());
+        }
+        let (tx, rx) = mpsc::channel(self.config.channel_capacity.max(1));
+        let setup = StreamSetup {
+            config: self.config.clone(),
+            signer: self.signer.clone(),
+            specs,
+            market_data,
+            stats: self.stats.clone(),
+        };
+        let task = tokio::spawn(run_stream(setup, tx));
+        Ok(EventStream::new(rx, task))
+    }
+
     /// The fills of the account after `since_ns`, as wire messages.
     pub async fn fills_since(
         &self,
@@ -181,19 +200,11 @@ impl Venue for SimVenue {
     }
 
     async fn subscribe(&self, markets: &[MarketId]) -> Result<EventStream, VenueError> {
-        let mut specs = Vec::with_capacity(markets.len());
-        for m in markets {
-            specs.push(self.spec(m)?.clone());
-        }
-        let (tx, rx) = mpsc::channel(self.config.channel_capacity.max(1));
-        let setup = StreamSetup {
-            config: self.config.clone(),
-            signer: self.signer.clone(),
-            specs,
-            stats: self.stats.clone(),
-        };
-        let task = tokio::spawn(run_stream(setup, tx));
-        Ok(EventStream::new(rx, task))
+        self.stream(markets, true)
+    }
+
+    async fn account_events(&self, markets: &[MarketId]) -> Result<EventStream, VenueError> {
+        self.stream(markets, false)
     }
 
     async fn snapshot(&self, market: &MarketId) -> Result<BookSnapshot, VenueError> {

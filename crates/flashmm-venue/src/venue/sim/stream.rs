@@ -19,6 +19,8 @@ pub(crate) struct StreamSetup {
     pub config: SimVenueConfig,
     pub signer: Option<Arc<Signer>>,
     pub specs: Vec<MarketSpec>,
+    /// Whether to subscribe to the markets' data (else only the account's events follow).
+    pub market_data: bool,
     pub stats: Arc<StreamStats>,
 }
 
@@ -60,9 +62,12 @@ async fn connection(
         Err(e) => return End::Lost(format!("connect: {e}")),
     };
     let (mut sink, mut stream) = ws.split();
-    let mut hello = vec![ClientMessage::Subscribe {
-        markets: setup.specs.iter().map(|s| s.id().clone()).collect(),
-    }];
+    let mut hello = Vec::with_capacity(2);
+    if setup.market_data {
+        hello.push(ClientMessage::Subscribe {
+            markets: setup.specs.iter().map(|s| s.id().clone()).collect(),
+        });
+    }
     if let Some(signer) = &setup.signer {
         let ttl = i64::try_from(setup.config.request_ttl.as_nanos()).unwrap_or(i64::MAX);
         let auth = signer.sign("GET", paths::WS_AUTH, b"", utc_ns().saturating_add(ttl));
