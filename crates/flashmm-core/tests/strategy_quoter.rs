@@ -172,11 +172,12 @@ fn inventory_skews_price_and_size() {
 fn inventory_beyond_fraction_of_traded_widens_growing_side() {
     let q = quoter(RawQuoteParams::default(), "0");
     let b = book(40_000, 40_002);
-    // 100 lots = 10 SEI × 4.0001 ≈ 40 USDC; 2 % of 1000 USDC traded is 20 USDC: too much
-    // inventory. 2 % of 10 000 USDC is 200 USDC: within the fraction.
+    // 20 lots = 2 SEI × 4.0001 ≈ 8 USDC; 2 % of 100 USDC traded is 2 USDC: too much
+    // inventory. 2 % of 10 000 USDC is 200 USDC: within the fraction. (The bid stays well
+    // inside the 50 bps cap, which bounds the widening too.)
     let small = InventoryView {
-        position_lots: 100,
-        traded_notional: d("1000"),
+        position_lots: 20,
+        traded_notional: d("100"),
     };
     let big = InventoryView {
         traded_notional: d("10000"),
@@ -351,6 +352,16 @@ fn quotes_stay_within_the_max_offset() {
         assert!(ask - 40_001.0 <= fifty_bps + slack, "{position}: ask {ask}");
         assert!(bid < ask);
     }
+    // Inventory beyond its fraction of the traded notional widens the growing side, but not
+    // past the cap.
+    let heavy = InventoryView {
+        position_lots: 3_000,
+        traded_notional: d("1000"),
+    };
+    let out = q.quote(NOW, &b, &heavy, None).unwrap();
+    assert_eq!(out.diagnostics.inventory_widened, Some(Side::Buy));
+    let bid = out.target.bids[0].price.ticks() as f64;
+    assert!(40_001.0 - bid <= fifty_bps + slack, "widened bid {bid}");
     let uncapped = RawQuoteParams {
         gamma: 2.0,
         size_skew: 0.0,

@@ -42,7 +42,8 @@ pub struct Quote {
 /// 3. Volatility: `δ ×= 1 + vol_widen·max(0, σ/vol_ref − 1)`.
 /// 4. Inventory beyond `inventory_fraction` of the traded notional moves the side that
 ///    grows it `inventory_widen_bps` further out.
-/// 5. Ticks: bid = ⌊r − δ⌋, ask = ⌈r + δ⌉, widened to `min_spread_bps` (≥ 1 tick), then kept
+/// 5. Ticks: bid = ⌊r − δ⌋, ask = ⌈r + δ⌉, each within `max_quote_offset_bps` of the mid
+///    (on the grid), widened to `min_spread_bps` (≥ 1 tick), then kept
 ///    post-only-safe: bid ≤ best ask − 1, ask ≥ best bid + 1. Deeper levels step out by
 ///    `level_spacing_bps` (≥ 1 tick); non-positive bids are dropped.
 /// 6. Sizes: `base × (1 + growth·i)` lots, times `max(0, 1 − size_skew·|pos|/limit)` on the
@@ -176,9 +177,8 @@ impl Quoter {
         };
         let delta = avs.half_spread_bps * widen;
         let r = avs.reservation_offset_bps + pred.skew_bps;
-        let max_off = p.max_quote_offset_bps;
-        let mut bid_off = (r - delta).clamp(-max_off, max_off);
-        let mut ask_off = (r + delta).clamp(-max_off, max_off);
+        let mut bid_off = r - delta;
+        let mut ask_off = r + delta;
 
         let growing = match inventory.position_lots {
             0 => None,
@@ -193,8 +193,17 @@ impl Quoter {
             None => {}
         }
 
-        let mut bid = to_ticks((mid + bid_off * bps).floor())?;
-        let mut ask = to_ticks((mid + ask_off * bps).ceil())?;
+        // The cap bounds every term, the inventory widening included, and holds on the tick
+        // grid: rounding outwards never takes a quote past it.
+        let max_off = p.max_quote_offset_bps;
+        let (bid_off, ask_off) = (
+            bid_off.clamp(-max_off, max_off),
+            ask_off.clamp(-max_off, max_off),
+        );
+        let mut bid =
+            to_ticks((mid + bid_off * bps).floor())?.max(to_ticks((mid - max_off * bps).ceil())?);
+        let mut ask =
+            to_ticks((mid + ask_off * bps).ceil())?.min(to_ticks((mid + max_off * bps).floor())?);
         let min_spread = to_ticks((p.min_spread_bps * bps).ceil())?.max(1);
         let width = ask.saturating_sub(bid);
         if width < min_spread {
