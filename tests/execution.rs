@@ -39,6 +39,11 @@ struct Rig {
 
 impl Rig {
     async fn start(tag: &str) -> Rig {
+        Rig::start_with(tag, &[]).await
+    }
+
+    /// A rig whose simulator takes `sim_args` too.
+    async fn start_with(tag: &str, sim_args: &[&str]) -> Rig {
         let dir = scratch_dir(tag);
         let (config, ports) = config_with_free_ports(&dir);
         let config = config.to_string_lossy().into_owned();
@@ -46,6 +51,7 @@ impl Rig {
         let url = redis_url();
         let mut child = Command::new(bin("sim-venue"))
             .args(["--config", &config, "--seed", "11"])
+            .args(sim_args)
             .env("FLASHMM_NAMESPACE", &ns)
             .env("REDIS_URL", &url)
             .stdout(Stdio::piped())
@@ -373,6 +379,69 @@ async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
             assert!(bps <= 60.0, "{m} {side}: {best} is {bps:.0} bps from {mid}");
         }
     }
+    rig.cleanup().await;
+}
+
+/// A venue allowing the key 10 requests a second (the test's polls included) and execution
+/// pacing itself to 5: quotes rest on both sides, what did not fit waited (paced, counted),
+/// no quote was refused for too many open orders (cancels refused by the venue's limit used to
+/// count as open until the 5 s sweep), and a pause pulls every quote within the budget's time.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_venue_budget_is_paced_and_pausing_pulls_every_quote() {
+    let rig = Rig::start_with(
+        "exec-paced",
+        &["--rate-per-sec", "10", "--rate-capacity", "20"],
+    )
+    .await;
+    let _exec = rig.execution(
+        &[
+            ("EXEC_VENUE_REQUESTS_PER_SEC", "5"),
+            ("EXEC_VENUE_REQUEST_BURST", "8"),
+        ],
+        &[],
+    );
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "no two-sided quotes: {}",
+        rig.logs()
+    );
+    // Requoting two markets at once wants far more than 5 requests a second.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let metrics = rig.metrics();
+    let paced: f64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("flashmm_execution_paced_total"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(paced > 0.0, "nothing paced:\n{metrics}");
+    let refused_open: Vec<&str> = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("flashmm_execution_risk_violations_total") && l.contains("open_orders")
+        })
+        .collect();
+    assert!(
+        refused_open.is_empty(),
+        "quotes refused as too many open orders: {refused_open:?}"
+    );
+    rig.command(ExecAction::Pause {
+        reason: "test".into(),
+    })
+    .await;
+    let asked = Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(4), || async {
+            rig.open_orders().await.is_empty()
+        })
+        .await,
+        "quotes still resting {:?} after the pause: {}",
+        asked.elapsed(),
+        rig.logs()
+    );
+    eprintln!("every quote pulled {:?} after the pause", asked.elapsed());
     rig.cleanup().await;
 }
 

@@ -112,7 +112,7 @@ fn bench(c: &mut Criterion) {
             ts: UnixNanos(now),
         });
         m.on_market_event(UnixNanos(now), &delta);
-        let d = m.decide(UnixNanos(now), &account);
+        let d = m.decide(UnixNanos(now), &account, usize::MAX);
         // The venue "accepts" nothing: orders stay submitted, as in flight.
         m.working.clear();
         d

@@ -9,6 +9,7 @@
 use crate::inputs::Input;
 use crate::latency::LatencyWindow;
 use crate::market::{AccountView, Instruction, MarketEngine, Tif};
+use crate::pacer::Pacer;
 use crate::settings::ExecArgs;
 use crate::state::StateStore;
 use crate::telemetry as t;
@@ -140,6 +141,8 @@ pub struct Engine<B: Bus> {
     cancel_on_ack: HashSet<ClientOrderId>,
     sweeping: bool,
     probing: bool,
+    /// The venue request budget of the trading key, shared by the markets.
+    pacer: Pacer,
 }
 
 fn failure_kind(e: &VenueError) -> Option<&'static str> {
@@ -171,7 +174,13 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         args: ExecArgs,
     ) -> Self {
         let n = markets.len();
+        let pacer = Pacer::new(
+            args.venue_requests_per_sec,
+            args.venue_request_burst,
+            Instant::now(),
+        );
         Engine {
+            pacer,
             writer: Writer::spawn(bus.clone()),
             bus,
             ns,
@@ -399,8 +408,12 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         let Some(m) = self.markets.get_mut(idx) else {
             return;
         };
-        let d = m.decide(now, &account);
+        let budget = self.pacer.available(Instant::now());
+        let d = m.decide(now, &account, budget);
         let key = m.key().to_owned();
+        if d.paced > 0 {
+            counter!(t::PACED_TOTAL, "market" => key.clone()).increment(d.paced as u64);
+        }
         if d.stale_prediction && !d.instructions.is_empty() {
             counter!(t::STALE_PREDICTION_TOTAL, "market" => key.clone()).increment(1);
         }
@@ -526,6 +539,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
 
     /// Sends a cancel of `client_id`; its answer lands as [`Landed::Cancelled`].
     fn send_cancel(&mut self, idx: usize, client_id: ClientOrderId) {
+        self.pacer.spend(1, Instant::now());
         let venue = self.venue.clone();
         let market = self.markets[idx].spec().id().clone();
         self.inflight.spawn(async move {
@@ -542,6 +556,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
 
     /// Cancels an order that is not ours any more; the answer is not tracked.
     fn cancel_orphan(&mut self, market: MarketId, client_id: ClientOrderId) {
+        self.pacer.spend(1, Instant::now());
         let venue = self.venue.clone();
         self.inflight.spawn(async move {
             let _ = venue
@@ -573,6 +588,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     },
                 };
                 self.placing.insert(client_id.clone());
+                self.pacer.spend(1, Instant::now());
                 let venue = self.venue.clone();
                 self.inflight.spawn(async move {
                     let result = venue.place(&req).await;
@@ -600,6 +616,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 counter!(t::CANCELS_TOTAL, "market" => key.clone()).increment(1);
                 self.cancels[idx] += 1;
                 self.drain_inflight().await;
+                self.pacer.spend(1, Instant::now());
                 let venue = &self.venue;
                 match retrying("cancel-all", CANCEL_ALL_PATIENCE, || {
                     venue.cancel_all(Some(&market))
@@ -683,12 +700,20 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             } => match result {
                 Ok(report) => self.report(idx, report),
                 Err(e) => {
-                    let gone = e.api().is_some_and(|a| a.code == ErrorCode::UnknownOrder);
-                    if gone {
+                    let code = e.api().map(|a| a.code);
+                    if code == Some(ErrorCode::UnknownOrder) {
                         self.order_event(
                             idx,
                             &client_id,
                             OrderEvent::Cancelled,
+                            Some(e.to_string()),
+                        );
+                    } else if code == Some(ErrorCode::RateLimited) {
+                        // Working again: the next decision cancels it within the budget.
+                        self.order_event(
+                            idx,
+                            &client_id,
+                            OrderEvent::CancelRejected,
                             Some(e.to_string()),
                         );
                     } else if let Some(kind) = failure_kind(&e) {
@@ -1029,6 +1054,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             return;
         }
         self.sweeping = true;
+        self.pacer.spend(1, Instant::now());
         let venue = self.venue.clone();
         self.inflight
             .spawn(async move { Landed::Swept(venue.open_orders(None).await) });

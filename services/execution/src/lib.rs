@@ -7,6 +7,7 @@
 //! - [`inputs`] — the consumers of `md:{mkt}`, `pred:{mkt}`, `cmd:exec` and the venue events.
 //! - [`state`] — what to write: the `{ns}:state:*` hashes and the `orders`, `fills`, `risk`
 //!   streams; [`writer`] — the task that writes it, in order, off the decision loop.
+//! - [`pacer`] — the venue request budget of the trading key, shared by the markets.
 //! - [`settings`] — flags beyond the configuration file; [`keys`] — the trading key.
 //! - [`latency`] — latency percentiles; [`telemetry`] — metric names.
 
@@ -17,6 +18,7 @@ pub mod inputs;
 pub mod keys;
 pub mod latency;
 pub mod market;
+pub mod pacer;
 pub mod settings;
 pub mod state;
 pub mod telemetry;

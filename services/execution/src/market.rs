@@ -3,13 +3,16 @@
 //! service feeds it events and carries its [`Instruction`]s to the venue; the bench drives it
 //! directly.
 
+use std::collections::{HashMap, HashSet};
+
 use flashmm_bus::MarketEvent;
 use flashmm_core::book::OrderBook;
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::inventory::Position;
 use flashmm_core::market::{MarketSpec, Price, Qty, Side};
 use flashmm_core::order::{
-    ClientIdGenerator, Fill, FillLedger, Order, OrderEvent, QuoteAction, Slot, WorkingOrders,
+    ClientIdGenerator, Fill, FillLedger, Order, OrderEvent, OrderStatus, QuoteAction, Slot,
+    WorkingOrders,
 };
 use flashmm_core::risk::{
     inventory_ratio, GuardLimits, GuardedOrder, MarketRisk, RiskAction, RiskLimits, RiskState,
@@ -78,6 +81,8 @@ pub struct Decision {
     pub violations: Vec<RiskViolation>,
     /// Whether the quote was formed without a fresh prediction.
     pub stale_prediction: bool,
+    /// Cancels and places left for a later decision: the venue request budget was spent.
+    pub paced: usize,
 }
 
 /// An operator flatten in progress.
@@ -346,8 +351,11 @@ impl MarketEngine {
         }
     }
 
-    /// Decides what to send now.
-    pub fn decide(&mut self, now: UnixNanos, account: &AccountView) -> Decision {
+    /// Decides what to send now, at most `budget` cancels and places (cancels first; a
+    /// cancel-all goes whatever the budget). What does not fit is derived again by a later
+    /// decision, as the working orders still differ from the target.
+    pub fn decide(&mut self, now: UnixNanos, account: &AccountView, budget: usize) -> Decision {
+        let mut budget = budget;
         let mut d = Decision::default();
         let state = self.risk_state(now, account);
         let (hit_rate, samples) = self.hit_rate;
@@ -367,7 +375,14 @@ impl MarketEngine {
         }
         if !account.can_quote {
             for w in self.working.iter() {
-                if w.slot.is_some() && w.order.status().is_working() {
+                // A cancel in flight is not sent twice; one the venue refused is working again.
+                let status = w.order.status();
+                if w.slot.is_some() && status.is_working() && status != OrderStatus::PendingCancel {
+                    if budget == 0 {
+                        d.paced += 1;
+                        continue;
+                    }
+                    budget -= 1;
                     d.instructions.push(Instruction::Cancel {
                         client_id: w.order.client_id().clone(),
                     });
@@ -375,7 +390,11 @@ impl MarketEngine {
             }
             self.request_cancels(&d.instructions);
             if self.flatten.is_some() {
-                self.flatten_step(now, account, &mut d);
+                if budget == 0 {
+                    d.paced += 1;
+                } else {
+                    self.flatten_step(now, account, &mut d);
+                }
             }
             return d;
         }
@@ -405,26 +424,59 @@ impl MarketEngine {
         };
         self.last_quote = Some(quote);
         let mut refused = Vec::new();
-        for action in actions {
-            match action {
-                QuoteAction::Cancel { client_id } => {
-                    d.instructions.push(Instruction::Cancel { client_id });
+        // Within the budget: first the cancels of quotes no longer wanted, then slot by slot
+        // the places, a re-quote taking two requests (its cancel and its place) or none, so a
+        // quote short of budget keeps resting rather than leaving its slot empty.
+        let placing: HashSet<Slot> = actions
+            .iter()
+            .filter_map(|a| match a {
+                QuoteAction::Place { slot, .. } => Some(*slot),
+                QuoteAction::Cancel { .. } => None,
+            })
+            .collect();
+        let mut replaced: HashMap<Slot, ClientOrderId> = HashMap::new();
+        for action in &actions {
+            let QuoteAction::Cancel { client_id } = action else {
+                continue;
+            };
+            match self.working.get(client_id).and_then(|w| w.slot) {
+                Some(slot) if placing.contains(&slot) => {
+                    replaced.insert(slot, client_id.clone());
                 }
-                QuoteAction::Place { slot, price, qty } => {
-                    match self.admit(now, account, slot.side, price, qty) {
-                        Ok(()) => {
-                            if let Some(order) =
-                                self.new_order(now, slot.side, price, qty, Some(slot))
-                            {
-                                d.instructions.push(Instruction::Place {
-                                    order,
-                                    tif: Tif::PostOnly,
-                                });
-                            }
-                        }
-                        Err(v) => refused.extend(v),
+                _ if budget == 0 => d.paced += 1,
+                _ => {
+                    budget -= 1;
+                    d.instructions.push(Instruction::Cancel {
+                        client_id: client_id.clone(),
+                    });
+                }
+            }
+        }
+        for action in actions {
+            let QuoteAction::Place { slot, price, qty } = action else {
+                continue;
+            };
+            let old = replaced.remove(&slot);
+            let needed = 1 + usize::from(old.is_some());
+            if budget < needed {
+                d.paced += needed;
+                continue;
+            }
+            if let Some(client_id) = old {
+                budget -= 1;
+                d.instructions.push(Instruction::Cancel { client_id });
+            }
+            match self.admit(now, account, slot.side, price, qty) {
+                Ok(()) => {
+                    if let Some(order) = self.new_order(now, slot.side, price, qty, Some(slot)) {
+                        budget -= 1;
+                        d.instructions.push(Instruction::Place {
+                            order,
+                            tif: Tif::PostOnly,
+                        });
                     }
                 }
+                Err(v) => refused.extend(v),
             }
         }
         self.request_cancels(&d.instructions);
@@ -517,5 +569,152 @@ impl MarketEngine {
             }
             Err(v) => d.violations.extend(v),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flashmm_core::book::{BookLevel, BookSnapshot};
+    use flashmm_core::market::MarketId;
+    use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
+    use flashmm_core::strategy::RawQuoteParams;
+    use rust_decimal::Decimal;
+
+    fn engine() -> MarketEngine {
+        let spec = MarketSpec::new(
+            MarketId::new("SEI/USDC").unwrap(),
+            Decimal::new(1, 4),
+            Decimal::new(1, 1),
+            Decimal::ONE,
+            Decimal::ZERO,
+            Decimal::ZERO,
+        )
+        .unwrap();
+        MarketEngine::new(
+            spec,
+            RawQuoteParams {
+                quote_frequency_hz: 1e9,
+                requote_tolerance_ticks: 0,
+                ..RawQuoteParams::default()
+            },
+            Decimal::from(100),
+            RiskLimits {
+                max_position_quote: Decimal::from(2_000),
+                max_order_notional: Decimal::from(500),
+                max_open_orders: 1_000,
+                daily_loss_limit: Decimal::from(200),
+                max_drawdown: Decimal::from(300),
+                stale_data_timeout_ms: u64::MAX / 2_000_000,
+                max_orders_per_sec: u32::MAX,
+            },
+            GuardLimits {
+                price_band_bps: Decimal::from(500),
+                global_max_notional: Decimal::from(1_000_000),
+                extreme_move_sigmas: 5.0,
+                extreme_move_window_ms: 1_000,
+                extreme_move_min_bps: 30.0,
+                drift_hit_rate_floor: 0.4,
+                drift_min_samples: 200,
+                breaker: BreakerConfig {
+                    threshold: 5,
+                    window_ms: 1_000,
+                    backoff_ms: 1_000,
+                    max_backoff_ms: 10_000,
+                },
+            },
+            1,
+            UnixNanos(0),
+        )
+    }
+
+    fn account(can_quote: bool) -> AccountView {
+        AccountView {
+            can_quote,
+            daily_pnl: Decimal::ZERO,
+            equity: Decimal::ZERO,
+            equity_peak: Decimal::ZERO,
+            global_exposure: Decimal::ZERO,
+        }
+    }
+
+    /// A book around `mid` ticks, seq `seq`.
+    fn book(m: &mut MarketEngine, seq: u64, mid: i64) {
+        let side = |start: i64, step: i64| -> Vec<BookLevel> {
+            (0..20)
+                .map(|i| BookLevel::new(Price::from_ticks(start + step * i), Qty::from_lots(500)))
+                .collect()
+        };
+        let snap = MarketEvent::Snapshot(BookSnapshot {
+            market: MarketId::new("SEI/USDC").unwrap(),
+            seq,
+            bids: side(mid - 1, -1),
+            asks: side(mid + 1, 1),
+            ts: UnixNanos(0),
+        });
+        m.on_market_event(UnixNanos(seq as i64), &snap);
+    }
+
+    fn count(d: &Decision) -> (usize, usize) {
+        let places = d
+            .instructions
+            .iter()
+            .filter(|i| matches!(i, Instruction::Place { .. }))
+            .count();
+        let cancels = d
+            .instructions
+            .iter()
+            .filter(|i| matches!(i, Instruction::Cancel { .. }))
+            .count();
+        (places, cancels)
+    }
+
+    #[test]
+    fn a_decision_sends_what_the_budget_holds_and_a_requote_takes_two_or_none() {
+        let mut m = engine();
+        book(&mut m, 1, 4_000);
+        let full = m.decide(UnixNanos(1), &account(true), usize::MAX);
+        let (places, _) = count(&full);
+        assert!(places >= 2, "both sides quoted: {:?}", full.instructions);
+        assert_eq!(full.paced, 0);
+        // The book moves two ticks: every quote is cancelled and placed again. One request
+        // does not cover a re-quote: nothing goes, the quotes keep resting.
+        book(&mut m, 2, 4_002);
+        let d = m.decide(UnixNanos(2), &account(true), 1);
+        assert!(d.instructions.is_empty(), "{:?}", d.instructions);
+        assert_eq!(d.paced, 2 * places);
+        // Two requests: one re-quote, its cancel and its place.
+        let d = m.decide(UnixNanos(3), &account(true), 2);
+        assert_eq!(count(&d), (1, 1), "{:?}", d.instructions);
+        assert_eq!(d.paced, 2 * (places - 1));
+        // With the budget back, the rest goes out; the re-quote already sent is not repeated.
+        let rest = m.decide(UnixNanos(4), &account(true), usize::MAX);
+        assert_eq!(
+            count(&rest),
+            (places - 1, places - 1),
+            "{:?}",
+            rest.instructions
+        );
+        assert_eq!(rest.paced, 0);
+    }
+
+    #[test]
+    fn pulling_quotes_spends_the_budget_and_never_cancels_twice() {
+        let mut m = engine();
+        book(&mut m, 1, 4_000);
+        let (places, _) = count(&m.decide(UnixNanos(1), &account(true), usize::MAX));
+        let d = m.decide(UnixNanos(2), &account(false), 1);
+        assert_eq!(count(&d), (0, 1));
+        assert_eq!(d.paced, places - 1);
+        let rest = m.decide(UnixNanos(3), &account(false), usize::MAX);
+        assert_eq!(
+            count(&rest),
+            (0, places - 1),
+            "the first cancel is in flight"
+        );
+        assert!(m
+            .decide(UnixNanos(4), &account(false), usize::MAX)
+            .instructions
+            .is_empty());
     }
 }

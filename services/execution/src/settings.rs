@@ -51,6 +51,15 @@ pub struct ExecArgs {
     /// How long flatten rests passive orders before going aggressive, ms.
     #[arg(long, env = "EXEC_FLATTEN_PASSIVE_MS", default_value_t = 5000)]
     pub flatten_passive_ms: u64,
+    /// Venue requests a second for the trading key, shared by every market: the venue's
+    /// budget for a key (the simulator's `--rate-per-sec`, 20) less room for other clients of
+    /// the key (operator tools). Quotes and cancels beyond it wait for a later decision.
+    #[arg(long, env = "EXEC_VENUE_REQUESTS_PER_SEC", default_value_t = 16)]
+    pub venue_requests_per_sec: u32,
+    /// Venue requests that may go at once after a quiet spell (the simulator's
+    /// `--rate-capacity` is 50).
+    #[arg(long, env = "EXEC_VENUE_REQUEST_BURST", default_value_t = 40)]
+    pub venue_request_burst: u32,
     /// The encrypted keystore of the trading key (default: `venue.key_file`,
     /// `TRADING_KEY_FILE`), opened with `ENCRYPTION_KEY` or the file named by
     /// `ENCRYPTION_KEY_FILE`; used when `TRADING_PRIVATE_KEY` is empty.

@@ -2,6 +2,8 @@
 //!
 //! - `flashmm_execution_quotes_total`: quote orders placed.
 //! - `flashmm_execution_cancels_total`: cancels sent.
+//! - `flashmm_execution_paced_total`: cancels and places left for a later decision (the venue
+//!   request budget, `--venue-requests-per-sec`, was spent).
 //! - `flashmm_execution_fills_total`: fills booked.
 //! - `flashmm_execution_cancels_per_fill` (gauge): churn, cancels over fills.
 //! - `flashmm_execution_stale_prediction_total`: decisions quoted without a fresh prediction.
@@ -29,6 +31,8 @@
 pub const QUOTES_TOTAL: &str = "flashmm_execution_quotes_total";
 /// Counter of cancels sent.
 pub const CANCELS_TOTAL: &str = "flashmm_execution_cancels_total";
+/// Cancels and places a decision left for a later one: the venue request budget was spent.
+pub const PACED_TOTAL: &str = "flashmm_execution_paced_total";
 /// Counter of fills booked.
 pub const FILLS_TOTAL: &str = "flashmm_execution_fills_total";
 /// Gauge: cancels per fill.
