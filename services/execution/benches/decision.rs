@@ -5,91 +5,31 @@
 //! `cargo bench -p execution --bench decision`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use execution::market::{AccountView, MarketEngine};
+use execution::market::{self, MarketEngine};
 use flashmm_bus::MarketEvent;
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
-use flashmm_core::market::{MarketId, MarketSpec, Price, Qty};
-use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
-use flashmm_core::strategy::{InventoryView, RawQuoteParams};
+use flashmm_core::market::{MarketId, Price, Qty};
+use flashmm_core::strategy::InventoryView;
 use flashmm_core::time::UnixNanos;
 use rust_decimal::Decimal;
 use std::hint::black_box;
 use std::time::Instant;
 
+#[path = "../src/fixture.rs"]
+mod fixture;
+
 /// Single decisions timed for the percentiles.
 const DECISIONS: usize = 200_000;
 
-fn spec() -> MarketSpec {
-    MarketSpec::new(
-        MarketId::new("SEI/USDC").unwrap(),
-        Decimal::new(1, 4),
-        Decimal::new(1, 1),
-        Decimal::ONE,
-        Decimal::ZERO,
-        Decimal::ZERO,
-    )
-    .unwrap()
-}
-
-fn engine() -> MarketEngine {
-    MarketEngine::new(
-        spec(),
-        RawQuoteParams {
-            quote_frequency_hz: 1e9,
-            requote_tolerance_ticks: 0,
-            ..RawQuoteParams::default()
-        },
-        Decimal::from(100),
-        RiskLimits {
-            max_position_quote: Decimal::from(2_000),
-            max_order_notional: Decimal::from(500),
-            max_open_orders: 1_000_000,
-            daily_loss_limit: Decimal::from(200),
-            max_drawdown: Decimal::from(300),
-            stale_data_timeout_ms: u64::MAX / 2_000_000,
-            max_orders_per_sec: u32::MAX,
-        },
-        GuardLimits {
-            price_band_bps: Decimal::from(500),
-            global_max_notional: Decimal::from(1_000_000),
-            extreme_move_sigmas: 5.0,
-            extreme_move_window_ms: 1_000,
-            extreme_move_min_bps: 30.0,
-            drift_hit_rate_floor: 0.4,
-            drift_min_samples: 200,
-            breaker: BreakerConfig {
-                threshold: 5,
-                window_ms: 1_000,
-                backoff_ms: 1_000,
-                max_backoff_ms: 10_000,
-            },
-        },
-        1,
-        UnixNanos(0),
-    )
-}
-
-fn levels(start: i64, step: i64) -> Vec<BookLevel> {
-    (0..20)
-        .map(|i| BookLevel::new(Price::from_ticks(start + step * i), Qty::from_lots(500)))
-        .collect()
-}
-
 fn bench(c: &mut Criterion) {
     let market = MarketId::new("SEI/USDC").unwrap();
-    let account = AccountView {
-        can_quote: true,
-        daily_pnl: Decimal::ZERO,
-        equity: Decimal::ZERO,
-        equity_peak: Decimal::ZERO,
-        global_exposure: Decimal::ZERO,
-    };
-    let mut m = engine();
+    let account = fixture::account(true);
+    let mut m = fixture::engine(1_000_000);
     let snap = MarketEvent::Snapshot(BookSnapshot {
         market: market.clone(),
         seq: 1,
-        bids: levels(3_999, -1),
-        asks: levels(4_001, 1),
+        bids: fixture::levels(3_999, -1),
+        asks: fixture::levels(4_001, 1),
         ts: UnixNanos(0),
     });
     m.on_market_event(UnixNanos(0), &snap);

@@ -23,3 +23,6 @@ pub mod settings;
 pub mod state;
 pub mod telemetry;
 pub mod writer;
+
+#[cfg(test)]
+mod fixture;

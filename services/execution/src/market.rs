@@ -575,81 +575,17 @@ impl MarketEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flashmm_core::book::{BookLevel, BookSnapshot};
+    use crate::fixture::{account, engine, levels};
+    use flashmm_core::book::BookSnapshot;
     use flashmm_core::market::MarketId;
-    use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
-    use flashmm_core::strategy::RawQuoteParams;
-    use rust_decimal::Decimal;
-
-    fn engine() -> MarketEngine {
-        let spec = MarketSpec::new(
-            MarketId::new("SEI/USDC").unwrap(),
-            Decimal::new(1, 4),
-            Decimal::new(1, 1),
-            Decimal::ONE,
-            Decimal::ZERO,
-            Decimal::ZERO,
-        )
-        .unwrap();
-        MarketEngine::new(
-            spec,
-            RawQuoteParams {
-                quote_frequency_hz: 1e9,
-                requote_tolerance_ticks: 0,
-                ..RawQuoteParams::default()
-            },
-            Decimal::from(100),
-            RiskLimits {
-                max_position_quote: Decimal::from(2_000),
-                max_order_notional: Decimal::from(500),
-                max_open_orders: 1_000,
-                daily_loss_limit: Decimal::from(200),
-                max_drawdown: Decimal::from(300),
-                stale_data_timeout_ms: u64::MAX / 2_000_000,
-                max_orders_per_sec: u32::MAX,
-            },
-            GuardLimits {
-                price_band_bps: Decimal::from(500),
-                global_max_notional: Decimal::from(1_000_000),
-                extreme_move_sigmas: 5.0,
-                extreme_move_window_ms: 1_000,
-                extreme_move_min_bps: 30.0,
-                drift_hit_rate_floor: 0.4,
-                drift_min_samples: 200,
-                breaker: BreakerConfig {
-                    threshold: 5,
-                    window_ms: 1_000,
-                    backoff_ms: 1_000,
-                    max_backoff_ms: 10_000,
-                },
-            },
-            1,
-            UnixNanos(0),
-        )
-    }
-
-    fn account(can_quote: bool) -> AccountView {
-        AccountView {
-            can_quote,
-            daily_pnl: Decimal::ZERO,
-            equity: Decimal::ZERO,
-            equity_peak: Decimal::ZERO,
-            global_exposure: Decimal::ZERO,
-        }
-    }
 
     /// A book around `mid` ticks, seq `seq`.
     fn book(m: &mut MarketEngine, seq: u64, mid: i64) {
-        let side = |start: i64, step: i64| -> Vec<BookLevel> {
-            (0..20)
-                .map(|i| BookLevel::new(Price::from_ticks(start + step * i), Qty::from_lots(500)))
-                .collect()
-        };
         let snap = MarketEvent::Snapshot(BookSnapshot {
             market: MarketId::new("SEI/USDC").unwrap(),
             seq,
-            bids: side(mid - 1, -1),
-            asks: side(mid + 1, 1),
+            bids: levels(mid - 1, -1),
+            asks: levels(mid + 1, 1),
             ts: UnixNanos(0),
         });
         m.on_market_event(UnixNanos(seq as i64), &snap);
@@ -671,7 +607,7 @@ mod tests {
 
     #[test]
     fn a_decision_sends_what_the_budget_holds_and_a_requote_takes_two_or_none() {
-        let mut m = engine();
+        let mut m = engine(1_000);
         book(&mut m, 1, 4_000);
         let full = m.decide(UnixNanos(1), &account(true), usize::MAX);
         let (places, _) = count(&full);
@@ -700,7 +636,7 @@ mod tests {
 
     #[test]
     fn pulling_quotes_spends_the_budget_and_never_cancels_twice() {
-        let mut m = engine();
+        let mut m = engine(1_000);
         book(&mut m, 1, 4_000);
         let (places, _) = count(&m.decide(UnixNanos(1), &account(true), usize::MAX));
         let d = m.decide(UnixNanos(2), &account(false), 1);
