@@ -4,6 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use flashmm_bus::{Bus, Namespace};
 use flashmm_core::config::Config;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -35,6 +36,13 @@ pub async fn serve(
     )?);
     let snapshots = tokio::spawn(live::run(app.clone(), live_tx, stop_rx));
     let router = routes::router(app);
+    // Live snapshots are small frames: without TCP_NODELAY one written while the previous is
+    // unacknowledged waits for the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     let result = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -45,6 +45,9 @@ async fn fake_venue(listener: TcpListener) {
         let Ok((mut tcp, _)) = listener.accept().await else {
             return;
         };
+        // As the simulator does: a delta written while the previous one is unacknowledged
+        // would otherwise wait for ingest's delayed ACK.
+        let _ = tcp.set_nodelay(true);
         tokio::spawn(async move {
             let mut head = [0u8; 64];
             let n = tcp.peek(&mut head).await.unwrap_or(0);

@@ -14,6 +14,7 @@ mod ws;
 pub use state::{now_ns, AppState, ServerOptions};
 
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use flashmm_venue::protocol::paths;
 use std::future::Future;
@@ -59,6 +60,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Without TCP_NODELAY a frame written while the previous one is unacknowledged waits for
+    // the peer's delayed ACK (up to 40 ms); market data is a stream of small frames.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

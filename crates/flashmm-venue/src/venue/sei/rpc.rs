@@ -40,8 +40,11 @@ impl Endpoints {
         for k in 0..self.urls.len() {
             let i = (start + k) % self.urls.len();
             let url = &self.urls[i];
-            match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url.as_str()))
-                .await
+            match tokio::time::timeout(
+                timeout,
+                tokio_tungstenite::connect_async_with_config(url.as_str(), None, true),
+            )
+            .await
             {
                 Ok(Ok((ws, _))) => {
                     if i != start {

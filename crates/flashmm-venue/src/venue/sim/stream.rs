@@ -57,7 +57,11 @@ async fn connection(
     tx: &mpsc::Sender<Received>,
     backoff: &mut Backoff,
 ) -> End {
-    let (ws, _) = match tokio_tungstenite::connect_async(setup.config.ws_url.as_str()).await {
+    // TCP_NODELAY: a ping or an auth written while the previous frame is unacknowledged would
+    // otherwise wait for the venue's delayed ACK.
+    let connect =
+        tokio_tungstenite::connect_async_with_config(setup.config.ws_url.as_str(), None, true);
+    let (ws, _) = match connect.await {
         Ok(ok) => ok,
         Err(e) => return End::Lost(format!("connect: {e}")),
     };
