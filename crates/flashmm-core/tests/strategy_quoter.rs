@@ -245,6 +245,40 @@ fn one_sided_book_and_estimators() {
     assert_eq!(q.sigma_bps(), 0.2, "a frozen mid gives the σ floor");
 }
 
+#[test]
+fn a_hollow_book_is_not_quoted_nor_taken_for_a_move() {
+    let mut q = quoter(RawQuoteParams::default(), "0");
+    // σ warmed up on a mid that moves a tick a second.
+    for i in 0..200 {
+        q.on_book(
+            UnixNanos(i * 1_000_000_000),
+            &book(40_000 + i % 2, 40_002 + i % 2),
+        );
+    }
+    assert!(q.volatility().is_warm());
+    // Mid ≈ 40 200 ticks: the 50 bps cap is 202 ticks, so a book is hollow beyond 404.
+    for spread in [2i64, 404] {
+        let b = book(40_000, 40_000 + spread);
+        assert!(q.hollow_spread_bps(&b).is_none(), "spread {spread}");
+        assert!(q.quote(NOW, &b, &inv(0), None).is_ok(), "spread {spread}");
+    }
+    let sigma = q.sigma_bps();
+    // One side swept down to a stray order 2 % away.
+    let hollow = book(40_000, 40_800);
+    let spread_bps = q.hollow_spread_bps(&hollow).expect("hollow");
+    assert!((spread_bps - 800.0 / 40_400.0 * 1e4).abs() < 1e-9);
+    assert_eq!(
+        q.quote(NOW, &hollow, &inv(0), None),
+        Err(QuoteError::HollowBook { spread_bps })
+    );
+    q.on_book(UnixNanos(200_000_000_000), &hollow);
+    assert_eq!(q.sigma_bps(), sigma, "a hollow mid is kept from σ");
+    // A price of few ticks: one tick is 100 bps, yet not hollow (the cap is one tick).
+    let coarse = book(100, 101);
+    assert!(q.hollow_spread_bps(&coarse).is_none());
+    assert!(q.quote(NOW, &coarse, &inv(0), None).is_ok());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -275,6 +309,8 @@ proptest! {
         };
         let q = quoter(raw, min_notional);
         let b = book(bid, bid + spread);
+        // A spread of many times the cap at a price of few ticks is a hollow book (below).
+        prop_assume!(q.hollow_spread_bps(&b).is_none());
         let p = pred.map(|(a, c, mv, age_ms)| {
             let (up, down) = (a / 2.0, c / 2.0);
             prediction(up, down, mv, NOW.0 - age_ms * 1_000_000)

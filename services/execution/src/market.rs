@@ -236,7 +236,8 @@ impl MarketEngine {
         self.ensure_quoter();
         let q = self.quoter.as_mut()?;
         q.on_book(now, &self.book);
-        if !q.volatility().is_warm() {
+        // A hollow book's mid is no move (the quoter does not quote it either).
+        if !q.volatility().is_warm() || q.hollow_spread_bps(&self.book).is_some() {
             return None;
         }
         let sigma = q.sigma_bps();
@@ -576,7 +577,7 @@ impl MarketEngine {
 mod tests {
     use super::*;
     use crate::fixture::{account, engine, levels};
-    use flashmm_core::book::BookSnapshot;
+    use flashmm_core::book::{BookLevel, BookSnapshot};
     use flashmm_core::market::MarketId;
 
     /// A book around `mid` ticks, seq `seq`.
@@ -589,6 +590,50 @@ mod tests {
             ts: UnixNanos(0),
         });
         m.on_market_event(UnixNanos(seq as i64), &snap);
+    }
+
+    #[test]
+    fn a_hollow_book_is_no_extreme_move() {
+        let mut m = engine(1_000);
+        // σ warmed up over 200 s of a mid moving a tick a second.
+        for s in 1..=200u64 {
+            let snap = MarketEvent::Snapshot(BookSnapshot {
+                market: MarketId::new("SEI/USDC").unwrap(),
+                seq: s,
+                bids: levels(3_999 + (s % 2) as i64, -1),
+                asks: levels(4_001 + (s % 2) as i64, 1),
+                ts: UnixNanos(0),
+            });
+            assert!(m
+                .on_market_event(UnixNanos(s as i64 * 1_000_000_000), &snap)
+                .is_none());
+        }
+        let at = |ms: i64| UnixNanos(200_000_000_000 + ms * 1_000_000);
+        // The asks swept down to a stray order 5 % away, for a moment: the mid is no price.
+        let hollow = MarketEvent::Snapshot(BookSnapshot {
+            market: MarketId::new("SEI/USDC").unwrap(),
+            seq: 201,
+            bids: levels(3_999, -1),
+            asks: vec![BookLevel::new(
+                Price::from_ticks(4_200),
+                Qty::from_lots(500),
+            )],
+            ts: UnixNanos(0),
+        });
+        assert_eq!(m.on_market_event(at(10), &hollow), None);
+        // The same move with a two-sided book is one.
+        let moved = MarketEvent::Snapshot(BookSnapshot {
+            market: MarketId::new("SEI/USDC").unwrap(),
+            seq: 202,
+            bids: levels(4_099, -1),
+            asks: levels(4_101, 1),
+            ts: UnixNanos(0),
+        });
+        let v = m.on_market_event(at(20), &moved);
+        assert!(
+            matches!(v, Some(RiskViolation::ExtremeMove { .. })),
+            "{v:?}"
+        );
     }
 
     fn count(d: &Decision) -> (usize, usize) {

@@ -23,6 +23,13 @@ pub enum QuoteError {
     /// The book has no best bid or no best ask, so it has no mid to quote around.
     #[error("the book is not two-sided")]
     NoTwoSidedBook,
+    /// The book is hollow: its spread is wider than twice `max_quote_offset_bps` (one side
+    /// swept down to a stray far order), so its mid is no price to quote around.
+    #[error("the book is hollow: spread {spread_bps:.1} bps")]
+    HollowBook {
+        /// The spread, in bps of the mid.
+        spread_bps: f64,
+    },
     /// The maths produced a price that is not finite or does not fit in ticks (e.g. an
     /// absurd parameter combination with an extreme σ).
     #[error("quote price out of range: {0}")]

@@ -49,6 +49,9 @@ pub struct Quote {
 /// 6. Sizes: `base × (1 + growth·i)` lots, times `max(0, 1 − size_skew·|pos|/limit)` on the
 ///    side that grows inventory; a level under the market's min notional is raised to it, or
 ///    dropped on that reduced side (so skew never makes the growing side larger).
+///
+/// A hollow book (spread wider than twice the cap, see [`Quoter::hollow_spread_bps`]) is not
+/// quoted at all.
 #[derive(Debug, Clone)]
 pub struct Quoter {
     params: QuoteParams,
@@ -107,8 +110,26 @@ impl Quoter {
         &self.spec
     }
 
-    /// Feeds the book's mid at `now` to the σ estimator (call on every applied book update).
+    /// The book's spread in bps of its mid when the book is hollow: wider than twice
+    /// `max_quote_offset_bps` (in ticks, at least one), so no quote within the cap of its mid
+    /// would be near either touch (one side swept down to a stray far order, for a moment).
+    /// Such a mid is no price: the quoter neither quotes around it nor feeds it to σ, and
+    /// execution keeps it from the extreme-move detector.
+    pub fn hollow_spread_bps(&self, book: &OrderBook) -> Option<f64> {
+        let mid = book.mid_ticks()?;
+        let spread = book.spread_ticks()? as f64;
+        let cap_ticks = (self.params.values().max_quote_offset_bps * mid * 1e-4)
+            .ceil()
+            .max(1.0);
+        (spread > 2.0 * cap_ticks).then_some(spread / mid * 1e4)
+    }
+
+    /// Feeds the book's mid at `now` to the σ estimator (call on every applied book update);
+    /// a hollow book's is left out.
     pub fn on_book(&mut self, now: UnixNanos, book: &OrderBook) {
+        if self.hollow_spread_bps(book).is_some() {
+            return;
+        }
         if let Some(mid) = book.mid_ticks() {
             self.volatility.observe(now, mid);
         }
@@ -154,6 +175,9 @@ impl Quoter {
         let (Some(best_bid), Some(best_ask)) = (book.best_bid(), book.best_ask()) else {
             return Err(QuoteError::NoTwoSidedBook);
         };
+        if let Some(spread_bps) = self.hollow_spread_bps(book) {
+            return Err(QuoteError::HollowBook { spread_bps });
+        }
         let (best_bid, best_ask) = (best_bid.price.ticks(), best_ask.price.ticks());
         let mid = (best_bid as f64 + best_ask as f64) / 2.0;
         let bps = mid * 1e-4;
