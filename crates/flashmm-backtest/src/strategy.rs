@@ -218,9 +218,10 @@ impl Strategy {
         self.last_data = Some(recv_ts);
         self.quoter.on_book(now, &self.book);
         if now.as_i64() >= self.trade_from && self.quoter.volatility().is_warm() {
-            let (sigma, mid) = (self.quoter.sigma_bps(), self.book.mid_ticks());
+            let sigma = self.quoter.sigma_bps();
+            let top = self.book.mid_ticks().zip(self.book.spread_ticks());
             let risk = self.risk_manager(now);
-            if let Some(v) = mid.and_then(|m| risk.on_mid(now, m, sigma)) {
+            if let Some(v) = top.and_then(|(m, s)| risk.on_mid(now, m, s as f64, sigma)) {
                 self.trip(&v, out);
             }
         }

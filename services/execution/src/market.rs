@@ -236,13 +236,13 @@ impl MarketEngine {
         self.ensure_quoter();
         let q = self.quoter.as_mut()?;
         q.on_book(now, &self.book);
-        // A hollow book's mid is no move (the quoter does not quote it either).
-        if !q.volatility().is_warm() || q.hollow_spread_bps(&self.book).is_some() {
+        if !q.volatility().is_warm() {
             return None;
         }
         let sigma = q.sigma_bps();
         let mid = self.book.mid_ticks()?;
-        self.risk.on_mid(now, mid, sigma)
+        let spread = self.book.spread_ticks()? as f64;
+        self.risk.on_mid(now, mid, spread, sigma)
     }
 
     /// Keeps the latest prediction.

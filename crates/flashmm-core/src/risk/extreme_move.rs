@@ -75,6 +75,11 @@ impl ExtremeMoveDetector {
         )
     }
 
+    /// The floor: no move of this many bps or less is extreme.
+    pub fn min_bps(&self) -> f64 {
+        self.min_bps
+    }
+
     /// Forgets the history (after a reconnect or a resync, the next mid starts afresh).
     pub fn reset(&mut self) {
         self.lows.clear();

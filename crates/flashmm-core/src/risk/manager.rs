@@ -50,9 +50,20 @@ impl MarketRisk {
         self.rate.available(now)
     }
 
-    /// Feeds a new mid (ticks) with σ of one-second returns (bps); an extreme move is returned
-    /// as a violation (kill switch).
-    pub fn on_mid(&mut self, now: UnixNanos, mid: f64, sigma_bps: f64) -> Option<RiskViolation> {
+    /// Feeds a new mid (ticks) of a book `spread` ticks wide, with σ of one-second returns
+    /// (bps); an extreme move is returned as a violation (kill switch). A mid whose book's
+    /// half-spread alone is beyond the extreme-move floor is left out: a spread blowing out
+    /// (one side swept for a moment) moves the mid by half its width, which is no price move.
+    pub fn on_mid(
+        &mut self,
+        now: UnixNanos,
+        mid: f64,
+        spread: f64,
+        sigma_bps: f64,
+    ) -> Option<RiskViolation> {
+        if spread / mid * 1e4 / 2.0 > self.extreme.min_bps() {
+            return None;
+        }
         let m = self.extreme.observe(now, mid, sigma_bps)?;
         let dec = |x: f64| Decimal::from_f64_retain(x).unwrap_or_default().round_dp(2);
         Some(RiskViolation::ExtremeMove {
@@ -250,8 +261,11 @@ mod tests {
             .collect();
         assert_eq!(kinds, vec![K::DailyLoss, K::ModelDrift]);
         let mut m = manager();
-        assert!(m.on_mid(UnixNanos(0), 40_000.0, 2.0).is_none());
-        let v = m.on_mid(UnixNanos(100 * MS), 40_100.0, 2.0).unwrap();
+        assert!(m.on_mid(UnixNanos(0), 40_000.0, 2.0, 2.0).is_none());
+        // The asks swept 200 ticks out for a moment: half the spread is 25 bps, beyond the
+        // 20 bps floor, so the mid is no move.
+        assert!(m.on_mid(UnixNanos(50 * MS), 40_100.0, 202.0, 2.0).is_none());
+        let v = m.on_mid(UnixNanos(100 * MS), 40_100.0, 2.0, 2.0).unwrap();
         assert_eq!(v.kind(), K::ExtremeMove);
     }
 }
