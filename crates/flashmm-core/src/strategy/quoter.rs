@@ -113,8 +113,9 @@ impl Quoter {
     /// The book's spread in bps of its mid when the book is hollow: wider than twice
     /// `max_quote_offset_bps` (in ticks, at least one), so no quote within the cap of its mid
     /// would be near either touch (one side swept down to a stray far order, for a moment).
-    /// Such a mid is no price: the quoter neither quotes around it nor feeds it to σ, and
-    /// execution keeps it from the extreme-move detector.
+    /// Such a mid is no price: the quoter neither quotes around it nor feeds it to σ (the
+    /// extreme-move guard leaves out wide books on its own terms, see
+    /// [`MarketRisk::on_mid`](crate::risk::MarketRisk::on_mid)).
     pub fn hollow_spread_bps(&self, book: &OrderBook) -> Option<f64> {
         let mid = book.mid_ticks()?;
         let spread = book.spread_ticks()? as f64;
