@@ -36,13 +36,8 @@ pub async fn serve(
     )?);
     let snapshots = tokio::spawn(live::run(app.clone(), live_tx, stop_rx));
     let router = routes::router(app);
-    // Live snapshots are small frames: without TCP_NODELAY one written while the previous is
-    // unacknowledged waits for the client's delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY not set");
-        }
-    });
+    // Live snapshots are small frames.
+    let listener = listener.tap_io(flashmm_bus::runtime::set_nodelay);
     let result = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

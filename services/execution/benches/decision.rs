@@ -5,6 +5,7 @@
 //! `cargo bench -p execution --bench decision`
 
 use criterion::{criterion_group, criterion_main, Criterion};
+// `market` is imported for the fixture below, which names it `super::market`.
 use execution::market::{self, MarketEngine};
 use flashmm_bus::MarketEvent;
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};

@@ -580,15 +580,20 @@ mod tests {
     use flashmm_core::book::{BookLevel, BookSnapshot};
     use flashmm_core::market::MarketId;
 
-    /// A book around `mid` ticks, seq `seq`.
-    fn book(m: &mut MarketEngine, seq: u64, mid: i64) {
-        let snap = MarketEvent::Snapshot(BookSnapshot {
+    /// A SEI/USDC snapshot of `bids` and `asks`, seq `seq`.
+    fn snapshot(seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> MarketEvent {
+        MarketEvent::Snapshot(BookSnapshot {
             market: MarketId::new("SEI/USDC").unwrap(),
             seq,
-            bids: levels(mid - 1, -1),
-            asks: levels(mid + 1, 1),
+            bids,
+            asks,
             ts: UnixNanos(0),
-        });
+        })
+    }
+
+    /// A book around `mid` ticks, seq `seq`.
+    fn book(m: &mut MarketEngine, seq: u64, mid: i64) {
+        let snap = snapshot(seq, levels(mid - 1, -1), levels(mid + 1, 1));
         m.on_market_event(UnixNanos(seq as i64), &snap);
     }
 
@@ -597,38 +602,19 @@ mod tests {
         let mut m = engine(1_000);
         // σ warmed up over 200 s of a mid moving a tick a second.
         for s in 1..=200u64 {
-            let snap = MarketEvent::Snapshot(BookSnapshot {
-                market: MarketId::new("SEI/USDC").unwrap(),
-                seq: s,
-                bids: levels(3_999 + (s % 2) as i64, -1),
-                asks: levels(4_001 + (s % 2) as i64, 1),
-                ts: UnixNanos(0),
-            });
+            let mid = 4_000 + (s % 2) as i64;
+            let snap = snapshot(s, levels(mid - 1, -1), levels(mid + 1, 1));
             assert!(m
                 .on_market_event(UnixNanos(s as i64 * 1_000_000_000), &snap)
                 .is_none());
         }
         let at = |ms: i64| UnixNanos(200_000_000_000 + ms * 1_000_000);
         // The asks swept down to a stray order 5 % away, for a moment: the mid is no price.
-        let hollow = MarketEvent::Snapshot(BookSnapshot {
-            market: MarketId::new("SEI/USDC").unwrap(),
-            seq: 201,
-            bids: levels(3_999, -1),
-            asks: vec![BookLevel::new(
-                Price::from_ticks(4_200),
-                Qty::from_lots(500),
-            )],
-            ts: UnixNanos(0),
-        });
+        let stray = BookLevel::new(Price::from_ticks(4_200), Qty::from_lots(500));
+        let hollow = snapshot(201, levels(3_999, -1), vec![stray]);
         assert_eq!(m.on_market_event(at(10), &hollow), None);
         // The same move with a two-sided book is one.
-        let moved = MarketEvent::Snapshot(BookSnapshot {
-            market: MarketId::new("SEI/USDC").unwrap(),
-            seq: 202,
-            bids: levels(4_099, -1),
-            asks: levels(4_101, 1),
-            ts: UnixNanos(0),
-        });
+        let moved = snapshot(202, levels(4_099, -1), levels(4_101, 1));
         let v = m.on_market_event(at(20), &moved);
         assert!(
             matches!(v, Some(RiskViolation::ExtremeMove { .. })),

@@ -60,13 +60,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Without TCP_NODELAY a frame written while the previous one is unacknowledged waits for
-    // the peer's delayed ACK (up to 40 ms); market data is a stream of small frames.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY not set");
-        }
-    });
+    // Market data is a stream of small frames.
+    let listener = listener.tap_io(flashmm_bus::runtime::set_nodelay);
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
