@@ -12,12 +12,14 @@ use serde::{Deserialize, Serialize};
 pub enum PredictionStatus {
     /// Fresh and well formed: it skews and widens the quotes.
     Fresh,
-    /// Older than its own horizon: ignored, quotes are the wider no-skew base.
+    /// The market data it was computed from (its `origin_ts`) is older than its horizon:
+    /// ignored, quotes are the wider no-skew base. A prediction made late (a backlog replayed
+    /// after a restart) is as old as its market data, not as its inference.
     Stale,
     /// No prediction has arrived for this market yet: the wider no-skew base.
     Missing,
-    /// Malformed (non-finite or out-of-range probabilities or move, or another market):
-    /// ignored like a stale one.
+    /// Malformed (non-finite or out-of-range probabilities or move, another market, or an
+    /// `origin_ts` further in the future than its horizon): ignored like a stale one.
     Invalid,
 }
 
@@ -43,8 +45,10 @@ pub struct PredictionSkew {
 impl PredictionSkew {
     /// The skew of `prediction` at `now` for quotes in `market`: `skew_multiple ×
     /// expected_move_bps`, clamped to ±`max_skew_bps`, and the entropy of its probabilities.
-    /// A prediction is fresh while `now − ts ≤ horizon` (a timestamp slightly in the future,
-    /// from another host's clock, counts as age zero).
+    /// A prediction is fresh while `now − origin_ts ≤ horizon`: its age is that of the market
+    /// data it was computed from (ingest's receive time), not of when inference ran. An
+    /// `origin_ts` slightly in the future (another host's clock) counts as age zero; one
+    /// further ahead than the horizon is invalid.
     pub fn evaluate(
         prediction: Option<&Prediction>,
         market: &MarketId,
@@ -68,11 +72,12 @@ impl PredictionSkew {
                 .iter()
                 .all(|x| x.is_finite() && (0.0..=1.0).contains(x))
             && (sum - 1.0).abs() <= 0.05;
-        if !well_formed {
+        let horizon_ns = i64::from(p.horizon_ms) * 1_000_000;
+        let age_ns = now.as_i64().saturating_sub(p.origin_ts.as_i64());
+        if !well_formed || age_ns < -horizon_ns {
             return unused(PredictionStatus::Invalid);
         }
-        let age_ns = now.since(p.ts).max(0);
-        if age_ns > i64::from(p.horizon_ms) * 1_000_000 {
+        if age_ns > horizon_ns {
             return unused(PredictionStatus::Stale);
         }
         let entropy = -probs
@@ -133,6 +138,41 @@ mod tests {
         let u = eval(Some(&uniform), -5);
         assert!((u.entropy - 1.0).abs() < 1e-6);
         assert_eq!(u.skew_bps, -3.0, "clamped to max_skew_bps");
+    }
+
+    #[test]
+    fn freshness_is_the_age_of_the_market_data_not_of_the_inference() {
+        // Made just now from market data received 5 s ago (a backlog replayed): stale.
+        let mut late = prediction(0.8, 0.2, 0.0, 4.0, 10_000_000_000);
+        late.origin_ts = UnixNanos(5_000_000_000);
+        let s = eval(Some(&late), 10_000_000_000);
+        assert_eq!(
+            (s.status, s.skew_bps, s.entropy),
+            (PredictionStatus::Stale, 0.0, 1.0)
+        );
+        // Made 900 ms after its market data, evaluated at once: fresh until the horizon
+        // passes from the market data.
+        late.origin_ts = UnixNanos(9_100_000_000);
+        assert_eq!(
+            eval(Some(&late), 10_000_000_000).status,
+            PredictionStatus::Fresh
+        );
+        assert_eq!(
+            eval(Some(&late), 10_100_000_001).status,
+            PredictionStatus::Stale
+        );
+        // Market data stamped beyond the horizon in the future: not usable.
+        late.origin_ts = UnixNanos(11_000_000_001);
+        assert_eq!(
+            eval(Some(&late), 10_000_000_000).status,
+            PredictionStatus::Invalid
+        );
+        late.origin_ts = UnixNanos(10_500_000_000);
+        assert_eq!(
+            eval(Some(&late), 10_000_000_000).status,
+            PredictionStatus::Fresh,
+            "slightly ahead counts as age zero"
+        );
     }
 
     #[test]
