@@ -103,6 +103,7 @@ impl BacktestConfig {
                 backoff_ms: 2_000,
                 max_backoff_ms: 60_000,
             },
+            max_clock_skew_ms: 1_000,
         }
     }
 

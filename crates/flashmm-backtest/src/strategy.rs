@@ -365,13 +365,30 @@ impl Strategy {
         let equity = self.position.total_pnl(&self.spec, mid)?;
         self.equity_peak = self.equity_peak.max(equity);
         let tokens = self.risk_manager(now).order_tokens(now);
+        // Every order of a side may still fill, cancels in flight included (the live rule).
+        let resting = |side: Side| {
+            self.orders
+                .iter()
+                .filter(|o| o.side == side)
+                .map(|o| {
+                    self.spec
+                        .notional(Price::from_ticks(o.price), Qty::from_lots(o.qty))
+                        .unwrap_or(Decimal::MAX)
+                })
+                .fold(Decimal::ZERO, Decimal::saturating_add)
+        };
         Ok(RiskState {
             position_notional: self.position.notional(&self.spec, mid)?,
             open_orders: u32::try_from(self.orders.len()).unwrap_or(u32::MAX),
+            resting_buy_notional: resting(Side::Buy),
+            resting_sell_notional: resting(Side::Sell),
             daily_pnl: equity,
             equity_peak: self.equity_peak,
             equity,
-            last_market_data: self.last_data,
+            // Receive times are simulated: the age is on the replay's own clock.
+            market_data_age_ms: self
+                .last_data
+                .map(|t| u64::try_from(now.since(t).max(0) / 1_000_000).unwrap_or(u64::MAX)),
             order_tokens: tokens,
             now,
         })

@@ -33,7 +33,7 @@ fn bench(c: &mut Criterion) {
         asks: fixture::levels(4_001, 1),
         ts: UnixNanos(0),
     });
-    m.on_market_event(UnixNanos(0), &snap);
+    m.on_market_event(UnixNanos(0), Instant::now(), &snap);
     let mut seq = 1u64;
     let mut now = 0i64;
     let mut step = |m: &mut MarketEngine| {
@@ -52,8 +52,8 @@ fn bench(c: &mut Criterion) {
             asks: vec![],
             ts: UnixNanos(now),
         });
-        m.on_market_event(UnixNanos(now), &delta);
-        let d = m.decide(UnixNanos(now), &account, usize::MAX);
+        m.on_market_event(UnixNanos(now), Instant::now(), &delta);
+        let d = m.decide(UnixNanos(now), Instant::now(), &account, usize::MAX);
         // The venue "accepts" nothing: orders stay submitted, as in flight.
         m.working.clear();
         d

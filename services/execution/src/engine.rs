@@ -361,7 +361,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 let Some(m) = self.markets.get_mut(idx) else {
                     return;
                 };
-                if let Some(v) = m.on_market_event(now, &event) {
+                if let Some(v) = m.on_market_event(now, started, &event) {
                     if v.kind() == RiskViolationKind::BookGap {
                         counter!(t::BOOK_GAPS_TOTAL, "market" => m.key().to_owned()).increment(1);
                     }
@@ -409,7 +409,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             return;
         };
         let budget = self.pacer.available(Instant::now());
-        let d = m.decide(now, &account, budget);
+        let d = m.decide(now, Instant::now(), &account, budget);
         let key = m.key().to_owned();
         if d.paced > 0 {
             counter!(t::PACED_TOTAL, "market" => key.clone()).increment(d.paced as u64);

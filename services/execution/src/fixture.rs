@@ -55,6 +55,7 @@ pub fn engine(max_open_orders: u32) -> MarketEngine {
                 backoff_ms: 1_000,
                 max_backoff_ms: 10_000,
             },
+            max_clock_skew_ms: 1_000,
         },
         1,
         UnixNanos(0),

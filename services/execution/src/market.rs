@@ -2,8 +2,16 @@
 //! re-quote policy, the risk manager, the working orders, the position and its fills. The
 //! service feeds it events and carries its [`Instruction`]s to the venue; the bench drives it
 //! directly.
+//!
+//! Time comes in as arguments, on two clocks: `now` (UTC ns) for the quoter, the rate bucket
+//! and the breaker, and a monotonic [`Instant`] for market data freshness — when an event was
+//! received and when a decision runs. Freshness never reads the venue's timestamps: one
+//! stamped from the future would otherwise keep a frozen feed "fresh". A market data event
+//! stamped further ahead of `now` than `--max-clock-skew-ms` is refused as
+//! [`RiskViolation::ClockSkew`].
 
 use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 use flashmm_bus::MarketEvent;
 use flashmm_core::book::OrderBook;
@@ -15,8 +23,8 @@ use flashmm_core::order::{
     WorkingOrders,
 };
 use flashmm_core::risk::{
-    inventory_ratio, GuardLimits, GuardedOrder, MarketRisk, RiskAction, RiskLimits, RiskState,
-    RiskViolation,
+    check_clock_skew, inventory_ratio, GuardLimits, GuardedOrder, MarketRisk, RiskAction,
+    RiskLimits, RiskState, RiskViolation,
 };
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
@@ -118,8 +126,10 @@ pub struct MarketEngine {
     /// The risk manager.
     pub risk: MarketRisk,
     prediction: Option<Prediction>,
-    /// Venue time of the latest market data.
+    /// Venue time of the latest market data accepted (shown, never used for freshness).
     pub last_md: Option<UnixNanos>,
+    /// When the latest market data accepted was received (monotonic): what freshness is.
+    pub last_md_received: Option<Instant>,
     /// The model's live hit rate and the outcomes it covers.
     pub hit_rate: (Option<f64>, u64),
     /// The latest quote formed.
@@ -158,6 +168,7 @@ impl MarketEngine {
             traded_notional: Decimal::ZERO,
             prediction: None,
             last_md: None,
+            last_md_received: None,
             hit_rate: (None, 0),
             last_quote: None,
             flatten: None,
@@ -189,13 +200,17 @@ impl MarketEngine {
         self.quoter.as_ref()
     }
 
-    /// Applies a market data event received at `now`. Freshness is the venue time the event
-    /// carries (a republished snapshot keeps its book's time, so a silent feed goes stale). A
-    /// delta that does not apply marks the book broken until the next snapshot and returns
-    /// the gap; an extreme move is returned as its violation.
+    /// Applies a market data event read at `now` (UTC) and `received` (monotonic, when the
+    /// service read it): freshness is `received`, the local receive time. An event stamped
+    /// more than the clock-skew bound ahead of `now` is refused — not applied, not counted as
+    /// market data — and returned as [`RiskViolation::ClockSkew`] (a refused delta leaves the
+    /// book broken until the next snapshot). A delta that does not apply marks the book broken
+    /// until the next snapshot and returns the gap; an extreme move is returned as its
+    /// violation.
     pub fn on_market_event(
         &mut self,
         now: UnixNanos,
+        received: Instant,
         event: &MarketEvent,
     ) -> Option<RiskViolation> {
         let ts = match event {
@@ -203,7 +218,14 @@ impl MarketEngine {
             MarketEvent::Delta(d) => d.ts,
             MarketEvent::Trade(t) => t.ts,
         };
+        if let Some(v) = check_clock_skew(self.risk.guards(), ts, now) {
+            if matches!(event, MarketEvent::Delta(_)) {
+                self.book_ok = false;
+            }
+            return Some(v);
+        }
         self.last_md = Some(self.last_md.map_or(ts, |last| last.max(ts)));
+        self.last_md_received = Some(self.last_md_received.map_or(received, |r| r.max(received)));
         match event {
             MarketEvent::Snapshot(s) => {
                 if self.book.apply_snapshot(s).is_err() {
@@ -245,8 +267,17 @@ impl MarketEngine {
         self.risk.on_mid(now, mid, spread, sigma)
     }
 
-    /// Keeps the latest prediction.
+    /// Keeps the prediction of the latest market data (by `origin_ts`): one computed from
+    /// older data, arriving late, does not replace it. Whether it is fresh enough to skew the
+    /// quotes is judged at each quote by its `origin_ts` too.
     pub fn on_prediction(&mut self, prediction: Prediction) {
+        if self
+            .prediction
+            .as_ref()
+            .is_some_and(|p| p.origin_ts > prediction.origin_ts)
+        {
+            return;
+        }
         self.prediction = Some(prediction);
     }
 
@@ -332,14 +363,32 @@ impl MarketEngine {
         }
     }
 
-    fn risk_state(&self, now: UnixNanos, account: &AccountView) -> RiskState {
+    /// The notional of our live orders' remaining size on `side`, at their limit prices
+    /// (cancels in flight included: they may still fill).
+    fn resting_notional(&self, side: Side) -> Decimal {
+        self.working
+            .iter()
+            .filter(|w| w.order.side() == side && !w.order.status().is_terminal())
+            .map(|w| {
+                self.spec
+                    .notional(w.order.price(), w.order.leaves())
+                    .unwrap_or(Decimal::MAX)
+            })
+            .fold(Decimal::ZERO, Decimal::saturating_add)
+    }
+
+    fn risk_state(&self, now: UnixNanos, mono: Instant, account: &AccountView) -> RiskState {
         RiskState {
             position_notional: self.position_notional(),
             open_orders: self.working.open_count(),
+            resting_buy_notional: self.resting_notional(Side::Buy),
+            resting_sell_notional: self.resting_notional(Side::Sell),
             daily_pnl: account.daily_pnl,
             equity_peak: account.equity_peak,
             equity: account.equity,
-            last_market_data: self.last_md,
+            market_data_age_ms: self.last_md_received.map(|r| {
+                u64::try_from(mono.saturating_duration_since(r).as_millis()).unwrap_or(u64::MAX)
+            }),
             order_tokens: 0,
             now,
         }
@@ -352,13 +401,20 @@ impl MarketEngine {
         }
     }
 
-    /// Decides what to send now, at most `budget` cancels and places (cancels first; a
-    /// cancel-all goes whatever the budget). What does not fit is derived again by a later
-    /// decision, as the working orders still differ from the target.
-    pub fn decide(&mut self, now: UnixNanos, account: &AccountView, budget: usize) -> Decision {
+    /// Decides what to send now (`now` UTC, `mono` the same instant on the monotonic clock
+    /// that market data receive times are on), at most `budget` cancels and places (cancels
+    /// first; a cancel-all goes whatever the budget). What does not fit is derived again by a
+    /// later decision, as the working orders still differ from the target.
+    pub fn decide(
+        &mut self,
+        now: UnixNanos,
+        mono: Instant,
+        account: &AccountView,
+        budget: usize,
+    ) -> Decision {
         let mut budget = budget;
         let mut d = Decision::default();
-        let state = self.risk_state(now, account);
+        let state = self.risk_state(now, mono, account);
         let (hit_rate, samples) = self.hit_rate;
         let standing = self.risk.standing(&state, hit_rate, samples);
         if !self.book_ok {
@@ -394,7 +450,7 @@ impl MarketEngine {
                 if budget == 0 {
                     d.paced += 1;
                 } else {
-                    self.flatten_step(now, account, &mut d);
+                    self.flatten_step(now, mono, account, &mut d);
                 }
             }
             return d;
@@ -467,7 +523,7 @@ impl MarketEngine {
                 budget -= 1;
                 d.instructions.push(Instruction::Cancel { client_id });
             }
-            match self.admit(now, account, slot.side, price, qty) {
+            match self.admit(now, mono, account, slot.side, price, qty) {
                 Ok(()) => {
                     if let Some(order) = self.new_order(now, slot.side, price, qty, Some(slot)) {
                         budget -= 1;
@@ -485,16 +541,18 @@ impl MarketEngine {
         d
     }
 
-    /// Runs the pre-trade checks of one order.
+    /// Runs the pre-trade checks of one order (the position limit on the worst case: the
+    /// position, every live order on its side and this one, all filled).
     fn admit(
         &mut self,
         now: UnixNanos,
+        mono: Instant,
         account: &AccountView,
         side: Side,
         price: Price,
         qty: Qty,
     ) -> Result<(), Vec<RiskViolation>> {
-        let state = self.risk_state(now, account);
+        let state = self.risk_state(now, mono, account);
         let (bid, ask) = match (self.book.best_bid(), self.book.best_ask()) {
             (Some(b), Some(a)) => (b.price.ticks(), a.price.ticks()),
             _ => (0, 0),
@@ -538,7 +596,13 @@ impl MarketEngine {
 
     /// One flatten order at a time: passive at our side's best price, or (when configured
     /// and the passive time is up) an IOC at the best opposite price.
-    fn flatten_step(&mut self, now: UnixNanos, account: &AccountView, d: &mut Decision) {
+    fn flatten_step(
+        &mut self,
+        now: UnixNanos,
+        mono: Instant,
+        account: &AccountView,
+        d: &mut Decision,
+    ) {
         let Some(f) = self.flatten else { return };
         let qty = self.position.qty();
         if qty == 0 {
@@ -562,7 +626,7 @@ impl MarketEngine {
             (Side::Buy, true) => (ask.price, Tif::Ioc),
         };
         let qty = Qty::from_lots(qty.abs());
-        match self.admit(now, account, side, price, qty) {
+        match self.admit(now, mono, account, side, price, qty) {
             Ok(()) => {
                 if let Some(order) = self.new_order(now, side, price, qty, None) {
                     d.instructions.push(Instruction::Place { order, tif });
@@ -579,6 +643,8 @@ mod tests {
     use crate::fixture::{account, engine, levels};
     use flashmm_core::book::{BookLevel, BookSnapshot};
     use flashmm_core::market::MarketId;
+    use flashmm_core::risk::RiskViolationKind;
+    use std::time::Duration;
 
     /// A SEI/USDC snapshot of `bids` and `asks`, seq `seq`.
     fn snapshot(seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> MarketEvent {
@@ -594,7 +660,7 @@ mod tests {
     /// A book around `mid` ticks, seq `seq`.
     fn book(m: &mut MarketEngine, seq: u64, mid: i64) {
         let snap = snapshot(seq, levels(mid - 1, -1), levels(mid + 1, 1));
-        m.on_market_event(UnixNanos(seq as i64), &snap);
+        m.on_market_event(UnixNanos(seq as i64), Instant::now(), &snap);
     }
 
     #[test]
@@ -605,17 +671,17 @@ mod tests {
             let mid = 4_000 + (s % 2) as i64;
             let snap = snapshot(s, levels(mid - 1, -1), levels(mid + 1, 1));
             assert!(m
-                .on_market_event(UnixNanos(s as i64 * 1_000_000_000), &snap)
+                .on_market_event(UnixNanos(s as i64 * 1_000_000_000), Instant::now(), &snap)
                 .is_none());
         }
         let at = |ms: i64| UnixNanos(200_000_000_000 + ms * 1_000_000);
         // The asks swept down to a stray order 5 % away, for a moment: the mid is no price.
         let stray = BookLevel::new(Price::from_ticks(4_200), Qty::from_lots(500));
         let hollow = snapshot(201, levels(3_999, -1), vec![stray]);
-        assert_eq!(m.on_market_event(at(10), &hollow), None);
+        assert_eq!(m.on_market_event(at(10), Instant::now(), &hollow), None);
         // The same move with a two-sided book is one.
         let moved = snapshot(202, levels(4_099, -1), levels(4_101, 1));
-        let v = m.on_market_event(at(20), &moved);
+        let v = m.on_market_event(at(20), Instant::now(), &moved);
         assert!(
             matches!(v, Some(RiskViolation::ExtremeMove { .. })),
             "{v:?}"
@@ -640,22 +706,22 @@ mod tests {
     fn a_decision_sends_what_the_budget_holds_and_a_requote_takes_two_or_none() {
         let mut m = engine(1_000);
         book(&mut m, 1, 4_000);
-        let full = m.decide(UnixNanos(1), &account(true), usize::MAX);
+        let full = m.decide(UnixNanos(1), Instant::now(), &account(true), usize::MAX);
         let (places, _) = count(&full);
         assert!(places >= 2, "both sides quoted: {:?}", full.instructions);
         assert_eq!(full.paced, 0);
         // The book moves two ticks: every quote is cancelled and placed again. One request
         // does not cover a re-quote: nothing goes, the quotes keep resting.
         book(&mut m, 2, 4_002);
-        let d = m.decide(UnixNanos(2), &account(true), 1);
+        let d = m.decide(UnixNanos(2), Instant::now(), &account(true), 1);
         assert!(d.instructions.is_empty(), "{:?}", d.instructions);
         assert_eq!(d.paced, 2 * places);
         // Two requests: one re-quote, its cancel and its place.
-        let d = m.decide(UnixNanos(3), &account(true), 2);
+        let d = m.decide(UnixNanos(3), Instant::now(), &account(true), 2);
         assert_eq!(count(&d), (1, 1), "{:?}", d.instructions);
         assert_eq!(d.paced, 2 * (places - 1));
         // With the budget back, the rest goes out; the re-quote already sent is not repeated.
-        let rest = m.decide(UnixNanos(4), &account(true), usize::MAX);
+        let rest = m.decide(UnixNanos(4), Instant::now(), &account(true), usize::MAX);
         assert_eq!(
             count(&rest),
             (places - 1, places - 1),
@@ -669,19 +735,186 @@ mod tests {
     fn pulling_quotes_spends_the_budget_and_never_cancels_twice() {
         let mut m = engine(1_000);
         book(&mut m, 1, 4_000);
-        let (places, _) = count(&m.decide(UnixNanos(1), &account(true), usize::MAX));
-        let d = m.decide(UnixNanos(2), &account(false), 1);
+        let (places, _) =
+            count(&m.decide(UnixNanos(1), Instant::now(), &account(true), usize::MAX));
+        let d = m.decide(UnixNanos(2), Instant::now(), &account(false), 1);
         assert_eq!(count(&d), (0, 1));
         assert_eq!(d.paced, places - 1);
-        let rest = m.decide(UnixNanos(3), &account(false), usize::MAX);
+        let rest = m.decide(UnixNanos(3), Instant::now(), &account(false), usize::MAX);
         assert_eq!(
             count(&rest),
             (0, places - 1),
             "the first cancel is in flight"
         );
         assert!(m
-            .decide(UnixNanos(4), &account(false), usize::MAX)
+            .decide(UnixNanos(4), Instant::now(), &account(false), usize::MAX)
             .instructions
             .is_empty());
+    }
+
+    const SEC: i64 = 1_000_000_000;
+
+    /// `m` with its risk manager's limits changed by `f` (before its first book, so the
+    /// quoter's inventory scale follows too).
+    fn with_limits(mut m: MarketEngine, f: impl FnOnce(&mut RiskLimits)) -> MarketEngine {
+        let mut limits = m.risk.limits().clone();
+        f(&mut limits);
+        m.risk = MarketRisk::new(limits, m.risk.guards().clone(), UnixNanos(0));
+        m
+    }
+
+    /// A SEI/USDC snapshot around 4 000 ticks stamped `ts`.
+    fn stamped(seq: u64, ts: i64) -> MarketEvent {
+        let MarketEvent::Snapshot(mut s) = snapshot(seq, levels(3_999, -1), levels(4_001, 1))
+        else {
+            unreachable!("a snapshot");
+        };
+        s.ts = UnixNanos(ts);
+        MarketEvent::Snapshot(s)
+    }
+
+    fn cancels_all(d: &Decision) -> bool {
+        d.instructions
+            .iter()
+            .any(|i| matches!(i, Instruction::CancelAll { .. }))
+    }
+
+    #[test]
+    fn a_future_timestamp_is_refused_and_a_frozen_feed_goes_stale_by_receive_time() {
+        let mut m = with_limits(engine(1_000), |l| l.stale_data_timeout_ms = 2_000);
+        let t0 = Instant::now();
+        let after = |ms: u64| t0 + Duration::from_millis(ms);
+        assert_eq!(
+            m.on_market_event(UnixNanos(SEC), t0, &stamped(1, SEC)),
+            None
+        );
+        let (places, _) = count(&m.decide(UnixNanos(SEC), t0, &account(true), usize::MAX));
+        assert!(places >= 2);
+        // One snapshot stamped an hour ahead: refused, as a clock-skew violation.
+        let v = m.on_market_event(UnixNanos(SEC), after(100), &stamped(2, SEC + 3_600 * SEC));
+        assert_eq!(
+            v,
+            Some(RiskViolation::ClockSkew {
+                ahead_ms: 3_600_000,
+                limit_ms: 1_000
+            })
+        );
+        assert_eq!(m.last_md, Some(UnixNanos(SEC)));
+        assert_eq!(m.last_md_received, Some(t0));
+        // Within the timeout of the last data received the quotes stand ...
+        let d = m.decide(UnixNanos(2 * SEC), after(1_900), &account(true), usize::MAX);
+        assert!(!cancels_all(&d) && d.violations.is_empty(), "{d:?}");
+        // ... and past it the feed, frozen since, is stale: every quote is pulled.
+        let d = m.decide(UnixNanos(3 * SEC), after(2_100), &account(true), usize::MAX);
+        assert!(cancels_all(&d), "{d:?}");
+        assert_eq!(
+            d.violations
+                .iter()
+                .map(RiskViolation::kind)
+                .collect::<Vec<_>>(),
+            vec![RiskViolationKind::StaleData]
+        );
+    }
+
+    #[test]
+    fn freshness_never_reads_the_venue_timestamp() {
+        // A skew bound so wide that the future snapshot is applied: it still ages from when
+        // it was received, not from its stamp.
+        let mut m = with_limits(engine(1_000), |l| l.stale_data_timeout_ms = 2_000);
+        let guards = GuardLimits {
+            max_clock_skew_ms: u64::MAX,
+            ..m.risk.guards().clone()
+        };
+        m.risk = MarketRisk::new(m.risk.limits().clone(), guards, UnixNanos(0));
+        let t0 = Instant::now();
+        let future = stamped(1, SEC + 3_600 * SEC);
+        assert_eq!(m.on_market_event(UnixNanos(SEC), t0, &future), None);
+        assert_eq!(m.last_md, Some(UnixNanos(SEC + 3_600 * SEC)));
+        let (places, _) = count(&m.decide(UnixNanos(SEC), t0, &account(true), usize::MAX));
+        assert!(places >= 2);
+        let later = t0 + Duration::from_millis(2_001);
+        let d = m.decide(UnixNanos(3 * SEC), later, &account(true), usize::MAX);
+        assert!(cancels_all(&d), "{d:?}");
+        // A refused delta breaks the book: its sequence is lost.
+        let mut m = engine(1_000);
+        book(&mut m, 1, 4_000);
+        let delta = MarketEvent::Delta(flashmm_core::book::BookDelta {
+            market: MarketId::new("SEI/USDC").unwrap(),
+            seq: 2,
+            prev_seq: Some(1),
+            bids: vec![],
+            asks: vec![],
+            ts: UnixNanos(3_600 * SEC),
+        });
+        let v = m.on_market_event(UnixNanos(2), Instant::now(), &delta);
+        assert_eq!(v.map(|v| v.kind()), Some(RiskViolationKind::ClockSkew));
+        assert!(!m.book_ok());
+    }
+
+    #[test]
+    fn the_position_limit_counts_the_resting_orders_of_the_side() {
+        // Levels of about 100, 150 and 200 USDC a side; a limit of 300 holds the first two
+        // bids only (100 + 150 + 200 resting would be 450 if every bid filled).
+        let mut m = with_limits(engine(1_000), |l| l.max_position_quote = Decimal::from(300));
+        book(&mut m, 1, 4_000);
+        let d = m.decide(UnixNanos(1), Instant::now(), &account(true), usize::MAX);
+        let placed = |side: Side| -> Vec<Decimal> {
+            d.instructions
+                .iter()
+                .filter_map(|i| match i {
+                    Instruction::Place { order, .. } if order.side() == side => {
+                        m.spec().notional(order.price(), order.qty()).ok()
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        for side in [Side::Buy, Side::Sell] {
+            let notionals = placed(side);
+            let total: Decimal = notionals.iter().copied().sum();
+            assert_eq!(notionals.len(), 2, "{side:?}: {notionals:?}");
+            assert!(total <= Decimal::from(300), "{side:?}: {total}");
+        }
+        let refused: Vec<_> = d
+            .violations
+            .iter()
+            .filter_map(|v| match v {
+                RiskViolation::PositionLimit { projected, .. } => Some(projected.abs()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refused.len(), 2, "{:?}", d.violations);
+        assert!(
+            refused.iter().all(|p| *p > Decimal::from(300)),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_prediction_from_older_market_data_does_not_replace_a_newer_one() {
+        let mut m = engine(1_000);
+        let p = |origin: i64| Prediction {
+            market: MarketId::new("SEI/USDC").unwrap(),
+            model_version: "t".into(),
+            horizon_ms: 1_000,
+            p_down: 0.0,
+            p_flat: 0.2,
+            p_up: 0.8,
+            expected_move_bps: 4.0,
+            ts: UnixNanos(10 * SEC),
+            origin_ts: UnixNanos(origin),
+            inference_ns: 0,
+        };
+        m.on_prediction(p(5 * SEC));
+        m.on_prediction(p(2 * SEC));
+        assert_eq!(
+            m.prediction.as_ref().map(|p| p.origin_ts),
+            Some(UnixNanos(5 * SEC))
+        );
+        m.on_prediction(p(6 * SEC));
+        assert_eq!(
+            m.prediction.as_ref().map(|p| p.origin_ts),
+            Some(UnixNanos(6 * SEC))
+        );
     }
 }

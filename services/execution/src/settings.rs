@@ -60,6 +60,11 @@ pub struct ExecArgs {
     /// `--rate-capacity` is 50).
     #[arg(long, env = "EXEC_VENUE_REQUEST_BURST", default_value_t = 40)]
     pub venue_request_burst: u32,
+    /// Market data stamped more than this far ahead of the local clock is refused (not
+    /// applied, not counted as fresh; reported as a `clock_skew` risk event), ms. Freshness
+    /// itself is judged by local receive time.
+    #[arg(long, env = "EXEC_MAX_CLOCK_SKEW_MS", default_value_t = 1000)]
+    pub max_clock_skew_ms: u64,
     /// The encrypted keystore of the trading key (default: `venue.key_file`,
     /// `TRADING_KEY_FILE`), opened with `ENCRYPTION_KEY` or the file named by
     /// `ENCRYPTION_KEY_FILE`; used when `TRADING_PRIVATE_KEY` is empty.
@@ -84,6 +89,7 @@ impl ExecArgs {
                 backoff_ms: self.breaker_backoff_ms,
                 max_backoff_ms: self.breaker_max_backoff_ms,
             },
+            max_clock_skew_ms: self.max_clock_skew_ms,
         }
     }
 }

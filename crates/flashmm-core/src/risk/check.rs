@@ -29,12 +29,17 @@ impl ProposedOrder {
 }
 
 /// Checks the limits that hold with or without a new order: daily loss, drawdown and market
-/// data freshness. Any violation means quoting should stop.
+/// data freshness (by how long ago it was received here, see
+/// [`RiskState::market_data_age_ms`]). Any violation means quoting should stop.
 pub fn check_state(limits: &RiskLimits, state: &RiskState) -> Result<(), Vec<RiskViolation>> {
     into_result(state_violations(limits, state))
 }
 
 /// Checks a new order against every limit; returns all the violations, not just the first.
+/// The position limit is checked on the worst case: the position plus every resting order on
+/// the order's side ([`RiskState::resting_buy_notional`], [`RiskState::resting_sell_notional`])
+/// plus the order, all filled. An order whose worst case is no further from flat than the
+/// position now is always allowed (it reduces the position).
 pub fn check(
     limits: &RiskLimits,
     state: &RiskState,
@@ -47,9 +52,10 @@ pub fn check(
             limit: limits.max_order_notional,
         });
     }
+    // The worst case: every resting order on the order's side fills, and the order too.
     let signed = match order.side {
-        Side::Buy => order.notional,
-        Side::Sell => -order.notional,
+        Side::Buy => state.resting_buy_notional.saturating_add(order.notional),
+        Side::Sell => -state.resting_sell_notional.saturating_add(order.notional),
     };
     let now = state.position_notional;
     let projected = now.saturating_add(signed);
@@ -88,16 +94,15 @@ fn state_violations(limits: &RiskLimits, state: &RiskState) -> Vec<RiskViolation
             limit: limits.max_drawdown,
         });
     }
-    let age_ms = state
-        .last_market_data
-        .map(|t| state.now.since(t) / 1_000_000);
-    let stale = match age_ms {
+    let stale = match state.market_data_age_ms {
         None => true,
-        Some(age) => age > 0 && age.unsigned_abs() > limits.stale_data_timeout_ms,
+        Some(age) => age > limits.stale_data_timeout_ms,
     };
     if stale {
         v.push(RiskViolation::StaleData {
-            age_ms,
+            age_ms: state
+                .market_data_age_ms
+                .map(|a| i64::try_from(a).unwrap_or(i64::MAX)),
             limit_ms: limits.stale_data_timeout_ms,
         });
     }
@@ -138,10 +143,12 @@ mod tests {
         RiskState {
             position_notional: dec(950),
             open_orders: 3,
+            resting_buy_notional: dec(0),
+            resting_sell_notional: dec(0),
             daily_pnl: dec(-50),
             equity_peak: dec(10_080),
             equity: dec(10_000),
-            last_market_data: Some(UnixNanos(1_000_000_000)),
+            market_data_age_ms: Some(500),
             order_tokens: 1,
             now: UnixNanos(1_500_000_000),
         }
@@ -207,7 +214,7 @@ mod tests {
             ),
             (
                 RiskState {
-                    now: UnixNanos(1_501_000_000),
+                    market_data_age_ms: Some(501),
                     ..s.clone()
                 },
                 buy(1),
@@ -226,7 +233,7 @@ mod tests {
             assert_eq!(kinds(check(&l, &state, &order)), vec![kind]);
         }
         let none = RiskState {
-            last_market_data: None,
+            market_data_age_ms: None,
             ..s
         };
         assert_eq!(
@@ -267,5 +274,79 @@ mod tests {
                 K::OrderRate
             ]
         );
+    }
+
+    #[test]
+    fn the_position_limit_counts_resting_orders_on_the_same_side() {
+        let l = limits();
+        // Long 950 with 40 of bids resting: a buy of 50 could take the position to 1 040.
+        let s = RiskState {
+            resting_buy_notional: dec(40),
+            resting_sell_notional: dec(500),
+            ..state()
+        };
+        assert_eq!(
+            check(&l, &s, &buy(50)),
+            Err(vec![RiskViolation::PositionLimit {
+                projected: dec(1_040),
+                limit: dec(1_000),
+            }])
+        );
+        // At the limit exactly passes; the resting asks do not offset the bids' worst case.
+        assert_eq!(check(&l, &s, &buy(10)), Ok(()));
+        // A flat book with bids resting up to the limit: one more bid is refused.
+        let flat = RiskState {
+            position_notional: dec(0),
+            resting_buy_notional: dec(950),
+            ..state()
+        };
+        assert_eq!(kinds(check(&l, &flat, &buy(51))), vec![K::PositionLimit]);
+        assert_eq!(check(&l, &flat, &buy(50)), Ok(()));
+        // Short beyond the limit: a sell grows it and is refused, a buy reduces it and passes,
+        // unless the bids resting with it would flip the position beyond the limit.
+        let short = RiskState {
+            position_notional: dec(-1_500),
+            resting_sell_notional: dec(0),
+            ..state()
+        };
+        let sell = |n| ProposedOrder {
+            side: Side::Sell,
+            notional: dec(n),
+        };
+        assert_eq!(kinds(check(&l, &short, &sell(1))), vec![K::PositionLimit]);
+        assert_eq!(check(&l, &short, &buy(100)), Ok(()));
+        let flipping = RiskState {
+            resting_buy_notional: dec(2_950),
+            ..short
+        };
+        assert_eq!(
+            kinds(check(&l, &flipping, &buy(100))),
+            vec![K::PositionLimit]
+        );
+    }
+
+    #[test]
+    fn staleness_is_the_local_receive_age_alone() {
+        let l = limits();
+        // Whatever `now` says (a venue clock far ahead or behind played no part in the age).
+        for now in [i64::MIN, 0, i64::MAX] {
+            let fresh = RiskState {
+                now: UnixNanos(now),
+                market_data_age_ms: Some(500),
+                ..state()
+            };
+            assert_eq!(check_state(&l, &fresh), Ok(()));
+            let stale = RiskState {
+                market_data_age_ms: Some(3_600_000),
+                ..fresh
+            };
+            assert_eq!(
+                check_state(&l, &stale),
+                Err(vec![RiskViolation::StaleData {
+                    age_ms: Some(3_600_000),
+                    limit_ms: 500
+                }])
+            );
+        }
     }
 }

@@ -45,6 +45,7 @@ mod tests {
                 backoff_ms: 1_000,
                 max_backoff_ms: 30_000,
             },
+            max_clock_skew_ms: 1_000,
         }
     }
 

@@ -1,8 +1,10 @@
 //! [`GuardLimits`] and the per-order guards beyond [`RiskLimits`](super::RiskLimits): price
-//! band around the mid, self-trade prevention, minimum notional and the global exposure limit.
+//! band around the mid, self-trade prevention, minimum notional and the global exposure limit;
+//! and the clock-skew guard on market data timestamps ([`check_clock_skew`]).
 
 use super::{BreakerConfig, RiskViolation};
 use crate::market::{MarketSpec, Price, Qty, Side};
+use crate::time::UnixNanos;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +28,8 @@ pub struct GuardLimits {
     pub drift_min_samples: u64,
     /// The venue circuit breaker.
     pub breaker: BreakerConfig,
+    /// Market data stamped more than this far ahead of the local clock is refused, ms.
+    pub max_clock_skew_ms: u64,
 }
 
 /// An order about to be sent, with what the guards compare it to.
@@ -48,6 +52,24 @@ pub struct GuardedOrder<'a> {
     pub position_notional: Decimal,
     /// The sum of absolute position values over every market now, this one included.
     pub global_exposure: Decimal,
+}
+
+/// The clock-skew guard: a market data event whose venue timestamp `ts` is more than
+/// `max_clock_skew_ms` ahead of the local clock's `now` is to be refused. Timestamps behind
+/// `now` pass: how old data is counts by when it was received, not by its stamp.
+pub fn check_clock_skew(
+    limits: &GuardLimits,
+    ts: UnixNanos,
+    now: UnixNanos,
+) -> Option<RiskViolation> {
+    let ahead_ns = ts.as_i64().saturating_sub(now.as_i64());
+    let limit_ns = i64::try_from(limits.max_clock_skew_ms)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1_000_000);
+    (ahead_ns > limit_ns).then_some(RiskViolation::ClockSkew {
+        ahead_ms: ahead_ns / 1_000_000,
+        limit_ms: limits.max_clock_skew_ms,
+    })
 }
 
 /// Every guard the order breaks (empty when it passes).
@@ -144,6 +166,7 @@ mod tests {
                 backoff_ms: 1_000,
                 max_backoff_ms: 30_000,
             },
+            max_clock_skew_ms: 1_000,
         }
     }
 
@@ -208,5 +231,27 @@ mod tests {
             ..global
         };
         assert!(check_guards(&l, &reduce).is_empty());
+    }
+
+    #[test]
+    fn a_timestamp_beyond_the_skew_bound_is_refused() {
+        let l = limits();
+        let now = UnixNanos(10_000_000_000);
+        let at = |ms: i64| UnixNanos(now.as_i64() + ms * 1_000_000);
+        assert_eq!(check_clock_skew(&l, at(0), now), None);
+        assert_eq!(check_clock_skew(&l, at(1_000), now), None, "at the bound");
+        // Old stamps pass: age is judged by receive time.
+        assert_eq!(check_clock_skew(&l, at(-3_600_000), now), None);
+        assert_eq!(
+            check_clock_skew(&l, at(3_600_000), now),
+            Some(RiskViolation::ClockSkew {
+                ahead_ms: 3_600_000,
+                limit_ms: 1_000
+            })
+        );
+        assert_eq!(
+            check_clock_skew(&l, UnixNanos(i64::MAX), UnixNanos(i64::MIN)).map(|v| v.kind()),
+            Some(K::ClockSkew)
+        );
     }
 }

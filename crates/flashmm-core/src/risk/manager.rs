@@ -186,6 +186,7 @@ mod tests {
                     backoff_ms: 1_000,
                     max_backoff_ms: 30_000,
                 },
+                max_clock_skew_ms: 1_000,
             },
             UnixNanos(0),
         )
@@ -195,10 +196,12 @@ mod tests {
         RiskState {
             position_notional: Decimal::ZERO,
             open_orders: 0,
+            resting_buy_notional: Decimal::ZERO,
+            resting_sell_notional: Decimal::ZERO,
             daily_pnl: Decimal::ZERO,
             equity_peak: Decimal::ZERO,
             equity: Decimal::ZERO,
-            last_market_data: Some(UnixNanos(now)),
+            market_data_age_ms: Some(0),
             order_tokens: 0,
             now: UnixNanos(now),
         }

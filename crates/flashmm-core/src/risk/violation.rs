@@ -127,6 +127,16 @@ pub enum RiskViolation {
         /// When order entry is tried again.
         until: UnixNanos,
     },
+    /// A market data event stamped further in the future than the clock skew allowed: it is
+    /// refused (not applied to the book, not counted as market data), as a timestamp from a
+    /// wrong clock must not stand for fresh data.
+    #[error("market data stamped {ahead_ms} ms ahead of the local clock, limit {limit_ms} ms")]
+    ClockSkew {
+        /// How far the event's venue timestamp is ahead of the local clock, ms.
+        ahead_ms: i64,
+        /// The largest skew allowed, ms.
+        limit_ms: u64,
+    },
     /// The venue connection (order and fill events) is down.
     #[error("venue disconnected: {reason}")]
     Disconnected {
@@ -171,6 +181,8 @@ pub enum RiskViolationKind {
     BookGap,
     /// See [`RiskViolation::CircuitOpen`].
     CircuitOpen,
+    /// See [`RiskViolation::ClockSkew`].
+    ClockSkew,
     /// See [`RiskViolation::Disconnected`].
     Disconnected,
 }
@@ -194,6 +206,7 @@ impl RiskViolation {
             RiskViolation::ModelDrift { .. } => RiskViolationKind::ModelDrift,
             RiskViolation::BookGap { .. } => RiskViolationKind::BookGap,
             RiskViolation::CircuitOpen { .. } => RiskViolationKind::CircuitOpen,
+            RiskViolation::ClockSkew { .. } => RiskViolationKind::ClockSkew,
             RiskViolation::Disconnected { .. } => RiskViolationKind::Disconnected,
         }
     }
@@ -203,7 +216,8 @@ impl RiskViolation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskAction {
-    /// Refuse the one order; quoting goes on.
+    /// Refuse the one order (or, for [`RiskViolationKind::ClockSkew`], the one market data
+    /// event); quoting goes on.
     RefuseOrder,
     /// Cancel every order of the market at once and quote again when the condition clears.
     CancelAll,
@@ -226,7 +240,8 @@ impl RiskViolationKind {
             | K::SelfTrade
             | K::MinNotional
             | K::GlobalNotional
-            | K::CircuitOpen => RiskAction::RefuseOrder,
+            | K::CircuitOpen
+            | K::ClockSkew => RiskAction::RefuseOrder,
         }
     }
 
@@ -249,6 +264,7 @@ impl RiskViolationKind {
             K::ModelDrift => "model_drift",
             K::BookGap => "book_gap",
             K::CircuitOpen => "circuit_open",
+            K::ClockSkew => "clock_skew",
             K::Disconnected => "disconnected",
         }
     }
