@@ -1,6 +1,7 @@
 //! Imports the real Binance BTCUSDT spot capture from `../shared/data` and checks the
 //! recording: every delta applies to an `OrderBook`, the replayed top equals every `Top`,
-//! every trade line became a trade, no line was malformed. Skips when the data is absent.
+//! every trade line became a trade, no line was malformed. Skips when the data is absent
+//! (fails under CI).
 
 use flashmm_core::book::OrderBook;
 use flashmm_venue::import::binance::{import_binance, BinanceImportConfig};
@@ -19,10 +20,13 @@ fn spot_files() -> Option<Vec<PathBuf>> {
     if files.iter().all(|f| f.is_file()) {
         Some(files)
     } else {
-        eprintln!(
-            "SKIP: Binance sample data not found under {DATA}/binance/spot; \
+        let why = format!(
+            "Binance sample data not found under {DATA}/binance/spot; \
              this test needs ../shared/data next to the repository"
         );
+        // Under CI a missing prerequisite is a failure, not a pass.
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        eprintln!("SKIP: {why}");
         None
     }
 }
