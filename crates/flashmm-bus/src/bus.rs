@@ -121,7 +121,20 @@ pub trait Bus: Send + Sync {
 
     /// Create the consumer group reading from the stream's start, creating the stream if
     /// needed; a group that already exists is left as it is.
-    async fn ensure_group(&self, stream: &StreamName, group: &str) -> Result<(), BusError>;
+    async fn ensure_group(&self, stream: &StreamName, group: &str) -> Result<(), BusError> {
+        self.ensure_group_at(stream, group, &EntryId::new("0"))
+            .await
+    }
+
+    /// Create the consumer group delivering the entries after `start` (`0`: every entry),
+    /// creating the stream if needed (`XGROUP CREATE ... MKSTREAM`); a group that already
+    /// exists is left as it is.
+    async fn ensure_group_at(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        start: &EntryId,
+    ) -> Result<(), BusError>;
 
     /// Read up to `count` entries never delivered to the group, waiting up to `block` for one
     /// to arrive (`Duration::ZERO` returns at once). They stay pending until acked.
@@ -178,6 +191,11 @@ pub trait Bus: Send + Sync {
     /// Delete every key under a namespace (streams, groups, state); returns how many.
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError>;
 
+    /// About how many entries [`Bus::dead_letter`] keeps in `{ns}:dlq` (`MAXLEN ~`).
+    fn dlq_maxlen(&self) -> usize {
+        DEFAULT_DLQ_MAXLEN
+    }
+
     /// Append one envelope.
     async fn publish(&self, stream: &StreamName, envelope: &Envelope) -> Result<EntryId, BusError> {
         self.publish_capped(stream, envelope, None).await
@@ -224,7 +242,10 @@ pub trait Bus: Send + Sync {
     }
 
     /// Copy an entry to `{ns}:dlq` of the source stream's namespace with fields `source`, `id`,
-    /// `reason`, then the original fields with their names prefixed by `orig.`.
+    /// `reason`, then the original fields with their names prefixed by `orig.`. The dead-letter
+    /// stream is trimmed to about [`Bus::dlq_maxlen`] entries as it goes (`MAXLEN ~`), and each
+    /// entry is counted in `flashmm_bus_dead_letters_total{stream,reason}`, `reason` being
+    /// the reason's label: its text up to the first `:` (write reasons as `label: detail`).
     async fn dead_letter(
         &self,
         source: &StreamName,
@@ -242,7 +263,34 @@ pub trait Bus: Send + Sync {
                 .iter()
                 .map(|(name, value)| (format!("orig.{name}"), value.clone())),
         );
-        self.publish_raw(&source.namespace().dlq(), &entry).await
+        let ids = self
+            .append(&source.namespace().dlq(), &[entry], Some(self.dlq_maxlen()))
+            .await?;
+        crate::telemetry::dead_letter(source, reason_label(reason));
+        ids.into_iter().next().ok_or(BusError::Protocol {
+            command: "XADD",
+            detail: "no id returned".to_owned(),
+        })
+    }
+}
+
+/// How many entries `{ns}:dlq` keeps by default (`FLASHMM_DLQ_MAXLEN` overrides it for the
+/// services, [`RedisBusConfig::dlq_maxlen`](crate::RedisBusConfig) for a bus).
+pub const DEFAULT_DLQ_MAXLEN: usize = 10_000;
+
+/// The label of a dead-letter reason, `label: detail` → `label`; `other` for a reason without
+/// one, so that the metric's label values stay few.
+fn reason_label(reason: &str) -> &str {
+    let label = reason.split(':').next().unwrap_or_default().trim();
+    let plain = !label.is_empty()
+        && label.len() <= 32
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if plain {
+        label
+    } else {
+        "other"
     }
 }
 
@@ -260,6 +308,19 @@ impl<B: Bus + ?Sized> Bus for std::sync::Arc<B> {
 
     async fn ensure_group(&self, stream: &StreamName, group: &str) -> Result<(), BusError> {
         (**self).ensure_group(stream, group).await
+    }
+
+    async fn ensure_group_at(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        start: &EntryId,
+    ) -> Result<(), BusError> {
+        (**self).ensure_group_at(stream, group, start).await
+    }
+
+    fn dlq_maxlen(&self) -> usize {
+        (**self).dlq_maxlen()
     }
 
     async fn read_group(
@@ -331,5 +392,18 @@ impl<B: Bus + ?Sized> Bus for std::sync::Arc<B> {
 
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError> {
         (**self).purge(namespace).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_labels_stay_few() {
+        assert_eq!(reason_label("bad_body: missing field"), "bad_body");
+        assert_eq!(reason_label("deleted"), "deleted");
+        assert_eq!(reason_label("Some free text, no label"), "other");
+        assert_eq!(reason_label(""), "other");
     }
 }

@@ -8,10 +8,11 @@ use std::time::Duration;
 use flashmm_core::time::UnixNanos;
 use tokio::time::Instant;
 
-use crate::bus::{Bus, Delivery, EntryId, Payload};
+use crate::bus::{Bus, Delivery, EntryId, Payload, Range};
 use crate::decodable::Decodable;
 use crate::envelope::{Envelope, RawFields};
 use crate::error::{BusError, FieldsError};
+use crate::progress::{LoopStamp, Progress};
 use crate::stream::StreamName;
 use crate::telemetry;
 
@@ -86,12 +87,32 @@ pub struct Received<T> {
 /// Each [`next_batch`](Consumer::next_batch) first takes over entries left pending by a dead
 /// consumer (at start, then every `claim_every`), otherwise reads new ones. Entries it cannot
 /// decode go to `{ns}:dlq` with the reason and are acked; the rest are returned unacked.
+///
+/// # Redis coming back empty
+/// When Redis answers `NOGROUP` (emptied by `FLUSHALL`, or restarted without persistence: the
+/// stream and its groups are gone), the consumer creates its group again
+/// (`XGROUP CREATE ... MKSTREAM`), logs it once and counts it in
+/// `flashmm_bus_groups_recreated_total`, and goes on reading. The group starts at `0`, so
+/// every entry of the new stream is read: after a flush the stream holds only what producers
+/// wrote since, none of which this consumer has seen. Only when the entry this consumer read
+/// last is still in the stream (the group was deleted, the stream kept) does the group start
+/// after it, so nothing read before (a command on `cmd:exec`, say) is delivered again.
+/// Entries that were pending in the lost group are gone with it; their acks count nothing.
+///
+/// # Progress
+/// Each completed round (entries or an empty read after `block`) stamps the consumer's
+/// [`LoopStamp`] in its [`Progress`] registry; a round that fails does not, so a consumer
+/// stuck retrying an error shows as stalled in its service's heartbeat
+/// ([`progress`](crate::progress)).
 #[derive(Debug)]
 pub struct Consumer<T, B> {
     bus: B,
     stream: StreamName,
     config: ConsumerConfig,
     next_claim: Instant,
+    /// The newest entry id delivered to this consumer.
+    last_read: Option<EntryId>,
+    progress: Arc<LoopStamp>,
     /// Ids handed to [`Consumer::ack_in_background`] and not sent yet.
     acks: Arc<Mutex<Vec<EntryId>>>,
     _msg: PhantomData<fn() -> T>,
@@ -101,18 +122,32 @@ pub struct Consumer<T, B> {
 pub const ACK_DELAY: Duration = Duration::from_millis(20);
 
 impl<T: Decodable, B: Bus> Consumer<T, B> {
-    /// Create the group if needed; the first batch then claims stale entries.
+    /// Create the group if needed; the first batch then claims stale entries. The consumer's
+    /// progress is watched by the process-wide [`Progress::global`].
     pub async fn start(
         bus: B,
         stream: StreamName,
         config: ConsumerConfig,
     ) -> Result<Self, BusError> {
+        Consumer::start_with(bus, stream, config, &Progress::global()).await
+    }
+
+    /// [`Consumer::start`] with the consumer's progress watched by `progress`.
+    pub async fn start_with(
+        bus: B,
+        stream: StreamName,
+        config: ConsumerConfig,
+        progress: &Progress,
+    ) -> Result<Self, BusError> {
         bus.ensure_group(&stream, &config.group).await?;
+        let progress = progress.register(format!("{stream} (group {})", config.group));
         Ok(Consumer {
             bus,
             stream,
             config,
             next_claim: Instant::now(),
+            last_read: None,
+            progress,
             acks: Arc::default(),
             _msg: PhantomData,
         })
@@ -128,9 +163,58 @@ impl<T: Decodable, B: Bus> Consumer<T, B> {
         &self.bus
     }
 
-    /// The next decoded entries; empty when none arrived within `block`. On an error nothing
-    /// is lost: entries not yet acked stay pending and are claimed again later.
+    /// The next decoded entries; empty when none arrived within `block`, or when the group
+    /// was found gone and created again. On an error nothing is lost: entries not yet acked
+    /// stay pending and are claimed again later.
     pub async fn next_batch(&mut self) -> Result<Vec<Received<T>>, BusError> {
+        let batch = match self.round().await {
+            Ok(batch) => batch,
+            Err(BusError::NoGroup { .. }) => {
+                self.recreate_group().await?;
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        self.progress.tick();
+        Ok(batch)
+    }
+
+    /// Creates the group again after `NOGROUP` (see "Redis coming back empty" above).
+    async fn recreate_group(&mut self) -> Result<(), BusError> {
+        let start = match self.last_read.clone() {
+            Some(id) if self.still_in_stream(&id).await? => id,
+            _ => EntryId::new("0"),
+        };
+        self.bus
+            .ensure_group_at(&self.stream, &self.config.group, &start)
+            .await?;
+        telemetry::group_recreated(&self.stream, &self.config.group);
+        tracing::warn!(
+            stream = %self.stream,
+            group = %self.config.group,
+            start = %start,
+            "consumer group was gone (Redis emptied or the group deleted); created it again"
+        );
+        self.next_claim = Instant::now();
+        Ok(())
+    }
+
+    /// Whether the entry `id` is still in the stream.
+    async fn still_in_stream(&self, id: &EntryId) -> Result<bool, BusError> {
+        let before = match id.parts() {
+            Some((ms, seq)) if seq > 0 => format!("{ms}-{}", seq - 1),
+            Some((ms, _)) if ms > 0 => format!("{}-{}", ms - 1, u64::MAX),
+            _ => return Ok(false),
+        };
+        let first = self
+            .bus
+            .range(&self.stream, Range::After(EntryId::new(before), 1))
+            .await?;
+        Ok(first.first().is_some_and(|d| &d.id == id))
+    }
+
+    /// Claims stale entries when due, else reads new ones.
+    async fn round(&mut self) -> Result<Vec<Received<T>>, BusError> {
         let batch = self.config.batch.max(1);
         if Instant::now() >= self.next_claim {
             let claimed = self
@@ -147,6 +231,7 @@ impl<T: Decodable, B: Bus> Consumer<T, B> {
                 self.next_claim = Instant::now() + self.config.claim_every;
             }
             if !claimed.is_empty() {
+                self.note_read(&claimed);
                 return self.process(claimed).await;
             }
         }
@@ -160,7 +245,16 @@ impl<T: Decodable, B: Bus> Consumer<T, B> {
                 self.config.block,
             )
             .await?;
+        self.note_read(&read);
         self.process(read).await
+    }
+
+    fn note_read(&mut self, deliveries: &[Delivery]) {
+        if let Some(newest) = deliveries.iter().map(|d| &d.id).max() {
+            if self.last_read.as_ref().is_none_or(|last| newest > last) {
+                self.last_read = Some(newest.clone());
+            }
+        }
     }
 
     /// Acknowledge processed entries.
@@ -215,7 +309,6 @@ impl<T: Decodable, B: Bus> Consumer<T, B> {
         self.bus
             .dead_letter(&self.stream, id, fields, reason)
             .await?;
-        telemetry::dead_letter(&self.stream, label);
         Ok(())
     }
 }

@@ -115,13 +115,17 @@ impl DecodeError {
 /// A failed bus operation.
 #[derive(Debug, Error)]
 pub enum BusError {
-    /// Redis cannot be reached, or did not answer within the command timeout. Retry later.
+    /// Redis cannot be reached, did not answer within the command timeout, or refused the
+    /// command for a state it will leave by itself: out of memory under `noeviction` (`OOM`),
+    /// loading its data set (`LOADING`), busy with a script (`BUSY`), and the like. Retry
+    /// later; a write that must not be lost is held, not dropped.
     #[error("redis unavailable: {0}")]
     Unavailable(String),
     /// Redis answered with an error.
     #[error("redis command failed: {0}")]
     Command(String),
-    /// The consumer group does not exist on the stream (call `ensure_group` first).
+    /// The consumer group does not exist on the stream (call `ensure_group` first; Redis
+    /// emptied by `FLUSHALL` or restarted without persistence loses every group).
     #[error("no consumer group `{group}` on stream `{stream}`")]
     NoGroup {
         /// The stream key.
@@ -146,4 +150,12 @@ pub enum BusError {
     /// A key name was refused.
     #[error(transparent)]
     Name(#[from] NameError),
+}
+
+impl BusError {
+    /// Whether the failure is Redis being away or refusing for now ([`BusError::Unavailable`]),
+    /// so the operation may succeed later unchanged: callers hold what they must not lose.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, BusError::Unavailable(_))
+    }
 }

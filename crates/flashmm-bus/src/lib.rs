@@ -10,7 +10,18 @@
 //!   `{ns}:fills:{mkt}`, `{ns}:risk`, `{ns}:cmd:exec`, `{ns}:dlq`, `{ns}:audit`,
 //!   `{ns}:heartbeat`, and state hashes `{ns}:state:{name}` ([`StateKey`]).
 //! - Consumer groups, acks, claims of stale entries (`XAUTOCLAIM`), the dead-letter stream and
-//!   trimming (`MAXLEN ~`, per call or on publish).
+//!   trimming (`MAXLEN ~`, per call or on publish; `{ns}:dlq` always, to about
+//!   `FLASHMM_DLQ_MAXLEN` entries).
+//!
+//! # When Redis fails
+//! - Away, timing out, or refusing for now (`OOM` under `noeviction`, `LOADING`, `BUSY`, ...):
+//!   [`BusError::Unavailable`] ([`BusError::is_unavailable`]); retry, and hold what must not
+//!   be lost.
+//! - Back empty (`FLUSHALL`, a restart without persistence): a [`Consumer`] answered `NOGROUP`
+//!   creates its group again and reads on (counted in `flashmm_bus_groups_recreated_total`).
+//! - A consume loop that stops making progress turns its service's heartbeat stale
+//!   ([`progress`], [`runtime::spawn_heartbeat`]).
+//! - The Redis URL's password never appears in an error or a log line: it reads `***`.
 //!
 //! # How consumers must ack
 //! Read through a group with [`Consumer`] (or [`Bus::read_group`]). Ack an entry only after the
@@ -29,13 +40,14 @@ mod envelope;
 mod error;
 mod memory;
 pub mod process;
+pub mod progress;
 mod redis;
 mod reply;
 pub mod runtime;
 mod stream;
 pub mod telemetry;
 
-pub use bus::{Bus, Delivery, EntryId, Payload, Range};
+pub use bus::{Bus, Delivery, EntryId, Payload, Range, DEFAULT_DLQ_MAXLEN};
 pub use consumer::{Consumer, ConsumerConfig, Meta, Received, ACK_DELAY};
 pub use decodable::{Decodable, MarketEvent};
 pub use envelope::{

@@ -166,10 +166,23 @@ impl Bus for MemoryBus {
         Ok(ids)
     }
 
-    async fn ensure_group(&self, stream: &StreamName, group: &str) -> Result<(), BusError> {
+    async fn ensure_group_at(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        start: &EntryId,
+    ) -> Result<(), BusError> {
+        let start = if start.as_str() == "0" {
+            (0, 0)
+        } else {
+            parse_id(start)?
+        };
         let mut state = self.lock();
         let s = state.streams.entry(stream.as_str().to_owned()).or_default();
-        s.groups.entry(group.to_owned()).or_default();
+        s.groups.entry(group.to_owned()).or_insert_with(|| Group {
+            last_delivered: start,
+            pending: BTreeMap::new(),
+        });
         Ok(())
     }
 

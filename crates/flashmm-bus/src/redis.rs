@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use flashmm_core::config::redact_url;
 use fred::interfaces::LuaInterface;
 use fred::prelude::*;
 use fred::types::scan::ScanType;
@@ -25,8 +26,9 @@ use crate::stream::{Namespace, StateKey, StreamName};
 /// The Redis URL used when `REDIS_URL` is not set.
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 
-/// How to reach Redis and how long to wait for it.
-#[derive(Debug, Clone)]
+/// How to reach Redis and how long to wait for it. Its `Debug` shows the URL with the password
+/// replaced by `***`.
+#[derive(Clone)]
 pub struct RedisBusConfig {
     /// `redis://[user:pass@]host:port[/db]`.
     pub url: String,
@@ -37,17 +39,33 @@ pub struct RedisBusConfig {
     /// Dedicated connections for blocking reads opened at connect time; more are opened
     /// when more reads block at once (each blocking read has a connection of its own).
     pub blocking_connections: usize,
+    /// About how many entries `{ns}:dlq` keeps ([`Bus::dead_letter`] trims it, `MAXLEN ~`).
+    pub dlq_maxlen: usize,
+}
+
+impl std::fmt::Debug for RedisBusConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBusConfig")
+            .field("url", &redact_url(&self.url))
+            .field("command_timeout", &self.command_timeout)
+            .field("reconnect_max_delay", &self.reconnect_max_delay)
+            .field("blocking_connections", &self.blocking_connections)
+            .field("dlq_maxlen", &self.dlq_maxlen)
+            .finish()
+    }
 }
 
 impl RedisBusConfig {
     /// Defaults for `url`: 2 s command timeout, reconnect up to every 1 s, 4 blocking
-    /// connections opened at start.
+    /// connections opened at start, a dead-letter stream of about
+    /// [`DEFAULT_DLQ_MAXLEN`](crate::DEFAULT_DLQ_MAXLEN) entries.
     pub fn new(url: impl Into<String>) -> Self {
         RedisBusConfig {
             url: url.into(),
             command_timeout: Duration::from_secs(2),
             reconnect_max_delay: Duration::from_secs(1),
             blocking_connections: 4,
+            dlq_maxlen: crate::DEFAULT_DLQ_MAXLEN,
         }
     }
 
@@ -65,6 +83,7 @@ pub struct RedisBus {
     client: Client,
     readers: Arc<Readers>,
     command_timeout: Duration,
+    dlq_maxlen: usize,
 }
 
 /// The connections of blocking reads: an idle one is lent to each read and comes back when
@@ -159,8 +178,33 @@ impl std::fmt::Debug for RedisBus {
     }
 }
 
+/// The first word of a Redis error reply for a state Redis leaves by itself: out of memory
+/// under `noeviction`, loading its data set, running a long script, a replica without its
+/// master or read-only after a failover, a failing snapshot refusing writes, a cluster
+/// re-sharding. The command may succeed later unchanged, so these are "unavailable".
+const UNAVAILABLE_REPLIES: [&str; 8] = [
+    "OOM",
+    "LOADING",
+    "BUSY",
+    "MASTERDOWN",
+    "READONLY",
+    "MISCONF",
+    "TRYAGAIN",
+    "CLUSTERDOWN",
+];
+
+/// Whether a Redis error reply (its text, e.g. `OOM command not allowed when used memory >
+/// 'maxmemory'.`) means Redis is unavailable for now rather than the command being wrong.
+fn unavailable_reply(details: &str) -> bool {
+    let first = details.split_whitespace().next().unwrap_or_default();
+    UNAVAILABLE_REPLIES.contains(&first)
+}
+
 /// Map a `fred` error to the crate's error.
 fn map_err(err: Error) -> BusError {
+    if unavailable_reply(err.details()) {
+        return BusError::Unavailable(err.details().to_owned());
+    }
     match err.kind() {
         ErrorKind::IO
         | ErrorKind::Canceled
@@ -264,7 +308,17 @@ fn field_pairs(fields: &RawFields) -> Vec<(&str, Value)> {
 impl RedisBus {
     /// Connect (failing if Redis cannot be reached within the command timeout) and start the
     /// background reconnect logic.
+    ///
+    /// An error never shows the URL's password: it reads `***` wherever the password or the
+    /// URL would appear.
     pub async fn connect(config: RedisBusConfig) -> Result<RedisBus, BusError> {
+        let url = config.url.clone();
+        RedisBus::connect_unredacted(config)
+            .await
+            .map_err(|e| redact_error(e, &url))
+    }
+
+    async fn connect_unredacted(config: RedisBusConfig) -> Result<RedisBus, BusError> {
         let redis_config = Config::from_url(&config.url).map_err(map_err)?;
         let max_delay = u32::try_from(millis(config.reconnect_max_delay)).unwrap_or(u32::MAX);
         let mut builder = Builder::from_config(redis_config);
@@ -312,6 +366,7 @@ impl RedisBus {
             client,
             readers,
             command_timeout: config.command_timeout,
+            dlq_maxlen: config.dlq_maxlen,
         })
     }
 
@@ -327,8 +382,44 @@ impl RedisBus {
     }
 }
 
+/// The password of a `redis://user:password@host` URL, if it has one.
+fn url_password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let (userinfo, _) = rest.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    (!password.is_empty()).then_some(password)
+}
+
+/// `text` with the URL written as [`redact_url`] writes it, and any other occurrence of its
+/// password replaced by `***`.
+pub(crate) fn redact_text(text: &str, url: &str) -> String {
+    let text = text.replace(url, &redact_url(url));
+    match url_password(url) {
+        Some(password) => text.replace(password, "***"),
+        None => text,
+    }
+}
+
+/// An error of [`RedisBus::connect`] with the URL's password redacted.
+fn redact_error(err: BusError, url: &str) -> BusError {
+    match err {
+        BusError::Unavailable(m) => BusError::Unavailable(redact_text(&m, url)),
+        BusError::Command(m) => BusError::Command(redact_text(&m, url)),
+        BusError::InvalidArgument(m) => BusError::InvalidArgument(redact_text(&m, url)),
+        BusError::Protocol { command, detail } => BusError::Protocol {
+            command,
+            detail: redact_text(&detail, url),
+        },
+        other => other,
+    }
+}
+
 #[async_trait]
 impl Bus for RedisBus {
+    fn dlq_maxlen(&self) -> usize {
+        self.dlq_maxlen
+    }
+
     async fn append(
         &self,
         stream: &StreamName,
@@ -372,10 +463,15 @@ impl Bus for RedisBus {
         Ok(ids)
     }
 
-    async fn ensure_group(&self, stream: &StreamName, group: &str) -> Result<(), BusError> {
+    async fn ensure_group_at(
+        &self,
+        stream: &StreamName,
+        group: &str,
+        start: &EntryId,
+    ) -> Result<(), BusError> {
         match self
             .client
-            .xgroup_create::<Value, _, _, _>(stream.as_str(), group, "0", true)
+            .xgroup_create::<Value, _, _, _>(stream.as_str(), group, start.as_str(), true)
             .await
         {
             Ok(_) => Ok(()),
@@ -619,5 +715,80 @@ impl Bus for RedisBus {
             cursor = next;
         }
         Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redis_refusals_for_now_are_unavailable() {
+        let oom = Error::new(
+            ErrorKind::Unknown,
+            "OOM command not allowed when used memory > 'maxmemory'.",
+        );
+        assert!(map_err(oom).is_unavailable());
+        let loading = Error::new(
+            ErrorKind::Unknown,
+            "LOADING Redis is loading the dataset in memory",
+        );
+        assert!(map_err(loading).is_unavailable());
+        let busy = Error::new(ErrorKind::Unknown, "BUSY Redis is busy running a script.");
+        assert!(map_err(busy).is_unavailable());
+        let io = Error::new(ErrorKind::IO, "connection reset");
+        assert!(map_err(io).is_unavailable());
+        let busygroup = Error::new(
+            ErrorKind::Unknown,
+            "BUSYGROUP Consumer Group name already exists",
+        );
+        assert!(matches!(map_err(busygroup), BusError::Command(_)));
+        let wrongtype = Error::new(
+            ErrorKind::InvalidArgument,
+            "WRONGTYPE Operation against a key holding the wrong kind of value",
+        );
+        assert!(!map_err(wrongtype).is_unavailable());
+    }
+
+    #[test]
+    fn the_password_never_shows() {
+        let url = "redis://:s3cret-pw@10.0.0.7:6380/2";
+        assert_eq!(
+            redact_text(&format!("no connection to {url} within 2s"), url),
+            "no connection to redis://:***@10.0.0.7:6380/2 within 2s"
+        );
+        assert_eq!(
+            redact_text("auth s3cret-pw refused", url),
+            "auth *** refused"
+        );
+        assert_eq!(
+            redact_text("plain text", "redis://127.0.0.1:6379"),
+            "plain text"
+        );
+        let config = RedisBusConfig::new(url);
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(shown.contains("redis://:***@10.0.0.7:6380/2"), "{shown}");
+    }
+
+    /// A server that accepts connections and never answers: the connect times out, and its
+    /// error, which names the URL, shows no password.
+    #[tokio::test]
+    async fn a_connect_error_shows_no_password() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let url = format!("redis://:hunter2-pw@127.0.0.1:{port}");
+        let config = RedisBusConfig {
+            command_timeout: Duration::from_millis(300),
+            ..RedisBusConfig::new(url)
+        };
+        let err = RedisBus::connect(config)
+            .await
+            .expect_err("a silent server is no Redis");
+        let shown = err.to_string();
+        assert!(err.is_unavailable(), "{shown}");
+        assert!(!shown.contains("hunter2-pw"), "{shown}");
+        assert!(shown.contains(":***@127.0.0.1"), "{shown}");
+        drop(listener);
     }
 }

@@ -175,26 +175,82 @@ pub fn now() -> flashmm_core::time::UnixNanos {
     flashmm_core::time::UnixNanos(nanos)
 }
 
+/// The environment variable with about how many entries `{ns}:dlq` keeps.
+pub const DLQ_MAXLEN_ENV: &str = "FLASHMM_DLQ_MAXLEN";
+
+/// The dead-letter bound from `FLASHMM_DLQ_MAXLEN` (`get` reads the environment), else
+/// [`DEFAULT_DLQ_MAXLEN`](crate::DEFAULT_DLQ_MAXLEN); a value that is not a positive integer is
+/// refused.
+pub fn dlq_maxlen_from(get: impl Fn(&str) -> Option<String>) -> Result<usize, crate::BusError> {
+    match get(DLQ_MAXLEN_ENV) {
+        None => Ok(crate::DEFAULT_DLQ_MAXLEN),
+        Some(raw) => match raw.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(crate::BusError::InvalidArgument(format!(
+                "{DLQ_MAXLEN_ENV}={raw:?}: expected a positive integer"
+            ))),
+        },
+    }
+}
+
 /// Connects to the configured Redis. Fails when Redis cannot be reached within the bus's
-/// command timeout; once connected the client reconnects by itself.
+/// command timeout, or when `FLASHMM_DLQ_MAXLEN` is not a positive integer; once connected
+/// the client reconnects by itself.
 pub async fn connect_bus(
     config: &Config,
 ) -> Result<(crate::RedisBus, crate::Namespace), crate::BusError> {
     let namespace = crate::Namespace::new(&config.namespace)?;
-    let bus =
-        crate::RedisBus::connect(crate::RedisBusConfig::new(config.redis.url.clone())).await?;
+    let bus = crate::RedisBus::connect(crate::RedisBusConfig {
+        dlq_maxlen: dlq_maxlen_from(|key| std::env::var(key).ok())?,
+        ..crate::RedisBusConfig::new(config.redis.url.clone())
+    })
+    .await?;
     Ok((bus, namespace))
+}
+
+/// The field of `{ns}:state:heartbeat` next to the service's beat: how long its slowest
+/// consume loop has gone without progress, ms, when that is past
+/// [`STALL_AFTER`](crate::progress::STALL_AFTER); 0 otherwise.
+pub fn stalled_field(service: &str) -> String {
+    format!("stalled_ms:{service}")
 }
 
 /// Publishes a [`Heartbeat`](flashmm_core::control::Heartbeat) of `service` every `every` to
 /// `{ns}:heartbeat` and records its time in the hash `{ns}:state:heartbeat` (field = service),
 /// which `/health` reads. Failures (Redis down) are counted in
 /// `flashmm_heartbeat_errors_total` and retried at the next beat.
+///
+/// The beat tells the truth about the service's consume loops (every [`Consumer`](crate::Consumer)
+/// of the process, [`Progress::global`](crate::progress::Progress::global)): while one has gone
+/// without progress for longer than [`STALL_AFTER`](crate::progress::STALL_AFTER), the beat
+/// carries that loop's last progress time instead of the time of the beat (so it ages as a
+/// dead service's would), and `stalled_ms:{service}` says for how long (0 when none is
+/// stalled); `flashmm_heartbeat_stalled{service}` is 1 meanwhile. A process without consumers
+/// beats as long as it runs.
 pub fn spawn_heartbeat<B: crate::Bus + 'static>(
     bus: B,
     namespace: crate::Namespace,
     service: &'static str,
     every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    spawn_heartbeat_watching(
+        bus,
+        namespace,
+        service,
+        every,
+        crate::progress::Progress::global(),
+        crate::progress::STALL_AFTER,
+    )
+}
+
+/// [`spawn_heartbeat`] watching the loops of `progress`, stalled past `stall_after`.
+pub fn spawn_heartbeat_watching<B: crate::Bus + 'static>(
+    bus: B,
+    namespace: crate::Namespace,
+    service: &'static str,
+    every: std::time::Duration,
+    progress: crate::progress::Progress,
+    stall_after: std::time::Duration,
 ) -> tokio::task::JoinHandle<()> {
     let instance = format!("{service}-{}", std::process::id());
     tokio::spawn(async move {
@@ -208,9 +264,35 @@ pub fn spawn_heartbeat<B: crate::Bus + 'static>(
         };
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut was_stalled = false;
         loop {
             tick.tick().await;
-            let ts = now();
+            let now = now();
+            let stalled = progress.stalled(stall_after);
+            let (ts, stalled_ms) = match &stalled {
+                Some(slowest) => {
+                    let age_ns = i64::try_from(slowest.age.as_nanos()).unwrap_or(i64::MAX);
+                    let age_ms = i64::try_from(slowest.age.as_millis()).unwrap_or(i64::MAX);
+                    (
+                        flashmm_core::time::UnixNanos(now.0.saturating_sub(age_ns)),
+                        age_ms.max(1),
+                    )
+                }
+                None => (now, 0),
+            };
+            match (&stalled, was_stalled) {
+                (Some(slowest), false) => tracing::error!(
+                    service,
+                    consumer = %slowest.name,
+                    since_ms = stalled_ms,
+                    "consume loop makes no progress: heartbeat reports the service stalled"
+                ),
+                (None, true) => tracing::info!(service, "consume loops make progress again"),
+                _ => {}
+            }
+            was_stalled = stalled.is_some();
+            metrics::gauge!(crate::telemetry::HEARTBEAT_STALLED, "service" => service)
+                .set(if was_stalled { 1.0 } else { 0.0 });
             let beat = flashmm_core::control::Heartbeat {
                 service: service.to_owned(),
                 instance: instance.clone(),
@@ -219,8 +301,14 @@ pub fn spawn_heartbeat<B: crate::Bus + 'static>(
             let result = async {
                 let envelope = crate::Envelope::new("", ts, ts, &beat)?;
                 bus.publish_capped(&stream, &envelope, Some(10_000)).await?;
-                bus.set_state(&state, &[(service.to_owned(), ts.as_i64().to_string())])
-                    .await
+                bus.set_state(
+                    &state,
+                    &[
+                        (service.to_owned(), ts.as_i64().to_string()),
+                        (stalled_field(service), stalled_ms.to_string()),
+                    ],
+                )
+                .await
             }
             .await;
             if let Err(e) = result {
@@ -275,6 +363,17 @@ impl LogLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dlq_bound_from_the_environment() {
+        assert_eq!(
+            dlq_maxlen_from(|_| None).ok(),
+            Some(crate::DEFAULT_DLQ_MAXLEN)
+        );
+        assert_eq!(dlq_maxlen_from(|_| Some("500".into())).ok(), Some(500));
+        assert!(dlq_maxlen_from(|_| Some("0".into())).is_err());
+        assert!(dlq_maxlen_from(|_| Some("many".into())).is_err());
+    }
 
     #[test]
     fn log_limiter_logs_first_then_throttles_per_kind() {

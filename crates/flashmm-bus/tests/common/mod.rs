@@ -84,3 +84,58 @@ where
         std::panic::resume_unwind(err.into_panic());
     }
 }
+
+/// A `redis-server` of the test's own on a free port, without persistence (so `FLUSHALL`, or a
+/// restart, leaves it empty), with extra arguments; killed on drop.
+pub struct PrivateRedis {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl PrivateRedis {
+    pub fn start(extra: &[&str]) -> PrivateRedis {
+        use std::time::{Duration, Instant};
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server on PATH");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateRedis { port, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain `fred` client for what the bus does not do (FLUSHALL, DEL, SET, XGROUP DESTROY).
+pub async fn raw_client(url: &str) -> fred::prelude::Client {
+    use fred::prelude::*;
+    let client = Builder::from_config(Config::from_url(url).expect("redis url"))
+        .build()
+        .expect("client");
+    client.init().await.expect("connect");
+    client
+}
