@@ -12,7 +12,9 @@ use flashmm_core::time::UnixNanos;
 use flashmm_model::{
     fixture, FeatureSchema, HotModel, Model, ModelError, ModelMetadata, ReloadEvent,
 };
-use support::{copy_model, live_schema, model_a, model_b, runtime_available, scratch};
+use support::{
+    copy_model, live_schema, model_a, model_b, prerequisite_missing, runtime_available, scratch,
+};
 
 fn sample_values(k: f32) -> Vec<f32> {
     (0..34)
@@ -252,7 +254,7 @@ fn the_committed_model_matches_the_live_feature_schema() {
     }
     let path = fixture::workspace_root().join("models/model.json");
     if !path.is_file() {
-        eprintln!("skipping: no committed model at {}", path.display());
+        prerequisite_missing(&format!("no committed model at {}", path.display()));
         return;
     }
     let mut model = Model::load(&path, &live_schema()).unwrap();

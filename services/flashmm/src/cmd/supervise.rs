@@ -290,7 +290,12 @@ fn signal(pid: u32, sig: &str) -> anyhow::Result<()> {
 async fn connect(config: &Config) -> anyhow::Result<RedisBus> {
     RedisBus::connect(RedisBusConfig::new(config.redis.url.clone()))
         .await
-        .with_context(|| format!("cannot connect to Redis at {}", config.redis.url))
+        .with_context(|| {
+            format!(
+                "cannot connect to Redis at {}",
+                flashmm_core::config::redact_url(&config.redis.url)
+            )
+        })
 }
 
 /// Waits for a heartbeat of `service` newer than `since`, failing early when `child` exits.
