@@ -18,9 +18,11 @@ pub const GROUP: &str = "execution";
 #[derive(Debug)]
 pub enum Input {
     /// A market data event of market `idx`, with the `origin_ts` of its entry and when it
-    /// was read (monotonic, for decision latency).
+    /// was read (monotonic): its local receive time, what market data freshness is judged by,
+    /// and the start of the decision latency.
     Md(usize, MarketEvent, UnixNanos, Instant),
-    /// A prediction of market `idx`.
+    /// A prediction of market `idx`, with the `origin_ts` of its entry and when it was read
+    /// (its freshness is judged by the prediction's own `origin_ts`).
     Pred(usize, Prediction, UnixNanos, Instant),
     /// An operator command; reply on `done` once acted on (the entry is acked then).
     Cmd(ExecCommand, oneshot::Sender<()>),
