@@ -1,4 +1,9 @@
 //! Service liveness from the heartbeats in `{ns}:state:heartbeat`.
+//!
+//! A service's beat carries the last progress of its consume loops, not merely that its
+//! process runs (`flashmm_bus::progress`): a loop stuck retrying an error makes the beat age
+//! like a dead service's, and `stalled_ms:{service}` says for how long (0 when it progresses).
+//! A stalled service is down.
 
 use std::collections::BTreeMap;
 
@@ -10,8 +15,11 @@ use serde::Serialize;
 pub struct ServiceHealth {
     /// The service name.
     pub name: String,
-    /// Whether its last heartbeat is recent enough.
+    /// Whether its last heartbeat is recent enough and it is not stalled.
     pub up: bool,
+    /// Whether its heartbeat reports a consume loop without progress (`stalled_ms:{service}`
+    /// above 0): the process runs, its work does not move.
+    pub stalled: bool,
     /// Whether `/health` fails while it is down.
     pub required: bool,
     /// Its last heartbeat, UTC ns; `None` if it never beat.
@@ -31,8 +39,9 @@ pub struct HealthReport {
 }
 
 impl HealthReport {
-    /// Judges `heartbeats` (service → UTC ns) at `now_ns`: a service is up when its last
-    /// heartbeat is at most `stale_ms` old.
+    /// Judges `heartbeats` (service → UTC ns, and `stalled_ms:{service}` → ms) at `now_ns`: a
+    /// service is up when its last heartbeat is at most `stale_ms` old and does not report a
+    /// stalled consume loop.
     pub fn judge(
         heartbeats: &BTreeMap<String, i64>,
         now_ns: i64,
@@ -45,9 +54,13 @@ impl HealthReport {
             .map(|name| {
                 let last = heartbeats.get(*name).copied();
                 let age_ms = last.map(|ts| now_ns.saturating_sub(ts) / 1_000_000);
+                let stalled = heartbeats
+                    .get(&flashmm_bus::runtime::stalled_field(name))
+                    .is_some_and(|ms| *ms > 0);
                 ServiceHealth {
                     name: (*name).to_owned(),
-                    up: age_ms.is_some_and(|age| age <= stale_ms),
+                    up: age_ms.is_some_and(|age| age <= stale_ms) && !stalled,
+                    stalled,
                     required: required.iter().any(|r| r == name),
                     last_seen_ts: last,
                     age_ms,
@@ -91,6 +104,25 @@ mod tests {
         assert!(!report.is_healthy());
         let exec = report.services.iter().find(|s| s.name == "execution");
         assert_eq!(exec.and_then(|s| s.age_ms), Some(6_000));
+    }
+
+    #[test]
+    fn stalled_service_is_down_though_its_beat_is_fresh() {
+        let mut beats = BTreeMap::new();
+        for s in SERVICES {
+            beats.insert(s.to_owned(), NOW - 500_000_000);
+            beats.insert(format!("stalled_ms:{s}"), 0);
+        }
+        let required = vec!["feature".to_owned()];
+        let report = HealthReport::judge(&beats, NOW, 5_000, &required);
+        assert_eq!(report.status, "ok");
+        beats.insert("stalled_ms:feature".to_owned(), 5_200);
+        let report = HealthReport::judge(&beats, NOW, 5_000, &required);
+        assert_eq!(report.status, "down");
+        let feature = report.services.iter().find(|s| s.name == "feature");
+        assert_eq!(feature.map(|s| (s.up, s.stalled)), Some((false, true)));
+        let ingest = report.services.iter().find(|s| s.name == "ingest");
+        assert_eq!(ingest.map(|s| (s.up, s.stalled)), Some((true, false)));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `flashmm status`: one screen of what the running system is doing, read from Redis.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
@@ -31,13 +32,7 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
     let beats = bus.get_state(&namespace.state("heartbeat")?).await?;
     let line: Vec<String> = SERVICES
         .iter()
-        .map(
-            |s| match beats.get(*s).and_then(|v| v.parse::<i64>().ok()) {
-                Some(ts) if t.0 - ts < 3_000_000_000 => format!("{s} ok"),
-                Some(ts) => format!("{s} DOWN {}s", (t.0 - ts) / 1_000_000_000),
-                None => format!("{s} -"),
-            },
-        )
+        .map(|s| service_cell(s, &beats, t.0))
         .collect();
     println!("services   {}", line.join(" | "));
     let trading = bus.get_state(&namespace.state("trading")?).await?;
@@ -113,6 +108,25 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One service's liveness from `{ns}:state:heartbeat` at `now_ns`: `ok`, `STALLED Ns` (the
+/// process beats but a consume loop has made no progress for N s: its beat carries that
+/// loop's last progress, and `stalled_ms:{service}` is above 0), `DOWN Ns` (no beat for N s),
+/// or `-` (never beat).
+fn service_cell(service: &str, beats: &BTreeMap<String, String>, now_ns: i64) -> String {
+    let stalled_ms = beats
+        .get(&flashmm_bus::runtime::stalled_field(service))
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|ms| *ms > 0);
+    match beats.get(service).and_then(|v| v.parse::<i64>().ok()) {
+        Some(ts) if stalled_ms.is_some() => {
+            format!("{service} STALLED {}s", (now_ns - ts) / 1_000_000_000)
+        }
+        Some(ts) if now_ns - ts < 3_000_000_000 => format!("{service} ok"),
+        Some(ts) => format!("{service} DOWN {}s", (now_ns - ts) / 1_000_000_000),
+        None => format!("{service} -"),
+    }
+}
+
 /// `bid PRICE x QTY (N) | ask PRICE x QTY (N)  mid M` from a `state:quotes` JSON value.
 fn quote_line(json: &str) -> String {
     let Ok(v) = serde_json::from_str::<Value>(json) else {
@@ -173,5 +187,26 @@ fn text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => "-".to_owned(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000_000_000_000;
+
+    #[test]
+    fn a_stalled_service_is_not_ok() {
+        let mut beats = BTreeMap::new();
+        beats.insert("feature".to_owned(), (NOW - 500_000_000).to_string());
+        beats.insert("stalled_ms:feature".to_owned(), "0".to_owned());
+        assert_eq!(service_cell("feature", &beats, NOW), "feature ok");
+        beats.insert("feature".to_owned(), (NOW - 6_000_000_000).to_string());
+        beats.insert("stalled_ms:feature".to_owned(), "6000".to_owned());
+        assert_eq!(service_cell("feature", &beats, NOW), "feature STALLED 6s");
+        beats.insert("stalled_ms:feature".to_owned(), "0".to_owned());
+        assert_eq!(service_cell("feature", &beats, NOW), "feature DOWN 6s");
+        assert_eq!(service_cell("ingest", &beats, NOW), "ingest -");
     }
 }
