@@ -231,6 +231,25 @@ pub struct ApiConfig {
     pub heartbeat_stale_ms: u64,
     /// Services that must be up for `GET /health` to answer 200.
     pub required_services: Vec<String>,
+    /// Peers (addresses or CIDR blocks, e.g. `127.0.0.1`, `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` / `X-Real-IP` name the client; empty trusts no forwarding header.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// Most live-metrics WebSocket clients at once; more are answered 503.
+    #[serde(default = "default_max_ws_clients")]
+    pub max_ws_clients: usize,
+    /// Longest accepted JWT lifetime (`exp - iat`), in seconds; also the most
+    /// `flashmm token issue --ttl` grants.
+    #[serde(default = "default_max_token_ttl_secs")]
+    pub max_token_ttl_secs: u64,
+}
+
+fn default_max_ws_clients() -> usize {
+    256
+}
+
+fn default_max_token_ttl_secs() -> u64 {
+    86_400
 }
 
 impl ApiConfig {
@@ -251,10 +270,23 @@ impl ApiConfig {
             ("api.rate_limit_burst", u64::from(self.rate_limit_burst)),
             ("api.pnl_history_len", self.pnl_history_len as u64),
             ("api.heartbeat_stale_ms", self.heartbeat_stale_ms),
+            ("api.max_ws_clients", self.max_ws_clients as u64),
+            ("api.max_token_ttl_secs", self.max_token_ttl_secs),
         ] {
             if value == 0 {
                 return Err(ConfigError::invalid(key, "must be positive"));
             }
+        }
+        if let Some((i, _)) = self
+            .trusted_proxies
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !is_ip_or_cidr(p))
+        {
+            return Err(ConfigError::invalid(
+                format!("api.trusted_proxies[{i}]"),
+                "expected an IP address or a CIDR block like 10.0.0.0/8",
+            ));
         }
         if !(200..=500).contains(&self.ws_interval_ms) {
             return Err(ConfigError::invalid(
@@ -273,6 +305,18 @@ impl ApiConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// An IP address, or one with a prefix length that fits it (`10.0.0.0/8`, `::1/128`).
+fn is_ip_or_cidr(text: &str) -> bool {
+    let (addr, prefix) = text.split_once('/').unwrap_or((text, ""));
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(ip) => {
+            let bits = if ip.is_ipv4() { 32 } else { 128 };
+            prefix.is_empty() || prefix.parse::<u8>().is_ok_and(|p| p <= bits)
+        }
+        Err(_) => false,
     }
 }
 
