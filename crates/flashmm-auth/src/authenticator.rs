@@ -52,6 +52,8 @@ impl Principal {
 #[derive(Clone)]
 pub struct Authenticator {
     jwt_secret: Option<Secret>,
+    /// Longest accepted JWT lifetime (`exp - iat`), seconds; `None`: no cap.
+    max_lifetime_secs: Option<i64>,
     /// SHA-256 of the static token: comparing digests keeps the compare constant-time in the
     /// token's length as well as its content.
     static_digest: Option<[u8; 32]>,
@@ -62,6 +64,7 @@ impl std::fmt::Debug for Authenticator {
         f.debug_struct("Authenticator")
             .field("jwt", &self.jwt_secret.is_some())
             .field("static_token", &self.static_digest.is_some())
+            .field("max_lifetime_secs", &self.max_lifetime_secs)
             .finish()
     }
 }
@@ -72,14 +75,30 @@ fn digest(value: &[u8]) -> [u8; 32] {
 
 impl Authenticator {
     /// An authenticator accepting JWTs signed with `jwt_secret` and the static admin token;
-    /// an empty or absent secret disables that way in.
-    pub fn new(jwt_secret: Option<Secret>, static_admin_token: Option<Secret>) -> Self {
-        Authenticator {
-            jwt_secret: jwt_secret.filter(|s| !s.is_empty()),
+    /// an empty or absent secret disables that way in. A non-empty JWT secret shorter than
+    /// [`jwt::MIN_SECRET_LEN`] bytes is refused ([`AuthError::WeakSecret`]).
+    pub fn new(
+        jwt_secret: Option<Secret>,
+        static_admin_token: Option<Secret>,
+    ) -> Result<Self, AuthError> {
+        let jwt_secret = jwt_secret.filter(|s| !s.is_empty());
+        if let Some(secret) = &jwt_secret {
+            jwt::check_secret(secret.expose().as_bytes())?;
+        }
+        Ok(Authenticator {
+            jwt_secret,
+            max_lifetime_secs: None,
             static_digest: static_admin_token
                 .filter(|s| !s.is_empty())
                 .map(|s| digest(s.expose().as_bytes())),
-        }
+        })
+    }
+
+    /// Refuses JWTs whose lifetime (`exp - iat`) is longer than `secs`
+    /// ([`AuthError::LifetimeTooLong`]), whoever signed them.
+    pub fn with_max_lifetime(mut self, secs: u64) -> Self {
+        self.max_lifetime_secs = Some(i64::try_from(secs).unwrap_or(i64::MAX));
+        self
     }
 
     /// True when neither way in is configured: every token is refused.
@@ -111,6 +130,15 @@ impl Authenticator {
         if token.matches('.').count() == 2 {
             let secret = self.jwt_secret.as_ref().ok_or(AuthError::JwtDisabled)?;
             let claims = jwt::decode(secret.expose().as_bytes(), token, now_unix)?;
+            if let Some(max_secs) = self.max_lifetime_secs {
+                let lifetime_secs = claims.exp.saturating_sub(claims.iat);
+                if lifetime_secs > max_secs {
+                    return Err(AuthError::LifetimeTooLong {
+                        lifetime_secs,
+                        max_secs,
+                    });
+                }
+            }
             return Ok(Principal {
                 sub: claims.sub,
                 role: claims.role,
@@ -133,12 +161,14 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_700_000_000;
+    const JWT_SECRET: &str = "jwt-secret-of-thirty-two-bytes!!";
 
     fn both() -> Authenticator {
         Authenticator::new(
-            Some(Secret::new("jwt-secret")),
+            Some(Secret::new(JWT_SECRET)),
             Some(Secret::new("static-admin")),
         )
+        .unwrap()
     }
 
     fn token(secret: &str, role: Role, ttl: u64) -> String {
@@ -155,7 +185,7 @@ mod tests {
     #[test]
     fn valid_jwt_gives_its_subject_and_role() {
         let p = both()
-            .verify(&token("jwt-secret", Role::Viewer, 60), NOW)
+            .verify(&token(JWT_SECRET, Role::Viewer, 60), NOW)
             .unwrap();
         assert_eq!(p.sub, "bob");
         assert_eq!(p.role, Role::Viewer);
@@ -191,11 +221,11 @@ mod tests {
             Err(AuthError::BadSignature)
         );
         assert!(matches!(
-            auth.verify(&token("jwt-secret", Role::Admin, 60), NOW + 61),
+            auth.verify(&token(JWT_SECRET, Role::Admin, 60), NOW + 61),
             Err(AuthError::Expired { .. })
         ));
         let viewer = auth
-            .verify(&token("jwt-secret", Role::Viewer, 60), NOW)
+            .verify(&token(JWT_SECRET, Role::Viewer, 60), NOW)
             .unwrap();
         assert_eq!(
             viewer.require(Role::Admin),
@@ -227,7 +257,7 @@ mod tests {
 
     #[test]
     fn without_a_static_token_a_plain_token_is_malformed() {
-        let auth = Authenticator::new(Some(Secret::new("jwt-secret")), None);
+        let auth = Authenticator::new(Some(Secret::new(JWT_SECRET)), None).unwrap();
         assert!(matches!(
             auth.verify("abc", NOW),
             Err(AuthError::Malformed(_))
@@ -236,20 +266,55 @@ mod tests {
 
     #[test]
     fn without_a_jwt_secret_jwts_are_refused() {
-        let auth = Authenticator::new(None, Some(Secret::new("static-admin")));
+        let auth = Authenticator::new(None, Some(Secret::new("static-admin"))).unwrap();
         assert_eq!(
-            auth.verify(&token("jwt-secret", Role::Admin, 60), NOW),
+            auth.verify(&token(JWT_SECRET, Role::Admin, 60), NOW),
             Err(AuthError::JwtDisabled)
         );
-        let empty = Authenticator::new(Some(Secret::new("")), Some(Secret::new("")));
+        let empty = Authenticator::new(Some(Secret::new("")), Some(Secret::new(""))).unwrap();
         assert!(empty.is_closed());
         assert!(empty.verify("anything", NOW).is_err());
     }
 
     #[test]
+    fn a_short_jwt_secret_is_refused() {
+        let short = "k".repeat(jwt::MIN_SECRET_LEN - 1);
+        assert_eq!(
+            Authenticator::new(Some(Secret::new(short)), None).err(),
+            Some(AuthError::WeakSecret {
+                len: jwt::MIN_SECRET_LEN - 1,
+                min: jwt::MIN_SECRET_LEN
+            })
+        );
+        let message = AuthError::WeakSecret { len: 3, min: 32 }.to_string();
+        assert!(message.contains("SECRET_KEY is 3 bytes"), "{message}");
+    }
+
+    #[test]
+    fn tokens_living_longer_than_the_cap_are_refused() {
+        let auth = both().with_max_lifetime(3600);
+        assert!(auth
+            .verify(&token(JWT_SECRET, Role::Admin, 3600), NOW)
+            .is_ok());
+        assert_eq!(
+            auth.verify(&token(JWT_SECRET, Role::Admin, 3601), NOW),
+            Err(AuthError::LifetimeTooLong {
+                lifetime_secs: 3601,
+                max_secs: 3600
+            })
+        );
+        assert!(
+            both()
+                .verify(&token(JWT_SECRET, Role::Admin, 3601), NOW)
+                .is_ok(),
+            "no cap unless set"
+        );
+    }
+
+    #[test]
     fn debug_shows_no_secret() {
         let text = format!("{:?}", both());
-        assert!(!text.contains("jwt-secret"));
+        assert!(!text.contains(JWT_SECRET));
         assert!(!text.contains("static-admin"));
     }
 }

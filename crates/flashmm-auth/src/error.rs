@@ -55,6 +55,24 @@ pub enum AuthError {
     /// A token's lifetime does not fit in the time range.
     #[error("token lifetime out of range")]
     BadTtl,
+    /// The JWT signing key is shorter than [`crate::jwt::MIN_SECRET_LEN`] bytes: too weak for
+    /// HS256 (RFC 7518 section 3.2 asks for a key at least as long as the hash).
+    #[error("SECRET_KEY is {len} bytes; at least {min} are required (e.g. head -c 32 /dev/urandom | base64)")]
+    WeakSecret {
+        /// The key's length in bytes.
+        len: usize,
+        /// The least accepted length in bytes.
+        min: usize,
+    },
+    /// The JWT lives longer (`exp - iat`) than the configured cap allows, or a token asked to
+    /// be issued for longer.
+    #[error("token lifetime {lifetime_secs} s is longer than the allowed {max_secs} s")]
+    LifetimeTooLong {
+        /// The token's lifetime, seconds.
+        lifetime_secs: i64,
+        /// The longest allowed, seconds.
+        max_secs: i64,
+    },
 }
 
 impl AuthError {

@@ -21,6 +21,25 @@ pub const IAT_LEEWAY_SECS: i64 = 60;
 /// Longest accepted token, in bytes; longer ones are refused before any decoding.
 pub const MAX_TOKEN_LEN: usize = 4096;
 
+/// Shortest accepted signing key, in bytes: the length of the SHA-256 output (RFC 7518
+/// section 3.2). The API refuses to start with a shorter non-empty `SECRET_KEY`.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// `Ok` when `secret` is long enough to sign and check tokens with
+/// ([`AuthError::WeakSecret`] otherwise; an empty key is [`AuthError::EmptySecret`]).
+pub fn check_secret(secret: &[u8]) -> Result<(), AuthError> {
+    if secret.is_empty() {
+        return Err(AuthError::EmptySecret);
+    }
+    if secret.len() < MIN_SECRET_LEN {
+        return Err(AuthError::WeakSecret {
+            len: secret.len(),
+            min: MIN_SECRET_LEN,
+        });
+    }
+    Ok(())
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {
     alg: String,
@@ -272,6 +291,19 @@ mod tests {
             decode(SECRET, &token, 0),
             Err(AuthError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn short_secrets_are_weak() {
+        assert_eq!(check_secret(b""), Err(AuthError::EmptySecret));
+        assert_eq!(
+            check_secret(&[b'k'; MIN_SECRET_LEN - 1]),
+            Err(AuthError::WeakSecret {
+                len: MIN_SECRET_LEN - 1,
+                min: MIN_SECRET_LEN
+            })
+        );
+        assert_eq!(check_secret(&[b'k'; MIN_SECRET_LEN]), Ok(()));
     }
 
     #[test]
