@@ -3,17 +3,20 @@
 //! checked by [`flashmm_auth::Authenticator`]. Viewer routes need a `viewer` or `admin`
 //! token; admin routes need `admin`, and their refusals go to the audit trail too.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use flashmm_auth::{AuthError, Principal, Role};
+use flashmm_auth::{AuthError, Credential, Principal, Role};
 use flashmm_core::control::AuditOutcome;
 
+use crate::client::ClientAddr;
 use crate::error::ApiError;
+use crate::routes::rate_limited;
 use crate::state::AppState;
 use crate::telemetry;
 
@@ -36,7 +39,11 @@ pub fn reason(e: &AuthError) -> &'static str {
         AuthError::JwtDisabled => "jwt_disabled",
         AuthError::WrongToken => "wrong_token",
         AuthError::Forbidden { .. } => "forbidden",
-        AuthError::UnknownRole(_) | AuthError::EmptySecret | AuthError::BadTtl => "other",
+        AuthError::LifetimeTooLong { .. } => "lifetime",
+        AuthError::UnknownRole(_)
+        | AuthError::EmptySecret
+        | AuthError::BadTtl
+        | AuthError::WeakSecret { .. } => "other",
     }
 }
 
@@ -97,20 +104,51 @@ pub async fn require_viewer(
     }
 }
 
+/// The client address the rate-limit layer resolved, else the TCP peer.
+pub fn client_of(req: &Request) -> IpAddr {
+    if let Some(ClientAddr(ip)) = req.extensions().get::<ClientAddr>() {
+        return *ip;
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
+}
+
+/// The admin bucket of a principal: how they proved it and who they are.
+fn principal_key(p: &Principal) -> String {
+    let how = match p.credential {
+        Credential::Jwt => "jwt",
+        Credential::StaticToken => "static",
+    };
+    format!("{how}:{}", p.sub)
+}
+
 /// Middleware of admin routes: an `admin` token, or 401/403 and a `denied` audit entry naming
-/// the action (the last path segment).
+/// the action (the last path segment). An admin's actions are rate limited in a bucket of
+/// their own (by principal); a refused call takes a token of its client address's bucket, so
+/// guessing tokens stays limited (429, not audited, when that bucket is empty).
 pub async fn require_admin(
     State(app): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut req: Request,
     next: Next,
 ) -> Response {
+    let client = client_of(&req);
     match authenticate(&app, bearer(req.headers()), Role::Admin) {
         Ok(principal) => {
+            if let Err(wait) = app
+                .admin_limiter
+                .check(principal_key(&principal), Instant::now())
+            {
+                return rate_limited(wait).into_response();
+            }
+            req.extensions_mut().insert(ClientAddr(client));
             req.extensions_mut().insert(principal);
             next.run(req).await
         }
         Err(Refused { error, caller }) => {
+            if let Err(wait) = app.rate_limiter.check(client, Instant::now()) {
+                return rate_limited(wait).into_response();
+            }
             let action = action_of(req.uri().path());
             let (actor, role) = caller
                 .as_ref()
@@ -122,7 +160,7 @@ pub async fn require_admin(
                     &action,
                     &error.to_string(),
                     AuditOutcome::Denied,
-                    &peer.ip().to_string(),
+                    &client.to_string(),
                 )
                 .await;
             ApiError::from(error).into_response()

@@ -26,6 +26,12 @@ pub enum ApiError {
         /// Seconds until a request is accepted again.
         retry_after_secs: u64,
     },
+    /// `api.max_ws_clients` live-metrics WebSockets are open already (503).
+    #[error("too many live-metrics clients (at most {limit}); retry later")]
+    TooManyClients {
+        /// The cap, `api.max_ws_clients`.
+        limit: usize,
+    },
     /// Redis could not be read or written (503); the detail is logged, not returned.
     #[error("state store unavailable")]
     Bus(#[from] BusError),
@@ -49,7 +55,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Bus(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyClients { .. } | ApiError::Bus(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -60,6 +66,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::TooManyClients { .. } => "too_many_clients",
             ApiError::Bus(_) => "unavailable",
         }
     }
@@ -85,6 +92,9 @@ impl IntoResponse for ApiError {
                 if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     headers.insert(header::RETRY_AFTER, value);
                 }
+            }
+            ApiError::TooManyClients { .. } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
         }

@@ -7,7 +7,8 @@
 //! - [`server`]: runs the HTTP server and the snapshot loop.
 //! - [`routes`]: the routes and layers (auth, rate limit, body limit, timeout, CORS).
 //! - [`auth`]: bearer tokens to principals, refusals counted and admin refusals audited.
-//! - [`rate_limit`]: per-client token buckets.
+//! - [`client`]: the client address, from a trusted proxy's forwarding headers or the peer.
+//! - [`rate_limit`]: token buckets per client address and per admin principal.
 //! - [`audit`]: the append-only audit trail.
 //! - [`reader`]: reads state hashes and stream entries; [`contract`] types them.
 //! - [`status`], [`health`], [`live`], [`pnl_history`], [`fill_view`]: what the routes serve.
@@ -20,6 +21,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod client;
 pub mod contract;
 pub mod error;
 pub mod fill_view;

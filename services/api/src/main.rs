@@ -29,6 +29,8 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = runtime::load_config(&args.service.config)?;
+    // A weak SECRET_KEY stops the start (and `--check`) before anything listens.
+    flashmm_api::state::authenticator(&config.api).context("cannot start the API")?;
     if args.service.check {
         println!(
             "api: configuration {} is valid",

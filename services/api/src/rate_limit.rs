@@ -1,8 +1,11 @@
-//! A token bucket per client address: `rate_limit_burst` requests at once, refilled at
-//! `rate_limit_per_sec`. Clients are told apart by the peer address of the connection; no
-//! forwarding header is trusted.
+//! Token buckets: `rate_limit_burst` requests at once, refilled at `rate_limit_per_sec`, one
+//! per key. The API keeps one limiter keyed by client address (the TCP peer, or the address a
+//! trusted proxy names: [`crate::client`]) for every route but the admin actions, and one keyed
+//! by principal for authenticated admin actions, so traffic from an address an admin shares
+//! (everyone behind one proxy, say) cannot make their pause answer 429.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -16,15 +19,15 @@ struct Bucket {
     last: Instant,
 }
 
-/// Per-client token buckets.
+/// Token buckets by key: client addresses by default.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     per_sec: f64,
     burst: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
-impl RateLimiter {
+impl<K: Eq + Hash> RateLimiter<K> {
     /// A limiter allowing `burst` requests at once and `per_sec` a second after that.
     pub fn new(per_sec: u32, burst: u32) -> Self {
         RateLimiter {
@@ -35,7 +38,7 @@ impl RateLimiter {
     }
 
     /// Takes one token of `client` at `now`; `Err` carries how long until one is free.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub fn check(&self, client: K, now: Instant) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&client) {
             let (per_sec, burst) = (self.per_sec, self.burst);
@@ -67,7 +70,7 @@ mod tests {
 
     #[test]
     fn burst_then_refill_per_client() {
-        let limiter = RateLimiter::new(2, 3);
+        let limiter: RateLimiter = RateLimiter::new(2, 3);
         let a: IpAddr = [127, 0, 0, 1].into();
         let b: IpAddr = [127, 0, 0, 2].into();
         let t0 = Instant::now();
@@ -82,5 +85,14 @@ mod tests {
         );
         assert!(limiter.check(a, t0 + Duration::from_millis(500)).is_ok());
         assert!(limiter.check(a, t0 + Duration::from_millis(500)).is_err());
+    }
+
+    #[test]
+    fn principals_have_their_own_buckets() {
+        let limiter = RateLimiter::<String>::new(1, 1);
+        let t0 = Instant::now();
+        assert!(limiter.check("alice".to_owned(), t0).is_ok());
+        assert!(limiter.check("alice".to_owned(), t0).is_err());
+        assert!(limiter.check("bob".to_owned(), t0).is_ok());
     }
 }

@@ -15,6 +15,8 @@ pub const BAD_STATE: &str = "flashmm_api_bad_state_total";
 pub const BUS_ERRORS: &str = "flashmm_api_bus_errors_total";
 /// Gauge: live-metrics WebSocket clients connected.
 pub const WS_CLIENTS: &str = "flashmm_api_ws_clients";
+/// Counter: live-metrics WebSocket upgrades refused because `api.max_ws_clients` were open.
+pub const WS_REFUSED: &str = "flashmm_api_ws_refused_total";
 /// Counter: live-metrics snapshots built.
 pub const SNAPSHOTS: &str = "flashmm_api_snapshots_total";
 

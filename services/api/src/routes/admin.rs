@@ -5,11 +5,11 @@
 //! The body is optional; when present it must be JSON `{"reason": "..."}` (at most
 //! [`MAX_REASON_LEN`] characters), else 400.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -18,6 +18,7 @@ use flashmm_bus::{runtime, Bus, BusError, Envelope};
 use flashmm_core::control::{AuditOutcome, ExecAction, ExecCommand};
 use serde::Deserialize;
 
+use crate::client::ClientAddr;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry;
@@ -64,7 +65,7 @@ impl ActionRequest {
 pub async fn pause(
     State(app): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request = ActionRequest::parse(&body)?;
@@ -74,32 +75,32 @@ pub async fn pause(
     let action = ExecAction::Pause {
         reason: reason.clone(),
     };
-    send(&app, &who, peer, "pause", &reason, action).await
+    send(&app, &who, client, "pause", &reason, action).await
 }
 
 /// `POST /admin/resume`.
 pub async fn resume(
     State(app): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let reason = ActionRequest::parse(&body)?.reason.unwrap_or_default();
-    send(&app, &who, peer, "resume", &reason, ExecAction::Resume).await
+    send(&app, &who, client, "resume", &reason, ExecAction::Resume).await
 }
 
 /// `POST /admin/cancel-all`.
 pub async fn cancel_all(
     State(app): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let reason = ActionRequest::parse(&body)?.reason.unwrap_or_default();
     send(
         &app,
         &who,
-        peer,
+        client,
         "cancel_all",
         &reason,
         ExecAction::CancelAll,
@@ -111,23 +112,23 @@ pub async fn cancel_all(
 pub async fn flatten(
     State(app): State<Arc<AppState>>,
     Extension(who): Extension<Principal>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let reason = ActionRequest::parse(&body)?.reason.unwrap_or_default();
-    send(&app, &who, peer, "flatten", &reason, ExecAction::Flatten).await
+    send(&app, &who, client, "flatten", &reason, ExecAction::Flatten).await
 }
 
 /// Writes the command, then its audit entry; answers 202 with the command's entry id.
 async fn send(
     app: &AppState,
     who: &Principal,
-    peer: SocketAddr,
+    client: IpAddr,
     name: &str,
     detail: &str,
     action: ExecAction,
 ) -> Result<Response, ApiError> {
-    let client = peer.ip().to_string();
+    let client = client.to_string();
     let ts = runtime::now();
     let command = ExecCommand {
         action,
@@ -203,5 +204,36 @@ mod tests {
         }
         let long = format!(r#"{{"reason":"{}"}}"#, "x".repeat(MAX_REASON_LEN + 1));
         assert!(ActionRequest::parse(long.as_bytes()).is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// Arbitrary bytes as an admin body: no panic; a reason, or a 400 naming the problem.
+        #[test]
+        fn arbitrary_bodies_parse_or_are_a_bad_request(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            match ActionRequest::parse(&body) {
+                Ok(request) => proptest::prop_assert!(
+                    request.reason.is_none_or(|r| r.chars().count() <= MAX_REASON_LEN)
+                ),
+                Err(e) => {
+                    proptest::prop_assert!(matches!(e, ApiError::BadRequest(_)), "{e:?}");
+                    proptest::prop_assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+                }
+            }
+        }
+
+        /// JSON objects with arbitrary reasons and keys: accepted exactly when they are
+        /// `{"reason": text}` of at most MAX_REASON_LEN characters.
+        #[test]
+        fn arbitrary_json_bodies_are_judged(key in "[a-z]{1,8}", reason in "\\PC{0,250}") {
+            let body = serde_json::json!({ key.clone(): reason.clone() }).to_string();
+            let result = ActionRequest::parse(body.as_bytes());
+            let valid = key == "reason" && reason.chars().count() <= MAX_REASON_LEN;
+            proptest::prop_assert_eq!(result.is_ok(), valid, "{}", body);
+            if let Ok(request) = result {
+                proptest::prop_assert_eq!(request.reason, Some(reason));
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `WS /ws/live-metrics`: the token is checked at the upgrade (`Authorization: Bearer` or
 //! `?token=`, since browsers cannot set WebSocket headers); then the newest snapshot is pushed
-//! every `api.ws_interval_ms`. The socket is closed (code 4401) when the token expires.
+//! every `api.ws_interval_ms`. The socket is closed (code 4401) when the token expires. At most
+//! `api.max_ws_clients` sockets are open at once; an upgrade beyond that is answered 503.
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, now_unix};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, WsSlot};
 use crate::telemetry;
 
 /// Close code sent when the token expires during the session.
@@ -39,10 +40,18 @@ pub async fn upgrade(
         Ok(p) => p,
         Err(refused) => return ApiError::from(refused.error).into_response(),
     };
-    match ws {
-        Ok(ws) => ws.on_upgrade(move |socket| push(app, principal, socket)),
-        Err(rejection) => ApiError::BadRequest(rejection.body_text()).into_response(),
-    }
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return ApiError::BadRequest(rejection.body_text()).into_response(),
+    };
+    let Some(slot) = app.ws_slot() else {
+        metrics::counter!(telemetry::WS_REFUSED).increment(1);
+        return ApiError::TooManyClients {
+            limit: app.api.max_ws_clients,
+        }
+        .into_response();
+    };
+    ws.on_upgrade(move |socket| push(app, principal, socket, slot))
 }
 
 struct ClientGauge;
@@ -60,7 +69,9 @@ impl Drop for ClientGauge {
     }
 }
 
-async fn push(app: Arc<AppState>, principal: Principal, mut socket: WebSocket) {
+/// Pushes snapshots until the client leaves, its token expires or the server stops; `_slot`
+/// is one of `api.max_ws_clients`, given back when this returns.
+async fn push(app: Arc<AppState>, principal: Principal, mut socket: WebSocket, _slot: WsSlot) {
     let _gauge = ClientGauge::new();
     let mut live = app.live.clone();
     let mut shutdown = app.shutdown.clone();

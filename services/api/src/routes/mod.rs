@@ -27,6 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::auth;
+use crate::client::ClientAddr;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry;
@@ -130,22 +131,40 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// Middleware: the per-client token bucket, 429 with `Retry-After` when empty.
+/// Whether `method path` is an admin action: rate limited per principal once authenticated
+/// ([`auth::require_admin`]), not by the client address's bucket.
+fn is_admin_action(method: &Method, path: &str) -> bool {
+    method == Method::POST
+        && ROUTES
+            .iter()
+            .any(|(m, p)| *m == "post" && *p == path && p.starts_with("/admin/"))
+}
+
+/// Middleware: resolves the client address ([`ClientAddr`], from a trusted proxy's headers or
+/// the peer) and takes a token of its bucket, 429 with `Retry-After` when empty. Admin actions
+/// are left to [`auth::require_admin`], which limits them per principal.
 async fn rate_limit(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
-    match app.rate_limiter.check(peer.ip(), Instant::now()) {
+    let client = app.trusted_proxies.client(peer, req.headers());
+    req.extensions_mut().insert(ClientAddr(client));
+    if is_admin_action(req.method(), req.uri().path()) {
+        return next.run(req).await;
+    }
+    match app.rate_limiter.check(client, Instant::now()) {
         Ok(()) => next.run(req).await,
-        Err(wait) => {
-            metrics::counter!(telemetry::RATE_LIMITED).increment(1);
-            ApiError::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
-            }
-            .into_response()
-        }
+        Err(wait) => rate_limited(wait).into_response(),
+    }
+}
+
+/// The 429 answer for a bucket that is empty for `wait`, counted.
+pub fn rate_limited(wait: Duration) -> ApiError {
+    metrics::counter!(telemetry::RATE_LIMITED).increment(1);
+    ApiError::RateLimited {
+        retry_after_secs: wait.as_secs().max(1),
     }
 }
 
@@ -164,3 +183,24 @@ pub const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-sr
 
 /// The header name of the CSP, for the dashboard handlers.
 pub const CSP: HeaderName = header::CONTENT_SECURITY_POLICY;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_admin_actions_skip_the_address_bucket() {
+        for path in [
+            "/admin/pause",
+            "/admin/resume",
+            "/admin/cancel-all",
+            "/admin/flatten",
+        ] {
+            assert!(is_admin_action(&Method::POST, path), "{path}");
+            assert!(!is_admin_action(&Method::GET, path), "{path}");
+        }
+        for path in ["/health", "/admin/nope", "/admin/", "/trading/status"] {
+            assert!(!is_admin_action(&Method::POST, path), "{path}");
+        }
+    }
+}
