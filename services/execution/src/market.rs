@@ -5,10 +5,13 @@
 //!
 //! Time comes in as arguments, on two clocks: `now` (UTC ns) for the quoter, the rate bucket
 //! and the breaker, and a monotonic [`Instant`] for market data freshness — when an event was
-//! received and when a decision runs. Freshness never reads the venue's timestamps: one
-//! stamped from the future would otherwise keep a frozen feed "fresh". A market data event
-//! stamped further ahead of `now` than `--max-clock-skew-ms` is refused as
-//! [`RiskViolation::ClockSkew`].
+//! received and when a decision runs. The age of market data is measured on the monotonic
+//! clock from the receipt of the latest new data, never from a venue timestamp: one stamped
+//! from the future would otherwise keep a frozen feed "fresh". Venue timestamps only tell new
+//! data (stamped after the latest accepted) from a republished snapshot of a silent book
+//! (ingest sends one each second with its book's time), which refreshes nothing. A market data
+//! event stamped further ahead of `now` than `--max-clock-skew-ms` is refused as
+//! [`RiskViolation::ClockSkew`], so no stamp can hold fresh data back for longer than that.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -128,7 +131,8 @@ pub struct MarketEngine {
     prediction: Option<Prediction>,
     /// Venue time of the latest market data accepted (shown, never used for freshness).
     pub last_md: Option<UnixNanos>,
-    /// When the latest market data accepted was received (monotonic): what freshness is.
+    /// When the latest new market data (stamped after every earlier one) was received
+    /// (monotonic): what freshness is measured from.
     pub last_md_received: Option<Instant>,
     /// The model's live hit rate and the outcomes it covers.
     pub hit_rate: (Option<f64>, u64),
@@ -201,7 +205,9 @@ impl MarketEngine {
     }
 
     /// Applies a market data event read at `now` (UTC) and `received` (monotonic, when the
-    /// service read it): freshness is `received`, the local receive time. An event stamped
+    /// service read it). An event stamped after every earlier one is new data: freshness is
+    /// measured from its `received`; a republished snapshot (stamped as before) applies but
+    /// does not refresh it, so a silent feed goes stale. An event stamped
     /// more than the clock-skew bound ahead of `now` is refused — not applied, not counted as
     /// market data — and returned as [`RiskViolation::ClockSkew`] (a refused delta leaves the
     /// book broken until the next snapshot). A delta that does not apply marks the book broken
@@ -224,8 +230,11 @@ impl MarketEngine {
             }
             return Some(v);
         }
-        self.last_md = Some(self.last_md.map_or(ts, |last| last.max(ts)));
-        self.last_md_received = Some(self.last_md_received.map_or(received, |r| r.max(received)));
+        if self.last_md.is_none_or(|last| ts > last) {
+            self.last_md = Some(ts);
+            self.last_md_received =
+                Some(self.last_md_received.map_or(received, |r| r.max(received)));
+        }
         match event {
             MarketEvent::Snapshot(s) => {
                 if self.book.apply_snapshot(s).is_err() {
@@ -817,7 +826,7 @@ mod tests {
     }
 
     #[test]
-    fn freshness_never_reads_the_venue_timestamp() {
+    fn an_accepted_future_stamp_still_ages_and_a_refused_delta_breaks_the_book() {
         // A skew bound so wide that the future snapshot is applied: it still ages from when
         // it was received, not from its stamp.
         let mut m = with_limits(engine(1_000), |l| l.stale_data_timeout_ms = 2_000);
@@ -916,5 +925,37 @@ mod tests {
             m.prediction.as_ref().map(|p| p.origin_ts),
             Some(UnixNanos(6 * SEC))
         );
+    }
+
+    #[test]
+    fn a_republished_snapshot_does_not_keep_a_silent_feed_fresh() {
+        let mut m = with_limits(engine(1_000), |l| l.stale_data_timeout_ms = 2_000);
+        let t0 = Instant::now();
+        let after = |ms: u64| t0 + Duration::from_millis(ms);
+        assert_eq!(
+            m.on_market_event(UnixNanos(SEC), t0, &stamped(1, SEC)),
+            None
+        );
+        let (places, _) = count(&m.decide(UnixNanos(SEC), t0, &account(true), usize::MAX));
+        assert!(places >= 2);
+        // Ingest republishes the silent book each second, stamped with its book's time.
+        for s in 1..=2u64 {
+            let at = after(s * 1_000);
+            assert_eq!(
+                m.on_market_event(UnixNanos(SEC), at, &stamped(1, SEC)),
+                None
+            );
+        }
+        assert_eq!(m.last_md_received, Some(t0));
+        let d = m.decide(UnixNanos(3 * SEC), after(2_100), &account(true), usize::MAX);
+        assert!(cancels_all(&d), "{d:?}");
+        // New data (stamped later) is fresh again.
+        let fresh = stamped(2, SEC + 1);
+        assert_eq!(
+            m.on_market_event(UnixNanos(3 * SEC), after(2_200), &fresh),
+            None
+        );
+        let d = m.decide(UnixNanos(3 * SEC), after(2_300), &account(true), usize::MAX);
+        assert!(!cancels_all(&d) && d.violations.is_empty(), "{d:?}");
     }
 }
