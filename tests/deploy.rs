@@ -25,6 +25,10 @@ const OTHER_VARS: [&str; 4] = [
     PASSPHRASE_FILE_ENV,
 ];
 
+/// Variables of `.env.example` that only the compose file reads (in `${...}`): the trading
+/// key's public id, which the simulator funds.
+const COMPOSE_VARS: [&str; 1] = ["TRADING_KEY_ID"];
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -175,13 +179,19 @@ fn env_names_match_the_config_loader() {
     for var in [PASSPHRASE_ENV, PASSPHRASE_FILE_ENV] {
         assert!(listed.contains(var), ".env.example lacks {var}");
     }
+    let compose = read("docker-compose.yml");
     for var in &listed {
         assert!(
-            overrides.contains(var) || OTHER_VARS.contains(var),
+            overrides.contains(var) || OTHER_VARS.contains(var) || COMPOSE_VARS.contains(var),
             ".env.example names {var}, which FlashMM does not read"
         );
     }
-    let compose = read("docker-compose.yml");
+    for var in COMPOSE_VARS {
+        assert!(
+            compose.contains(&format!("${{{var}")),
+            "docker-compose.yml does not use {var}"
+        );
+    }
     for (name, (_, service)) in flashmm_services() {
         if let Some(env) = service["environment"].as_mapping() {
             for key in env.keys() {
@@ -229,6 +239,57 @@ fn only_execution_gets_the_key_and_its_passphrase() {
             assert!(
                 !has_keys && secrets.is_empty(),
                 "{name} gets the trading key"
+            );
+        }
+    }
+}
+
+/// The variables a compose service's container gets by name (`environment`), and whether it
+/// reads a whole env file (which would hand it every variable of `.env`).
+fn environment(service: &Value) -> (BTreeSet<String>, bool) {
+    let names = match &service["environment"] {
+        Value::Mapping(map) => map
+            .keys()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect(),
+        Value::Sequence(list) => list
+            .iter()
+            .filter_map(|v| v.as_str())
+            .map(|v| v.split_once('=').map_or(v, |(k, _)| k).to_owned())
+            .collect(),
+        _ => BTreeSet::new(),
+    };
+    (names, !service["env_file"].is_null())
+}
+
+#[test]
+fn each_container_gets_only_its_own_secrets() {
+    let only = [
+        ("TRADING_PRIVATE_KEY", "execution"),
+        ("TRADING_KEY_FILE", "execution"),
+        (PASSPHRASE_ENV, "execution"),
+        (PASSPHRASE_FILE_ENV, "execution"),
+        ("API_ADMIN_TOKEN", "api"),
+        ("SECRET_KEY", "api"),
+        ("TWITTER_BEARER_TOKEN", "api"),
+        ("INFLUXDB_TOKEN", "api"),
+    ];
+    for (name, (_, service)) in flashmm_services() {
+        let (vars, env_file) = environment(&service);
+        assert!(!env_file, "{name} reads a whole env file");
+        for var in ["FLASHMM_NAMESPACE", "REDIS_URL", "LOG_LEVEL"] {
+            assert!(vars.contains(var), "{name} does not get {var}");
+        }
+        for (var, owner) in only {
+            assert_eq!(
+                vars.contains(var),
+                name == owner,
+                "{var}: only {owner} gets it, {name} {}",
+                if vars.contains(var) {
+                    "does"
+                } else {
+                    "does not"
+                }
             );
         }
     }

@@ -1,6 +1,7 @@
 //! `flashmm token issue --role admin|viewer --ttl 1h [--sub NAME]`: prints a JWT for the API,
-//! signed with `api.secret_key` (env `SECRET_KEY`). The token goes to stdout alone, so
-//! `TOKEN=$(flashmm token issue ...)` works; what it grants goes to stderr.
+//! signed with `api.secret_key` (env `SECRET_KEY`, at least 32 bytes). The token goes to stdout
+//! alone, so `TOKEN=$(flashmm token issue ...)` works; what it grants goes to stderr. A `--ttl`
+//! longer than `api.max_token_ttl_secs` is refused: the API would refuse the token.
 
 use std::path::Path;
 use std::time::Duration;
@@ -76,6 +77,15 @@ pub fn run(path: &Path, command: TokenCommand) -> anyhow::Result<()> {
                 bail!(
                     "no signing key: set SECRET_KEY (or api.secret_key in {})",
                     path.display()
+                );
+            }
+            flashmm_auth::jwt::check_secret(secret.expose().as_bytes())
+                .context("cannot issue the token")?;
+            let max = config.api.max_token_ttl_secs;
+            if ttl.as_secs() > max {
+                bail!(
+                    "--ttl {} s is longer than api.max_token_ttl_secs ({max} s): the API would refuse the token",
+                    ttl.as_secs()
                 );
             }
             let now = runtime::now().as_i64() / 1_000_000_000;
