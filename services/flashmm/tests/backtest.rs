@@ -1,7 +1,9 @@
 //! `flashmm backtest` on the real Binance BTCUSDT spot capture in `../shared/data` (raw files,
 //! imported in memory): the report's identities and fields, the chart, the side-by-side
 //! table; with the committed model also `--compare`. Skips with a message when the data is
-//! absent. Also: bad arguments are refused clearly.
+//! absent (fails under CI: `support::prerequisite_missing`). Also: bad arguments are refused clearly.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,24 +12,10 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn spot_files() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(DATA).join("binance/spot");
-    let files: Vec<PathBuf> = ["btcusdt_20240808.gz", "btcusdt_20240809.gz"]
-        .iter()
-        .map(|f| dir.join(f))
-        .collect();
-    if files.iter().all(|f| f.is_file()) {
-        Some(files)
-    } else {
-        eprintln!(
-            "SKIP: Binance sample data not found under {DATA}/binance/spot; \
-             this test needs ../shared/data next to the repository"
-        );
-        None
-    }
+    support::binance_spot(&["btcusdt_20240808.gz", "btcusdt_20240809.gz"])
 }
 
 fn dec(v: &Value) -> Decimal {
@@ -130,7 +118,9 @@ fn backtests_the_real_capture_and_reports() {
     let compare = model.is_file() && std::env::var_os("ORT_DYLIB_PATH").is_some()
         || model.is_file() && Path::new(ROOT).join(".venv/ort-dylib-path").is_file();
     if !compare {
-        eprintln!("no committed model or ONNX Runtime: running the baseline only");
+        support::prerequisite_missing(
+            "no committed model or ONNX Runtime: running the baseline only, without --compare",
+        );
     }
     let mut cmd = flashmm();
     cmd.arg("backtest")

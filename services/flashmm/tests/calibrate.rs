@@ -1,29 +1,17 @@
 //! `flashmm calibrate` on the real Binance ETHUSDT spot capture in `../shared/data` (skipped
-//! with a message when absent), and the committed `config/flow.toml` it produced.
+//! with a message when absent, a failure under CI), and the committed `config/flow.toml` it produced.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use flashmm_venue::flow::FlowParams;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn eth_spot() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(DATA).join("binance/spot");
-    let files: Vec<PathBuf> = ["ethusdt_20240808.gz", "ethusdt_20240809.gz"]
-        .iter()
-        .map(|f| dir.join(f))
-        .collect();
-    if files.iter().all(|f| f.is_file()) {
-        Some(files)
-    } else {
-        eprintln!(
-            "SKIP: Binance sample data not found under {DATA}/binance/spot; \
-             this test needs ../shared/data next to the repository"
-        );
-        None
-    }
+    support::binance_spot(&["ethusdt_20240808.gz", "ethusdt_20240809.gz"])
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! `flashmm eval-model` on real data the committed model never saw: the last 20 % of the
 //! recorded Binance BTCUSDT spot capture (`../shared/data`), imported and labelled at the
 //! model's horizon. The committed model must beat both baselines on macro-F1. Skips with a
-//! message when the data is absent.
+//! message when the data is absent (fails under CI: `support::prerequisite_missing`).
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
 const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/model.json");
 
 fn flashmm(args: &[&str]) -> std::process::Output {
@@ -17,20 +18,7 @@ fn flashmm(args: &[&str]) -> std::process::Output {
 }
 
 fn spot_files() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(DATA).join("binance/spot");
-    let files: Vec<PathBuf> = ["btcusdt_20240808.gz", "btcusdt_20240809.gz"]
-        .iter()
-        .map(|f| dir.join(f))
-        .collect();
-    if files.iter().all(|f| f.is_file()) {
-        Some(files)
-    } else {
-        eprintln!(
-            "SKIP: Binance sample data not found under {DATA}/binance/spot; \
-             this test needs ../shared/data next to the repository"
-        );
-        None
-    }
+    support::binance_spot(&["btcusdt_20240808.gz", "btcusdt_20240809.gz"])
 }
 
 fn ok(out: &std::process::Output) -> String {
