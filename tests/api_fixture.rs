@@ -21,7 +21,7 @@ use flashmm_e2e::{
 };
 
 /// `SECRET_KEY` of the API under test.
-pub const SECRET: &str = "e2e-jwt-signing-key-7f3a";
+pub const SECRET: &str = "e2e-jwt-signing-key-7f3a-0d5e91b2";
 /// `API_ADMIN_TOKEN` of the API under test.
 pub const ADMIN_TOKEN: &str = "e2e-static-admin-9c1d";
 

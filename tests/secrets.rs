@@ -16,7 +16,7 @@ const KEY_ID: &str = "024e3b81af9c2234cad09d679ce6035ed1392347ce64ce405f5dcd3622
 const PASSPHRASE: &str = "passphrase-7f3a9e";
 const REDIS_PASSWORD: &str = "redis-pw-5d1e0c";
 const API_ADMIN_TOKEN: &str = "admin-token-9c2e44";
-const SECRET_KEY: &str = "jwt-secret-81aa27";
+const SECRET_KEY: &str = "jwt-secret-81aa27-4c9e-b1d07a3f5e2c";
 const TWITTER_BEARER_TOKEN: &str = "twitter-token-4410";
 const INFLUXDB_TOKEN: &str = "influx-token-12bf";
 
