@@ -3,9 +3,11 @@
 //! - [`role`]: [`Role`], `viewer` (read routes, dashboard, live metrics) or `admin` (pause,
 //!   resume, cancel-all, flatten); admin implies viewer.
 //! - [`claims`]: [`Claims`], what a token says: subject, role, issue and expiry times.
-//! - [`jwt`]: [`issue`] and [`decode`] of HS256 JSON Web Tokens signed with `SECRET_KEY`.
+//! - [`jwt`]: [`issue`] and [`decode`] of HS256 JSON Web Tokens signed with `SECRET_KEY`;
+//!   [`jwt::check_secret`] refuses a key shorter than [`jwt::MIN_SECRET_LEN`] (32) bytes.
 //! - [`authenticator`]: [`Authenticator`], which turns a bearer token into a [`Principal`],
-//!   accepting a JWT or the static `API_ADMIN_TOKEN`, compared in constant time.
+//!   accepting a JWT or the static `API_ADMIN_TOKEN`, compared in constant time; it refuses
+//!   a weak JWT key at construction and, with a cap set, JWTs that live longer than it.
 //! - [`error`]: [`AuthError`], one variant per way a token is refused.
 //!
 //! Pure code: no I/O and no clock; the current time is passed in as Unix seconds.
