@@ -1,1 +1,398 @@
-//! Restart and fault safety of execution: durable kill switch, fail-safe start, venue truth for fills and positions, idempotent client ids, Redis coming back empty.
+//! Restart and fault safety of execution against the real simulator and a real Redis: a
+//! tripped kill switch survives SIGTERM, `kill -9` and restarts until an operator resumes; a
+//! state Redis lost starts (or turns) execution paused; the position after `kill -9` equals the
+//! venue's fills even past the fill ledger's memory; a placement whose answer was lost never
+//! leaves two live orders for one quote.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use flashmm_bus::Bus;
+use flashmm_core::control::ExecAction;
+use flashmm_core::market::{MarketId, Qty, Side};
+use flashmm_core::order::FillLedger;
+use flashmm_e2e::rig::{two_sided, venue_positions, wait_until, Rig};
+use flashmm_e2e::{http_post_json, metric, port};
+use flashmm_venue::matching::TimeInForce;
+use flashmm_venue::signing::Signer;
+use flashmm_venue::venue::{NewOrder, SimVenue, SimVenueConfig, Venue};
+
+/// The saved operator hold, parsed (`None` when there is none).
+async fn hold(rig: &Rig) -> Option<serde_json::Value> {
+    let text = rig.state("trading").await.get("hold").cloned()?;
+    serde_json::from_str(&text).ok()
+}
+
+async fn mode(rig: &Rig) -> String {
+    rig.state("trading")
+        .await
+        .get("mode")
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Whether no order rests for `for_at_least` (polled through the account's rate limit).
+async fn stays_flat(rig: &Rig, for_at_least: Duration) -> bool {
+    let deadline = std::time::Instant::now() + for_at_least;
+    while std::time::Instant::now() < deadline {
+        if !rig.open_orders().await.is_empty() {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    true
+}
+
+/// Buys 0.001 ETH at the best ask with the account's key, immediate-or-cancel, until a fill.
+async fn take_one_fill(rig: &Rig) {
+    let eth = MarketId::new("ETH/USDC").unwrap();
+    for i in 0..50 {
+        let before = rig.venue_fills().await.len();
+        let book = rig.venue.snapshot(&eth).await.expect("ETH book");
+        let ask = book.asks.iter().map(|l| l.price).min().expect("an ask");
+        let order = NewOrder {
+            market: eth.clone(),
+            client_id: flashmm_core::identifiers::ClientOrderId::new(format!("one-{i}")).unwrap(),
+            side: Side::Buy,
+            price: ask,
+            qty: Qty::from_lots(10),
+            tif: TimeInForce::Ioc,
+        };
+        let _ = rig.venue.place(&order).await;
+        if rig.venue_fills().await.len() > before {
+            return;
+        }
+    }
+    panic!("no fill at the best ask");
+}
+
+/// Model drift trips the kill switch; SIGTERM, a restart with the drift floor at 0, `kill -9`
+/// and another restart all leave it killed with nothing resting; only a resume quotes again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tripped_kill_switch_holds_across_restarts_until_resumed() {
+    let rig = Rig::start("fault-kill").await;
+    // A live hit rate of 0.5 over 1 000 predictions, under a floor of 0.99: drift.
+    let model = rig.namespace.state("model").unwrap();
+    rig.bus
+        .set_state(
+            &model,
+            &[
+                ("hit_rate:SEI-USDC".into(), "0.5000".into()),
+                ("hit_rate_n:SEI-USDC".into(), "1000".into()),
+            ],
+        )
+        .await
+        .unwrap();
+    let mut exec = rig.execution(&[("EXEC_DRIFT_HIT_RATE_FLOOR", "0.99")], &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            mode(&rig).await == "killed"
+        })
+        .await,
+        "drift did not trip the kill switch: {}",
+        rig.logs()
+    );
+    let saved = hold(&rig).await.expect("the trip is saved as a hold");
+    assert_eq!(saved["mode"], "killed");
+    assert_eq!(saved["market"], "SEI-USDC");
+    assert!(saved["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("hit rate"));
+
+    // A graceful stop writes `stopped` over the mode, never over the hold.
+    assert!(exec.terminate(Duration::from_secs(10)).is_some());
+    assert_eq!(mode(&rig).await, "stopped");
+    assert_eq!(
+        hold(&rig).await.map(|h| h["mode"].clone()),
+        Some("killed".into())
+    );
+    let floor_zero = [("EXEC_DRIFT_HIT_RATE_FLOOR", "0")];
+    let mut exec = rig.execution(&floor_zero, &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            mode(&rig).await == "killed"
+        })
+        .await,
+        "restart after SIGTERM lifted the kill switch: {}",
+        rig.logs()
+    );
+    assert!(
+        stays_flat(&rig, Duration::from_secs(3)).await,
+        "quoting while killed"
+    );
+
+    exec.kill_9();
+    let _exec = rig.execution(&floor_zero, &[]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        stays_flat(&rig, Duration::from_secs(3)).await,
+        "quoting after kill -9 while killed"
+    );
+    assert_eq!(mode(&rig).await, "killed", "{}", rig.logs());
+
+    rig.command(ExecAction::Resume).await;
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "resume did not quote again: {}",
+        rig.logs()
+    );
+    assert_eq!(hold(&rig).await, None, "resume lifts the hold");
+    rig.cleanup().await;
+}
+
+/// More fills on ETH/USDC than the fill ledger remembers, none on SEI/USDC: after `kill -9`
+/// the restart books none of them twice (a market without fills used to pull the replay
+/// back to the first fill, past what the ledger remembers). Execution runs paused, so the
+/// fills are the test's own.
+#[tokio::test(flavor = "multi_thread")]
+async fn position_equals_the_venues_fills_past_the_ledgers_memory() {
+    let rig = Rig::start_with(
+        "fault-ledger",
+        &["--rate-capacity", "100000", "--rate-per-sec", "100000"],
+    )
+    .await;
+    let trading = rig.namespace.state("trading").unwrap();
+    let pause = serde_json::json!({
+        "mode": "paused", "reason": "test", "market": null, "ts": 1
+    });
+    rig.bus
+        .set_state(&trading, &[("hold".into(), pause.to_string())])
+        .await
+        .unwrap();
+
+    // Immediate-or-cancel orders of the account against the flow's liquidity, alternating
+    // sides so the position stays small; 10 lots (0.001 ETH) clear the minimum notional. They
+    // are signed with nonces counted from 1: the venue remembers a key's latest 4 096 nonces,
+    // and these many must stay below execution's (counted from its start time in ns).
+    let venue_port = port(&rig.ports, "venue");
+    let bulk = SimVenue::connect(
+        SimVenueConfig::new(
+            format!("http://127.0.0.1:{venue_port}"),
+            format!("ws://127.0.0.1:{venue_port}/ws"),
+        ),
+        Some(Arc::new(
+            Signer::from_hex(&rig.secret, 1).expect("the trading key"),
+        )),
+    )
+    .await
+    .expect("venue client");
+    let eth = MarketId::new("ETH/USDC").unwrap();
+    let wanted = FillLedger::CAPACITY + 300;
+    let mut sent = 0u64;
+    while bulk.fills_since(0).await.map_or(0, |f| f.len()) < wanted {
+        let book = bulk.snapshot(&eth).await.expect("ETH book");
+        let mut batch = Vec::new();
+        for i in 0..64 {
+            sent += 1;
+            let (side, level) = if i % 2 == 0 {
+                (Side::Buy, book.asks.iter().min_by_key(|l| l.price))
+            } else {
+                (Side::Sell, book.bids.iter().max_by_key(|l| l.price))
+            };
+            let Some(level) = level else { continue };
+            let order = NewOrder {
+                market: eth.clone(),
+                client_id: flashmm_core::identifiers::ClientOrderId::new(format!("t-{sent}"))
+                    .unwrap(),
+                side,
+                price: level.price,
+                qty: Qty::from_lots(10),
+                tif: TimeInForce::Ioc,
+            };
+            let venue = &bulk;
+            batch.push(async move { venue.place(&order).await });
+        }
+        let answers = futures_util::future::join_all(batch).await;
+        assert!(
+            sent < 20_000,
+            "the flow gave too few fills; last answer {:?}",
+            answers.last()
+        );
+    }
+    let fills = rig.venue_fills().await;
+    assert!(fills.len() > FillLedger::CAPACITY);
+    assert!(
+        fills.iter().all(|f| f.market == eth),
+        "fills on one market only"
+    );
+
+    let mut exec = rig.execution(&[], &[]);
+    let expected = venue_positions(&fills);
+    assert!(
+        wait_until(Duration::from_secs(20), || async {
+            rig.positions().await[1] == expected[1]
+        })
+        .await,
+        "first start: {:?} against the venue's {expected:?}: {}",
+        rig.positions().await,
+        rig.logs()
+    );
+    // The saved state (flushed once a second) has caught up with the booked position.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    exec.kill_9();
+    let _exec = rig.execution(&[], &[]);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let fills = rig.venue_fills().await;
+    let expected = venue_positions(&fills);
+    let booked = rig.positions().await;
+    assert_eq!(
+        booked[1],
+        expected[1],
+        "ETH position after kill -9 differs from the venue's {} fills: {}",
+        fills.len(),
+        rig.logs()
+    );
+    assert_eq!(mode(&rig).await, "paused", "the saved pause holds");
+    rig.cleanup().await;
+}
+
+/// Redis loses execution's state twice: mid-run (every key of the namespace deleted, as a
+/// FLUSHALL does) execution pauses and pulls every quote; at a restart with an empty state
+/// while the venue knows the account, it starts paused. Resuming quotes again both times.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_state_pauses_until_resumed() {
+    let rig = Rig::start("fault-lost").await;
+    let mut exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "no quotes: {}",
+        rig.logs()
+    );
+    rig.bus.purge(&rig.namespace).await.unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            mode(&rig).await == "paused"
+        })
+        .await,
+        "execution did not notice the lost state: {}",
+        rig.logs()
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            rig.open_orders().await.is_empty()
+        })
+        .await,
+        "quotes not pulled after the state was lost"
+    );
+    assert!(
+        stays_flat(&rig, Duration::from_secs(3)).await,
+        "quoting while paused"
+    );
+    assert!(metric(&rig.metrics(), "flashmm_execution_state_lost_total") >= 1.0);
+    // The positions are written again from what execution holds.
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            !rig.state("positions").await.is_empty()
+        })
+        .await,
+        "positions not written again"
+    );
+    rig.command(ExecAction::Resume).await;
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "resume after the lost state did not quote: {}",
+        rig.logs()
+    );
+
+    // A restart on an empty state while the venue knows the account (a fill of its own; the
+    // simulator cancels the dead session's orders).
+    exec.kill_9();
+    take_one_fill(&rig).await;
+    rig.bus.purge(&rig.namespace).await.unwrap();
+    let _exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            mode(&rig).await == "paused"
+        })
+        .await,
+        "restart on an empty state did not start paused: {}",
+        rig.logs()
+    );
+    assert!(
+        stays_flat(&rig, Duration::from_secs(3)).await,
+        "quoting after a restart on an empty state"
+    );
+    let held = hold(&rig).await.expect("the pause is saved as a hold");
+    assert!(held["reason"].as_str().unwrap_or_default().contains("lost"));
+    rig.command(ExecAction::Resume).await;
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "resume did not quote: {}",
+        rig.logs()
+    );
+    // The new epoch is past every id the lost count handed out.
+    let open = rig.open_orders().await;
+    assert!(
+        open.iter().all(|o| !o.client_id.as_str().contains("-1-")),
+        "ids of the lost epoch reused: {open:?}"
+    );
+    rig.cleanup().await;
+}
+
+/// A third of the placements' answers are dropped by the simulator: each such order is looked
+/// up by client id before anything more is sent for its quote, so a side never rests more
+/// orders than the configured levels, and every resting order is one execution tracks.
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_acks_never_leave_two_orders_for_one_quote() {
+    let rig = Rig::start("fault-acks").await;
+    let venue_port = port(&rig.ports, "venue");
+    let (status, body) =
+        http_post_json(venue_port, "/admin/faults", r#"{"ack_drop_fraction": 0.3}"#)
+            .expect("fault switch");
+    assert!(status.contains("200"), "{status} {body}");
+    let _exec = rig.execution(&[], &[]);
+    let levels = 3;
+    let mut max_side = 0;
+    let mut samples = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let open = rig.open_orders().await;
+        for m in ["SEI/USDC", "ETH/USDC"] {
+            let m = MarketId::new(m).unwrap();
+            for side in [Side::Buy, Side::Sell] {
+                let n = open
+                    .iter()
+                    .filter(|o| o.market == m && o.side == side)
+                    .count();
+                max_side = max_side.max(n);
+            }
+        }
+        samples += 1;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(samples > 10);
+    assert!(
+        max_side <= levels,
+        "{max_side} orders rested on one side (levels: {levels}): {}",
+        rig.logs()
+    );
+    let lost = metric(&rig.metrics(), "flashmm_execution_lost_acks_total");
+    assert!(lost >= 1.0, "no answer was lost: the test proves nothing");
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            let open = rig.open_orders().await;
+            let saved = rig.state("orders").await;
+            !open.is_empty()
+                && open
+                    .iter()
+                    .all(|o| saved.contains_key(o.client_id.as_str()))
+        })
+        .await,
+        "orders rest that execution does not track: {}",
+        rig.logs()
+    );
+    rig.cleanup().await;
+}

@@ -2,6 +2,8 @@
 //! own on the Redis at `REDIS_URL`, a config file with free ports, and service processes that
 //! are stopped when dropped.
 
+pub mod rig;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -305,4 +307,85 @@ pub fn http_request(
         headers,
         body: String::from_utf8_lossy(&raw).into_owned(),
     })
+}
+
+/// What the run's order records say about client ids placed more than once.
+#[derive(Debug, Default)]
+pub struct ClientIdUse {
+    /// Client ids execution submitted (its `Submitted` records on `orders:{mkt}`).
+    pub submitted: usize,
+    /// Client ids the venue filled.
+    pub filled: usize,
+    /// Client ids sent or filled as more than one order, each with why.
+    pub reused: Vec<String>,
+}
+
+/// Checks that every client id went out as one order over the whole run: execution recorded
+/// `Submitted` for it once on `orders:{mkt}` (of each stream key in `markets`) and saw it
+/// accepted under one venue order id, and the venue's `fills` of it carry one venue order id.
+/// The venue refuses a client id only while it is open, so an intent sent again after its
+/// first order filled or was cancelled would show here as a second submission or venue id.
+pub async fn client_id_use(
+    bus: &flashmm_bus::RedisBus,
+    ns: &flashmm_bus::Namespace,
+    markets: &[&str],
+    fills: &[flashmm_venue::protocol::FillMsg],
+) -> ClientIdUse {
+    use flashmm_bus::{Bus, Payload, Range};
+    use flashmm_core::order::{OrderEvent, OrderUpdate};
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut submitted: BTreeMap<String, usize> = BTreeMap::new();
+    let mut venue_ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for mkt in markets {
+        let stream = ns.orders(mkt).expect("orders stream name");
+        let entries = bus
+            .range(&stream, Range::Oldest(1_000_000))
+            .await
+            .expect("read orders stream");
+        for entry in entries {
+            let Payload::Envelope(e) = entry.payload else {
+                panic!("malformed entry on {}", stream.as_str());
+            };
+            let update: OrderUpdate = e.decode().expect("order update");
+            let id = update.order.client_id().as_str().to_owned();
+            if update.event == OrderEvent::Submitted {
+                *submitted.entry(id.clone()).or_default() += 1;
+            }
+            if let Some(v) = update.order.venue_order_id() {
+                venue_ids
+                    .entry(id)
+                    .or_default()
+                    .insert(v.as_str().to_owned());
+            }
+        }
+    }
+    let mut reused: Vec<String> = submitted
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(id, n)| format!("{id}: submitted {n} times"))
+        .collect();
+    reused.extend(
+        venue_ids
+            .iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(id, v)| format!("{id}: accepted as venue orders {v:?}")),
+    );
+    let mut filled: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for f in fills {
+        filled
+            .entry(f.client_order_id.as_str())
+            .or_default()
+            .insert(f.order_id.as_str());
+    }
+    reused.extend(
+        filled
+            .iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(id, v)| format!("{id}: filled as venue orders {v:?}")),
+    );
+    ClientIdUse {
+        submitted: submitted.len(),
+        filled: filled.len(),
+        reused,
+    }
 }

@@ -188,6 +188,10 @@ pub trait Bus: Send + Sync {
     /// Delete fields of a state hash (`HDEL`); absent fields are ignored.
     async fn delete_state_fields(&self, key: &StateKey, fields: &[String]) -> Result<(), BusError>;
 
+    /// Adds `by` to an integer field of a state hash atomically (`HINCRBY`; an absent field
+    /// counts as 0) and returns the new value.
+    async fn incr_state(&self, key: &StateKey, field: &str, by: i64) -> Result<i64, BusError>;
+
     /// Delete every key under a namespace (streams, groups, state); returns how many.
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError>;
 
@@ -388,6 +392,10 @@ impl<B: Bus + ?Sized> Bus for std::sync::Arc<B> {
 
     async fn delete_state_fields(&self, key: &StateKey, fields: &[String]) -> Result<(), BusError> {
         (**self).delete_state_fields(key, fields).await
+    }
+
+    async fn incr_state(&self, key: &StateKey, field: &str, by: i64) -> Result<i64, BusError> {
+        (**self).incr_state(key, field, by).await
     }
 
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError> {

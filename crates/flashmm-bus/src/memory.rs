@@ -377,6 +377,22 @@ impl Bus for MemoryBus {
         Ok(())
     }
 
+    async fn incr_state(&self, key: &StateKey, field: &str, by: i64) -> Result<i64, BusError> {
+        let mut state = self.lock();
+        let hash = state.hashes.entry(key.as_str().to_owned()).or_default();
+        let current = match hash.get(field) {
+            Some(v) => v.parse::<i64>().map_err(|_| {
+                BusError::Command(format!("{}: field {field} is not an integer", key.as_str()))
+            })?,
+            None => 0,
+        };
+        let next = current.checked_add(by).ok_or_else(|| {
+            BusError::Command(format!("{}: field {field} would overflow", key.as_str()))
+        })?;
+        hash.insert(field.to_owned(), next.to_string());
+        Ok(next)
+    }
+
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError> {
         let prefix = format!("{}:", namespace.as_str());
         let mut state = self.lock();

@@ -695,6 +695,13 @@ impl Bus for RedisBus {
             .map_err(map_err)
     }
 
+    async fn incr_state(&self, key: &StateKey, field: &str, by: i64) -> Result<i64, BusError> {
+        self.client
+            .hincrby::<i64, _, _>(key.as_str(), field, by)
+            .await
+            .map_err(map_err)
+    }
+
     async fn purge(&self, namespace: &Namespace) -> Result<u64, BusError> {
         let pattern = namespace.pattern();
         let mut cursor = "0".to_owned();

@@ -11,7 +11,7 @@ use crate::latency::LatencyWindow;
 use crate::market::{AccountView, Instruction, MarketEngine, Tif};
 use crate::pacer::Pacer;
 use crate::settings::ExecArgs;
-use crate::state::StateStore;
+use crate::state::{StateStore, HOLD};
 use crate::telemetry as t;
 use crate::writer::Writer;
 use flashmm_bus::{runtime, Bus, Namespace};
@@ -22,7 +22,7 @@ use flashmm_core::order::{Fill, Order, OrderEvent, OrderStatus, OrderUpdate};
 use flashmm_core::risk::{KillSwitch, RiskAction, RiskEvent, RiskViolation, RiskViolationKind};
 use flashmm_core::time::UnixNanos;
 use flashmm_venue::matching::TimeInForce;
-use flashmm_venue::protocol::ErrorCode;
+use flashmm_venue::protocol::{ErrorCode, FillMsg};
 use flashmm_venue::venue::{
     NewOrder, OrderRef, OrderReport, SimVenue, Venue, VenueError, VenueEvent,
 };
@@ -46,6 +46,10 @@ const VENUE_PATIENCE: Duration = Duration::from_secs(15);
 /// How long the cancel-all at shutdown keeps retrying.
 const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
 
+/// How long a mode change waits for Redis to take it before going on (the writer keeps the
+/// hold until Redis is back).
+const SAVE_PATIENCE: Duration = Duration::from_millis(500);
+
 /// How long the once-a-second Redis probe waits before it calls Redis away.
 const REDIS_PROBE_TIMEOUT: Duration = Duration::from_millis(300);
 
@@ -55,7 +59,11 @@ const CANCEL_ALL_PATIENCE: Duration = Duration::from_secs(2);
 
 /// Runs `call` until it succeeds, answers an error other than a rate limit or a transport
 /// failure, or `patience` has passed; waits the venue's retry hint between tries.
-async fn retrying<T, F, Fut>(what: &str, patience: Duration, mut call: F) -> Result<T, VenueError>
+pub async fn retrying<T, F, Fut>(
+    what: &str,
+    patience: Duration,
+    mut call: F,
+) -> Result<T, VenueError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, VenueError>>,
@@ -106,8 +114,20 @@ enum Landed {
     Orphan,
     /// The venue's open orders, for the sweep.
     Swept(Result<Vec<OrderReport>, VenueError>),
-    /// The once-a-second Redis probe: whether it answered, and `state:model` when it did.
-    Probed(Option<BTreeMap<String, String>>),
+    /// The once-a-second Redis probe: `state:model` when Redis answered, and whether
+    /// `state:trading` still holds execution's hold field (gone after a FLUSHALL or a Redis
+    /// restarted without its data).
+    Probed(Option<(BTreeMap<String, String>, bool)>),
+    /// The venue's open orders of a market, looked up for `client_id`, whose placement's answer
+    /// was lost.
+    LookedUp {
+        /// The market.
+        idx: usize,
+        /// The order.
+        client_id: ClientOrderId,
+        /// The venue's open orders of the market, or the error.
+        result: Result<Vec<OrderReport>, VenueError>,
+    },
 }
 
 /// The decision loop's state.
@@ -141,6 +161,8 @@ pub struct Engine<B: Bus> {
     cancel_on_ack: HashSet<ClientOrderId>,
     sweeping: bool,
     probing: bool,
+    /// Redis was found without execution's state: restored on the next flush.
+    state_lost: bool,
     /// The venue request budget of the trading key, shared by the markets.
     pacer: Pacer,
 }
@@ -204,6 +226,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             cancel_on_ack: HashSet::new(),
             sweeping: false,
             probing: false,
+            state_lost: false,
         }
     }
 
@@ -222,29 +245,13 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         self.day = exec.get("day").and_then(|v| v.parse().ok()).unwrap_or(0);
         self.day_start_equity = dec("day_start_equity").unwrap_or_default();
         self.equity_peak = dec("equity_peak").unwrap_or_default();
-        let since = self
-            .markets
-            .iter()
-            .map(|m| m.ledger.resume_from(SEC))
-            .min()
-            .unwrap_or(0);
+        let since = self.replay_cursor();
         let venue = &self.venue;
         let fills = retrying("fills", VENUE_PATIENCE, || venue.fills_since(since)).await?;
-        let mut booked = 0;
-        for f in fills {
-            let Some(idx) = self.markets.iter().position(|m| m.spec().id() == &f.market) else {
-                continue;
-            };
-            let fill = match f.to_core(self.markets[idx].spec()) {
-                Ok(fill) => fill,
-                Err(e) => {
-                    tracing::warn!(error = %e, "venue fill not convertible");
-                    continue;
-                }
-            };
-            if self.book_fill(idx, &fill, now) {
-                booked += 1;
-            }
+        let booked = self.replay_fills(fills, now);
+        let trading = self.bus.get_state(&self.store.trading).await?;
+        if !trading.contains_key(HOLD) {
+            self.writer.send(self.store.hold(&self.kill, None));
         }
         for m in &self.markets {
             self.writer.send_all(self.store.market(m, now));
@@ -461,7 +468,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     /// Publishes each violation and acts on it: a kill trips the switch and cancels
     /// everything (the markets' own decisions cancel for the other kinds).
     async fn violations(&mut self, idx: usize, violations: Vec<RiskViolation>, now: UnixNanos) {
-        let mut kill = None;
+        let mut kill: Option<String> = None;
         for v in &violations {
             self.publish_violation(idx, v, now);
             if v.kind().action() == RiskAction::KillSwitch && kill.is_none() {
@@ -470,10 +477,12 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
         if let Some(reason) = kill {
             if self.kill.trip(reason, now) {
-                tracing::error!(reason = self.kill.reason(), "kill switch tripped");
+                let market = self.markets[idx].key().to_owned();
+                tracing::error!(reason = self.kill.reason(), market, "kill switch tripped");
                 gauge!(t::KILL_SWITCH).set(1.0);
+                // Saved before anything is cancelled: a crash from here on restarts killed.
+                self.save_mode(Some(&market)).await;
                 self.cancel_everything("kill switch").await;
-                self.writer.send(self.store.mode(&self.kill));
             }
         }
     }
@@ -676,10 +685,15 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     }
                     Err(e) => {
                         let kind = failure_kind(&e);
-                        // A lost answer leaves the order pending: the sweep finds out whether
-                        // it rests (and cancels it when a cancel was asked for).
+                        // A lost answer leaves the order pending, and nothing is sent for its
+                        // slot until the venue says by client id whether it rests.
                         let lost = matches!(kind, Some("ack_dropped" | "timeout"));
-                        if !lost {
+                        if lost {
+                            if cancel {
+                                self.cancel_on_ack.insert(client_id.clone());
+                            }
+                            self.look_up(idx, client_id.clone());
+                        } else {
                             self.order_event(
                                 idx,
                                 &client_id,
@@ -723,6 +737,11 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 }
             },
             Landed::Orphan => {}
+            Landed::LookedUp {
+                idx,
+                client_id,
+                result,
+            } => self.looked_up(idx, client_id, result),
             Landed::Swept(result) => {
                 self.sweeping = false;
                 match result {
@@ -737,11 +756,63 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
     }
 
+    /// Asks the venue whether `client_id`, whose placement's answer was lost, rests.
+    fn look_up(&mut self, idx: usize, client_id: ClientOrderId) {
+        counter!(t::LOST_ACKS_TOTAL, "market" => self.markets[idx].key().to_owned()).increment(1);
+        self.placing.insert(client_id.clone());
+        self.pacer.spend(1, Instant::now());
+        let venue = self.venue.clone();
+        let market = self.markets[idx].spec().id().clone();
+        self.inflight.spawn(async move {
+            let result = venue.open_orders(Some(&market)).await;
+            Landed::LookedUp {
+                idx,
+                client_id,
+                result,
+            }
+        });
+    }
+
+    /// The lookup of an order whose placement's answer was lost: resting, it is accepted (and
+    /// cancelled when a cancel waited for it); absent, it is closed, and its slot free again
+    /// (a fill it took arrives as a fill). A lookup that failed is tried again.
+    fn looked_up(
+        &mut self,
+        idx: usize,
+        client_id: ClientOrderId,
+        result: Result<Vec<OrderReport>, VenueError>,
+    ) {
+        let open = match result {
+            Ok(open) => open,
+            Err(e) => {
+                tracing::debug!(order = %client_id, error = %e, "lookup failed; again");
+                self.look_up(idx, client_id);
+                return;
+            }
+        };
+        self.placing.remove(&client_id);
+        let cancel = self.cancel_on_ack.remove(&client_id);
+        match open.into_iter().find(|o| o.client_id == client_id) {
+            Some(report) => {
+                self.report(idx, report);
+                if cancel && self.markets[idx].working.get(&client_id).is_some() {
+                    self.send_cancel(idx, client_id);
+                }
+            }
+            None => self.order_event(
+                idx,
+                &client_id,
+                OrderEvent::Rejected,
+                Some("not at the venue after a lost answer".into()),
+            ),
+        }
+    }
+
     /// Brings a working order in line with a venue report (fills arrive as fills).
     fn report(&mut self, idx: usize, report: OrderReport) {
         let now = runtime::now();
         for f in &report.fills {
-            self.book_fill(idx, f, now);
+            self.book_fill(idx, f, now, true);
         }
         let id = report.client_id.clone();
         let Some(w) = self.markets[idx].working.get(&id) else {
@@ -775,7 +846,10 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
     }
 
-    fn book_fill(&mut self, idx: usize, fill: &Fill, now: UnixNanos) -> bool {
+    /// Books `fill` once (the ledger refuses a fill booked before) and publishes it; `save`
+    /// writes the market's position and ledger too (a replay of many fills saves once at its
+    /// end instead: the ledger is thousands of fills long). Returns whether it was booked.
+    fn book_fill(&mut self, idx: usize, fill: &Fill, now: UnixNanos, save: bool) -> bool {
         let Some(moved) = self.markets[idx].book_fill(fill) else {
             return false;
         };
@@ -792,7 +866,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             Ok(w) => self.writer.send(w),
             Err(e) => tracing::warn!(error = %e, "fill not encoded"),
         }
-        if self.writer.is_up() {
+        if save && self.writer.is_up() {
             self.writer
                 .send_all(self.store.market(&self.markets[idx], now));
         }
@@ -846,7 +920,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     .iter()
                     .position(|m| m.spec().id() == &fill.market)
                 {
-                    self.book_fill(idx, &fill, runtime::now());
+                    self.book_fill(idx, &fill, runtime::now(), true);
                 }
             }
             VenueEvent::Snapshot(_) | VenueEvent::Delta(_) | VenueEvent::Trade(_) => {}
@@ -854,21 +928,50 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     }
 
     async fn catch_up_fills(&mut self) -> anyhow::Result<()> {
-        let since = self
-            .markets
+        let since = self.replay_cursor();
+        let fills = self.venue.fills_since(since).await?;
+        self.replay_fills(fills, runtime::now());
+        Ok(())
+    }
+
+    /// Where to ask the venue for fills: the earliest of the markets' cursors (a market with
+    /// no fill yet asks from the start).
+    fn replay_cursor(&self) -> i64 {
+        self.markets
             .iter()
             .map(|m| m.ledger.resume_from(SEC))
             .min()
-            .unwrap_or(0);
-        let now = runtime::now();
-        for f in self.venue.fills_since(since).await? {
-            if let Some(idx) = self.markets.iter().position(|m| m.spec().id() == &f.market) {
-                if let Ok(fill) = f.to_core(self.markets[idx].spec()) {
-                    self.book_fill(idx, &fill, now);
+            .unwrap_or(0)
+    }
+
+    /// Books the venue's fills that each market has not booked: a fill older than its own
+    /// market's cursor was booked before and is skipped (the ledger remembers only the latest
+    /// fills, so a replay from another market's earlier cursor must not reach past it); the
+    /// rest are deduplicated by the ledger. Returns how many were booked.
+    fn replay_fills(&mut self, fills: Vec<FillMsg>, now: UnixNanos) -> usize {
+        let mut booked = 0;
+        for f in fills {
+            let Some(idx) = self.markets.iter().position(|m| m.spec().id() == &f.market) else {
+                continue;
+            };
+            if f.ts < self.markets[idx].ledger.resume_from(SEC) {
+                continue;
+            }
+            match f.to_core(self.markets[idx].spec()) {
+                Ok(fill) => {
+                    if self.book_fill(idx, &fill, now, false) {
+                        booked += 1;
+                    }
                 }
+                Err(e) => tracing::warn!(error = %e, "venue fill not convertible"),
             }
         }
-        Ok(())
+        if booked > 0 && self.writer.is_up() {
+            for m in &self.markets {
+                self.writer.send_all(self.store.market(m, now));
+            }
+        }
+        booked
     }
 
     async fn command(&mut self, cmd: ExecCommand) {
@@ -909,8 +1012,20 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             }
         }
         // The command is acked once its effect is recorded.
+        self.save_mode(None).await;
+    }
+
+    /// Records the mode and the operator hold (kept while Redis is away), waiting at most
+    /// [`SAVE_PATIENCE`] for Redis to take them.
+    async fn save_mode(&mut self, market: Option<&str>) {
+        self.writer.send(self.store.hold(&self.kill, market));
         self.writer.send(self.store.mode(&self.kill));
-        self.writer.sync().await;
+        if tokio::time::timeout(SAVE_PATIENCE, self.writer.sync())
+            .await
+            .is_err()
+        {
+            tracing::warn!("trading mode not confirmed saved yet; the writer keeps it");
+        }
     }
 
     /// The account's P&L, drawdown and their limits as gauges (alerts compare them).
@@ -940,18 +1055,23 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
         self.probing = true;
         let bus = self.bus.clone();
-        let key = self.store.model.clone();
+        let (model, trading) = (self.store.model.clone(), self.store.trading.clone());
         self.inflight.spawn(async move {
-            let model = tokio::time::timeout(REDIS_PROBE_TIMEOUT, bus.get_state(&key)).await;
-            Landed::Probed(model.ok().and_then(Result::ok))
+            let read = async {
+                let model = bus.get_state(&model).await?;
+                let trading = bus.get_state(&trading).await?;
+                Ok::<_, flashmm_bus::BusError>((model, trading.contains_key(HOLD)))
+            };
+            let probed = tokio::time::timeout(REDIS_PROBE_TIMEOUT, read).await;
+            Landed::Probed(probed.ok().and_then(Result::ok))
         });
     }
 
     /// Acts on the probe. Losing Redis stops quoting (without it no market data, prediction
     /// or command arrives, and nothing is recorded): the next decisions cancel every quote,
     /// and a cancel-all per market follows on the next flush, until it answers again.
-    fn probed(&mut self, model: Option<BTreeMap<String, String>>) {
-        let up = model.is_some();
+    fn probed(&mut self, probed: Option<(BTreeMap<String, String>, bool)>) {
+        let up = probed.is_some();
         let was = self.writer.set_up(up);
         if up && !was {
             tracing::info!("Redis answers again: quoting resumes");
@@ -963,7 +1083,12 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 }
             }
         }
-        let Some(model) = model else { return };
+        let Some((model, held)) = probed else { return };
+        if !held && !self.state_lost {
+            tracing::error!("Redis lost execution's state: pausing, reconciling with the venue");
+            counter!(t::STATE_LOST_TOTAL).increment(1);
+            self.state_lost = true;
+        }
         for m in &mut self.markets {
             let rate = model
                 .get(&format!("hit_rate:{}", m.key()))
@@ -979,6 +1104,10 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     /// Once a second: refused cancel-alls again, the Redis probe, state hashes, P&L marks,
     /// gauges.
     async fn flush(&mut self) {
+        if self.state_lost && self.writer.is_up() {
+            self.state_lost = false;
+            self.restore_lost_state().await;
+        }
         for idx in 0..self.markets.len() {
             if let Some(reason) = self.cancel_all_due[idx].take() {
                 self.execute(idx, Instruction::CancelAll { reason }).await;
@@ -1046,6 +1175,25 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         }
         self.writer
             .send(self.store.set(&self.store.latency, latency));
+    }
+
+    /// Redis came back empty (FLUSHALL, a restart without its data): nothing execution saved
+    /// is there, the operator hold included. Quoting pauses until an operator resumes; every
+    /// order is cancelled, fills missed meanwhile are booked from the venue, and the state is
+    /// written again from what the engine holds (positions, fill ledgers, P&L, mode, hold).
+    async fn restore_lost_state(&mut self) {
+        let now = runtime::now();
+        if self.kill.can_quote() {
+            self.kill.pause("Redis lost the trading state", now);
+        }
+        self.save_mode(None).await;
+        self.cancel_everything("Redis lost the trading state").await;
+        if let Err(e) = self.catch_up_fills().await {
+            tracing::warn!(error = %e, "fills not fetched after the state loss");
+        }
+        for m in &self.markets {
+            self.writer.send_all(self.store.market(m, now));
+        }
     }
 
     /// Every 5 s: asks the venue for its open orders (handled in [`Self::swept`]).

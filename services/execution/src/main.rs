@@ -16,12 +16,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use execution::engine::Engine;
+use execution::engine::{retrying, Engine};
 use execution::inputs::{self, Input};
 use execution::market::MarketEngine;
 use execution::settings::{self, ExecArgs};
-use execution::state::StateStore;
+use execution::state::{SavedMode, StateStore};
 use flashmm_bus::runtime::{self, ServiceArgs};
+use flashmm_core::risk::KillSwitch;
 use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue};
 use tokio::sync::mpsc;
 
@@ -69,6 +70,7 @@ async fn run() -> anyhow::Result<()> {
         }
     };
     let now = runtime::now();
+    let (kill, epoch) = start_mode(&store, &bus, &venue, epoch, now).await?;
     let limits = settings::risk_limits(&config);
     let template = settings::quote_template(&config);
     let mut markets = Vec::new();
@@ -89,7 +91,6 @@ async fn run() -> anyhow::Result<()> {
         }
         markets.push(m);
     }
-    let kill = store.load_mode(&bus, now).await?;
     let ids: Vec<_> = markets.iter().map(|m| m.spec().id().clone()).collect();
     let keys: Vec<String> = markets.iter().map(|m| m.key().to_owned()).collect();
     let events = venue.account_events(&ids).await?;
@@ -133,6 +134,53 @@ async fn run() -> anyhow::Result<()> {
     tasks.abort_all();
     tracing::info!(service = "execution", "stopped");
     Ok(())
+}
+
+/// The trading mode to start in, and the client-id epoch. A saved hold (kill switch, pause)
+/// holds. A trading state that cannot be read starts paused, and so does an empty one when the
+/// venue knows the account (orders or fills): Redis lost what execution saved, so the operator
+/// checks before quoting resumes, and the epoch moves past every id the lost count handed out.
+/// Only a first start (no state, no history at the venue) quotes at once.
+async fn start_mode(
+    store: &StateStore,
+    bus: &flashmm_bus::RedisBus,
+    venue: &SimVenue,
+    epoch: u64,
+    now: flashmm_core::time::UnixNanos,
+) -> anyhow::Result<(KillSwitch, u64)> {
+    let paused = |reason: String| {
+        tracing::error!(reason, "starting paused: resume once checked");
+        let mut k = KillSwitch::new(now);
+        k.pause(reason, now);
+        k
+    };
+    match store.load_mode(bus).await {
+        Ok(SavedMode::Held(hold)) => {
+            tracing::warn!(mode = %hold.mode, reason = hold.reason, "operator hold restored");
+            Ok((hold.restore(now), epoch))
+        }
+        Ok(SavedMode::Free) => Ok((KillSwitch::new(now), epoch)),
+        Ok(SavedMode::Empty) if epoch == 1 && !venue_knows_account(venue).await? => {
+            Ok((KillSwitch::new(now), epoch))
+        }
+        Ok(SavedMode::Empty) => {
+            let epoch = store.skip_epochs(bus, now).await?;
+            let reason = "saved trading state lost while the venue knows the account".to_owned();
+            Ok((paused(reason), epoch))
+        }
+        Err(e) => Ok((
+            paused(format!("saved trading state unreadable: {e}")),
+            epoch,
+        )),
+    }
+}
+
+/// Whether the account has open orders or fills at the venue.
+async fn venue_knows_account(venue: &SimVenue) -> anyhow::Result<bool> {
+    let patience = Duration::from_secs(15);
+    let open = retrying("open orders", patience, || venue.open_orders(None)).await?;
+    let fills = retrying("fills", patience, || venue.fills_since(0)).await?;
+    Ok(!open.is_empty() || !fills.is_empty())
 }
 
 /// Connects to the venue, retrying with capped exponential backoff and jitter until it answers

@@ -18,6 +18,42 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+/// The field of `state:trading` that holds the operator hold ([`Hold`] as JSON, empty when
+/// none).
+pub const HOLD: &str = "hold";
+
+/// A kill-switch trip or an operator pause, saved apart from the mode so that only an
+/// operator's resume lifts it: a graceful stop, a `kill -9` or a Redis restart with AOF keep it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    /// `killed` or `paused`.
+    pub mode: TradingMode,
+    /// The cause (the violation or the operator's reason).
+    pub reason: String,
+    /// The market whose violation tripped it, if one did.
+    pub market: Option<String>,
+    /// When it was entered.
+    pub ts: UnixNanos,
+}
+
+impl Hold {
+    /// The kill switch this hold restores.
+    pub fn restore(&self, now: UnixNanos) -> KillSwitch {
+        KillSwitch::restore(self.mode, self.reason.clone(), self.ts, now)
+    }
+}
+
+/// The trading state found at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavedMode {
+    /// An operator hold is saved: it stays until an operator resumes.
+    Held(Hold),
+    /// The state is there and holds nothing: quoting may start.
+    Free,
+    /// No trading state at all: a first start, or a Redis that lost its data.
+    Empty,
+}
+
 /// What a market saves to survive a restart.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SavedMarket {
@@ -74,32 +110,68 @@ impl StateStore {
         })
     }
 
-    /// Bumps and returns the client-id epoch.
+    /// Bumps and returns the client-id epoch, atomically (`HINCRBY`): two processes started
+    /// at once never share an epoch.
     pub async fn next_epoch<B: Bus>(&self, bus: &B) -> Result<u64, BusError> {
-        let saved = bus.get_state(&self.exec).await?;
-        let epoch = saved
-            .get("epoch")
-            .and_then(|e| e.parse::<u64>().ok())
-            .unwrap_or(0)
-            + 1;
-        bus.set_state(&self.exec, &[("epoch".into(), epoch.to_string())])
-            .await?;
-        Ok(epoch)
+        let epoch = bus.incr_state(&self.exec, "epoch", 1).await?;
+        u64::try_from(epoch).map_err(|_| BusError::Command(format!("epoch {epoch} is negative")))
     }
 
-    /// The trading mode saved before a restart.
-    pub async fn load_mode<B: Bus>(&self, bus: &B, now: UnixNanos) -> Result<KillSwitch, BusError> {
+    /// Moves the epoch past every epoch a lost state may have handed out (its count started
+    /// again at 1): adds the Unix time in seconds, atomically, and returns the new epoch.
+    pub async fn skip_epochs<B: Bus>(&self, bus: &B, now: UnixNanos) -> Result<u64, BusError> {
+        let secs = now.as_i64() / 1_000_000_000;
+        let epoch = bus.incr_state(&self.exec, "epoch", secs.max(1)).await?;
+        u64::try_from(epoch).map_err(|_| BusError::Command(format!("epoch {epoch} is negative")))
+    }
+
+    /// What the saved trading state says at start: the operator hold (kill switch or pause)
+    /// when one is saved; whether the state is there at all.
+    pub async fn load_mode<B: Bus>(&self, bus: &B) -> Result<SavedMode, BusError> {
         let t = bus.get_state(&self.trading).await?;
-        let mode = t
-            .get("mode")
-            .and_then(|m| TradingMode::parse(m))
-            .unwrap_or(TradingMode::Quoting);
-        let since = t
-            .get("updated_ts")
-            .and_then(|v| v.parse::<i64>().ok())
-            .map_or(now, UnixNanos);
-        let reason = t.get("reason").cloned().unwrap_or_default();
-        Ok(KillSwitch::restore(mode, reason, since, now))
+        if let Some(text) = t.get(HOLD) {
+            if text.is_empty() {
+                return Ok(SavedMode::Free);
+            }
+            return match serde_json::from_str::<Hold>(text) {
+                Ok(hold) => Ok(SavedMode::Held(hold)),
+                Err(e) => Err(BusError::Command(format!("{HOLD} unreadable: {e}"))),
+            };
+        }
+        // Written before holds were kept apart from the mode.
+        let mode = t.get("mode").and_then(|m| TradingMode::parse(m));
+        Ok(match mode {
+            Some(mode @ (TradingMode::Killed | TradingMode::Paused)) => SavedMode::Held(Hold {
+                mode,
+                reason: t.get("reason").cloned().unwrap_or_default(),
+                market: None,
+                ts: t
+                    .get("updated_ts")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .map_or(UnixNanos(0), UnixNanos),
+            }),
+            Some(_) => SavedMode::Free,
+            None => SavedMode::Empty,
+        })
+    }
+
+    /// The operator hold of `k` (`none` while quoting), kept while Redis is away: a trip is
+    /// never lost to an outage, and a shutdown's `stopped` mode never lifts it.
+    pub fn hold(&self, k: &KillSwitch, market: Option<&str>) -> Write {
+        let text = match k.mode() {
+            TradingMode::Killed | TradingMode::Paused => serde_json::to_string(&Hold {
+                mode: k.mode(),
+                reason: k.reason().to_owned(),
+                market: market.map(str::to_owned),
+                ts: k.since(),
+            })
+            .unwrap_or_default(),
+            TradingMode::Quoting | TradingMode::Stopped => String::new(),
+        };
+        Write::SetKept {
+            key: self.trading.clone(),
+            fields: vec![(HOLD.to_owned(), text)],
+        }
     }
 
     /// The trading mode.

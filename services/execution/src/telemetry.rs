@@ -19,7 +19,11 @@
 //! - `flashmm_execution_redis_up` (gauge, no label): 0 while Redis does not answer (no
 //!   quoting then).
 //! - `flashmm_execution_redis_writes_dropped_total` (no label): writes not applied (Redis away
-//!   or refusing; fills are held instead, up to a bound).
+//!   or refusing; fills and the operator hold are held instead, up to a bound).
+//! - `flashmm_execution_lost_acks_total`: placements whose answer was lost, looked up by client
+//!   id before anything more is sent for their slot.
+//! - `flashmm_execution_state_lost_total` (no label): Redis found without execution's state
+//!   (execution pauses and writes it again).
 //! - `flashmm_execution_pnl_usdc{kind}` (gauge, all markets, quote units): `realized`,
 //!   `unrealized` (marked at mid), `fees` (paid minus rebates) and `net`.
 //! - `flashmm_execution_daily_pnl_usdc` (gauge): net P&L since the UTC day began.
@@ -71,3 +75,7 @@ pub const DAILY_LOSS_LIMIT_USDC: &str = "flashmm_execution_daily_loss_limit_usdc
 pub const REDIS_UP: &str = "flashmm_execution_redis_up";
 /// Counter of Redis writes dropped.
 pub const REDIS_WRITES_DROPPED_TOTAL: &str = "flashmm_execution_redis_writes_dropped_total";
+/// Placements whose answer was lost (`ack_dropped`, timeout), looked up by client id.
+pub const LOST_ACKS_TOTAL: &str = "flashmm_execution_lost_acks_total";
+/// Times Redis was found without execution's state (FLUSHALL, restart without data).
+pub const STATE_LOST_TOTAL: &str = "flashmm_execution_state_lost_total";

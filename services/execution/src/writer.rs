@@ -4,7 +4,7 @@
 //! The engine renders what to write (`state.rs`) and hands it over; the task applies the writes
 //! one after the other (an order's updates reach `orders:{mkt}` and `state:orders` in the order
 //! they happened). A write that finds Redis away marks it down ([`Writer::is_up`]): writes are
-//! then dropped, except fills, which are held (at most [`MAX_HELD`]) and appended first once a
+//! then dropped, except fills and the operator hold, which are held (at most [`MAX_HELD`]) and appended first once a
 //! write succeeds again.
 
 use crate::telemetry as t;
@@ -24,6 +24,14 @@ pub const MAX_HELD: usize = 100_000;
 pub enum Write {
     /// Sets fields of a hash.
     Set {
+        /// The hash.
+        key: StateKey,
+        /// Field names and values.
+        fields: Vec<(String, String)>,
+    },
+    /// Sets fields of a hash, held while Redis is away and applied once it is back (the
+    /// operator hold), instead of dropped.
+    SetKept {
         /// The hash.
         key: StateKey,
         /// Field names and values.
@@ -100,7 +108,9 @@ impl Writer {
 
 async fn apply<B: Bus>(bus: &B, write: &Write) -> Result<(), BusError> {
     match write {
-        Write::Set { key, fields } => bus.set_state(key, fields).await,
+        Write::Set { key, fields } | Write::SetKept { key, fields } => {
+            bus.set_state(key, fields).await
+        }
         Write::Delete { key, fields } => bus.delete_state_fields(key, fields).await,
         Write::Publish {
             stream,
@@ -131,7 +141,7 @@ fn hold_or_drop(held: &mut VecDeque<Write>, write: Write, keep: bool) {
     }
 }
 
-/// Appends the held fills, oldest first; `false` when Redis went away again before all went
+/// Applies the held writes (fills, the operator hold), oldest first; `false` when Redis went away again before all went
 /// out. A fill Redis refuses for another reason is dropped (counted), not retried forever.
 async fn send_held<B: Bus>(bus: &B, held: &mut VecDeque<Write>, up: &AtomicBool) -> bool {
     while let Some(h) = held.front() {
@@ -158,7 +168,10 @@ async fn run<B: Bus>(bus: B, mut rx: mpsc::UnboundedReceiver<Write>, up: Arc<Ato
             let _ = done.send(());
             continue;
         }
-        let keep = matches!(write, Write::Publish { keep: true, .. });
+        let keep = matches!(
+            write,
+            Write::Publish { keep: true, .. } | Write::SetKept { .. }
+        );
         // While Redis is away (or went away again as the held fills went out) a fill waits
         // behind those held.
         if !up.load(Ordering::Relaxed) || !send_held(&bus, &mut held, &up).await {
