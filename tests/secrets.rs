@@ -1,6 +1,8 @@
 //! No secret leaves a process: every service runs with every secret set (the Redis password,
 //! the trading key in an encrypted keystore and its passphrase, API tokens), and neither their
-//! logs nor `flashmm config check` / `flashmm keys` output contain any of them.
+//! logs nor `flashmm config check` / `flashmm keys` output contain any of them. And secrets
+//! reach only who needs them: `flashmm up` gives each service only its own variables, read
+//! back from `/proc/PID/environ`.
 
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
@@ -8,14 +10,15 @@ use std::time::Duration;
 
 use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
 use flashmm_e2e::{
-    bin, config_with_free_ports, http_get, port, redis_url, scratch_dir, unique_namespace, wait_for,
+    bin, bin_dir, config_with_free_ports, http_get, port, redis_url, scratch_dir, unique_namespace,
+    wait_for,
 };
 
 const TRADING_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 const KEY_ID: &str = "024e3b81af9c2234cad09d679ce6035ed1392347ce64ce405f5dcd36228a25de6e";
 const PASSPHRASE: &str = "passphrase-7f3a9e";
 const REDIS_PASSWORD: &str = "redis-pw-5d1e0c";
-const API_ADMIN_TOKEN: &str = "admin-token-9c2e44";
+const API_ADMIN_TOKEN: &str = "admin-token-9c2e44-a71d0e5b93f26c48";
 const SECRET_KEY: &str = "jwt-secret-81aa27-4c9e-b1d07a3f5e2c";
 const TWITTER_BEARER_TOKEN: &str = "twitter-token-4410";
 const INFLUXDB_TOKEN: &str = "influx-token-12bf";
@@ -155,4 +158,120 @@ async fn no_log_or_cli_output_holds_a_secret() {
         .unwrap();
     bus.purge(&Namespace::new(&ns).unwrap()).await.unwrap();
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The environment of a running process, from `/proc/PID/environ`.
+fn environ(pid: u32) -> std::collections::BTreeMap<String, String> {
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .unwrap_or_else(|e| panic!("/proc/{pid}/environ: {e}"))
+        .split(|b| *b == 0)
+        .filter_map(|kv| std::str::from_utf8(kv).ok()?.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+#[test]
+fn flashmm_up_gives_each_service_only_its_own_secrets() {
+    const SERVICES: [&str; 6] = [
+        "sim-venue",
+        "ingest",
+        "feature",
+        "inference",
+        "execution",
+        "api",
+    ];
+    const UNLISTED: &str = "unlisted-credential-5e3f";
+    let dir = scratch_dir("secrets-up");
+    let (config, _ports) = config_with_free_ports(&dir);
+    let ns = unique_namespace("secrets-up");
+    let run_dir = dir.join("logs");
+    let run = run_dir.to_string_lossy().into_owned();
+    let bins = bin_dir().to_string_lossy().into_owned();
+    let passphrase_file = dir.join("passphrase");
+    std::fs::write(&passphrase_file, PASSPHRASE).unwrap();
+    let passphrase_file = passphrase_file.to_string_lossy().into_owned();
+    let keystore = dir.join("trading.json").to_string_lossy().into_owned();
+    let flashmm = |args: &[&str]| {
+        Command::new(bin("flashmm"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("FLASHMM_NAMESPACE", &ns)
+            .env("REDIS_URL", redis_url())
+            .env("TRADING_PRIVATE_KEY", TRADING_KEY)
+            .env("TRADING_KEY_FILE", &keystore)
+            .env("ENCRYPTION_KEY", PASSPHRASE)
+            .env("ENCRYPTION_KEY_FILE", &passphrase_file)
+            .env("API_ADMIN_TOKEN", API_ADMIN_TOKEN)
+            .env("SECRET_KEY", SECRET_KEY)
+            .env("TWITTER_BEARER_TOKEN", TWITTER_BEARER_TOKEN)
+            .env("INFLUXDB_TOKEN", INFLUXDB_TOKEN)
+            .env("FLASHMM_E2E_UNLISTED", UNLISTED)
+            .output()
+            .expect("run flashmm")
+    };
+    struct Down<F: Fn()>(F);
+    impl<F: Fn()> Drop for Down<F> {
+        fn drop(&mut self) {
+            (self.0)();
+        }
+    }
+    let _down = Down(|| {
+        let _ = flashmm(&["down", "--run-dir", &run]);
+    });
+
+    let up = flashmm(&["up", "--run-dir", &run, "--bin-dir", &bins]);
+    assert!(
+        up.status.success(),
+        "flashmm up failed: {}{}",
+        String::from_utf8_lossy(&up.stdout),
+        String::from_utf8_lossy(&up.stderr)
+    );
+    // Which service may hold which secret's value; every other holds none of them.
+    let owners = [
+        (TRADING_KEY, "execution"),
+        (PASSPHRASE, "execution"),
+        (passphrase_file.as_str(), "execution"),
+        (keystore.as_str(), "execution"),
+        (API_ADMIN_TOKEN, "api"),
+        (SECRET_KEY, "api"),
+        (TWITTER_BEARER_TOKEN, "api"),
+        (INFLUXDB_TOKEN, "api"),
+    ];
+    for service in SERVICES {
+        let pid: u32 = std::fs::read_to_string(run_dir.join(format!("{service}.pid")))
+            .unwrap_or_else(|e| panic!("{service}.pid: {e}"))
+            .trim()
+            .parse()
+            .unwrap();
+        let env = environ(pid);
+        assert_eq!(
+            env.get("FLASHMM_NAMESPACE"),
+            Some(&ns),
+            "{service}: {env:?}"
+        );
+        assert!(env.contains_key("REDIS_URL"), "{service} has no REDIS_URL");
+        let holds = |value: &str| env.values().any(|v| v.contains(value));
+        assert!(!holds(UNLISTED), "{service} got an unlisted variable");
+        for (secret, owner) in owners {
+            assert_eq!(
+                holds(secret),
+                service == owner,
+                "{service}: a secret of {owner} ({})",
+                env.iter()
+                    .find(|(_, v)| v.contains(secret))
+                    .map_or("missing", |(k, _)| k.as_str())
+            );
+        }
+    }
+    let down = flashmm(&["down", "--run-dir", &run]);
+    assert!(down.status.success());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let bus = RedisBus::connect(RedisBusConfig::new(redis_url()))
+            .await
+            .unwrap();
+        bus.purge(&Namespace::new(&ns).unwrap()).await.unwrap();
+    });
+    let _ = std::fs::remove_dir_all(&dir);
 }

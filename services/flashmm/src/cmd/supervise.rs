@@ -9,7 +9,16 @@
 //! `flashmm` binary itself.
 //!
 //! The simulator funds the account of the trading key that execution loads (the keystore of
-//! `venue.key_file`, or `TRADING_PRIVATE_KEY`), so the two agree without copying keys around.
+//! `venue.key_file`, or `TRADING_PRIVATE_KEY`), so the two agree without copying keys around:
+//! it is given the key's public id (`--account-pubkey`), never the key.
+//!
+//! A service does not inherit the operator's environment: each gets only the variables on its
+//! allow-list ([`allowed_env`]): what any process needs (`PATH`, `HOME`, locale, `TZ`,
+//! `RUST_LOG`...), the non-secret configuration overrides and `REDIS_URL`, plus its own. The
+//! trading key (`TRADING_PRIVATE_KEY`, `TRADING_KEY_FILE`) and the keystore passphrase
+//! (`ENCRYPTION_KEY`, `ENCRYPTION_KEY_FILE`) reach execution only; the API's tokens
+//! (`API_ADMIN_TOKEN`, `SECRET_KEY`, `TWITTER_BEARER_TOKEN`) and `INFLUXDB_TOKEN` reach the API
+//! only.
 
 use std::fs::{self, OpenOptions};
 use std::os::unix::process::CommandExt;
@@ -22,6 +31,7 @@ use clap::Args;
 use flashmm_bus::runtime::{load_config, now};
 use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
 use flashmm_core::config::Config;
+use flashmm_venue::signing::keystore::{PASSPHRASE_ENV, PASSPHRASE_FILE_ENV};
 use flashmm_venue::signing::{Keystore, Signer};
 
 /// Start order; `down` stops in reverse.
@@ -33,6 +43,68 @@ pub const START_ORDER: [&str; 6] = [
     "execution",
     "api",
 ];
+
+/// Variables every service gets: what a process needs to run, the non-secret configuration
+/// overrides, and `REDIS_URL` (every service uses the bus).
+const COMMON_ENV: [&str; 25] = [
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "TZ",
+    "TMPDIR",
+    "RUST_LOG",
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "ENVIRONMENT",
+    "LOG_LEVEL",
+    "FLASHMM_NAMESPACE",
+    "REDIS_URL",
+    "INFLUXDB_URL",
+    "MAX_POSITION_USDC",
+    "QUOTE_FREQUENCY_HZ",
+    "VENUE",
+    "SEI_RPC_URL",
+    "SEI_WS_URL",
+    "SEI_CHAIN_ID",
+];
+
+/// Variables one service gets besides [`COMMON_ENV`]; a name ending in `*` is a prefix.
+fn own_env(service: &str) -> &'static [&'static str] {
+    match service {
+        "inference" => &["FLASHMM_MODEL", "ORT_DYLIB_PATH"],
+        "execution" => &[
+            "TRADING_PRIVATE_KEY",
+            "TRADING_KEY_FILE",
+            PASSPHRASE_ENV,
+            PASSPHRASE_FILE_ENV,
+            "EXEC_*",
+        ],
+        "api" => &[
+            "API_ADMIN_TOKEN",
+            "SECRET_KEY",
+            "TWITTER_BEARER_TOKEN",
+            "INFLUXDB_TOKEN",
+        ],
+        _ => &[],
+    }
+}
+
+/// Whether `service` is started with the variable `name` of `flashmm up`'s environment.
+pub fn allowed_env(service: &str, name: &str) -> bool {
+    COMMON_ENV
+        .iter()
+        .chain(own_env(service))
+        .any(|allowed| match allowed.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == *allowed,
+        })
+}
 
 /// Options shared by `up`, `down` and `restart`.
 #[derive(Debug, Args)]
@@ -203,10 +275,14 @@ impl Supervisor {
             .append(true)
             .open(self.log(service))
             .with_context(|| format!("cannot open {}", self.log(service).display()))?;
+        let env = std::env::vars_os()
+            .filter(|(name, _)| name.to_str().is_some_and(|name| allowed_env(service, name)));
         let child = Command::new(&bin)
             .arg("--config")
             .arg(&self.config)
             .args(extra)
+            .env_clear()
+            .envs(env)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -333,5 +409,63 @@ async fn wait_heartbeat(
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flashmm_core::config::ENV_OVERRIDES;
+
+    fn receivers(name: &str) -> Vec<&'static str> {
+        START_ORDER
+            .into_iter()
+            .filter(|s| allowed_env(s, name))
+            .collect()
+    }
+
+    #[test]
+    fn the_trading_key_and_its_passphrase_reach_execution_only() {
+        for name in [
+            "TRADING_PRIVATE_KEY",
+            "TRADING_KEY_FILE",
+            PASSPHRASE_ENV,
+            PASSPHRASE_FILE_ENV,
+            "EXEC_PRICE_BAND_BPS",
+        ] {
+            assert_eq!(receivers(name), ["execution"], "{name}");
+        }
+    }
+
+    #[test]
+    fn every_secret_but_the_redis_url_reaches_one_service() {
+        for o in ENV_OVERRIDES.iter().filter(|o| o.secret) {
+            let got = receivers(o.var);
+            if o.var == "REDIS_URL" {
+                assert_eq!(got, START_ORDER, "every service uses the bus");
+            } else {
+                assert_eq!(got.len(), 1, "{}: {got:?}", o.var);
+            }
+        }
+        for name in ["API_ADMIN_TOKEN", "SECRET_KEY", "TWITTER_BEARER_TOKEN"] {
+            assert_eq!(receivers(name), ["api"], "{name}");
+        }
+    }
+
+    #[test]
+    fn every_override_reaches_a_service_and_nothing_else_does() {
+        for o in &ENV_OVERRIDES {
+            assert!(!receivers(o.var).is_empty(), "{} reaches no service", o.var);
+        }
+        for name in [
+            "AWS_SECRET_ACCESS_KEY",
+            "GITHUB_TOKEN",
+            "EXEC",
+            "PATHS",
+            "FLASHMM_X",
+        ] {
+            assert!(receivers(name).is_empty(), "{name} is passed on");
+        }
+        assert_eq!(receivers("FLASHMM_MODEL"), ["inference"]);
     }
 }
