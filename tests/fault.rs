@@ -11,6 +11,7 @@ use flashmm_bus::Bus;
 use flashmm_core::control::ExecAction;
 use flashmm_core::market::{MarketId, Qty, Side};
 use flashmm_core::order::FillLedger;
+use flashmm_e2e::private_redis::PrivateRedis;
 use flashmm_e2e::rig::{two_sided, venue_positions, wait_until, Rig};
 use flashmm_e2e::{http_post_json, metric, port};
 use flashmm_venue::matching::TimeInForce;
@@ -142,6 +143,55 @@ async fn a_tripped_kill_switch_holds_across_restarts_until_resumed() {
     );
     assert_eq!(hold(&rig).await, None, "resume lifts the hold");
     rig.cleanup().await;
+}
+
+/// A trip saved to a Redis with an append-only file survives that Redis being killed and
+/// restarted along with execution: the restart is killed, with nothing resting.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trip_survives_a_redis_restart_from_its_aof() {
+    let redis = PrivateRedis::start_with_aof();
+    let rig = Rig::start_on("fault-aof", &[], redis.url()).await;
+    let model = rig.namespace.state("model").unwrap();
+    rig.bus
+        .set_state(
+            &model,
+            &[
+                ("hit_rate:ETH-USDC".into(), "0.5000".into()),
+                ("hit_rate_n:ETH-USDC".into(), "1000".into()),
+            ],
+        )
+        .await
+        .unwrap();
+    let mut exec = rig.execution(&[("EXEC_DRIFT_HIT_RATE_FLOOR", "0.99")], &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            mode(&rig).await == "killed"
+        })
+        .await,
+        "drift did not trip the kill switch: {}",
+        rig.logs()
+    );
+    exec.kill_9();
+    let redis = redis.kill_9_and_restart();
+    let _exec = rig.execution(&[("EXEC_DRIFT_HIT_RATE_FLOOR", "0")], &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            mode(&rig).await == "killed"
+        })
+        .await,
+        "the kill switch did not survive the Redis restart: {}",
+        rig.logs()
+    );
+    assert_eq!(
+        hold(&rig).await.map(|h| h["market"].clone()),
+        Some("ETH-USDC".into())
+    );
+    assert!(
+        stays_flat(&rig, Duration::from_secs(3)).await,
+        "quoting after the Redis restart while killed"
+    );
+    rig.cleanup().await;
+    drop(redis);
 }
 
 /// More fills on ETH/USDC than the fill ledger remembers, none on SEI/USDC: after `kill -9`

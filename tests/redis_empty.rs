@@ -8,62 +8,14 @@
 //! and `/health` reports it stalled and down; once the key goes, it is up again.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
+use flashmm_e2e::private_redis::PrivateRedis;
 use flashmm_e2e::{
-    bin, config_with_free_ports, free_port, http_get, metric, port, scratch_dir, unique_namespace,
-    Service,
+    bin, config_with_free_ports, http_get, metric, port, scratch_dir, unique_namespace, Service,
 };
-
-/// A `redis-server` of the test's own, without persistence: `FLUSHALL` or a restart leaves
-/// it empty. Killed on drop.
-struct PrivateRedis {
-    port: u16,
-    child: Child,
-}
-
-impl PrivateRedis {
-    fn start() -> PrivateRedis {
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH");
-        let redis = PrivateRedis { port, child };
-        let up = (0..250).any(|_| {
-            std::thread::sleep(Duration::from_millis(20));
-            redis.cli(&["PING"]).contains("PONG")
-        });
-        assert!(up, "private redis-server did not start");
-        redis
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// `redis-cli` against this server; its output.
-    fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string()])
-            .args(args)
-            .output()
-            .expect("redis-cli on PATH");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Starts a service with its stderr (JSON logs) in `dir/<name>.log`.
 fn start(dir: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Service {

@@ -2,6 +2,7 @@
 //! own on the Redis at `REDIS_URL`, a config file with free ports, and service processes that
 //! are stopped when dropped.
 
+pub mod private_redis;
 pub mod rig;
 
 use std::net::TcpListener;

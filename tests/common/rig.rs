@@ -47,11 +47,15 @@ impl Rig {
 
     /// A rig whose simulator takes `sim_args` too.
     pub async fn start_with(tag: &str, sim_args: &[&str]) -> Rig {
+        Rig::start_on(tag, sim_args, redis_url()).await
+    }
+
+    /// A rig on the Redis at `url` whose simulator takes `sim_args` too.
+    pub async fn start_on(tag: &str, sim_args: &[&str], url: String) -> Rig {
         let dir = scratch_dir(tag);
         let (config, ports) = config_with_free_ports(&dir);
         let config = config.to_string_lossy().into_owned();
         let ns = unique_namespace(tag);
-        let url = redis_url();
         let mut child = Command::new(bin("sim-venue"))
             .args(["--config", &config, "--seed", "11"])
             .args(sim_args)
