@@ -390,3 +390,64 @@ impl StateStore {
         bus.get_state(&self.model).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flashmm_bus::MemoryBus;
+
+    async fn apply(bus: &MemoryBus, w: Write) {
+        match w {
+            Write::Set { key, fields } | Write::SetKept { key, fields } => {
+                bus.set_state(&key, &fields).await.unwrap();
+            }
+            other => panic!("unexpected write {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_hold_outlives_a_stop_and_only_a_resume_lifts_it() {
+        let bus = MemoryBus::new();
+        let store = StateStore::new(&Namespace::new("t").unwrap(), None).unwrap();
+        assert_eq!(store.load_mode(&bus).await.unwrap(), SavedMode::Empty);
+        let mut k = KillSwitch::new(UnixNanos(1));
+        apply(&bus, store.hold(&k, None)).await;
+        assert_eq!(store.load_mode(&bus).await.unwrap(), SavedMode::Free);
+
+        k.trip("model hit rate 0.5 below the floor 0.99", UnixNanos(5));
+        apply(&bus, store.hold(&k, Some("SEI-USDC"))).await;
+        k.stop("shutdown", UnixNanos(9));
+        apply(&bus, store.mode(&k)).await;
+        let SavedMode::Held(hold) = store.load_mode(&bus).await.unwrap() else {
+            panic!("the stop lifted the hold");
+        };
+        assert_eq!(hold.market.as_deref(), Some("SEI-USDC"));
+        let restored = hold.restore(UnixNanos(20));
+        assert_eq!(restored.mode(), TradingMode::Killed);
+        assert_eq!(restored.since(), UnixNanos(5));
+
+        let mut k = restored;
+        k.resume(UnixNanos(30));
+        apply(&bus, store.hold(&k, None)).await;
+        assert_eq!(store.load_mode(&bus).await.unwrap(), SavedMode::Free);
+
+        bus.set_state(&store.trading, &[(HOLD.into(), "{not json".into())])
+            .await
+            .unwrap();
+        assert!(store.load_mode(&bus).await.is_err(), "an unreadable hold");
+    }
+
+    #[tokio::test]
+    async fn epochs_count_up_and_skip_past_a_lost_count() {
+        let bus = MemoryBus::new();
+        let store = StateStore::new(&Namespace::new("t").unwrap(), None).unwrap();
+        assert_eq!(store.next_epoch(&bus).await.unwrap(), 1);
+        assert_eq!(store.next_epoch(&bus).await.unwrap(), 2);
+        let skipped = store
+            .skip_epochs(&bus, UnixNanos(1_700_000_000_000_000_000))
+            .await
+            .unwrap();
+        assert_eq!(skipped, 1_700_000_002);
+        assert_eq!(store.next_epoch(&bus).await.unwrap(), skipped + 1);
+    }
+}
