@@ -14,242 +14,81 @@
 //! `crates/flashmm-core/src/risk/check.rs`).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flashmm_bus::{
-    runtime, Bus, Envelope, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig,
-};
+use flashmm_bus::{runtime, Bus, Envelope, MarketEvent, Payload, Range};
 use flashmm_core::market::{MarketId, Side};
-use flashmm_core::risk::RiskEvent;
 use flashmm_core::signal::Prediction;
 use flashmm_core::time::UnixNanos;
-use flashmm_e2e::{
-    bin, config_with_free_ports, http_get, port, redis_url, scratch_dir, test_signer,
-    unique_namespace, Service,
-};
-use flashmm_venue::venue::{OrderReport, SimVenue, SimVenueConfig, Venue};
+use flashmm_e2e::rig::{wait_until, Rig};
+use flashmm_e2e::{http_get, port};
+use flashmm_venue::venue::OrderReport;
 
 const MARKETS: [&str; 2] = ["SEI-USDC", "ETH-USDC"];
 
 /// `[risk] stale_data_ms` of `config/flashmm.toml`.
 const STALE_MS: u64 = 2_000;
 
-/// The simulator, ingest, a venue client with the trading key, and execution's settings.
-struct Rig {
-    config: String,
-    ports: Vec<(String, u16)>,
-    ns: String,
-    namespace: Namespace,
-    url: String,
-    secret: String,
-    bus: RedisBus,
-    venue: SimVenue,
-    _sim: Service,
-    ingest: Option<Service>,
-    dir: std::path::PathBuf,
+/// The execution log.
+fn log(rig: &Rig) -> String {
+    std::fs::read_to_string(rig.dir.join("execution.log")).unwrap_or_default()
 }
 
-impl Rig {
-    async fn start(tag: &str) -> Rig {
-        let dir = scratch_dir(tag);
-        let (config, ports) = config_with_free_ports(&dir);
-        let config = config.to_string_lossy().into_owned();
-        let ns = unique_namespace(tag);
-        let url = redis_url();
-        let mut child = Command::new(bin("sim-venue"))
-            .args(["--config", &config, "--seed", "11"])
-            .env("FLASHMM_NAMESPACE", &ns)
-            .env("REDIS_URL", &url)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sim-venue");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("demo key line");
-        let secret = line
-            .split_whitespace()
-            .skip_while(|w| *w != "secret")
-            .nth(1)
-            .expect("secret on the demo line")
-            .to_owned();
-        let sim = Service { child };
-        let ingest = Service::start(
-            &bin("ingest"),
-            &["--config", &config],
-            &[("FLASHMM_NAMESPACE", &ns), ("REDIS_URL", &url)],
-        );
-        let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
-            .await
-            .expect("Redis at REDIS_URL");
-        let venue_port = port(&ports, "venue");
-        let mut venue = None;
-        for _ in 0..100 {
-            let cfg = SimVenueConfig::new(
-                format!("http://127.0.0.1:{venue_port}"),
-                format!("ws://127.0.0.1:{venue_port}/ws"),
-            );
-            if let Ok(v) = SimVenue::connect(cfg, Some(Arc::new(test_signer(&secret)))).await {
-                venue = Some(v);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let namespace = Namespace::new(&ns).expect("namespace");
-        for mkt in MARKETS {
-            let stream = namespace.md(mkt).expect("md stream");
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while bus.len(&stream).await.unwrap_or(0) < 5 {
-                assert!(Instant::now() < deadline, "{mkt}: no market data");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-        Rig {
-            config,
-            ports,
-            namespace,
-            ns,
-            url,
-            secret,
-            bus,
-            venue: venue.expect("simulator answers"),
-            _sim: sim,
-            ingest: Some(ingest),
-            dir,
-        }
-    }
+/// `state:quotes` of `market` (`SEI/USDC`) as JSON, if written.
+async fn quote(rig: &Rig, market: &str) -> Option<serde_json::Value> {
+    let key = rig.namespace.state("quotes").expect("state key");
+    let state: BTreeMap<String, String> = rig.bus.get_state(&key).await.ok()?;
+    serde_json::from_str(state.get(market)?).ok()
+}
 
-    /// Starts execution, its log appended to `execution.log`.
-    fn execution(&self) -> Service {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("execution.log"))
-            .expect("log file");
-        let child = Command::new(bin("execution"))
-            .args(["--config", self.config.as_str()])
-            .env("FLASHMM_NAMESPACE", &self.ns)
-            .env("REDIS_URL", &self.url)
-            .env("TRADING_PRIVATE_KEY", &self.secret)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn execution");
-        Service { child }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("execution.log")).unwrap_or_default()
-    }
-
-    /// The execution log's last lines other than INFO, for failure messages.
-    fn log_tail(&self) -> String {
-        let text = self.log();
-        let lines: Vec<&str> = text.lines().filter(|l| !l.contains("\"INFO\"")).collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
-    }
-
-    async fn open_orders(&self) -> Vec<OrderReport> {
-        self.venue.open_orders(None).await.unwrap_or_default()
-    }
-
-    async fn risk_kinds(&self) -> Vec<String> {
-        self.bus
-            .range(&self.namespace.risk(), Range::Oldest(100_000))
-            .await
-            .expect("risk stream")
-            .into_iter()
-            .filter_map(|d| match d.payload {
-                Payload::Envelope(e) => e.decode::<RiskEvent>().ok(),
-                Payload::Malformed { .. } => None,
-            })
-            .map(|e| e.kind.as_str().to_owned())
-            .collect()
-    }
-
-    /// `state:quotes` of `market` (`SEI/USDC`) as JSON, if written.
-    async fn quote(&self, market: &str) -> Option<serde_json::Value> {
-        let key = self.namespace.state("quotes").expect("state key");
-        let state: BTreeMap<String, String> = self.bus.get_state(&key).await.ok()?;
-        serde_json::from_str(state.get(market)?).ok()
-    }
-
-    /// The newest snapshot ingest published for `mkt`.
-    async fn latest_snapshot(&self, mkt: &str) -> flashmm_core::book::BookSnapshot {
-        let entries = self
-            .bus
-            .range(&self.namespace.md(mkt).expect("md"), Range::Newest(10_000))
-            .await
-            .expect("md range");
-        entries
-            .into_iter()
-            .find_map(|d| match d.payload {
-                Payload::Envelope(e) => match flashmm_bus::Decodable::decode(&e) {
-                    Ok(MarketEvent::Snapshot(s)) => Some(s),
-                    _ => None,
-                },
-                Payload::Malformed { .. } => None,
-            })
-            .unwrap_or_else(|| panic!("{mkt}: no snapshot on md"))
-    }
-
-    async fn cleanup(self) {
-        self.bus.purge(&self.namespace).await.expect("purge");
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// The newest snapshot ingest published for `mkt`.
+async fn latest_snapshot(rig: &Rig, mkt: &str) -> flashmm_core::book::BookSnapshot {
+    let entries = rig
+        .bus
+        .range(&rig.namespace.md(mkt).expect("md"), Range::Newest(10_000))
+        .await
+        .expect("md range");
+    entries
+        .into_iter()
+        .find_map(|d| match d.payload {
+            Payload::Envelope(e) => match flashmm_bus::Decodable::decode(&e) {
+                Ok(MarketEvent::Snapshot(s)) => Some(s),
+                _ => None,
+            },
+            Payload::Malformed { .. } => None,
+        })
+        .unwrap_or_else(|| panic!("{mkt}: no snapshot on md"))
 }
 
 /// Whether both sides of `market` have resting orders.
-fn two_sided(orders: &[OrderReport], market: &str) -> bool {
+fn two_sided_in(orders: &[OrderReport], market: &str) -> bool {
     let m = MarketId::new(market).expect("market");
     [Side::Buy, Side::Sell]
         .iter()
         .all(|s| orders.iter().any(|o| o.market == m && o.side == *s))
 }
 
-/// Polls `f` every 250 ms (the venue queries share the trading key's rate budget with
-/// execution) until it holds or `timeout` passes.
-async fn wait_until<F, Fut>(timeout: Duration, mut f: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if f().await {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_snapshot_from_the_future_then_a_frozen_feed_pulls_every_quote() {
     let mut rig = Rig::start("guard-stale").await;
-    let _exec = rig.execution();
+    let _exec = rig.execution(&[], &[]);
     assert!(
         wait_until(Duration::from_secs(15), || async {
             let orders = rig.open_orders().await;
-            two_sided(&orders, "SEI/USDC") && two_sided(&orders, "ETH/USDC")
+            two_sided_in(&orders, "SEI/USDC") && two_sided_in(&orders, "ETH/USDC")
         })
         .await,
         "no two-sided quotes: {}",
-        rig.log_tail()
+        rig.logs()
     );
     // The feed freezes (ingest is gone), after one last snapshot per market stamped an hour
     // ahead of the clock: a venue clock gone wrong.
     rig.ingest.take().expect("ingest").kill_9();
     let frozen = Instant::now();
     for mkt in MARKETS {
-        let mut snapshot = rig.latest_snapshot(mkt).await;
+        let mut snapshot = latest_snapshot(&rig, mkt).await;
         let now = runtime::now();
         snapshot.ts = UnixNanos(now.as_i64() + 3_600 * 1_000_000_000);
         let envelope = MarketEvent::Snapshot(snapshot)
@@ -269,7 +108,7 @@ async fn a_snapshot_from_the_future_then_a_frozen_feed_pulls_every_quote() {
         "quotes still resting {:?} after the feed froze behind a snapshot from the future: {:?}\n{}",
         frozen.elapsed(),
         rig.open_orders().await,
-        rig.log_tail()
+        rig.logs()
     );
     eprintln!(
         "every quote pulled {:?} after the feed froze",
@@ -294,7 +133,7 @@ async fn a_snapshot_from_the_future_then_a_frozen_feed_pulls_every_quote() {
         .sum();
     assert!(skews >= 2.0, "clock-skew refusals counted: {skews}");
     assert!(
-        rig.log().lines().any(|l| l.contains("clock_skew")),
+        log(&rig).lines().any(|l| l.contains("clock_skew")),
         "the refusal is not logged"
     );
     // Nothing comes back while the feed stays frozen.
@@ -323,14 +162,14 @@ fn prediction(ts: UnixNanos, origin_ts: UnixNanos) -> Prediction {
 #[tokio::test(flavor = "multi_thread")]
 async fn predictions_piled_up_while_execution_was_stopped_do_not_skew_quotes() {
     let rig = Rig::start("guard-pred").await;
-    let mut exec = rig.execution();
+    let mut exec = rig.execution(&[], &[]);
     assert!(
         wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await, "SEI/USDC")
+            two_sided_in(&rig.open_orders().await, "SEI/USDC")
         })
         .await,
         "no two-sided quotes: {}",
-        rig.log_tail()
+        rig.logs()
     );
     assert!(
         exec.terminate(Duration::from_secs(10)).is_some(),
@@ -376,12 +215,12 @@ async fn predictions_piled_up_while_execution_was_stopped_do_not_skew_quotes() {
     let piled = rig.bus.len(&pred).await.expect("pred length");
     assert!(piled >= 20, "only {piled} predictions piled up");
     let restarted = runtime::now();
-    let _exec = rig.execution();
+    let _exec = rig.execution(&[], &[]);
     // Quotes formed after the restart, while the backlog is read: none fresh, none skewed.
     let quotes_after = |since: UnixNanos| {
         let rig = &rig;
         async move {
-            rig.quote("SEI/USDC")
+            quote(rig, "SEI/USDC")
                 .await
                 .filter(|q| q.get("ts").and_then(serde_json::Value::as_i64) > Some(since.as_i64()))
         }
@@ -392,7 +231,7 @@ async fn predictions_piled_up_while_execution_was_stopped_do_not_skew_quotes() {
         })
         .await,
         "no quote after the restart: {}",
-        rig.log_tail()
+        rig.logs()
     );
     let mut samples = 0;
     let until = Instant::now() + Duration::from_secs(3);
@@ -420,8 +259,8 @@ async fn predictions_piled_up_while_execution_was_stopped_do_not_skew_quotes() {
         })
         .await,
         "predictions of current market data never used: {:?}\n{}",
-        rig.quote("SEI/USDC").await,
-        rig.log_tail()
+        quote(&rig, "SEI/USDC").await,
+        rig.logs()
     );
     writer.abort();
     rig.cleanup().await;

@@ -35,7 +35,8 @@ pub struct Rig {
     /// A venue client with the trading account's key.
     pub venue: SimVenue,
     _sim: Service,
-    _ingest: Service,
+    /// The ingest process (taken to stop it).
+    pub ingest: Option<Service>,
     /// The scratch directory (config, logs).
     pub dir: std::path::PathBuf,
 }
@@ -117,7 +118,7 @@ impl Rig {
             bus,
             venue: venue.expect("simulator answers"),
             _sim: sim,
-            _ingest: ingest,
+            ingest: Some(ingest),
             dir,
         }
     }
