@@ -1,4 +1,5 @@
-//! Wall-clock time on the wire: UTC nanoseconds since the Unix epoch.
+//! Time: [`UnixNanos`], wall-clock time on the wire (UTC nanoseconds since the Unix epoch), and
+//! [`MonoNanos`], a monotonic clock's reading inside one process (or one replay).
 
 use serde::{Deserialize, Serialize};
 
@@ -33,5 +34,29 @@ impl From<i64> for UnixNanos {
 impl std::fmt::Display for UnixNanos {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.0)
+    }
+}
+
+/// A reading of a monotonic clock in nanoseconds from an arbitrary origin: what latency and
+/// market data freshness are measured on inside one process (`std::time::Instant` since the
+/// service started), or on a replay's simulated clock. Never compared across processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct MonoNanos(pub i64);
+
+impl MonoNanos {
+    /// Nanoseconds from the origin.
+    pub const fn as_i64(self) -> i64 {
+        self.0
+    }
+
+    /// Nanoseconds elapsed from `earlier` to `self`, never negative (a monotonic clock does
+    /// not run backwards; a reading taken out of order counts as no time).
+    pub const fn since(self, earlier: MonoNanos) -> i64 {
+        let d = self.0.saturating_sub(earlier.0);
+        if d < 0 {
+            0
+        } else {
+            d
+        }
     }
 }

@@ -2,16 +2,16 @@
 //! re-quote policy, the risk checks and the order diff, out as order instructions; and the
 //! quoting maths alone.
 //!
-//! `cargo bench -p execution --bench decision`
+//! `cargo bench -p flashmm-trading --bench decision`
 
 use criterion::{criterion_group, criterion_main, Criterion};
 // `market` is imported for the fixture below, which names it `super::market`.
-use execution::market::{self, MarketEngine};
 use flashmm_bus::MarketEvent;
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
 use flashmm_core::market::{MarketId, Price, Qty};
 use flashmm_core::strategy::InventoryView;
-use flashmm_core::time::UnixNanos;
+use flashmm_core::time::{MonoNanos, UnixNanos};
+use flashmm_trading::market::{self, MarketEngine};
 use rust_decimal::Decimal;
 use std::hint::black_box;
 use std::time::Instant;
@@ -33,7 +33,7 @@ fn bench(c: &mut Criterion) {
         asks: fixture::levels(4_001, 1),
         ts: UnixNanos(0),
     });
-    m.on_market_event(UnixNanos(0), Instant::now(), &snap);
+    m.on_market_event(UnixNanos(0), MonoNanos(0), &snap);
     let mut seq = 1u64;
     let mut now = 0i64;
     let mut step = |m: &mut MarketEngine| {
@@ -52,8 +52,8 @@ fn bench(c: &mut Criterion) {
             asks: vec![],
             ts: UnixNanos(now),
         });
-        m.on_market_event(UnixNanos(now), Instant::now(), &delta);
-        let d = m.decide(UnixNanos(now), Instant::now(), &account, usize::MAX);
+        m.on_market_event(UnixNanos(now), MonoNanos(now), &delta);
+        let d = m.decide(UnixNanos(now), MonoNanos(now), &account, usize::MAX);
         // The venue "accepts" nothing: orders stay submitted, as in flight.
         m.working.clear();
         d

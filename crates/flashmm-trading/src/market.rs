@@ -4,7 +4,7 @@
 //! directly.
 //!
 //! Time comes in as arguments, on two clocks: `now` (UTC ns) for the quoter, the rate bucket
-//! and the breaker, and a monotonic [`Instant`] for market data freshness — when an event was
+//! and the breaker, and a monotonic [`MonoNanos`] for market data freshness — when an event was
 //! received and when a decision runs. The age of market data is measured on the monotonic
 //! clock from the receipt of the latest new data, never from a venue timestamp: one stamped
 //! from the future would otherwise keep a frozen feed "fresh". Venue timestamps only tell new
@@ -14,7 +14,6 @@
 //! [`RiskViolation::ClockSkew`], so no stamp can hold fresh data back for longer than that.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
 
 use flashmm_bus::MarketEvent;
 use flashmm_core::book::OrderBook;
@@ -33,7 +32,7 @@ use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
     InventoryView, Quote, QuoteParams, Quoter, RawQuoteParams, RequoteDecision, RequotePolicy,
 };
-use flashmm_core::time::UnixNanos;
+use flashmm_core::time::{MonoNanos, UnixNanos};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -133,7 +132,7 @@ pub struct MarketEngine {
     pub last_md: Option<UnixNanos>,
     /// When the latest new market data (stamped after every earlier one) was received
     /// (monotonic): what freshness is measured from.
-    pub last_md_received: Option<Instant>,
+    pub last_md_received: Option<MonoNanos>,
     /// The model's live hit rate and the outcomes it covers.
     pub hit_rate: (Option<f64>, u64),
     /// The latest quote formed.
@@ -216,7 +215,7 @@ impl MarketEngine {
     pub fn on_market_event(
         &mut self,
         now: UnixNanos,
-        received: Instant,
+        received: MonoNanos,
         event: &MarketEvent,
     ) -> Option<RiskViolation> {
         let ts = match event {
@@ -386,7 +385,7 @@ impl MarketEngine {
             .fold(Decimal::ZERO, Decimal::saturating_add)
     }
 
-    fn risk_state(&self, now: UnixNanos, mono: Instant, account: &AccountView) -> RiskState {
+    fn risk_state(&self, now: UnixNanos, mono: MonoNanos, account: &AccountView) -> RiskState {
         RiskState {
             position_notional: self.position_notional(),
             open_orders: self.working.open_count(),
@@ -395,9 +394,9 @@ impl MarketEngine {
             daily_pnl: account.daily_pnl,
             equity_peak: account.equity_peak,
             equity: account.equity,
-            market_data_age_ms: self.last_md_received.map(|r| {
-                u64::try_from(mono.saturating_duration_since(r).as_millis()).unwrap_or(u64::MAX)
-            }),
+            market_data_age_ms: self
+                .last_md_received
+                .map(|r| u64::try_from(mono.since(r) / 1_000_000).unwrap_or(u64::MAX)),
             order_tokens: 0,
             now,
         }
@@ -417,7 +416,7 @@ impl MarketEngine {
     pub fn decide(
         &mut self,
         now: UnixNanos,
-        mono: Instant,
+        mono: MonoNanos,
         account: &AccountView,
         budget: usize,
     ) -> Decision {
@@ -555,7 +554,7 @@ impl MarketEngine {
     fn admit(
         &mut self,
         now: UnixNanos,
-        mono: Instant,
+        mono: MonoNanos,
         account: &AccountView,
         side: Side,
         price: Price,
@@ -608,7 +607,7 @@ impl MarketEngine {
     fn flatten_step(
         &mut self,
         now: UnixNanos,
-        mono: Instant,
+        mono: MonoNanos,
         account: &AccountView,
         d: &mut Decision,
     ) {
@@ -653,7 +652,6 @@ mod tests {
     use flashmm_core::book::{BookLevel, BookSnapshot};
     use flashmm_core::market::MarketId;
     use flashmm_core::risk::RiskViolationKind;
-    use std::time::Duration;
 
     /// A SEI/USDC snapshot of `bids` and `asks`, seq `seq`.
     fn snapshot(seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> MarketEvent {
@@ -669,7 +667,7 @@ mod tests {
     /// A book around `mid` ticks, seq `seq`.
     fn book(m: &mut MarketEngine, seq: u64, mid: i64) {
         let snap = snapshot(seq, levels(mid - 1, -1), levels(mid + 1, 1));
-        m.on_market_event(UnixNanos(seq as i64), Instant::now(), &snap);
+        m.on_market_event(UnixNanos(seq as i64), MonoNanos(0), &snap);
     }
 
     #[test]
@@ -680,17 +678,17 @@ mod tests {
             let mid = 4_000 + (s % 2) as i64;
             let snap = snapshot(s, levels(mid - 1, -1), levels(mid + 1, 1));
             assert!(m
-                .on_market_event(UnixNanos(s as i64 * 1_000_000_000), Instant::now(), &snap)
+                .on_market_event(UnixNanos(s as i64 * 1_000_000_000), MonoNanos(0), &snap)
                 .is_none());
         }
         let at = |ms: i64| UnixNanos(200_000_000_000 + ms * 1_000_000);
         // The asks swept down to a stray order 5 % away, for a moment: the mid is no price.
         let stray = BookLevel::new(Price::from_ticks(4_200), Qty::from_lots(500));
         let hollow = snapshot(201, levels(3_999, -1), vec![stray]);
-        assert_eq!(m.on_market_event(at(10), Instant::now(), &hollow), None);
+        assert_eq!(m.on_market_event(at(10), MonoNanos(0), &hollow), None);
         // The same move with a two-sided book is one.
         let moved = snapshot(202, levels(4_099, -1), levels(4_101, 1));
-        let v = m.on_market_event(at(20), Instant::now(), &moved);
+        let v = m.on_market_event(at(20), MonoNanos(0), &moved);
         assert!(
             matches!(v, Some(RiskViolation::ExtremeMove { .. })),
             "{v:?}"
@@ -715,22 +713,22 @@ mod tests {
     fn a_decision_sends_what_the_budget_holds_and_a_requote_takes_two_or_none() {
         let mut m = engine(1_000);
         book(&mut m, 1, 4_000);
-        let full = m.decide(UnixNanos(1), Instant::now(), &account(true), usize::MAX);
+        let full = m.decide(UnixNanos(1), MonoNanos(0), &account(true), usize::MAX);
         let (places, _) = count(&full);
         assert!(places >= 2, "both sides quoted: {:?}", full.instructions);
         assert_eq!(full.paced, 0);
         // The book moves two ticks: every quote is cancelled and placed again. One request
         // does not cover a re-quote: nothing goes, the quotes keep resting.
         book(&mut m, 2, 4_002);
-        let d = m.decide(UnixNanos(2), Instant::now(), &account(true), 1);
+        let d = m.decide(UnixNanos(2), MonoNanos(0), &account(true), 1);
         assert!(d.instructions.is_empty(), "{:?}", d.instructions);
         assert_eq!(d.paced, 2 * places);
         // Two requests: one re-quote, its cancel and its place.
-        let d = m.decide(UnixNanos(3), Instant::now(), &account(true), 2);
+        let d = m.decide(UnixNanos(3), MonoNanos(0), &account(true), 2);
         assert_eq!(count(&d), (1, 1), "{:?}", d.instructions);
         assert_eq!(d.paced, 2 * (places - 1));
         // With the budget back, the rest goes out; the re-quote already sent is not repeated.
-        let rest = m.decide(UnixNanos(4), Instant::now(), &account(true), usize::MAX);
+        let rest = m.decide(UnixNanos(4), MonoNanos(0), &account(true), usize::MAX);
         assert_eq!(
             count(&rest),
             (places - 1, places - 1),
@@ -744,19 +742,18 @@ mod tests {
     fn pulling_quotes_spends_the_budget_and_never_cancels_twice() {
         let mut m = engine(1_000);
         book(&mut m, 1, 4_000);
-        let (places, _) =
-            count(&m.decide(UnixNanos(1), Instant::now(), &account(true), usize::MAX));
-        let d = m.decide(UnixNanos(2), Instant::now(), &account(false), 1);
+        let (places, _) = count(&m.decide(UnixNanos(1), MonoNanos(0), &account(true), usize::MAX));
+        let d = m.decide(UnixNanos(2), MonoNanos(0), &account(false), 1);
         assert_eq!(count(&d), (0, 1));
         assert_eq!(d.paced, places - 1);
-        let rest = m.decide(UnixNanos(3), Instant::now(), &account(false), usize::MAX);
+        let rest = m.decide(UnixNanos(3), MonoNanos(0), &account(false), usize::MAX);
         assert_eq!(
             count(&rest),
             (0, places - 1),
             "the first cancel is in flight"
         );
         assert!(m
-            .decide(UnixNanos(4), Instant::now(), &account(false), usize::MAX)
+            .decide(UnixNanos(4), MonoNanos(0), &account(false), usize::MAX)
             .instructions
             .is_empty());
     }
@@ -791,8 +788,8 @@ mod tests {
     #[test]
     fn a_future_timestamp_is_refused_and_a_frozen_feed_goes_stale_by_receive_time() {
         let mut m = with_limits(engine(1_000), |l| l.stale_data_timeout_ms = 2_000);
-        let t0 = Instant::now();
-        let after = |ms: u64| t0 + Duration::from_millis(ms);
+        let t0 = MonoNanos(7_000_000_000);
+        let after = |ms: u64| MonoNanos(t0.0 + ms as i64 * 1_000_000);
         assert_eq!(
             m.on_market_event(UnixNanos(SEC), t0, &stamped(1, SEC)),
             None
@@ -835,13 +832,13 @@ mod tests {
             ..m.risk.guards().clone()
         };
         m.risk = MarketRisk::new(m.risk.limits().clone(), guards, UnixNanos(0));
-        let t0 = Instant::now();
+        let t0 = MonoNanos(7_000_000_000);
         let future = stamped(1, SEC + 3_600 * SEC);
         assert_eq!(m.on_market_event(UnixNanos(SEC), t0, &future), None);
         assert_eq!(m.last_md, Some(UnixNanos(SEC + 3_600 * SEC)));
         let (places, _) = count(&m.decide(UnixNanos(SEC), t0, &account(true), usize::MAX));
         assert!(places >= 2);
-        let later = t0 + Duration::from_millis(2_001);
+        let later = MonoNanos(t0.0 + 2_001_000_000);
         let d = m.decide(UnixNanos(3 * SEC), later, &account(true), usize::MAX);
         assert!(cancels_all(&d), "{d:?}");
         // A refused delta breaks the book: its sequence is lost.
@@ -855,7 +852,7 @@ mod tests {
             asks: vec![],
             ts: UnixNanos(3_600 * SEC),
         });
-        let v = m.on_market_event(UnixNanos(2), Instant::now(), &delta);
+        let v = m.on_market_event(UnixNanos(2), MonoNanos(0), &delta);
         assert_eq!(v.map(|v| v.kind()), Some(RiskViolationKind::ClockSkew));
         assert!(!m.book_ok());
     }
@@ -866,7 +863,7 @@ mod tests {
         // bids only (100 + 150 + 200 resting would be 450 if every bid filled).
         let mut m = with_limits(engine(1_000), |l| l.max_position_quote = Decimal::from(300));
         book(&mut m, 1, 4_000);
-        let d = m.decide(UnixNanos(1), Instant::now(), &account(true), usize::MAX);
+        let d = m.decide(UnixNanos(1), MonoNanos(0), &account(true), usize::MAX);
         let placed = |side: Side| -> Vec<Decimal> {
             d.instructions
                 .iter()
@@ -930,8 +927,8 @@ mod tests {
     #[test]
     fn a_republished_snapshot_does_not_keep_a_silent_feed_fresh() {
         let mut m = with_limits(engine(1_000), |l| l.stale_data_timeout_ms = 2_000);
-        let t0 = Instant::now();
-        let after = |ms: u64| t0 + Duration::from_millis(ms);
+        let t0 = MonoNanos(7_000_000_000);
+        let after = |ms: u64| MonoNanos(t0.0 + ms as i64 * 1_000_000);
         assert_eq!(
             m.on_market_event(UnixNanos(SEC), t0, &stamped(1, SEC)),
             None

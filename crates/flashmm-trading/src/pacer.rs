@@ -8,7 +8,7 @@
 //! decision (the working orders still differ from the target). Requests that must go whatever
 //! the budget (a cancel-all, the sweep) are charged too, so later decisions wait for them.
 
-use std::time::Instant;
+use flashmm_core::time::MonoNanos;
 
 /// A token bucket of venue requests: `per_sec` refill, `burst` capacity.
 #[derive(Debug, Clone)]
@@ -17,12 +17,12 @@ pub struct Pacer {
     burst: f64,
     /// May go below zero: requests sent whatever the budget are owed.
     tokens: f64,
-    last: Instant,
+    last: MonoNanos,
 }
 
 impl Pacer {
     /// A full bucket of `burst` requests refilled at `per_sec` a second (both at least 1).
-    pub fn new(per_sec: u32, burst: u32, now: Instant) -> Self {
+    pub fn new(per_sec: u32, burst: u32, now: MonoNanos) -> Self {
         let burst = f64::from(burst.max(1));
         Pacer {
             per_sec: f64::from(per_sec.max(1)),
@@ -32,14 +32,14 @@ impl Pacer {
         }
     }
 
-    fn refill(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+    fn refill(&mut self, now: MonoNanos) {
+        let elapsed = now.since(self.last) as f64 / 1e9;
         self.tokens = (self.tokens + elapsed * self.per_sec).min(self.burst);
         self.last = now;
     }
 
     /// How many requests may go now.
-    pub fn available(&mut self, now: Instant) -> usize {
+    pub fn available(&mut self, now: MonoNanos) -> usize {
         self.refill(now);
         if self.tokens < 1.0 {
             0
@@ -50,7 +50,7 @@ impl Pacer {
     }
 
     /// Charges `n` requests sent now; past the budget they are owed by later ones.
-    pub fn spend(&mut self, n: usize, now: Instant) {
+    pub fn spend(&mut self, n: usize, now: MonoNanos) {
         self.refill(now);
         self.tokens -= n as f64;
     }
@@ -59,30 +59,29 @@ impl Pacer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn spends_the_burst_then_refills_at_the_rate() {
-        let t0 = Instant::now();
+        let t0 = MonoNanos(5_000_000_000);
         let mut p = Pacer::new(20, 5, t0);
         assert_eq!(p.available(t0), 5);
         p.spend(5, t0);
         assert_eq!(p.available(t0), 0);
         // 20 a second: one more every 50 ms.
-        assert_eq!(p.available(t0 + Duration::from_millis(49)), 0);
-        assert_eq!(p.available(t0 + Duration::from_millis(51)), 1);
-        assert_eq!(p.available(t0 + Duration::from_millis(160)), 3);
+        assert_eq!(p.available(MonoNanos(t0.0 + 49_000_000)), 0);
+        assert_eq!(p.available(MonoNanos(t0.0 + 51_000_000)), 1);
+        assert_eq!(p.available(MonoNanos(t0.0 + 160_000_000)), 3);
         // Never above the burst however long it rests.
-        assert_eq!(p.available(t0 + Duration::from_secs(60)), 5);
+        assert_eq!(p.available(MonoNanos(t0.0 + 60_000_000_000)), 5);
     }
 
     #[test]
     fn requests_sent_past_the_budget_are_owed() {
-        let t0 = Instant::now();
+        let t0 = MonoNanos(5_000_000_000);
         let mut p = Pacer::new(10, 2, t0);
         p.spend(5, t0);
         // 3 owed, then 1 to have: 400 ms at 10 a second.
-        assert_eq!(p.available(t0 + Duration::from_millis(350)), 0);
-        assert_eq!(p.available(t0 + Duration::from_millis(410)), 1);
+        assert_eq!(p.available(MonoNanos(t0.0 + 350_000_000)), 0);
+        assert_eq!(p.available(MonoNanos(t0.0 + 410_000_000)), 1);
     }
 }

@@ -8,8 +8,6 @@
 
 use crate::inputs::Input;
 use crate::latency::LatencyWindow;
-use crate::market::{AccountView, Instruction, MarketEngine, Tif};
-use crate::pacer::Pacer;
 use crate::settings::ExecArgs;
 use crate::state::{StateStore, HOLD};
 use crate::telemetry as t;
@@ -19,8 +17,9 @@ use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::market::MarketId;
 use flashmm_core::order::{Fill, Order, OrderEvent, OrderStatus, OrderUpdate};
-use flashmm_core::risk::{KillSwitch, RiskAction, RiskEvent, RiskViolation, RiskViolationKind};
-use flashmm_core::time::UnixNanos;
+use flashmm_core::risk::{KillSwitch, RiskEvent, RiskViolation, RiskViolationKind};
+use flashmm_core::time::{MonoNanos, UnixNanos};
+use flashmm_trading::{Account, AccountView, Instruction, MarketEngine, Pacer, Tif};
 use flashmm_venue::matching::TimeInForce;
 use flashmm_venue::protocol::{ErrorCode, FillMsg};
 use flashmm_venue::venue::{
@@ -139,16 +138,15 @@ pub struct Engine<B: Bus> {
     venue: Arc<SimVenue>,
     /// The markets, in configuration order.
     pub markets: Vec<MarketEngine>,
-    /// The trading mode.
-    pub kill: KillSwitch,
+    /// The trading mode and the account's P&L marks.
+    pub account: Account,
+    /// The origin of the monotonic clock the markets see ([`MonoNanos`]).
+    origin: Instant,
     args: ExecArgs,
     venue_up: bool,
     published: HashMap<(usize, RiskViolationKind), UnixNanos>,
     tick_to_quote: LatencyWindow,
     decision: LatencyWindow,
-    day: i64,
-    day_start_equity: Decimal,
-    equity_peak: Decimal,
     cancels: Vec<u64>,
     fills: Vec<u64>,
     /// Per market, the reason of a cancel-all the venue refused: retried on each flush.
@@ -199,7 +197,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         let pacer = Pacer::new(
             args.venue_requests_per_sec,
             args.venue_request_burst,
-            Instant::now(),
+            MonoNanos(0),
         );
         Engine {
             pacer,
@@ -209,15 +207,13 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             store,
             venue: Arc::new(venue),
             markets,
-            kill,
+            account: Account::new(kill),
+            origin: Instant::now(),
             args,
             venue_up: true,
             published: HashMap::new(),
             tick_to_quote: LatencyWindow::new(4096),
             decision: LatencyWindow::new(4096),
-            day: 0,
-            day_start_equity: Decimal::ZERO,
-            equity_peak: Decimal::ZERO,
             cancels: vec![0; n],
             fills: vec![0; n],
             cancel_all_due: vec![None; n],
@@ -242,29 +238,29 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             .send(self.store.clear_orders(saved_orders.into_keys().collect()));
         let exec = self.bus.get_state(&self.store.exec).await?;
         let dec = |k: &str| exec.get(k).and_then(|v| v.parse::<Decimal>().ok());
-        self.day = exec.get("day").and_then(|v| v.parse().ok()).unwrap_or(0);
-        self.day_start_equity = dec("day_start_equity").unwrap_or_default();
-        self.equity_peak = dec("equity_peak").unwrap_or_default();
+        self.account.day = exec.get("day").and_then(|v| v.parse().ok()).unwrap_or(0);
+        self.account.day_start_equity = dec("day_start_equity").unwrap_or_default();
+        self.account.equity_peak = dec("equity_peak").unwrap_or_default();
         let since = self.replay_cursor();
         let venue = &self.venue;
         let fills = retrying("fills", VENUE_PATIENCE, || venue.fills_since(since)).await?;
         let booked = self.replay_fills(fills, now);
         let trading = self.bus.get_state(&self.store.trading).await?;
         if !trading.contains_key(HOLD) {
-            self.writer.send(self.store.hold(&self.kill, None));
+            self.writer.send(self.store.hold(&self.account.kill, None));
         }
         for m in &self.markets {
             self.writer.send_all(self.store.market(m, now));
         }
-        self.writer.send(self.store.mode(&self.kill));
+        self.writer.send(self.store.mode(&self.account.kill));
         self.writer.sync().await;
         gauge!(t::KILL_SWITCH).set(f64::from(u8::from(
-            self.kill.mode() == flashmm_core::risk::TradingMode::Killed,
+            self.account.kill.mode() == flashmm_core::risk::TradingMode::Killed,
         )));
         tracing::info!(
             cancelled = cancelled.len(),
             fills_booked = booked,
-            mode = %self.kill.mode(),
+            mode = %self.account.kill.mode(),
             "reconciled with the venue"
         );
         Ok(())
@@ -325,9 +321,9 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         for m in &mut self.markets {
             m.working.clear();
         }
-        self.kill.stop("shutdown", now);
+        self.account.kill.stop("shutdown", now);
         self.flush().await;
-        self.writer.send(self.store.mode(&self.kill));
+        self.writer.send(self.store.mode(&self.account.kill));
         self.writer.sync().await;
         Ok(())
     }
@@ -365,10 +361,11 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         match input {
             Input::Md(idx, event, origin, started) => {
                 let now = runtime::now();
+                let received = self.mono(started);
                 let Some(m) = self.markets.get_mut(idx) else {
                     return;
                 };
-                if let Some(v) = m.on_market_event(now, started, &event) {
+                if let Some(v) = m.on_market_event(now, received, &event) {
                     if v.kind() == RiskViolationKind::BookGap {
                         counter!(t::BOOK_GAPS_TOTAL, "market" => m.key().to_owned()).increment(1);
                     }
@@ -395,28 +392,31 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     }
 
     fn account(&self) -> AccountView {
-        let equity: Decimal = self.markets.iter().map(MarketEngine::net_pnl).sum();
-        AccountView {
-            can_quote: self.kill.can_quote() && self.venue_up && self.writer.is_up(),
-            daily_pnl: equity - self.day_start_equity,
-            equity,
-            equity_peak: self.equity_peak.max(equity),
-            global_exposure: self
-                .markets
-                .iter()
-                .map(|m| m.position_notional().abs())
-                .sum(),
-        }
+        self.account
+            .view(&self.markets, self.venue_up && self.writer.is_up())
+    }
+
+    /// `at` on the monotonic clock the markets measure freshness on.
+    fn mono(&self, at: Instant) -> MonoNanos {
+        let ns = at.saturating_duration_since(self.origin).as_nanos();
+        MonoNanos(i64::try_from(ns).unwrap_or(i64::MAX))
+    }
+
+    /// Charges `n` venue requests sent now to the budget.
+    fn spend(&mut self, n: usize) {
+        let now = self.mono(Instant::now());
+        self.pacer.spend(n, now);
     }
 
     async fn run_decision(&mut self, idx: usize, origin: Option<UnixNanos>, started: Instant) {
         let account = self.account();
         let now = runtime::now();
+        let mono = self.mono(Instant::now());
         let Some(m) = self.markets.get_mut(idx) else {
             return;
         };
-        let budget = self.pacer.available(Instant::now());
-        let d = m.decide(now, Instant::now(), &account, budget);
+        let budget = self.pacer.available(mono);
+        let d = m.decide(now, mono, &account, budget);
         let key = m.key().to_owned();
         if d.paced > 0 {
             counter!(t::PACED_TOTAL, "market" => key.clone()).increment(d.paced as u64);
@@ -468,22 +468,16 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     /// Publishes each violation and acts on it: a kill trips the switch and cancels
     /// everything (the markets' own decisions cancel for the other kinds).
     async fn violations(&mut self, idx: usize, violations: Vec<RiskViolation>, now: UnixNanos) {
-        let mut kill: Option<String> = None;
         for v in &violations {
             self.publish_violation(idx, v, now);
-            if v.kind().action() == RiskAction::KillSwitch && kill.is_none() {
-                kill = Some(v.to_string());
-            }
         }
-        if let Some(reason) = kill {
-            if self.kill.trip(reason, now) {
-                let market = self.markets[idx].key().to_owned();
-                tracing::error!(reason = self.kill.reason(), market, "kill switch tripped");
-                gauge!(t::KILL_SWITCH).set(1.0);
-                // Saved before anything is cancelled: a crash from here on restarts killed.
-                self.save_mode(Some(&market)).await;
-                self.cancel_everything("kill switch").await;
-            }
+        if let Some(reason) = self.account.on_violations(&violations, now) {
+            let market = self.markets[idx].key().to_owned();
+            tracing::error!(reason, market, "kill switch tripped");
+            gauge!(t::KILL_SWITCH).set(1.0);
+            // Saved before anything is cancelled: a crash from here on restarts killed.
+            self.save_mode(Some(&market)).await;
+            self.cancel_everything("kill switch").await;
         }
     }
 
@@ -548,7 +542,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
 
     /// Sends a cancel of `client_id`; its answer lands as [`Landed::Cancelled`].
     fn send_cancel(&mut self, idx: usize, client_id: ClientOrderId) {
-        self.pacer.spend(1, Instant::now());
+        self.spend(1);
         let venue = self.venue.clone();
         let market = self.markets[idx].spec().id().clone();
         self.inflight.spawn(async move {
@@ -565,7 +559,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
 
     /// Cancels an order that is not ours any more; the answer is not tracked.
     fn cancel_orphan(&mut self, market: MarketId, client_id: ClientOrderId) {
-        self.pacer.spend(1, Instant::now());
+        self.spend(1);
         let venue = self.venue.clone();
         self.inflight.spawn(async move {
             let _ = venue
@@ -597,7 +591,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     },
                 };
                 self.placing.insert(client_id.clone());
-                self.pacer.spend(1, Instant::now());
+                self.spend(1);
                 let venue = self.venue.clone();
                 self.inflight.spawn(async move {
                     let result = venue.place(&req).await;
@@ -625,7 +619,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 counter!(t::CANCELS_TOTAL, "market" => key.clone()).increment(1);
                 self.cancels[idx] += 1;
                 self.drain_inflight().await;
-                self.pacer.spend(1, Instant::now());
+                self.spend(1);
                 let venue = &self.venue;
                 match retrying("cancel-all", CANCEL_ALL_PATIENCE, || {
                     venue.cancel_all(Some(&market))
@@ -760,7 +754,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     fn look_up(&mut self, idx: usize, client_id: ClientOrderId) {
         counter!(t::LOST_ACKS_TOTAL, "market" => self.markets[idx].key().to_owned()).increment(1);
         self.placing.insert(client_id.clone());
-        self.pacer.spend(1, Instant::now());
+        self.spend(1);
         let venue = self.venue.clone();
         let market = self.markets[idx].spec().id().clone();
         self.inflight.spawn(async move {
@@ -986,28 +980,26 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         tracing::info!(action = label, actor = %cmd.actor, "operator command");
         match cmd.action {
             ExecAction::Pause { reason } => {
-                self.kill.pause(format!("{}: {reason}", cmd.actor), now);
+                self.account
+                    .kill
+                    .pause(format!("{}: {reason}", cmd.actor), now);
             }
             ExecAction::Resume => {
-                self.kill.resume(now);
-                for m in &mut self.markets {
-                    m.flatten = None;
-                }
+                self.account.resume(now, &mut self.markets);
                 gauge!(t::KILL_SWITCH).set(0.0);
             }
             ExecAction::CancelAll => self.cancel_everything("operator cancel-all").await,
             ExecAction::Flatten => {
-                self.kill.pause(format!("{}: flatten", cmd.actor), now);
                 let aggressive_after_ns = self
                     .args
                     .flatten_aggressive
                     .then(|| i64::try_from(self.args.flatten_passive_ms).unwrap_or(0) * 1_000_000);
-                for m in &mut self.markets {
-                    m.flatten = Some(crate::market::Flatten {
-                        since: now,
-                        aggressive_after_ns,
-                    });
-                }
+                self.account.flatten(
+                    format!("{}: flatten", cmd.actor),
+                    now,
+                    aggressive_after_ns,
+                    &mut self.markets,
+                );
                 self.cancel_everything("flatten").await;
             }
         }
@@ -1018,8 +1010,9 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     /// Records the mode and the operator hold (kept while Redis is away), waiting at most
     /// [`SAVE_PATIENCE`] for Redis to take them.
     async fn save_mode(&mut self, market: Option<&str>) {
-        self.writer.send(self.store.hold(&self.kill, market));
-        self.writer.send(self.store.mode(&self.kill));
+        self.writer
+            .send(self.store.hold(&self.account.kill, market));
+        self.writer.send(self.store.mode(&self.account.kill));
         if tokio::time::timeout(SAVE_PATIENCE, self.writer.sync())
             .await
             .is_err()
@@ -1040,7 +1033,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             gauge!(t::PNL_USDC, "kind" => kind).set(f(v));
         }
         gauge!(t::DAILY_PNL_USDC).set(f(account.daily_pnl));
-        gauge!(t::DRAWDOWN_USDC).set(f(self.equity_peak - account.equity));
+        gauge!(t::DRAWDOWN_USDC).set(f(self.account.equity_peak - account.equity));
         if let Some(limits) = self.markets.first().map(|m| m.risk.limits()) {
             gauge!(t::DRAWDOWN_LIMIT_USDC).set(f(limits.max_drawdown));
             gauge!(t::DAILY_LOSS_LIMIT_USDC).set(f(limits.daily_loss_limit));
@@ -1118,13 +1111,8 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             return;
         }
         let now = runtime::now();
+        self.account.mark(now, &self.markets);
         let account = self.account();
-        let day = now.as_i64() / (86_400 * SEC);
-        if day != self.day {
-            self.day = day;
-            self.day_start_equity = account.equity;
-        }
-        self.equity_peak = self.equity_peak.max(account.equity);
         let (mut realized, mut unrealized, mut fees) =
             (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
         for (i, m) in self.markets.iter().enumerate() {
@@ -1155,12 +1143,15 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             .send(self.store.total_pnl(realized, unrealized, fees, now));
         self.account_gauges(&account, [realized, unrealized, fees]);
         let exec = vec![
-            ("day".to_owned(), self.day.to_string()),
+            ("day".to_owned(), self.account.day.to_string()),
             (
                 "day_start_equity".to_owned(),
-                self.day_start_equity.to_string(),
+                self.account.day_start_equity.to_string(),
             ),
-            ("equity_peak".to_owned(), self.equity_peak.to_string()),
+            (
+                "equity_peak".to_owned(),
+                self.account.equity_peak.to_string(),
+            ),
         ];
         self.writer.send(self.store.set(&self.store.exec, exec));
         let mut latency = Vec::new();
@@ -1183,8 +1174,8 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     /// written again from what the engine holds (positions, fill ledgers, P&L, mode, hold).
     async fn restore_lost_state(&mut self) {
         let now = runtime::now();
-        if self.kill.can_quote() {
-            self.kill.pause("Redis lost the trading state", now);
+        if self.account.kill.can_quote() {
+            self.account.kill.pause("Redis lost the trading state", now);
         }
         self.save_mode(None).await;
         self.cancel_everything("Redis lost the trading state").await;
@@ -1202,7 +1193,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             return;
         }
         self.sweeping = true;
-        self.pacer.spend(1, Instant::now());
+        self.spend(1);
         let venue = self.venue.clone();
         self.inflight
             .spawn(async move { Landed::Swept(venue.open_orders(None).await) });

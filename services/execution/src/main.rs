@@ -18,11 +18,11 @@ use anyhow::Context;
 use clap::Parser;
 use execution::engine::{retrying, Engine};
 use execution::inputs::{self, Input};
-use execution::market::MarketEngine;
 use execution::settings::{self, ExecArgs};
 use execution::state::{SavedMode, StateStore};
 use flashmm_bus::runtime::{self, ServiceArgs};
 use flashmm_core::risk::KillSwitch;
+use flashmm_trading::MarketEngine;
 use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue};
 use tokio::sync::mpsc;
 

@@ -109,7 +109,7 @@ pub fn risk_limits(config: &Config) -> RiskLimits {
 }
 
 /// The quoting parameters of `[trading]` on top of the strategy defaults (sizes are set per
-/// market from the first mid, see [`crate::market::MarketEngine`]).
+/// market from the first mid, see [`flashmm_trading::MarketEngine`]).
 pub fn quote_template(config: &Config) -> RawQuoteParams {
     let t = &config.trading;
     RawQuoteParams {

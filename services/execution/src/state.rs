@@ -7,13 +7,13 @@
 //! `saved:{mkt}`: position, fill ledger and notional traded; `day`, `day_start_equity`,
 //! `equity_peak`).
 
-use crate::market::MarketEngine;
 use crate::writer::Write;
 use flashmm_bus::{Bus, BusError, Envelope, Namespace, StateKey, StreamName};
 use flashmm_core::inventory::Position;
 use flashmm_core::order::{Fill, FillLedger, OrderUpdate};
 use flashmm_core::risk::{KillSwitch, RiskEvent, TradingMode};
 use flashmm_core::time::UnixNanos;
+use flashmm_trading::MarketEngine;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
