@@ -4,6 +4,7 @@ use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
 use flashmm_core::strategy::QuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::FeatureConfig;
+use flashmm_trading::pacer::{DEFAULT_REQUESTS_PER_SEC, DEFAULT_REQUEST_BURST};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +12,7 @@ use crate::error::BacktestError;
 use crate::fees::FeeSchedule;
 use crate::latency::Latency;
 use crate::queue::CancelModel;
+use crate::strategy::{Quoting, RequestBudget};
 
 /// The settings of one backtest run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,8 +30,10 @@ pub struct BacktestConfig {
     pub fees: FeeSchedule,
     /// Whether orders that would cross on arrival are refused (else they take liquidity).
     pub post_only: bool,
-    /// The quoting strategy's parameters.
-    pub quote: QuoteParams,
+    /// The quoting parameters (sized from notionals at the first mid, as live, or given whole).
+    pub quote: Quoting,
+    /// The venue request budget the decisions are paced to, as live.
+    pub budget: RequestBudget,
     /// The risk limits.
     pub risk: RiskLimits,
     /// The risk guards (price band, extreme-move kill switch, global notional, breaker).
@@ -60,7 +64,11 @@ impl BacktestConfig {
             cancel_model: CancelModel::Proportional,
             fees,
             post_only: true,
-            quote: QuoteParams::default(),
+            quote: Quoting::Fixed(QuoteParams::default()),
+            budget: RequestBudget {
+                per_sec: DEFAULT_REQUESTS_PER_SEC,
+                burst: DEFAULT_REQUEST_BURST,
+            },
             risk,
             guards: Self::default_guards(),
             features: FeatureConfig::default(),
@@ -87,7 +95,8 @@ impl BacktestConfig {
 
     /// The guards of the `execution` service's defaults: 200 bps price band, 3000 global
     /// notional, an extreme move of 5 σ (and > 30 bps) within 1 s trips the kill switch, no
-    /// drift check (the backtest has no live hit rate), breaker after 5 failures in 2 s.
+    /// drift check (the backtest has no live hit rate), breaker after 5 failures in 2 s; market
+    /// data stamped up to 10 s ahead of the recording's receive clock (live: 1 s).
     pub fn default_guards() -> GuardLimits {
         GuardLimits {
             price_band_bps: Decimal::from(200),
@@ -103,7 +112,10 @@ impl BacktestConfig {
                 backoff_ms: 2_000,
                 max_backoff_ms: 60_000,
             },
-            max_clock_skew_ms: 1_000,
+            // A recording's receive times are its capture host's clock, which may sit behind
+            // the venue's event times (the Binance captures of ../shared/data by about 1.3 s):
+            // a host's clock offset is no question a backtest of the strategy answers.
+            max_clock_skew_ms: 10_000,
         }
     }
 

@@ -39,6 +39,12 @@ pub enum BacktestError {
     /// Booking a fill into the position failed.
     #[error("position: {0}")]
     Position(#[from] flashmm_core::inventory::PositionError),
+    /// The venue reported a fill of an order the strategy never sent.
+    #[error("fill of an order never sent: {0}")]
+    UnknownOrder(u64),
+    /// An identifier of a simulated fill was refused.
+    #[error("identifier: {0}")]
+    Id(#[from] flashmm_core::identifiers::IdError),
     /// The report or the chart could not be written.
     #[error("writing {path}: {reason}")]
     Output {

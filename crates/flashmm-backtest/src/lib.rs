@@ -10,7 +10,8 @@
 //! - [`exchange`]: [`FillSimulator`], the venue: recorded book + our resting orders;
 //! - [`fees`] holds [`FeeSchedule`];
 //! - [`order`]: the messages between strategy and venue;
-//! - [`strategy`]: [`Strategy`], the execution logic over the live crates;
+//! - [`strategy`]: [`Strategy`], the simulated-venue shell around the trading core
+//!   ([`flashmm_trading`]), the decision code that trades live;
 //! - [`predictor`] and [`seam`]: the model, reached over the in-memory bus;
 //! - [`metrics`]: [`MetricsRecorder`]; [`report`]: [`Report`]; [`plot`]: the PNG;
 //! - [`runner`]: [`Backtest`], the event loop;
@@ -49,4 +50,4 @@ pub use report::Report;
 pub use runner::{Backtest, Progress};
 pub use seam::BusSeam;
 pub use source::DataSource;
-pub use strategy::Strategy;
+pub use strategy::{Quoting, RequestBudget, Strategy, StrategySetup, StrategyStats};

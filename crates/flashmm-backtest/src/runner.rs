@@ -24,7 +24,7 @@ use crate::metrics::MetricsRecorder;
 use crate::order::{ExchangeReport, OrderAction};
 use crate::report::{build_report, ReplayReport, Report, ReportInputs};
 use crate::seam::BusSeam;
-use crate::strategy::Strategy;
+use crate::strategy::{Strategy, StrategySetup};
 
 /// How far a run has got, for progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,17 +97,18 @@ impl Backtest {
         };
         let c = &self.config;
         let trade_from = c.trade_from.map_or(i64::MIN, UnixNanos::as_i64);
-        let strategy = Strategy::new(
-            self.spec.clone(),
-            c.quote.clone(),
-            c.risk.clone(),
-            c.guards.clone(),
-            c.fees,
-            c.features.clone(),
-            c.feature_rate_hz,
-            self.seam,
-            c.trade_from,
-        )?;
+        let strategy = Strategy::new(StrategySetup {
+            spec: self.spec.clone(),
+            quoting: c.quote.clone(),
+            limits: c.risk.clone(),
+            guards: c.guards.clone(),
+            budget: c.budget,
+            fees: c.fees,
+            features: c.features.clone(),
+            feature_rate_hz: c.feature_rate_hz,
+            seam: self.seam,
+            trade_from: c.trade_from,
+        })?;
         let mut l = Loop {
             venue: FillSimulator::new(self.spec.id().clone(), c.cancel_model, c.post_only),
             strategy,

@@ -1,22 +1,30 @@
-//! [`Strategy`]: the trading side of a backtest, the live code in the order the `execution`
-//! service runs it: book → σ/κ estimators → (features → model over the bus seam) → quoter →
-//! re-quote policy → risk checks → orders, on the data as delayed by the feed.
+//! [`Strategy`]: the trading side of a backtest — the simulated-venue shell around the trading
+//! core ([`flashmm_trading`]), the code that trades live. Every decision (book, σ/κ
+//! estimators, prediction freshness, quoter, re-quote policy, every risk check, working orders,
+//! lot sizes, the request budget, the kill switch, P&L) is the core's; this shell only does
+//! what `execution` does around it, over the replay instead of the bus and a venue:
+//!
+//! - market data in (as delayed by the feed), predictions from the model over the bus seam;
+//! - each decision's instructions out as [`OrderAction`]s, client ids mapped to the simulated
+//!   venue's [`OrderId`]s;
+//! - the venue's reports back in as fills and order events.
+//!
+//! What differs from live by design is the venue's (latency, queue position, fills), listed in
+//! `docs/backtest.md`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use flashmm_core::book::{BookLevel, OrderBook};
-use flashmm_core::inventory::Position;
-use flashmm_core::market::{MarketSpec, Price, Qty, Side};
-use flashmm_core::risk::{
-    GuardLimits, GuardedOrder, MarketRisk, RiskAction, RiskLimits, RiskState, RiskViolation,
-    RiskViolationKind,
-};
-use flashmm_core::signal::{FeatureVector, Prediction};
-use flashmm_core::strategy::{
-    InventoryView, QuoteParams, QuoteTarget, Quoter, RequoteDecision, RequotePolicy,
-};
-use flashmm_core::time::UnixNanos;
+use flashmm_bus::MarketEvent;
+use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
+use flashmm_core::market::MarketSpec;
+use flashmm_core::order::{Fill, OrderEvent};
+use flashmm_core::risk::RiskViolationKind;
+use flashmm_core::risk::{GuardLimits, KillSwitch, RiskAction, RiskLimits, RiskViolation};
+use flashmm_core::signal::FeatureVector;
+use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
+use flashmm_core::time::{MonoNanos, UnixNanos};
 use flashmm_features::{FeatureConfig, FeatureEngine, Throttle};
+use flashmm_trading::{Account, Instruction, MarketEngine, Pacer};
 use flashmm_venue::recording::RecordEvent;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -25,6 +33,61 @@ use crate::error::BacktestError;
 use crate::fees::FeeSchedule;
 use crate::order::{ExchangeReport, NewOrder, OrderAction, OrderId, RejectReason};
 use crate::seam::BusSeam;
+
+/// How often the account's P&L marks move on (the day roll, the equity peak), as execution's
+/// once-a-second flush does.
+const MARK_EVERY_NS: i64 = 1_000_000_000;
+
+/// The quoting parameters of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quoting {
+    /// Sizes in lots from notionals at the first mid, as execution sizes them: the level size
+    /// from `level_notional`, the inventory scale from the position limit.
+    FromNotional {
+        /// Every parameter but the sizes.
+        template: RawQuoteParams,
+        /// Quote currency per level.
+        level_notional: Decimal,
+    },
+    /// Parameters given whole, sizes in lots included (`flashmm backtest --params`).
+    Fixed(QuoteParams),
+}
+
+/// The venue request budget of the run, as execution's `--venue-requests-per-sec` and
+/// `--venue-request-burst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestBudget {
+    /// Requests refilled per second.
+    pub per_sec: u32,
+    /// Requests at once.
+    pub burst: u32,
+}
+
+/// What a strategy is made of: the core's settings and the shell's.
+#[derive(Debug)]
+pub struct StrategySetup {
+    /// The market.
+    pub spec: MarketSpec,
+    /// Quoting parameters.
+    pub quoting: Quoting,
+    /// Per-market limits.
+    pub limits: RiskLimits,
+    /// Guard limits.
+    pub guards: GuardLimits,
+    /// The venue request budget.
+    pub budget: RequestBudget,
+    /// Fees of the simulated venue (the fee of each fill booked).
+    pub fees: FeeSchedule,
+    /// The feature engine's settings (ML strategy).
+    pub features: FeatureConfig,
+    /// Feature vectors per second, at most.
+    pub feature_rate_hz: f64,
+    /// The model over the bus (ML strategy); none for the no-prediction baseline.
+    pub seam: Option<BusSeam>,
+    /// Quote only from this time on (earlier data warms up the book and estimators).
+    pub trade_from: Option<UnixNanos>,
+}
 
 /// Counts of what the strategy did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,37 +104,23 @@ pub struct StrategyStats {
     pub rejected_would_cross: u64,
     /// Orders refused by the venue because its book was not valid.
     pub rejected_no_book: u64,
-    /// Re-quotes acted on.
+    /// Decisions that sent orders or cancels.
     pub requotes: u64,
-    /// Quotes the quoter could not form (e.g. a one-sided book).
-    pub quote_errors: u64,
+    /// Cancels and places the request budget held back for a later decision.
+    pub paced: u64,
     /// Orders the risk checks refused, by the first violation's kind.
     pub risk_refused: BTreeMap<String, u64>,
-    /// Standing-risk holds (no quoting), by kind.
+    /// Standing-risk holds (quotes pulled), by kind.
     pub risk_holds: BTreeMap<String, u64>,
-    /// Book updates the strategy's book refused.
-    pub refused_updates: u64,
     /// Trades the feature engine refused.
     pub refused_trades: u64,
     /// Predictions received over the bus.
     pub predictions: u64,
-    /// Why quoting stopped for good, if it did (the kill switch: daily loss, drawdown or an
-    /// extreme move).
+    /// Why quoting stopped for good, if it did (the kill switch).
     pub halted: Option<RiskViolationKind>,
 }
 
-/// One of our orders as the strategy knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Working {
-    id: OrderId,
-    side: Side,
-    level: usize,
-    price: i64,
-    qty: i64,
-    cancel_sent: bool,
-}
-
-/// The feature and model path of the ML strategy.
+/// The feature and model path of the ML strategy (what `feature` and `inference` do live).
 #[derive(Debug)]
 struct Signal {
     engine: FeatureEngine,
@@ -83,80 +132,70 @@ struct Signal {
 /// The trading side of a backtest.
 #[derive(Debug)]
 pub struct Strategy {
-    spec: MarketSpec,
-    book: OrderBook,
-    book_valid: bool,
+    engine: MarketEngine,
+    account: Account,
+    pacer: Pacer,
     signal: Option<Signal>,
-    prediction: Option<Prediction>,
-    quoter: Quoter,
-    policy: RequotePolicy,
-    min_interval_ns: i64,
-    limits: RiskLimits,
-    guards: GuardLimits,
-    risk: Option<MarketRisk>,
     fees: FeeSchedule,
-    position: Position,
-    traded_notional: Decimal,
-    equity_peak: Decimal,
-    orders: Vec<Working>,
+    /// Venue order id of each client id sent and not yet done, and back.
+    venue_ids: HashMap<ClientOrderId, OrderId>,
+    client_ids: HashMap<OrderId, ClientOrderId>,
     next_id: OrderId,
-    last_data: Option<UnixNanos>,
+    next_trade: u64,
+    last_mark: Option<UnixNanos>,
     trade_from: i64,
     stats: StrategyStats,
 }
 
 impl Strategy {
-    /// A strategy for `spec` with the risk manager of `limits` and `guards`; with a `seam`,
-    /// features go to the model over the bus at most
-    /// `feature_rate_hz` times a second and its predictions skew the quotes (else no
-    /// prediction: the Avellaneda–Stoikov baseline).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        spec: MarketSpec,
-        params: QuoteParams,
-        limits: RiskLimits,
-        guards: GuardLimits,
-        fees: FeeSchedule,
-        features: FeatureConfig,
-        feature_rate_hz: f64,
-        seam: Option<BusSeam>,
-        trade_from: Option<UnixNanos>,
-    ) -> Result<Self, BacktestError> {
-        let market = spec.id().clone();
-        let signal = match seam {
+    /// A strategy of `setup`.
+    pub fn new(setup: StrategySetup) -> Result<Self, BacktestError> {
+        let market = setup.spec.id().clone();
+        let signal = match setup.seam {
             Some(seam) => {
-                let engine = FeatureEngine::new(market.clone(), features)?;
+                let engine = FeatureEngine::new(market, setup.features)?;
                 let vector = engine.vector(UnixNanos(0));
                 Some(Signal {
                     engine,
-                    throttle: Throttle::new(feature_rate_hz)?,
+                    throttle: Throttle::new(setup.feature_rate_hz)?,
                     vector,
                     seam,
                 })
             }
             None => None,
         };
+        let (template, level_notional, fixed) = match setup.quoting {
+            Quoting::FromNotional {
+                template,
+                level_notional,
+            } => (template, level_notional, None),
+            Quoting::Fixed(params) => (params.values().clone(), Decimal::ZERO, Some(params)),
+        };
+        let mut engine = MarketEngine::new(
+            setup.spec,
+            template,
+            level_notional,
+            setup.limits,
+            setup.guards,
+            1,
+            UnixNanos(0),
+        );
+        if let Some(params) = fixed {
+            engine = engine.with_quote_params(params)?;
+        }
         Ok(Strategy {
-            book: OrderBook::new(market.clone()),
-            book_valid: false,
+            engine,
+            account: Account::new(KillSwitch::new(UnixNanos(0))),
+            pacer: Pacer::new(setup.budget.per_sec, setup.budget.burst, MonoNanos(0)),
             signal,
-            prediction: None,
-            policy: RequotePolicy::new(&params),
-            min_interval_ns: params.min_requote_interval_ns(),
-            quoter: Quoter::new(spec.clone(), params)?,
-            limits,
-            guards,
-            risk: None,
-            fees,
-            position: Position::new(market),
-            traded_notional: Decimal::ZERO,
-            equity_peak: Decimal::ZERO,
-            orders: Vec::new(),
+            fees: setup.fees,
+            venue_ids: HashMap::new(),
+            client_ids: HashMap::new(),
             next_id: 1,
-            last_data: None,
-            trade_from: trade_from.map_or(i64::MIN, UnixNanos::as_i64),
+            next_trade: 1,
+            last_mark: None,
+            trade_from: setup.trade_from.map_or(i64::MIN, UnixNanos::as_i64),
             stats: StrategyStats::default(),
-            spec,
         })
     }
 
@@ -170,9 +209,9 @@ impl Strategy {
         self.signal.as_ref().map(|s| s.seam.model_id())
     }
 
-    /// The position as the strategy knows it (fills reported so far).
-    pub fn position(&self) -> &Position {
-        &self.position
+    /// The trading core's engine of the market.
+    pub fn engine(&self) -> &MarketEngine {
+        &self.engine
     }
 
     /// A market event seen at `now` (venue receive time `recv_ts` plus the feed latency);
@@ -184,65 +223,46 @@ impl Strategy {
         event: &RecordEvent,
         out: &mut Vec<OrderAction>,
     ) -> Result<(), BacktestError> {
-        match event {
-            RecordEvent::Snapshot(s) => {
-                self.book_valid = self.book.apply_snapshot(s).is_ok();
-                if !self.book_valid {
-                    self.stats.refused_updates += 1;
-                    return Ok(());
-                }
-            }
-            RecordEvent::Delta(d) => {
-                if !self.book_valid {
-                    return Ok(());
-                }
-                if self.book.apply_delta(d).is_err() {
-                    self.book_valid = false;
-                    self.stats.refused_updates += 1;
-                    return Ok(());
-                }
-            }
-            RecordEvent::Trade(t) => {
-                if self.book_valid {
-                    self.quoter.on_trade(t, &self.book);
-                }
-                if let Some(signal) = &mut self.signal {
+        let event = match event {
+            RecordEvent::Snapshot(s) => MarketEvent::Snapshot(s.clone()),
+            RecordEvent::Delta(d) => MarketEvent::Delta(d.clone()),
+            RecordEvent::Trade(t) => MarketEvent::Trade(t.clone()),
+            RecordEvent::Top(_) => return Ok(()),
+        };
+        let violation = self
+            .engine
+            .on_market_event(now, MonoNanos(now.as_i64()), &event);
+        if let (Some(v), true) = (violation, self.trading(now)) {
+            self.violations(now, &[v], out);
+        }
+        if let Some(signal) = &mut self.signal {
+            match &event {
+                MarketEvent::Trade(t) => {
                     if signal.engine.on_trade(t, recv_ts).is_err() {
                         self.stats.refused_trades += 1;
                     }
                 }
-                return self.maybe_quote(now, out);
-            }
-            RecordEvent::Top(_) => return Ok(()),
-        }
-        self.last_data = Some(recv_ts);
-        self.quoter.on_book(now, &self.book);
-        if now.as_i64() >= self.trade_from && self.quoter.volatility().is_warm() {
-            let sigma = self.quoter.sigma_bps();
-            let top = self.book.mid_ticks().zip(self.book.spread_ticks());
-            let risk = self.risk_manager(now);
-            if let Some(v) = top.and_then(|(m, s)| risk.on_mid(now, m, s as f64, sigma)) {
-                self.trip(&v, out);
-            }
-        }
-        if let Some(signal) = &mut self.signal {
-            signal.engine.on_book(&self.book, recv_ts)?;
-            if signal.throttle.try_acquire(recv_ts) {
-                signal.engine.write_vector(&mut signal.vector, recv_ts);
-                if let Some(p) = signal.seam.round_trip(&signal.vector, now)? {
-                    self.prediction = Some(p);
-                    self.stats.predictions += 1;
+                MarketEvent::Snapshot(_) | MarketEvent::Delta(_) if self.engine.book_ok() => {
+                    signal.engine.on_book(self.engine.book(), recv_ts)?;
+                    if signal.throttle.try_acquire(recv_ts) {
+                        signal.engine.write_vector(&mut signal.vector, recv_ts);
+                        if let Some(p) = signal.seam.round_trip(&signal.vector, now)? {
+                            self.engine.on_prediction(p);
+                            self.stats.predictions += 1;
+                            if self.stats.predictions.is_multiple_of(4096) {
+                                signal.seam.trim(1024)?;
+                            }
+                        }
+                    }
                 }
-                if self.stats.predictions.is_multiple_of(4096) {
-                    signal.seam.trim(1024)?;
-                }
+                MarketEvent::Snapshot(_) | MarketEvent::Delta(_) => {}
             }
         }
-        self.maybe_quote(now, out)
+        self.decide(now, out);
+        Ok(())
     }
 
-    /// A report from the venue, received at `now`; a fill may call for new quotes, which go
-    /// to `out`.
+    /// A report from the venue, received at `now`; the decision it calls for goes to `out`.
     pub fn on_report(
         &mut self,
         now: UnixNanos,
@@ -257,289 +277,166 @@ impl Strategy {
                 qty,
                 liquidity,
                 done,
-                ..
+                ts,
             } => {
-                let fee = self.fees.fee(&self.spec, price, qty, liquidity)?;
-                self.position.apply_fill(side, price, qty, fee)?;
-                self.traded_notional += self.spec.notional(price, qty)?;
-                if let Some(i) = self.find(id) {
-                    self.orders[i].qty -= qty.lots();
-                    if done || self.orders[i].qty <= 0 {
-                        self.orders.swap_remove(i);
-                    }
+                let spec = self.engine.spec();
+                let fee = self.fees.fee(spec, price, qty, liquidity)?;
+                let Some(client_id) = self.client_ids.get(&id).cloned() else {
+                    return Err(BacktestError::UnknownOrder(id));
+                };
+                let fill = Fill {
+                    market: spec.id().clone(),
+                    client_id,
+                    venue_order_id: VenueOrderId::new(id.to_string())?,
+                    trade_id: TradeId::new(self.next_trade.to_string())?,
+                    side,
+                    price,
+                    qty,
+                    fee,
+                    liquidity,
+                    ts,
+                };
+                self.next_trade += 1;
+                self.engine.book_fill(&fill);
+                if done {
+                    self.forget(id);
                 }
-                return self.maybe_quote(now, out);
+                self.decide(now, out);
             }
             ExchangeReport::Rejected { id, reason } => {
                 match reason {
                     RejectReason::WouldCross => self.stats.rejected_would_cross += 1,
                     RejectReason::NoBook => self.stats.rejected_no_book += 1,
                 }
-                self.remove(id);
+                self.order_event(id, OrderEvent::Rejected);
             }
-            ExchangeReport::Cancelled { id } => self.remove(id),
+            ExchangeReport::Cancelled { id } => self.order_event(id, OrderEvent::Cancelled),
             ExchangeReport::CancelRejected { id } => {
+                // The order filled before the cancel arrived: its fills said so already.
                 self.stats.cancels_too_late += 1;
-                self.remove(id);
+                self.order_event(id, OrderEvent::Cancelled);
             }
         }
         Ok(())
     }
 
-    fn find(&self, id: OrderId) -> Option<usize> {
-        self.orders.iter().position(|o| o.id == id)
+    /// Whether quoting has begun (the warm-up is over).
+    fn trading(&self, now: UnixNanos) -> bool {
+        now.as_i64() >= self.trade_from
     }
 
-    fn remove(&mut self, id: OrderId) {
-        if let Some(i) = self.find(id) {
-            self.orders.swap_remove(i);
+    /// Applies a terminal event to an order and forgets its ids.
+    fn order_event(&mut self, id: OrderId, event: OrderEvent) {
+        if let Some(client_id) = self.client_ids.get(&id) {
+            let _ = self.engine.working.apply(client_id, event);
+        }
+        self.forget(id);
+    }
+
+    fn forget(&mut self, id: OrderId) {
+        if let Some(client_id) = self.client_ids.remove(&id) {
+            self.venue_ids.remove(&client_id);
         }
     }
 
-    /// Forms quotes and acts on them when the re-quote policy says so.
-    fn maybe_quote(
+    /// Acts on violations as execution does: each standing one is counted; a kill-switch kind
+    /// trips the account, and everything is cancelled.
+    fn violations(
         &mut self,
         now: UnixNanos,
+        violations: &[RiskViolation],
         out: &mut Vec<OrderAction>,
-    ) -> Result<(), BacktestError> {
-        if now.as_i64() < self.trade_from || self.stats.halted.is_some() || !self.book_valid {
-            return Ok(());
-        }
-        if let Some(last) = self.policy.last_requote() {
-            if now.since(last) < self.min_interval_ns {
-                return Ok(());
+    ) {
+        for v in violations {
+            let name = kind_name(v.kind());
+            match v.kind().action() {
+                RiskAction::RefuseOrder => *self.stats.risk_refused.entry(name).or_default() += 1,
+                _ => *self.stats.risk_holds.entry(name).or_default() += 1,
             }
         }
-        let Some(mid) = self.book.mid(&self.spec) else {
-            return Ok(());
-        };
-        let state = self.risk_state(now, mid)?;
-        let standing = self.risk_manager(now).standing(&state, None, 0);
-        if let Some(v) = standing
-            .iter()
-            .find(|v| v.kind().action() != RiskAction::RefuseOrder)
-        {
-            self.trip(v, out);
-            return Ok(());
-        }
-        let inventory = InventoryView {
-            position_lots: self.position.qty(),
-            traded_notional: self.traded_notional,
-        };
-        let quote = match self
-            .quoter
-            .quote(now, &self.book, &inventory, self.prediction.as_ref())
-        {
-            Ok(q) => q,
-            Err(_) => {
-                self.stats.quote_errors += 1;
-                return Ok(());
+        if self.account.on_violations(violations, now).is_some() {
+            if let Some(v) = violations
+                .iter()
+                .find(|v| v.kind().action() == RiskAction::KillSwitch)
+            {
+                self.stats.halted.get_or_insert(v.kind());
             }
-        };
-        let working = self.working_target();
-        if let RequoteDecision::Requote(_) = self.policy.decide(now, &working, &quote.target) {
+            self.cancel_all(now, out);
+        }
+    }
+
+    /// One decision of the core at `now`, its instructions sent.
+    fn decide(&mut self, now: UnixNanos, out: &mut Vec<OrderAction>) {
+        if !self.trading(now) {
+            return;
+        }
+        if self
+            .last_mark
+            .is_none_or(|last| now.since(last) >= MARK_EVERY_NS)
+        {
+            self.last_mark = Some(now);
+            self.account.mark(now, std::slice::from_ref(&self.engine));
+        }
+        let mono = MonoNanos(now.as_i64());
+        let view = self.account.view(std::slice::from_ref(&self.engine), true);
+        let budget = self.pacer.available(mono);
+        let d = self.engine.decide(now, mono, &view, budget);
+        self.stats.paced += d.paced as u64;
+        if !d.violations.is_empty() {
+            self.violations(now, &d.violations, out);
+        }
+        if !d.instructions.is_empty() {
             self.stats.requotes += 1;
-            self.apply_target(now, mid, &quote.target, out)?;
         }
-        Ok(())
-    }
-
-    fn risk_manager(&mut self, now: UnixNanos) -> &mut MarketRisk {
-        let (limits, guards) = (&self.limits, &self.guards);
-        self.risk
-            .get_or_insert_with(|| MarketRisk::new(limits.clone(), guards.clone(), now))
-    }
-
-    /// Acts on a violation that stops quoting: cancel everything, and for a kill-switch kind
-    /// stop for the rest of the run.
-    fn trip(&mut self, v: &RiskViolation, out: &mut Vec<OrderAction>) {
-        let kind = v.kind();
-        *self.stats.risk_holds.entry(kind_name(kind)).or_default() += 1;
-        if kind.action() == RiskAction::KillSwitch {
-            self.stats.halted.get_or_insert(kind);
+        for i in d.instructions {
+            self.execute(now, i, out);
         }
-        self.cancel_all(out);
     }
 
-    fn risk_state(&mut self, now: UnixNanos, mid: Decimal) -> Result<RiskState, BacktestError> {
-        let equity = self.position.total_pnl(&self.spec, mid)?;
-        self.equity_peak = self.equity_peak.max(equity);
-        let tokens = self.risk_manager(now).order_tokens(now);
-        // Every order of a side may still fill, cancels in flight included (the live rule).
-        let resting = |side: Side| {
-            self.orders
-                .iter()
-                .filter(|o| o.side == side)
-                .map(|o| {
-                    self.spec
-                        .notional(Price::from_ticks(o.price), Qty::from_lots(o.qty))
-                        .unwrap_or(Decimal::MAX)
-                })
-                .fold(Decimal::ZERO, Decimal::saturating_add)
-        };
-        Ok(RiskState {
-            position_notional: self.position.notional(&self.spec, mid)?,
-            open_orders: u32::try_from(self.orders.len()).unwrap_or(u32::MAX),
-            resting_buy_notional: resting(Side::Buy),
-            resting_sell_notional: resting(Side::Sell),
-            daily_pnl: equity,
-            equity_peak: self.equity_peak,
-            equity,
-            // Receive times are simulated: the age is on the replay's own clock.
-            market_data_age_ms: self
-                .last_data
-                .map(|t| u64::try_from(now.since(t).max(0) / 1_000_000).unwrap_or(u64::MAX)),
-            order_tokens: tokens,
-            now,
-        })
-    }
-
-    /// The working quotes as the re-quote policy compares them: per side, the live orders
-    /// not being cancelled, by level.
-    fn working_target(&self) -> QuoteTarget {
-        let mut target = QuoteTarget::empty();
-        let mut live: Vec<&Working> = self.orders.iter().filter(|o| !o.cancel_sent).collect();
-        live.sort_by_key(|o| o.level);
-        for o in live {
-            target.side_mut(o.side).push(BookLevel::new(
-                Price::from_ticks(o.price),
-                Qty::from_lots(o.qty),
-            ));
-        }
-        target
-    }
-
-    /// Diffs `target` against the working orders level by level: a level within the
-    /// tolerances keeps its order (and its queue position); any other is cancelled and, if
-    /// the target has the level, replaced after the risk checks.
-    fn apply_target(
-        &mut self,
-        now: UnixNanos,
-        mid: Decimal,
-        target: &QuoteTarget,
-        out: &mut Vec<OrderAction>,
-    ) -> Result<(), BacktestError> {
-        let p = self.quoter.params().values();
-        let (tol_ticks, tol_size) = (p.requote_tolerance_ticks, p.requote_size_tolerance);
-        for side in [Side::Buy, Side::Sell] {
-            let want = target.side(side);
-            let deepest = self
-                .orders
-                .iter()
-                .filter(|o| o.side == side && !o.cancel_sent)
-                .map(|o| o.level + 1)
-                .max()
-                .unwrap_or(0);
-            for level in 0..want.len().max(deepest) {
-                let current = self
-                    .orders
-                    .iter()
-                    .position(|o| o.side == side && o.level == level && !o.cancel_sent);
-                let wanted = want.get(level);
-                if let (Some(c), Some(w)) = (current, wanted) {
-                    let o = &self.orders[c];
-                    let size_off = (o.qty - w.qty.lots()).abs() as f64;
-                    if (o.price - w.price.ticks()).abs() <= tol_ticks
-                        && size_off <= tol_size * w.qty.lots() as f64
-                    {
-                        continue;
-                    }
-                }
-                if let Some(c) = current {
-                    self.orders[c].cancel_sent = true;
+    /// Sends one instruction to the simulated venue.
+    fn execute(&mut self, now: UnixNanos, instruction: Instruction, out: &mut Vec<OrderAction>) {
+        let mono = MonoNanos(now.as_i64());
+        match instruction {
+            Instruction::Place { order, .. } => {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.venue_ids.insert(order.client_id().clone(), id);
+                self.client_ids.insert(id, order.client_id().clone());
+                self.pacer.spend(1, mono);
+                self.stats.orders_placed += 1;
+                self.stats.lots_placed += order.qty().lots();
+                out.push(OrderAction::Place(NewOrder {
+                    id,
+                    side: order.side(),
+                    price: order.price(),
+                    qty: order.qty(),
+                }));
+            }
+            Instruction::Cancel { client_id } => {
+                if let Some(id) = self.venue_ids.get(&client_id) {
+                    self.pacer.spend(1, mono);
                     self.stats.cancels_sent += 1;
-                    out.push(OrderAction::Cancel(self.orders[c].id));
-                }
-                if let Some(w) = wanted {
-                    self.place(now, mid, side, level, *w, out)?;
+                    out.push(OrderAction::Cancel(*id));
                 }
             }
+            Instruction::CancelAll { .. } => self.cancel_all(now, out),
         }
-        Ok(())
     }
 
-    fn place(
-        &mut self,
-        now: UnixNanos,
-        mid: Decimal,
-        side: Side,
-        level: usize,
-        w: BookLevel,
-        out: &mut Vec<OrderAction>,
-    ) -> Result<(), BacktestError> {
-        let state = self.risk_state(now, mid)?;
-        let mid_x2_ticks = match (self.book.best_bid(), self.book.best_ask()) {
-            (Some(b), Some(a)) => b.price.ticks().saturating_add(a.price.ticks()),
-            _ => 0,
-        };
-        let opposite = side.opposite();
-        let own = self
-            .orders
-            .iter()
-            .filter(|o| o.side == opposite && !o.cancel_sent)
-            .map(|o| o.price);
-        let own_opposite = match opposite {
-            Side::Buy => own.max(),
-            Side::Sell => own.min(),
-        }
-        .map(Price::from_ticks);
-        let guarded = GuardedOrder {
-            spec: &self.spec,
-            side,
-            price: w.price,
-            qty: w.qty,
-            mid_x2_ticks,
-            own_opposite,
-            position_notional: state.position_notional,
-            global_exposure: state.position_notional.abs(),
-        };
-        let (limits, guards) = (&self.limits, &self.guards);
-        let risk = self
-            .risk
-            .get_or_insert_with(|| MarketRisk::new(limits.clone(), guards.clone(), now));
-        let checked = risk.check_order(&state, &guarded);
-        if let Err(v) = checked {
-            *self
-                .stats
-                .risk_refused
-                .entry(kind_name(v[0].kind()))
-                .or_default() += 1;
-            return Ok(());
-        }
-        let id = self.next_id;
-        self.next_id += 1;
-        self.orders.push(Working {
-            id,
-            side,
-            level,
-            price: w.price.ticks(),
-            qty: w.qty.lots(),
-            cancel_sent: false,
-        });
-        self.stats.orders_placed += 1;
-        self.stats.lots_placed += w.qty.lots();
-        out.push(OrderAction::Place(NewOrder {
-            id,
-            side,
-            price: w.price,
-            qty: w.qty,
-        }));
-        Ok(())
-    }
-
-    fn cancel_all(&mut self, out: &mut Vec<OrderAction>) {
-        for o in self.orders.iter_mut().filter(|o| !o.cancel_sent) {
-            o.cancel_sent = true;
-            self.stats.cancels_sent += 1;
-            out.push(OrderAction::Cancel(o.id));
+    /// A cancel-all, as execution's: every order of the market is cancelled and the working
+    /// orders cleared (the simulated venue takes one cancel per order).
+    fn cancel_all(&mut self, now: UnixNanos, out: &mut Vec<OrderAction>) {
+        self.pacer.spend(1, MonoNanos(now.as_i64()));
+        for w in self.engine.working.clear() {
+            if let Some(id) = self.venue_ids.get(w.order.client_id()) {
+                self.stats.cancels_sent += 1;
+                out.push(OrderAction::Cancel(*id));
+            }
         }
     }
 }
 
 /// The snake_case name of a violation kind, as the risk stream writes it.
 fn kind_name(kind: RiskViolationKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("{kind:?}"))
+    kind.as_str().to_owned()
 }

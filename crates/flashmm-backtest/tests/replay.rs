@@ -108,7 +108,7 @@ fn config(order_latency_ms: f64) -> BacktestConfig {
         BacktestConfig::unlimited_risk(),
     );
     c.guards = BacktestConfig::unlimited_guards();
-    c.quote = QuoteParams::validate(raw).unwrap();
+    c.quote = flashmm_backtest::Quoting::Fixed(QuoteParams::validate(raw).unwrap());
     c.feed_latency = Latency::from_ms(5.0, 0.0);
     c.order_latency = Latency::from_ms(order_latency_ms, 0.0);
     c

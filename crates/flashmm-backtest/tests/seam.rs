@@ -81,7 +81,7 @@ fn run(move_bps: f32, bus: &MemoryBus) -> Report {
         BacktestConfig::unlimited_risk(),
     );
     config.guards = BacktestConfig::unlimited_guards();
-    config.quote = QuoteParams::validate(raw).unwrap();
+    config.quote = flashmm_backtest::Quoting::Fixed(QuoteParams::validate(raw).unwrap());
     let seam = BusSeam::new(
         bus.clone(),
         "seamtest",

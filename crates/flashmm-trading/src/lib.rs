@@ -13,6 +13,7 @@
 //!   fill ledger.
 //! - [`account`] — [`Account`]: the kill switch and the account's P&L marks over every market.
 //! - [`pacer`] — [`Pacer`]: the venue request budget the markets share.
+//! - [`settings`] — the risk limits and quoting template of the configuration file.
 //!
 //! Reads and writes no stream: its callers do. `cargo bench -p flashmm-trading --bench
 //! decision` times a decision.
@@ -22,6 +23,7 @@
 pub mod account;
 pub mod market;
 pub mod pacer;
+pub mod settings;
 
 #[cfg(test)]
 mod fixture;

@@ -30,7 +30,8 @@ use flashmm_core::risk::{
 };
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
-    InventoryView, Quote, QuoteParams, Quoter, RawQuoteParams, RequoteDecision, RequotePolicy,
+    InventoryView, Quote, QuoteError, QuoteParams, Quoter, RawQuoteParams, RequoteDecision,
+    RequotePolicy,
 };
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use rust_decimal::prelude::ToPrimitive;
@@ -176,6 +177,15 @@ impl MarketEngine {
             last_quote: None,
             flatten: None,
         }
+    }
+
+    /// The engine with `params` given whole (sizes in lots included) instead of sized from
+    /// notionals at the first mid: a backtest of a parameter file.
+    pub fn with_quote_params(mut self, params: QuoteParams) -> Result<Self, QuoteError> {
+        let q = Quoter::new(self.spec.clone(), params)?;
+        self.policy = Some(RequotePolicy::new(q.params()));
+        self.quoter = Some(q);
+        Ok(self)
     }
 
     /// The market's spec.

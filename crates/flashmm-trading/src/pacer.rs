@@ -10,6 +10,12 @@
 
 use flashmm_core::time::MonoNanos;
 
+/// Venue requests a second the trading key is paced to, unless configured.
+pub const DEFAULT_REQUESTS_PER_SEC: u32 = 16;
+
+/// Venue requests at once, unless configured.
+pub const DEFAULT_REQUEST_BURST: u32 = 40;
+
 /// A token bucket of venue requests: `per_sec` refill, `burst` capacity.
 #[derive(Debug, Clone)]
 pub struct Pacer {

@@ -18,7 +18,7 @@ use anyhow::Context;
 use clap::Parser;
 use execution::engine::{retrying, Engine};
 use execution::inputs::{self, Input};
-use execution::settings::{self, ExecArgs};
+use execution::settings::ExecArgs;
 use execution::state::{SavedMode, StateStore};
 use flashmm_bus::runtime::{self, ServiceArgs};
 use flashmm_core::risk::KillSwitch;
@@ -71,8 +71,8 @@ async fn run() -> anyhow::Result<()> {
     };
     let now = runtime::now();
     let (kill, epoch) = start_mode(&store, &bus, &venue, epoch, now).await?;
-    let limits = settings::risk_limits(&config);
-    let template = settings::quote_template(&config);
+    let limits = flashmm_trading::settings::risk_limits(&config);
+    let template = flashmm_trading::settings::quote_template(&config);
     let mut markets = Vec::new();
     for spec in config.market_specs()? {
         let mut m = MarketEngine::new(

@@ -2,9 +2,7 @@
 //! key loading, as command-line flags with environment overrides.
 
 use clap::Args;
-use flashmm_core::config::Config;
-use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
-use flashmm_core::strategy::RawQuoteParams;
+use flashmm_core::risk::{BreakerConfig, GuardLimits};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
@@ -54,11 +52,11 @@ pub struct ExecArgs {
     /// Venue requests a second for the trading key, shared by every market: the venue's
     /// budget for a key (the simulator's `--rate-per-sec`, 20) less room for other clients of
     /// the key (operator tools). Quotes and cancels beyond it wait for a later decision.
-    #[arg(long, env = "EXEC_VENUE_REQUESTS_PER_SEC", default_value_t = 16)]
+    #[arg(long, env = "EXEC_VENUE_REQUESTS_PER_SEC", default_value_t = flashmm_trading::pacer::DEFAULT_REQUESTS_PER_SEC)]
     pub venue_requests_per_sec: u32,
     /// Venue requests that may go at once after a quiet spell (the simulator's
     /// `--rate-capacity` is 50).
-    #[arg(long, env = "EXEC_VENUE_REQUEST_BURST", default_value_t = 40)]
+    #[arg(long, env = "EXEC_VENUE_REQUEST_BURST", default_value_t = flashmm_trading::pacer::DEFAULT_REQUEST_BURST)]
     pub venue_request_burst: u32,
     /// Market data stamped more than this far ahead of the local clock is refused (not
     /// applied, not counted as fresh; reported as a `clock_skew` risk event), ms. Freshness
@@ -91,31 +89,5 @@ impl ExecArgs {
             },
             max_clock_skew_ms: self.max_clock_skew_ms,
         }
-    }
-}
-
-/// The per-market limits of `[risk]`.
-pub fn risk_limits(config: &Config) -> RiskLimits {
-    let r = &config.risk;
-    RiskLimits {
-        max_position_quote: r.max_position_usdc,
-        max_order_notional: r.max_order_notional_usdc,
-        max_open_orders: r.max_open_orders,
-        daily_loss_limit: r.daily_loss_limit_usdc,
-        max_drawdown: r.max_drawdown_usdc,
-        stale_data_timeout_ms: r.stale_data_ms,
-        max_orders_per_sec: r.max_orders_per_sec,
-    }
-}
-
-/// The quoting parameters of `[trading]` on top of the strategy defaults (sizes are set per
-/// market from the first mid, see [`flashmm_trading::MarketEngine`]).
-pub fn quote_template(config: &Config) -> RawQuoteParams {
-    let t = &config.trading;
-    RawQuoteParams {
-        quote_frequency_hz: t.quote_frequency_hz,
-        levels: t.levels as usize,
-        min_spread_bps: t.min_spread_bps.try_into().unwrap_or(0.0),
-        ..RawQuoteParams::default()
     }
 }

@@ -9,20 +9,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use flashmm_backtest::{
     plot, Backtest, BacktestConfig, BusSeam, CancelModel, DataSource, FeeSchedule, Latency,
-    ModelPredictor, Progress, Report,
+    ModelPredictor, Progress, Quoting, Report,
 };
 use flashmm_bus::runtime::load_config;
 use flashmm_bus::MemoryBus;
 use flashmm_core::config::Config;
 use flashmm_core::market::MarketSpec;
-use flashmm_core::risk::RiskLimits;
-use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
+use flashmm_core::strategy::QuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
 use flashmm_model::{FeatureSchema, Model};
+use flashmm_trading::settings::{quote_template, risk_limits};
 use flashmm_venue::recording::RecordEvent;
 use indicatif::{ProgressBar, ProgressStyle};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 /// Arguments of `flashmm backtest`.
@@ -105,8 +104,8 @@ pub fn run(config_path: &Path, args: BacktestArgs) -> anyhow::Result<()> {
     let source = DataSource::open(&args.data)
         .with_context(|| format!("cannot read {}", args.data[0].display()))?;
     let spec = source.spec(args.market.as_deref())?;
-    let (first_ts, first_mid) = first_book(&source, &spec)?;
-    let quote = quote_params(&args, &config, &spec, first_mid)?;
+    let first_ts = first_book(&source, &spec)?;
+    let quote = quoting(&args, &config)?;
     let fees = FeeSchedule {
         maker_rate: args.maker_fee.unwrap_or(spec.maker_fee_rate()),
         taker_rate: args.taker_fee.unwrap_or(spec.taker_fee_rate()),
@@ -188,7 +187,7 @@ fn run_one(
 }
 
 /// The time of the first record and the mid of the first two-sided book.
-fn first_book(source: &DataSource, spec: &MarketSpec) -> anyhow::Result<(UnixNanos, Decimal)> {
+fn first_book(source: &DataSource, spec: &MarketSpec) -> anyhow::Result<UnixNanos> {
     let mut first = None;
     for record in source.reader()? {
         let record = record?;
@@ -197,63 +196,28 @@ fn first_book(source: &DataSource, spec: &MarketSpec) -> anyhow::Result<(UnixNan
             if &s.market != spec.id() {
                 continue;
             }
-            if let (Some(b), Some(a)) = (
-                s.bids.iter().map(|l| l.price).max(),
-                s.asks.iter().map(|l| l.price).min(),
-            ) {
-                let mid = (spec.price_to_decimal(b) + spec.price_to_decimal(a)) / Decimal::TWO;
-                return Ok((first.unwrap_or(record.recv_ts), mid));
+            if !s.bids.is_empty() && !s.asks.is_empty() {
+                return Ok(first.unwrap_or(record.recv_ts));
             }
         }
     }
     bail!("the data has no two-sided book snapshot of {}", spec.id())
 }
 
-/// The quoting parameters: a JSON file, or the defaults with the configuration's
-/// `[trading]` values and sizes in lots at `mid`.
-fn quote_params(
-    args: &BacktestArgs,
-    config: &Config,
-    spec: &MarketSpec,
-    mid: Decimal,
-) -> anyhow::Result<QuoteParams> {
+/// The quoting parameters: a JSON file (sizes in lots included), or the configuration's
+/// `[trading]` template sized as execution sizes it, from notionals at the first mid.
+fn quoting(args: &BacktestArgs, config: &Config) -> anyhow::Result<Quoting> {
     if let Some(path) = &args.params {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        return serde_json::from_str(&text)
-            .with_context(|| format!("{}: bad quoting parameters", path.display()));
+        let params: QuoteParams = serde_json::from_str(&text)
+            .with_context(|| format!("{}: bad quoting parameters", path.display()))?;
+        return Ok(Quoting::Fixed(params));
     }
-    let lots = |notional: Decimal| -> anyhow::Result<i64> {
-        let base = notional / mid;
-        let lots = (base / spec.lot_size())
-            .floor()
-            .to_i64()
-            .context("size out of range")?;
-        Ok(lots.max(1))
-    };
-    let t = &config.trading;
-    let raw = RawQuoteParams {
-        quote_frequency_hz: t.quote_frequency_hz,
-        levels: t.levels as usize,
-        min_spread_bps: t.min_spread_bps.to_f64().context("min_spread_bps")?,
-        base_size_lots: lots(t.level_notional_usdc)?,
-        inventory_limit_lots: lots(config.risk.max_position_usdc)?,
-        ..RawQuoteParams::default()
-    };
-    Ok(QuoteParams::validate(raw)?)
-}
-
-fn risk_limits(config: &Config) -> RiskLimits {
-    let r = &config.risk;
-    RiskLimits {
-        max_position_quote: r.max_position_usdc,
-        max_order_notional: r.max_order_notional_usdc,
-        max_open_orders: r.max_open_orders,
-        daily_loss_limit: r.daily_loss_limit_usdc,
-        max_drawdown: r.max_drawdown_usdc,
-        stale_data_timeout_ms: r.stale_data_ms,
-        max_orders_per_sec: r.max_orders_per_sec,
-    }
+    Ok(Quoting::FromNotional {
+        template: quote_template(config),
+        level_notional: config.trading.level_notional_usdc,
+    })
 }
 
 /// The reports side by side.
