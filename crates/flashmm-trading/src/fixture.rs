@@ -3,7 +3,7 @@
 
 use super::market::{AccountView, MarketEngine};
 use flashmm_core::book::BookLevel;
-use flashmm_core::market::{MarketId, MarketSpec, Price, Qty};
+use flashmm_core::market::{MarketSpec, Price, Qty};
 use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
 use flashmm_core::strategy::RawQuoteParams;
 use flashmm_core::time::UnixNanos;
@@ -11,15 +11,7 @@ use rust_decimal::Decimal;
 
 /// SEI/USDC: tick 0.0001, lot 0.1, min notional 1, no fees.
 pub fn spec() -> MarketSpec {
-    MarketSpec::new(
-        MarketId::new("SEI/USDC").unwrap(),
-        Decimal::new(1, 4),
-        Decimal::new(1, 1),
-        Decimal::ONE,
-        Decimal::ZERO,
-        Decimal::ZERO,
-    )
-    .unwrap()
+    flashmm_core::market::fixture::sei_usdc()
 }
 
 /// An engine that re-quotes on every tick and every decision, with at most `max_open_orders`.

@@ -7,15 +7,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 fn spec() -> MarketSpec {
-    MarketSpec::new(
-        MarketId::new("SEI/USDC").unwrap(),
-        Decimal::new(1, 4),
-        Decimal::new(1, 1),
-        Decimal::ONE,
-        Decimal::ZERO,
-        Decimal::ZERO,
-    )
-    .unwrap()
+    flashmm_core::market::fixture::sei_usdc()
 }
 
 fn level() -> impl Strategy<Value = WireLevel> {

@@ -17,7 +17,6 @@ use flashmm_venue::signing::{Signer, Verifier, VerifierConfig};
 use flashmm_venue::venue::sei::{SignedTx, TxBody, TxMsg};
 use flashmm_venue::venue::{NewOrder, SeiVenue, SeiVenueConfig, Venue, VenueError, VenueEvent};
 use futures_util::{SinkExt, StreamExt};
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
@@ -29,15 +28,7 @@ fn market() -> MarketId {
 }
 
 fn spec() -> MarketSpec {
-    MarketSpec::new(
-        market(),
-        Decimal::new(1, 4),
-        Decimal::new(1, 1),
-        Decimal::ONE,
-        Decimal::ZERO,
-        Decimal::ZERO,
-    )
-    .unwrap()
+    flashmm_core::market::fixture::sei_usdc()
 }
 
 fn now_ns() -> i64 {

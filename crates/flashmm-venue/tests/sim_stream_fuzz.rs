@@ -12,21 +12,12 @@ use flashmm_venue::venue::sim::SkipKind;
 use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue, VenueEvent};
 use futures_util::SinkExt;
 use rand::{Rng, SeedableRng};
-use rust_decimal::Decimal;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
 fn spec() -> MarketSpec {
-    MarketSpec::new(
-        MarketId::new("SEI/USDC").unwrap(),
-        Decimal::new(1, 4),
-        Decimal::new(1, 1),
-        Decimal::ONE,
-        Decimal::ZERO,
-        Decimal::ZERO,
-    )
-    .unwrap()
+    flashmm_core::market::fixture::sei_usdc()
 }
 
 fn delta(seq: u64, market: &str, price: &str, size: &str) -> String {

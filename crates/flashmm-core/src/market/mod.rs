@@ -5,6 +5,8 @@
 //! spec is the only place that converts them to and from exact decimals in quote currency.
 
 mod error;
+#[cfg(any(test, feature = "fixture"))]
+pub mod fixture;
 mod id;
 mod price;
 mod qty;

@@ -136,19 +136,10 @@ pub fn check_guards(limits: &GuardLimits, o: &GuardedOrder<'_>) -> Vec<RiskViola
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::MarketId;
     use crate::risk::RiskViolationKind as K;
 
     fn spec() -> MarketSpec {
-        MarketSpec::new(
-            MarketId::new("SEI/USDC").unwrap(),
-            Decimal::new(1, 4),
-            Decimal::new(1, 1),
-            Decimal::ONE,
-            Decimal::ZERO,
-            Decimal::ZERO,
-        )
-        .unwrap()
+        crate::market::fixture::sei_usdc()
     }
 
     fn limits() -> GuardLimits {

@@ -144,21 +144,13 @@ impl MarketRisk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::{MarketId, MarketSpec, Price, Qty, Side};
+    use crate::market::{MarketSpec, Price, Qty, Side};
     use crate::risk::{BreakerConfig, RiskViolationKind as K};
 
     const MS: i64 = 1_000_000;
 
     fn spec() -> MarketSpec {
-        MarketSpec::new(
-            MarketId::new("SEI/USDC").unwrap(),
-            Decimal::new(1, 4),
-            Decimal::new(1, 1),
-            Decimal::ONE,
-            Decimal::ZERO,
-            Decimal::ZERO,
-        )
-        .unwrap()
+        crate::market::fixture::sei_usdc()
     }
 
     fn manager() -> MarketRisk {

@@ -428,20 +428,17 @@ mod tests {
     use super::*;
     use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
     use flashmm_core::identifiers::TradeId;
-    use flashmm_core::market::{MarketId, Price, Qty};
+    use flashmm_core::market::{Price, Qty};
     use flashmm_core::time::UnixNanos;
     use rust_decimal::Decimal;
 
     fn spec() -> MarketSpec {
-        MarketSpec::new(
-            MarketId::new("ETH/USDC").unwrap(),
+        flashmm_core::market::fixture::spec(
+            "ETH/USDC",
             Decimal::new(1, 2),
             Decimal::new(1, 4),
             Decimal::ZERO,
-            Decimal::ZERO,
-            Decimal::ZERO,
         )
-        .unwrap()
     }
 
     fn lvl(ticks: i64, lots: i64) -> BookLevel {

@@ -4,20 +4,17 @@ use super::*;
 use crate::import::{ImportError, ImportStats, MalformedKind};
 use crate::recording::{Record, RecordEvent, RecordingReader};
 use flashmm_core::book::{BookLevel, OrderBook};
-use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
+use flashmm_core::market::{MarketSpec, Price, Qty, Side};
 use rust_decimal::Decimal;
 
 /// BTC/USDT with a 0.01 tick and a 0.00001 lot.
 fn spec() -> MarketSpec {
-    MarketSpec::new(
-        MarketId::new("BTC/USDT").unwrap(),
+    flashmm_core::market::fixture::spec(
+        "BTC/USDT",
         Decimal::new(1, 2),
         Decimal::new(1, 5),
         Decimal::ZERO,
-        Decimal::ZERO,
-        Decimal::ZERO,
     )
-    .unwrap()
 }
 
 fn lv(price_ticks: i64, lots: i64) -> BookLevel {

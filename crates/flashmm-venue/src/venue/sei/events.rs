@@ -246,18 +246,10 @@ fn levels(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flashmm_core::market::{MarketId, Price, Qty};
+    use flashmm_core::market::{Price, Qty};
 
     fn specs() -> Vec<MarketSpec> {
-        vec![MarketSpec::new(
-            MarketId::new("SEI/USDC").unwrap(),
-            Decimal::new(1, 4),
-            Decimal::new(1, 1),
-            Decimal::ONE,
-            Decimal::ZERO,
-            Decimal::ZERO,
-        )
-        .unwrap()]
+        vec![flashmm_core::market::fixture::sei_usdc()]
     }
 
     fn map(pairs: &[(&str, &[&str])]) -> HashMap<String, Vec<String>> {
