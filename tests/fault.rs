@@ -13,7 +13,7 @@ use flashmm_core::market::{MarketId, Qty, Side};
 use flashmm_core::order::FillLedger;
 use flashmm_e2e::private_redis::PrivateRedis;
 use flashmm_e2e::rig::{two_sided, venue_positions, wait_until, Rig};
-use flashmm_e2e::{http_post_json, metric, port};
+use flashmm_e2e::{http_post_json, metric, port, Service};
 use flashmm_venue::matching::TimeInForce;
 use flashmm_venue::signing::Signer;
 use flashmm_venue::venue::{NewOrder, SimVenue, SimVenueConfig, Venue};
@@ -67,32 +67,38 @@ async fn take_one_fill(rig: &Rig) {
     panic!("no fill at the best ask");
 }
 
-/// Model drift trips the kill switch; SIGTERM, a restart with the drift floor at 0, `kill -9`
-/// and another restart all leave it killed with nothing resting; only a resume quotes again.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_tripped_kill_switch_holds_across_restarts_until_resumed() {
-    let rig = Rig::start("fault-kill").await;
-    // A live hit rate of 0.5 over 1 000 predictions, under a floor of 0.99: drift.
+/// Starts execution with a drift floor of 0.99 while `mkt`'s live hit rate is 0.5 over 1 000
+/// predictions, and waits for the kill switch to trip.
+async fn start_drifting(rig: &Rig, mkt: &str) -> Service {
     let model = rig.namespace.state("model").unwrap();
     rig.bus
         .set_state(
             &model,
             &[
-                ("hit_rate:SEI-USDC".into(), "0.5000".into()),
-                ("hit_rate_n:SEI-USDC".into(), "1000".into()),
+                (format!("hit_rate:{mkt}"), "0.5000".into()),
+                (format!("hit_rate_n:{mkt}"), "1000".into()),
             ],
         )
         .await
         .unwrap();
-    let mut exec = rig.execution(&[("EXEC_DRIFT_HIT_RATE_FLOOR", "0.99")], &[]);
+    let exec = rig.execution(&[("EXEC_DRIFT_HIT_RATE_FLOOR", "0.99")], &[]);
     assert!(
         wait_until(Duration::from_secs(15), || async {
-            mode(&rig).await == "killed"
+            mode(rig).await == "killed"
         })
         .await,
         "drift did not trip the kill switch: {}",
         rig.logs()
     );
+    exec
+}
+
+/// Model drift trips the kill switch; SIGTERM, a restart with the drift floor at 0, `kill -9`
+/// and another restart all leave it killed with nothing resting; only a resume quotes again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tripped_kill_switch_holds_across_restarts_until_resumed() {
+    let rig = Rig::start("fault-kill").await;
+    let mut exec = start_drifting(&rig, "SEI-USDC").await;
     let saved = hold(&rig).await.expect("the trip is saved as a hold");
     assert_eq!(saved["mode"], "killed");
     assert_eq!(saved["market"], "SEI-USDC");
@@ -151,26 +157,7 @@ async fn a_tripped_kill_switch_holds_across_restarts_until_resumed() {
 async fn a_trip_survives_a_redis_restart_from_its_aof() {
     let redis = PrivateRedis::start_with_aof();
     let rig = Rig::start_on("fault-aof", &[], redis.url()).await;
-    let model = rig.namespace.state("model").unwrap();
-    rig.bus
-        .set_state(
-            &model,
-            &[
-                ("hit_rate:ETH-USDC".into(), "0.5000".into()),
-                ("hit_rate_n:ETH-USDC".into(), "1000".into()),
-            ],
-        )
-        .await
-        .unwrap();
-    let mut exec = rig.execution(&[("EXEC_DRIFT_HIT_RATE_FLOOR", "0.99")], &[]);
-    assert!(
-        wait_until(Duration::from_secs(15), || async {
-            mode(&rig).await == "killed"
-        })
-        .await,
-        "drift did not trip the kill switch: {}",
-        rig.logs()
-    );
+    let mut exec = start_drifting(&rig, "ETH-USDC").await;
     exec.kill_9();
     let redis = redis.kill_9_and_restart();
     let _exec = rig.execution(&[("EXEC_DRIFT_HIT_RATE_FLOOR", "0")], &[]);
