@@ -1,0 +1,112 @@
+//! Reconciliation with the venue: at start (cancel everything, book the fills each market's
+//! cursor has not covered), after a reconnect, and when Redis lost the trading state.
+
+use super::*;
+
+impl<B: Bus + Clone + 'static> Engine<B> {
+    /// Restart reconciliation: cancels every order the account has at the venue (orphans of
+    /// a dead predecessor included), forgets saved open orders, books the venue's fills since
+    /// the saved cursor exactly once, and restores the day's P&L marks.
+    pub async fn reconcile(&mut self) -> anyhow::Result<()> {
+        let now = runtime::now();
+        let venue = &self.venue;
+        let cancelled = retrying("cancel-all", VENUE_PATIENCE, || venue.cancel_all(None)).await?;
+        let saved_orders = self.bus.get_state(&self.store.orders).await?;
+        self.writer
+            .send(self.store.clear_orders(saved_orders.into_keys().collect()));
+        let exec = self.bus.get_state(&self.store.exec).await?;
+        let dec = |k: &str| exec.get(k).and_then(|v| v.parse::<Decimal>().ok());
+        self.account.day = exec.get("day").and_then(|v| v.parse().ok()).unwrap_or(0);
+        self.account.day_start_equity = dec("day_start_equity").unwrap_or_default();
+        self.account.equity_peak = dec("equity_peak").unwrap_or_default();
+        let since = self.replay_cursor();
+        let venue = &self.venue;
+        let fills = retrying("fills", VENUE_PATIENCE, || venue.fills_since(since)).await?;
+        let booked = self.replay_fills(fills, now);
+        let trading = self.bus.get_state(&self.store.trading).await?;
+        if !trading.contains_key(HOLD) {
+            self.writer.send(self.store.hold(&self.account.kill, None));
+        }
+        for m in &self.markets {
+            self.writer.send_all(self.store.market(m, now));
+        }
+        self.writer.send(self.store.mode(&self.account.kill));
+        self.writer.sync().await;
+        gauge!(t::KILL_SWITCH).set(f64::from(u8::from(
+            self.account.kill.mode() == flashmm_core::risk::TradingMode::Killed,
+        )));
+        tracing::info!(
+            cancelled = cancelled.len(),
+            fills_booked = booked,
+            mode = %self.account.kill.mode(),
+            "reconciled with the venue"
+        );
+        Ok(())
+    }
+
+    pub(super) async fn catch_up_fills(&mut self) -> anyhow::Result<()> {
+        let since = self.replay_cursor();
+        let fills = self.venue.fills_since(since).await?;
+        self.replay_fills(fills, runtime::now());
+        Ok(())
+    }
+
+    /// Where to ask the venue for fills: the earliest of the markets' cursors (a market with
+    /// no fill yet asks from the start).
+    pub(super) fn replay_cursor(&self) -> i64 {
+        self.markets
+            .iter()
+            .map(|m| m.ledger.resume_from(SEC))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Books the venue's fills that each market has not booked: a fill older than its own
+    /// market's cursor was booked before and is skipped (the ledger remembers only the latest
+    /// fills, so a replay from another market's earlier cursor must not reach past it); the
+    /// rest are deduplicated by the ledger. Returns how many were booked.
+    pub(super) fn replay_fills(&mut self, fills: Vec<FillMsg>, now: UnixNanos) -> usize {
+        let mut booked = 0;
+        for f in fills {
+            let Some(idx) = self.markets.iter().position(|m| m.spec().id() == &f.market) else {
+                continue;
+            };
+            if f.ts < self.markets[idx].ledger.resume_from(SEC) {
+                continue;
+            }
+            match f.to_core(self.markets[idx].spec()) {
+                Ok(fill) => {
+                    if self.book_fill(idx, &fill, now, false) {
+                        booked += 1;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "venue fill not convertible"),
+            }
+        }
+        if booked > 0 && self.writer.is_up() {
+            for m in &self.markets {
+                self.writer.send_all(self.store.market(m, now));
+            }
+        }
+        booked
+    }
+
+    /// Redis came back empty (FLUSHALL, a restart without its data): nothing execution saved
+    /// is there, the operator hold included. Quoting pauses until an operator resumes; every
+    /// order is cancelled, fills missed meanwhile are booked from the venue, and the state is
+    /// written again from what the engine holds (positions, fill ledgers, P&L, mode, hold).
+    pub(super) async fn restore_lost_state(&mut self) {
+        let now = runtime::now();
+        if self.account.kill.can_quote() {
+            self.account.kill.pause("Redis lost the trading state", now);
+        }
+        self.save_mode(None).await;
+        self.cancel_everything("Redis lost the trading state").await;
+        if let Err(e) = self.catch_up_fills().await {
+            tracing::warn!(error = %e, "fills not fetched after the state loss");
+        }
+        for m in &self.markets {
+            self.writer.send_all(self.store.market(m, now));
+        }
+    }
+}
