@@ -228,6 +228,13 @@ impl FillSimulator {
         }
     }
 
+    /// A cancel-all arrives: every resting order leaves the book.
+    pub fn cancel_all(&mut self, out: &mut Vec<ExchangeReport>) {
+        for o in self.orders.drain(..) {
+            out.push(ExchangeReport::Cancelled { id: o.id });
+        }
+    }
+
     /// Notes the displayed size, before an update, at the price of each order for which
     /// `touched(side, price)`.
     fn remember_levels(&mut self, touched: impl Fn(Side, i64) -> bool) {

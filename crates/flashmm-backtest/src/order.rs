@@ -29,6 +29,8 @@ pub enum OrderAction {
     Place(NewOrder),
     /// Cancel a working order.
     Cancel(OrderId),
+    /// Cancel every working order of the market.
+    CancelAll,
 }
 
 /// Why the venue refused an order.

@@ -258,6 +258,7 @@ impl Loop {
                             self.venue.place(UnixNanos(at), o, &mut self.reports)
                         }
                         OrderAction::Cancel(id) => self.venue.cancel(id, &mut self.reports),
+                        OrderAction::CancelAll => self.venue.cancel_all(&mut self.reports),
                     }
                     self.book_reports(at)?;
                 }

@@ -20,7 +20,7 @@ use flashmm_core::market::MarketSpec;
 use flashmm_core::order::{Fill, OrderEvent};
 use flashmm_core::risk::RiskViolationKind;
 use flashmm_core::risk::{GuardLimits, KillSwitch, RiskAction, RiskLimits, RiskViolation};
-use flashmm_core::signal::FeatureVector;
+use flashmm_core::signal::{FeatureVector, Prediction};
 use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use flashmm_features::{FeatureConfig, FeatureEngine, Throttle};
@@ -262,6 +262,13 @@ impl Strategy {
         Ok(())
     }
 
+    /// A prediction received at `now` from elsewhere than this strategy's own model seam (a
+    /// replay of recorded predictions).
+    pub fn on_prediction(&mut self, prediction: Prediction) {
+        self.engine.on_prediction(prediction);
+        self.stats.predictions += 1;
+    }
+
     /// A report from the venue, received at `now`; the decision it calls for goes to `out`.
     pub fn on_report(
         &mut self,
@@ -423,16 +430,13 @@ impl Strategy {
         }
     }
 
-    /// A cancel-all, as execution's: every order of the market is cancelled and the working
-    /// orders cleared (the simulated venue takes one cancel per order).
+    /// A cancel-all, as execution's: one request for every order of the market, the working
+    /// orders cleared (the venue's answers close them).
     fn cancel_all(&mut self, now: UnixNanos, out: &mut Vec<OrderAction>) {
         self.pacer.spend(1, MonoNanos(now.as_i64()));
-        for w in self.engine.working.clear() {
-            if let Some(id) = self.venue_ids.get(w.order.client_id()) {
-                self.stats.cancels_sent += 1;
-                out.push(OrderAction::Cancel(*id));
-            }
-        }
+        self.stats.cancels_sent += 1;
+        self.engine.working.clear();
+        out.push(OrderAction::CancelAll);
     }
 }
 

@@ -4,6 +4,7 @@ use super::{AssetBalance, NewOrder, OrderRef, OrderReport, ReplaceOrder, VenueEr
 use async_trait::async_trait;
 use flashmm_core::book::BookSnapshot;
 use flashmm_core::market::{MarketId, MarketSpec};
+use flashmm_core::order::Fill;
 use flashmm_core::time::UnixNanos;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -57,6 +58,13 @@ pub trait Venue: Send + Sync {
 
     /// The account's balances.
     async fn balances(&self) -> Result<Vec<AssetBalance>, VenueError>;
+
+    /// The account's fills after `since_ns` (venue time, UTC ns), oldest first, in every
+    /// market the venue lists: what a restart reconciles its position with.
+    async fn fills(&self, since_ns: i64) -> Result<Vec<Fill>, VenueError> {
+        let _ = since_ns;
+        Err(VenueError::Unsupported("fill history"))
+    }
 }
 
 /// The events of a subscription. Dropping it stops the connection task.

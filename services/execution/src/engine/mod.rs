@@ -21,7 +21,7 @@ use flashmm_core::risk::{KillSwitch, RiskEvent, RiskViolation, RiskViolationKind
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use flashmm_trading::{Account, AccountView, Instruction, MarketEngine, Pacer, Tif};
 use flashmm_venue::matching::TimeInForce;
-use flashmm_venue::protocol::{ErrorCode, FillMsg};
+use flashmm_venue::protocol::ErrorCode;
 use flashmm_venue::venue::{
     NewOrder, OrderRef, OrderReport, SimVenue, Venue, VenueError, VenueEvent,
 };
@@ -133,13 +133,36 @@ enum Landed {
     },
 }
 
-/// The decision loop's state.
-pub struct Engine<B: Bus> {
+/// Where the engine reads the time: the system's clocks live, a script's in a test.
+pub trait Clock: Send + Sync + 'static {
+    /// UTC now.
+    fn utc(&self) -> UnixNanos;
+    /// Now on the monotonic clock.
+    fn instant(&self) -> Instant;
+}
+
+/// The system's clocks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn utc(&self) -> UnixNanos {
+        runtime::now()
+    }
+
+    fn instant(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// The decision loop's state, over bus `B` and venue `V`.
+pub struct Engine<B: Bus, V: Venue = SimVenue> {
     bus: B,
     ns: Namespace,
     store: StateStore,
     writer: Writer,
-    venue: Arc<SimVenue>,
+    venue: Arc<V>,
+    clock: Arc<dyn Clock>,
     /// The markets, in configuration order.
     pub markets: Vec<MarketEngine>,
     /// The trading mode and the account's P&L marks.
@@ -186,18 +209,19 @@ fn failure_kind(e: &VenueError) -> Option<&'static str> {
     }
 }
 
-impl<B: Bus + Clone + 'static> Engine<B> {
+impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     /// An engine over restored markets and mode; starts its Redis writer.
     pub fn new(
         bus: B,
         ns: Namespace,
         store: StateStore,
-        venue: SimVenue,
+        venue: V,
         markets: Vec<MarketEngine>,
         kill: KillSwitch,
         args: ExecArgs,
     ) -> Self {
         let n = markets.len();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let pacer = Pacer::new(
             args.venue_requests_per_sec,
             args.venue_request_burst,
@@ -212,7 +236,8 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             venue: Arc::new(venue),
             markets,
             account: Account::new(kill),
-            origin: Instant::now(),
+            origin: clock.instant(),
+            clock,
             args,
             venue_up: true,
             published: HashMap::new(),
@@ -228,6 +253,25 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             probing: false,
             state_lost: false,
         }
+    }
+
+    /// The venue the engine trades on.
+    pub fn venue(&self) -> &V {
+        &self.venue
+    }
+
+    /// The engine reading the time off `clock` (the system's by default): a test scripts it.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.origin = clock.instant();
+        self.clock = clock;
+        self
+    }
+
+    /// Handles `input` as the loop does (with any input already queued behind it, and the
+    /// decisions they call for), then lets every venue request it sent land.
+    pub async fn step(&mut self, input: Input, rx: &mut mpsc::Receiver<Input>) {
+        self.on_inputs(input, rx).await;
+        self.drain_inflight().await;
     }
 
     /// Runs until `shutdown` resolves; then cancels everything and records `stopped`.
@@ -255,14 +299,14 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 },
                 _ = tick.tick() => {
                     for i in 0..self.markets.len() {
-                        self.run_decision(i, None, Instant::now()).await;
+                        self.run_decision(i, None, self.clock.instant()).await;
                     }
                 }
                 _ = flush.tick() => self.flush().await,
                 _ = sweep.tick() => self.sweep(),
             }
         }
-        let now = runtime::now();
+        let now = self.clock.utc();
         let _ = tokio::time::timeout(SHUTDOWN_PATIENCE, self.drain_inflight()).await;
         let venue = &self.venue;
         match retrying("cancel-all", SHUTDOWN_PATIENCE, || venue.cancel_all(None)).await {
@@ -324,7 +368,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     async fn on_input(&mut self, input: Input, touched: &mut [Option<(UnixNanos, Instant)>]) {
         match input {
             Input::Md(idx, event, origin, started) => {
-                let now = runtime::now();
+                let now = self.clock.utc();
                 let received = self.mono(started);
                 let Some(m) = self.markets.get_mut(idx) else {
                     return;
@@ -351,7 +395,20 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 self.command(cmd).await;
                 let _ = done.send(());
             }
-            Input::Venue(e) => self.venue_event(e).await,
+            Input::Venue(e) => {
+                let filled = match &e {
+                    VenueEvent::Fill(f) => {
+                        self.markets.iter().position(|m| m.spec().id() == &f.market)
+                    }
+                    _ => None,
+                };
+                self.venue_event(e).await;
+                // A fill empties or shrinks a quote: decide again at once, not at the next tick.
+                if let Some(idx) = filled {
+                    let now = self.clock.instant();
+                    self.run_decision(idx, None, now).await;
+                }
+            }
         }
     }
 
@@ -368,14 +425,14 @@ impl<B: Bus + Clone + 'static> Engine<B> {
 
     /// Charges `n` venue requests sent now to the budget.
     fn spend(&mut self, n: usize) {
-        let now = self.mono(Instant::now());
+        let now = self.mono(self.clock.instant());
         self.pacer.spend(n, now);
     }
 
     async fn run_decision(&mut self, idx: usize, origin: Option<UnixNanos>, started: Instant) {
         let account = self.account();
-        let now = runtime::now();
-        let mono = self.mono(Instant::now());
+        let now = self.clock.utc();
+        let mono = self.mono(self.clock.instant());
         let Some(m) = self.markets.get_mut(idx) else {
             return;
         };
@@ -398,7 +455,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         self.decision.record(elapsed.as_micros() as u64);
         histogram!(t::DECISION_LATENCY_SECONDS, "market" => key).record(elapsed.as_secs_f64());
         if let Some(origin) = origin {
-            let since = runtime::now().since(origin);
+            let since = self.clock.utc().since(origin);
             if since > 0 {
                 self.tick_to_quote.record((since / 1_000) as u64);
             }
@@ -458,7 +515,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     }
 
     async fn command(&mut self, cmd: ExecCommand) {
-        let now = runtime::now();
+        let now = self.clock.utc();
         let label = match &cmd.action {
             ExecAction::Pause { .. } => "pause",
             ExecAction::Resume => "resume",

@@ -4,9 +4,9 @@
 
 use super::*;
 
-impl<B: Bus + Clone + 'static> Engine<B> {
+impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     pub(super) fn venue_failure(&mut self, idx: usize, kind: &'static str) {
-        let now = runtime::now();
+        let now = self.clock.utc();
         let m = &mut self.markets[idx];
         counter!(t::VENUE_ERRORS_TOTAL, "market" => m.key().to_owned(), "kind" => kind)
             .increment(1);
@@ -32,7 +32,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
             order: order.clone(),
             event,
             reason,
-            ts: runtime::now(),
+            ts: self.clock.utc(),
         };
         match self
             .store
@@ -188,7 +188,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 let cancel = self.cancel_on_ack.remove(&client_id);
                 match result {
                     Ok(report) => {
-                        self.markets[idx].risk.venue_success(runtime::now());
+                        self.markets[idx].risk.venue_success(self.clock.utc());
                         let live = !report.status.is_terminal();
                         self.report(idx, report);
                         if cancel && live && self.markets[idx].working.get(&client_id).is_some() {
@@ -322,7 +322,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
 
     /// Brings a working order in line with a venue report (fills arrive as fills).
     pub(super) fn report(&mut self, idx: usize, report: OrderReport) {
-        let now = runtime::now();
+        let now = self.clock.utc();
         for f in &report.fills {
             self.book_fill(idx, f, now, true);
         }
@@ -407,7 +407,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                 if self.venue_up {
                     counter!(t::VENUE_DISCONNECTS_TOTAL).increment(1);
                     tracing::warn!(reason, "venue connection lost");
-                    let now = runtime::now();
+                    let now = self.clock.utc();
                     for i in 0..self.markets.len() {
                         self.violations(
                             i,
@@ -438,7 +438,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
                     .iter()
                     .position(|m| m.spec().id() == &fill.market)
                 {
-                    self.book_fill(idx, &fill, runtime::now(), true);
+                    self.book_fill(idx, &fill, self.clock.utc(), true);
                 }
             }
             VenueEvent::Snapshot(_) | VenueEvent::Delta(_) | VenueEvent::Trade(_) => {}

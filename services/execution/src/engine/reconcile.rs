@@ -3,12 +3,12 @@
 
 use super::*;
 
-impl<B: Bus + Clone + 'static> Engine<B> {
+impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     /// Restart reconciliation: cancels every order the account has at the venue (orphans of
     /// a dead predecessor included), forgets saved open orders, books the venue's fills since
     /// the saved cursor exactly once, and restores the day's P&L marks.
     pub async fn reconcile(&mut self) -> anyhow::Result<()> {
-        let now = runtime::now();
+        let now = self.clock.utc();
         let venue = &self.venue;
         let cancelled = retrying("cancel-all", VENUE_PATIENCE, || venue.cancel_all(None)).await?;
         let saved_orders = self.bus.get_state(&self.store.orders).await?;
@@ -21,7 +21,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         self.account.equity_peak = dec("equity_peak").unwrap_or_default();
         let since = self.replay_cursor();
         let venue = &self.venue;
-        let fills = retrying("fills", VENUE_PATIENCE, || venue.fills_since(since)).await?;
+        let fills = retrying("fills", VENUE_PATIENCE, || venue.fills(since)).await?;
         let booked = self.replay_fills(fills, now);
         let trading = self.bus.get_state(&self.store.trading).await?;
         if !trading.contains_key(HOLD) {
@@ -46,8 +46,8 @@ impl<B: Bus + Clone + 'static> Engine<B> {
 
     pub(super) async fn catch_up_fills(&mut self) -> anyhow::Result<()> {
         let since = self.replay_cursor();
-        let fills = self.venue.fills_since(since).await?;
-        self.replay_fills(fills, runtime::now());
+        let fills = self.venue.fills(since).await?;
+        self.replay_fills(fills, self.clock.utc());
         Ok(())
     }
 
@@ -65,22 +65,21 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     /// market's cursor was booked before and is skipped (the ledger remembers only the latest
     /// fills, so a replay from another market's earlier cursor must not reach past it); the
     /// rest are deduplicated by the ledger. Returns how many were booked.
-    pub(super) fn replay_fills(&mut self, fills: Vec<FillMsg>, now: UnixNanos) -> usize {
+    pub(super) fn replay_fills(&mut self, fills: Vec<Fill>, now: UnixNanos) -> usize {
         let mut booked = 0;
-        for f in fills {
-            let Some(idx) = self.markets.iter().position(|m| m.spec().id() == &f.market) else {
+        for fill in fills {
+            let Some(idx) = self
+                .markets
+                .iter()
+                .position(|m| m.spec().id() == &fill.market)
+            else {
                 continue;
             };
-            if f.ts < self.markets[idx].ledger.resume_from(SEC) {
+            if fill.ts.as_i64() < self.markets[idx].ledger.resume_from(SEC) {
                 continue;
             }
-            match f.to_core(self.markets[idx].spec()) {
-                Ok(fill) => {
-                    if self.book_fill(idx, &fill, now, false) {
-                        booked += 1;
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "venue fill not convertible"),
+            if self.book_fill(idx, &fill, now, false) {
+                booked += 1;
             }
         }
         if booked > 0 && self.writer.is_up() {
@@ -96,7 +95,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     /// order is cancelled, fills missed meanwhile are booked from the venue, and the state is
     /// written again from what the engine holds (positions, fill ledgers, P&L, mode, hold).
     pub(super) async fn restore_lost_state(&mut self) {
-        let now = runtime::now();
+        let now = self.clock.utc();
         if self.account.kill.can_quote() {
             self.account.kill.pause("Redis lost the trading state", now);
         }

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl<B: Bus + Clone + 'static> Engine<B> {
+impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     /// The account's P&L, drawdown and their limits as gauges (alerts compare them).
     pub(super) fn account_gauges(
         &self,
@@ -97,7 +97,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
         if !self.writer.is_up() {
             return;
         }
-        let now = runtime::now();
+        let now = self.clock.utc();
         self.account.mark(now, &self.markets);
         let account = self.account();
         let (mut realized, mut unrealized, mut fees) =
@@ -171,7 +171,7 @@ impl<B: Bus + Clone + 'static> Engine<B> {
     /// (orphans), cancels still pending are sent again, and ours the venue no longer has are
     /// closed.
     pub(super) fn swept(&mut self, open: &[OrderReport]) {
-        let now = runtime::now();
+        let now = self.clock.utc();
         for o in open {
             let Some(idx) = self.markets.iter().position(|m| m.spec().id() == &o.market) else {
                 continue;

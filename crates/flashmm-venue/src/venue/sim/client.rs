@@ -250,6 +250,15 @@ impl Venue for SimVenue {
         self.ack_report(&ack)
     }
 
+    async fn fills(&self, since_ns: i64) -> Result<Vec<flashmm_core::order::Fill>, VenueError> {
+        let mut fills = Vec::new();
+        for f in self.fills_since(since_ns).await? {
+            let spec = self.spec(&f.market)?;
+            fills.push(f.to_core(spec).map_err(decode_err)?);
+        }
+        Ok(fills)
+    }
+
     async fn cancel_all(&self, market: Option<&MarketId>) -> Result<Vec<OrderReport>, VenueError> {
         let req = CancelAllRequest {
             market: market.cloned(),
