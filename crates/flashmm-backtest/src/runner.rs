@@ -240,7 +240,7 @@ impl Loop {
                     self.strategy.on_market(
                         UnixNanos(at),
                         record.recv_ts,
-                        &record.event,
+                        record.event,
                         &mut self.actions,
                     )?;
                     for action in self.actions.drain(..) {

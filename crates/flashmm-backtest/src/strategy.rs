@@ -220,13 +220,13 @@ impl Strategy {
         &mut self,
         now: UnixNanos,
         recv_ts: UnixNanos,
-        event: &RecordEvent,
+        event: RecordEvent,
         out: &mut Vec<OrderAction>,
     ) -> Result<(), BacktestError> {
         let event = match event {
-            RecordEvent::Snapshot(s) => MarketEvent::Snapshot(s.clone()),
-            RecordEvent::Delta(d) => MarketEvent::Delta(d.clone()),
-            RecordEvent::Trade(t) => MarketEvent::Trade(t.clone()),
+            RecordEvent::Snapshot(s) => MarketEvent::Snapshot(s),
+            RecordEvent::Delta(d) => MarketEvent::Delta(d),
+            RecordEvent::Trade(t) => MarketEvent::Trade(t),
             RecordEvent::Top(_) => return Ok(()),
         };
         let violation = self
@@ -385,9 +385,15 @@ impl Strategy {
             self.account.mark(now, std::slice::from_ref(&self.engine));
         }
         let mono = MonoNanos(now.as_i64());
-        let view = self.account.view(std::slice::from_ref(&self.engine), true);
         let budget = self.pacer.available(mono);
-        let d = self.engine.decide(now, mono, &view, budget);
+        let d = self.account.decide(
+            std::slice::from_mut(&mut self.engine),
+            0,
+            now,
+            mono,
+            true,
+            budget,
+        );
         self.stats.paced += d.paced as u64;
         if !d.violations.is_empty() {
             self.violations(now, &d.violations, out);

@@ -3,10 +3,10 @@
 //! decision takes ([`AccountView`]).
 
 use flashmm_core::risk::{KillSwitch, RiskAction, RiskViolation};
-use flashmm_core::time::UnixNanos;
+use flashmm_core::time::{MonoNanos, UnixNanos};
 use rust_decimal::Decimal;
 
-use crate::market::{AccountView, Flatten, MarketEngine};
+use crate::market::{AccountView, Decision, Flatten, MarketEngine};
 
 const DAY_NS: i64 = 86_400 * 1_000_000_000;
 
@@ -79,6 +79,33 @@ impl Account {
         self.kill
             .trip(v.to_string(), now)
             .then(|| self.kill.reason().to_owned())
+    }
+
+    /// Decides for market `idx` at `now` (UTC) and `mono` (monotonic), at most `budget`
+    /// requests: nothing when the market is [`MarketEngine::idle`]; on the standing checks of
+    /// the last few milliseconds when they were clear ([`MarketEngine::decide_recent`]); else a
+    /// whole decision over this account's view (`connected`: the shell's connections are up).
+    pub fn decide(
+        &self,
+        markets: &mut [MarketEngine],
+        idx: usize,
+        now: UnixNanos,
+        mono: MonoNanos,
+        connected: bool,
+        budget: usize,
+    ) -> Decision {
+        let can_quote = self.kill.can_quote() && connected;
+        let Some(m) = markets.get_mut(idx) else {
+            return Decision::default();
+        };
+        if m.idle(now, can_quote) {
+            return Decision::default();
+        }
+        if let Some(d) = m.decide_recent(now, mono, can_quote, budget) {
+            return d;
+        }
+        let view = self.view(markets, connected);
+        markets[idx].decide(now, mono, &view, budget)
     }
 
     /// An operator's resume: quoting again, and no flatten in progress.

@@ -140,7 +140,13 @@ pub struct MarketEngine {
     pub last_quote: Option<Quote>,
     /// A flatten in progress.
     pub flatten: Option<Flatten>,
+    /// When the standing risk checks last found nothing that stops quoting, and the account
+    /// view they judged.
+    standing_clear_at: Option<(UnixNanos, AccountView)>,
 }
+
+/// How long a clear standing-risk check stands for a decision that has nothing to send.
+pub const STANDING_RECHECK_NS: i64 = 10_000_000;
 
 impl MarketEngine {
     /// An engine for `spec` with client ids of `epoch`. Level sizes come from
@@ -176,6 +182,7 @@ impl MarketEngine {
             hit_rate: (None, 0),
             last_quote: None,
             flatten: None,
+            standing_clear_at: None,
         }
     }
 
@@ -362,6 +369,8 @@ impl MarketEngine {
         if fill.market != *self.spec.id() || !self.ledger.accept(fill) {
             return None;
         }
+        // The position moved: the next decision checks the standing limits again.
+        self.standing_clear_at = None;
         if let Err(e) = self.position.apply(fill) {
             tracing::error!(market = %self.key, error = %e, "fill not booked in the position");
         }
@@ -384,15 +393,17 @@ impl MarketEngine {
     /// The notional of our live orders' remaining size on `side`, at their limit prices
     /// (cancels in flight included: they may still fill).
     fn resting_notional(&self, side: Side) -> Decimal {
+        // Summed in tick×lot units, converted once (a decision runs on every book event).
         self.working
             .iter()
             .filter(|w| w.order.side() == side && !w.order.status().is_terminal())
-            .map(|w| {
-                self.spec
-                    .notional(w.order.price(), w.order.leaves())
-                    .unwrap_or(Decimal::MAX)
+            .try_fold(0i128, |sum, w| {
+                let units = i128::from(w.order.price().ticks())
+                    .checked_mul(i128::from(w.order.leaves().lots()))?;
+                sum.checked_add(units)
             })
-            .fold(Decimal::ZERO, Decimal::saturating_add)
+            .and_then(|units| self.spec.quote_from_units(units).ok())
+            .unwrap_or(Decimal::MAX)
     }
 
     fn risk_state(&self, now: UnixNanos, mono: MonoNanos, account: &AccountView) -> RiskState {
@@ -419,6 +430,24 @@ impl MarketEngine {
         }
     }
 
+    /// Whether a decision at `now` would send nothing, known without forming it: the book is
+    /// whole, quoting is allowed (`can_quote`), no flatten runs, the standing risk checks were
+    /// clear within [`STANDING_RECHECK_NS`], and the re-quote policy holds within its minimum
+    /// interval. Most book events of a busy market are such; the caller skips the decision
+    /// (and the account figures it needs).
+    pub fn idle(&self, now: UnixNanos, can_quote: bool) -> bool {
+        let (Some(quoter), Some(policy)) = (self.quoter.as_ref(), self.policy.as_ref()) else {
+            return false;
+        };
+        can_quote
+            && self.book_ok
+            && self.flatten.is_none()
+            && self.standing_recent(now)
+            && policy
+                .last_requote()
+                .is_some_and(|last| now.since(last) < quoter.params().min_requote_interval_ns())
+    }
+
     /// Decides what to send now (`now` UTC, `mono` the same instant on the monotonic clock
     /// that market data receive times are on), at most `budget` cancels and places (cancels
     /// first; a cancel-all goes whatever the budget). What does not fit is derived again by a
@@ -439,6 +468,7 @@ impl MarketEngine {
             self.cancel_all("book gap".into(), &mut d);
             return d;
         }
+        self.standing_clear_at = None;
         if let Some(v) = standing
             .iter()
             .find(|v| v.kind().action() != RiskAction::RefuseOrder)
@@ -473,9 +503,59 @@ impl MarketEngine {
             }
             return d;
         }
+        self.standing_clear_at = Some((now, account.clone()));
+        self.quote(now, mono, account, budget, d)
+    }
+
+    /// Whether the standing risk checks were clear within [`STANDING_RECHECK_NS`] of `now`.
+    fn standing_recent(&self, now: UnixNanos) -> bool {
+        self.standing_clear_at
+            .as_ref()
+            .is_some_and(|(t, _)| now.since(*t) < STANDING_RECHECK_NS)
+    }
+
+    /// A decision at `now` that relies on the standing risk checks of the last
+    /// [`STANDING_RECHECK_NS`] (clear then, on the account view of then: per-order checks see
+    /// that view) instead of running them again: `None` when there are none that recent, the
+    /// book is broken, quoting is not allowed (`can_quote`) or a flatten runs — then
+    /// [`Self::decide`] must run. What a busy book's events mostly get.
+    pub fn decide_recent(
+        &mut self,
+        now: UnixNanos,
+        mono: MonoNanos,
+        can_quote: bool,
+        budget: usize,
+    ) -> Option<Decision> {
+        if !(can_quote && self.book_ok && self.flatten.is_none() && self.standing_recent(now)) {
+            return None;
+        }
+        let (_, view) = self.standing_clear_at.clone()?;
+        Some(self.quote(now, mono, &view, budget, Decision::default()))
+    }
+
+    /// The quoting part of a decision: the quote formed, the re-quote policy asked, the
+    /// working orders diffed into instructions within the budget.
+    fn quote(
+        &mut self,
+        now: UnixNanos,
+        mono: MonoNanos,
+        account: &AccountView,
+        budget: usize,
+        mut d: Decision,
+    ) -> Decision {
+        let mut budget = budget;
         let (Some(quoter), Some(policy)) = (self.quoter.as_ref(), self.policy.as_mut()) else {
             return d;
         };
+        // Within the minimum re-quote interval the policy holds whatever the quote: it is not
+        // formed (most decisions of a busy book end here).
+        let min_interval = quoter.params().min_requote_interval_ns();
+        if policy
+            .last_requote()
+            .is_some_and(|last| now.since(last) < min_interval)
+        {
+            return d;
+        }
         let inventory = InventoryView {
             position_lots: self.position.qty(),
             traded_notional: self.traded_notional,
@@ -746,6 +826,48 @@ mod tests {
             rest.instructions
         );
         assert_eq!(rest.paced, 0);
+    }
+
+    #[test]
+    fn recent_standing_checks_stand_for_ten_ms_and_until_a_fill() {
+        let mut m = engine(1_000);
+        book(&mut m, 1, 4_000);
+        assert_eq!(m.decide_recent(UnixNanos(0), MonoNanos(0), true, 10), None);
+        let full = m.decide(UnixNanos(0), MonoNanos(0), &account(true), usize::MAX);
+        assert!(count(&full).0 >= 2);
+        let ms = |n: i64| UnixNanos(n * 1_000_000);
+        // Within 10 ms of a clear check: decided on it (nothing to change here).
+        let recent = m.decide_recent(ms(5), MonoNanos(0), true, 10);
+        assert!(recent.is_some_and(|d| d.instructions.is_empty()));
+        assert_eq!(
+            m.decide_recent(ms(5), MonoNanos(0), false, 10),
+            None,
+            "paused"
+        );
+        assert_eq!(
+            m.decide_recent(ms(11), MonoNanos(0), true, 10),
+            None,
+            "too old"
+        );
+        // A fill moves the position: the limits are checked again at the next decision.
+        m.decide(ms(12), MonoNanos(0), &account(true), usize::MAX);
+        let Some(Instruction::Place { order, .. }) = full.instructions.first() else {
+            panic!("no order placed: {:?}", full.instructions);
+        };
+        let fill = Fill {
+            market: m.spec().id().clone(),
+            client_id: order.client_id().clone(),
+            venue_order_id: flashmm_core::identifiers::VenueOrderId::new("v1").unwrap(),
+            trade_id: flashmm_core::identifiers::TradeId::new("t1").unwrap(),
+            side: order.side(),
+            price: order.price(),
+            qty: order.qty(),
+            fee: Decimal::ZERO,
+            liquidity: flashmm_core::order::Liquidity::Maker,
+            ts: ms(13),
+        };
+        assert!(m.book_fill(&fill).is_some());
+        assert_eq!(m.decide_recent(ms(14), MonoNanos(0), true, 10), None);
     }
 
     #[test]

@@ -365,7 +365,7 @@ async fn execution_and_the_backtester_send_the_same_intents() {
             .await;
         let mut out = Vec::new();
         bt.strategy
-            .on_market(UnixNanos(t), UnixNanos(t), &record.event, &mut out)
+            .on_market(UnixNanos(t), UnixNanos(t), record.event.clone(), &mut out)
             .unwrap();
         bt.take(t, out);
 

@@ -134,9 +134,12 @@ impl OrderBook {
 
     /// The mid price, exact, in quote currency.
     pub fn mid(&self, spec: &MarketSpec) -> Option<Decimal> {
-        let bid = spec.price_to_decimal(self.best_bid()?.price);
-        let ask = spec.price_to_decimal(self.best_ask()?.price);
-        bid.checked_add(ask)?.checked_div(Decimal::TWO)
+        // (bid + ask) ticks × tick / 2, exact: × 5 at one more decimal place (no division).
+        let ticks = i128::from(self.best_bid()?.price.ticks())
+            .checked_add(i128::from(self.best_ask()?.price.ticks()))?;
+        let tick = spec.tick_size();
+        let mantissa = ticks.checked_mul(tick.mantissa())?.checked_mul(5)?;
+        Decimal::try_from_i128_with_scale(mantissa, tick.scale() + 1).ok()
     }
 
     /// The mid price in ticks, as a float for features.

@@ -430,15 +430,17 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     }
 
     async fn run_decision(&mut self, idx: usize, origin: Option<UnixNanos>, started: Instant) {
-        let account = self.account();
         let now = self.clock.utc();
         let mono = self.mono(self.clock.instant());
-        let Some(m) = self.markets.get_mut(idx) else {
+        if idx >= self.markets.len() {
             return;
-        };
+        }
         let budget = self.pacer.available(mono);
-        let d = m.decide(now, mono, &account, budget);
-        let key = m.key().to_owned();
+        let connected = self.venue_up && self.writer.is_up();
+        let d = self
+            .account
+            .decide(&mut self.markets, idx, now, mono, connected, budget);
+        let key = self.markets[idx].key().to_owned();
         if d.paced > 0 {
             counter!(t::PACED_TOTAL, "market" => key.clone()).increment(d.paced as u64);
         }
