@@ -182,32 +182,12 @@ async fn a_trip_survives_a_redis_restart_from_its_aof() {
     drop(redis);
 }
 
-/// More fills on ETH/USDC than the fill ledger remembers, none on SEI/USDC: after `kill -9`
-/// the restart books none of them twice (a market without fills used to pull the replay
-/// back to the first fill, past what the ledger remembers). Execution runs paused, so the
-/// fills are the test's own.
-#[tokio::test(flavor = "multi_thread")]
-async fn position_equals_the_venues_fills_past_the_ledgers_memory() {
-    let rig = Rig::start_with(
-        "fault-ledger",
-        &["--rate-capacity", "100000", "--rate-per-sec", "100000"],
-    )
-    .await;
-    let trading = rig.namespace.state("trading").unwrap();
-    let pause = serde_json::json!({
-        "mode": "paused", "reason": "test", "market": null, "ts": 1
-    });
-    rig.bus
-        .set_state(&trading, &[("hold".into(), pause.to_string())])
-        .await
-        .unwrap();
-
-    // Immediate-or-cancel orders of the account against the flow's liquidity, alternating
-    // sides so the position stays small; 10 lots (0.001 ETH) clear the minimum notional. They
-    // are signed with nonces counted from 1: the venue remembers a key's latest 4 096 nonces,
-    // and these many must stay below execution's (counted from its start time in ns).
+/// A venue client of the account's key signing with nonces counted from 1: the venue
+/// remembers a key's latest 4 096 nonces, and the many requests of [`cross_until`] must stay
+/// below execution's (counted from its start time in ns).
+async fn bulk_client(rig: &Rig) -> SimVenue {
     let venue_port = port(&rig.ports, "venue");
-    let bulk = SimVenue::connect(
+    SimVenue::connect(
         SimVenueConfig::new(
             format!("http://127.0.0.1:{venue_port}"),
             format!("ws://127.0.0.1:{venue_port}/ws"),
@@ -217,9 +197,14 @@ async fn position_equals_the_venues_fills_past_the_ledgers_memory() {
         )),
     )
     .await
-    .expect("venue client");
+    .expect("venue client")
+}
+
+/// Immediate-or-cancel orders of the account across ETH/USDC's spread, alternating sides so
+/// the position stays small (10 lots, 0.001 ETH, clear the minimum notional), until the
+/// account has `wanted` fills. Each round trip loses the spread and the taker fee.
+async fn cross_until(bulk: &SimVenue, wanted: usize) {
     let eth = MarketId::new("ETH/USDC").unwrap();
-    let wanted = FillLedger::CAPACITY + 300;
     let mut sent = 0u64;
     while bulk.fills_since(0).await.map_or(0, |f| f.len()) < wanted {
         let book = bulk.snapshot(&eth).await.expect("ETH book");
@@ -241,8 +226,7 @@ async fn position_equals_the_venues_fills_past_the_ledgers_memory() {
                 qty: Qty::from_lots(10),
                 tif: TimeInForce::Ioc,
             };
-            let venue = &bulk;
-            batch.push(async move { venue.place(&order).await });
+            batch.push(async move { bulk.place(&order).await });
         }
         let answers = futures_util::future::join_all(batch).await;
         assert!(
@@ -251,6 +235,103 @@ async fn position_equals_the_venues_fills_past_the_ledgers_memory() {
             answers.last()
         );
     }
+}
+
+/// Redis goes away; while it is away the account loses past the daily loss limit (its own
+/// fills, from the venue): the kill switch trips, every quote is pulled, and the trip — kept by
+/// the writer — reaches Redis once it is back, so a restart of execution is still killed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trip_while_redis_is_away_is_saved_once_it_is_back() {
+    let redis = PrivateRedis::start_with_aof();
+    let rig = Rig::start_on(
+        "fault-outage",
+        &["--rate-capacity", "100000", "--rate-per-sec", "100000"],
+        redis.url(),
+    )
+    .await;
+    let text = std::fs::read_to_string(&rig.config).unwrap();
+    let text = text.replace(
+        "daily_loss_limit_usdc = \"200\"",
+        "daily_loss_limit_usdc = \"0.5\"",
+    );
+    assert!(text.contains("daily_loss_limit_usdc = \"0.5\""));
+    std::fs::write(&rig.config, text).unwrap();
+    let mut exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "no quotes: {}",
+        rig.logs()
+    );
+    let bulk = bulk_client(&rig).await;
+    let before = bulk.fills_since(0).await.map_or(0, |f| f.len());
+    // Redis away (its process stopped, its data kept in the AOF).
+    let outage = flashmm_bus::runtime::now();
+    let stopped = redis.kill_9();
+    cross_until(&bulk, before + 600).await;
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            rig.open_orders().await.is_empty()
+        })
+        .await,
+        "quotes rest while Redis is away and the account is beyond its loss limit"
+    );
+    let log = std::fs::read_to_string(rig.dir.join("execution.log")).unwrap_or_default();
+    assert!(
+        log.contains("kill switch tripped"),
+        "no trip while Redis was away: {}",
+        rig.logs()
+    );
+    // Redis back on the same port and data: the kept hold is written; a restart holds it.
+    let redis = stopped.restart();
+    let saved = wait_until(Duration::from_secs(10), || async {
+        hold(&rig)
+            .await
+            .is_some_and(|h| h["mode"] == "killed" && h["ts"].as_i64() > Some(outage.as_i64()))
+    })
+    .await;
+    assert!(
+        saved,
+        "the trip was not saved once Redis was back: {}",
+        rig.logs()
+    );
+    exec.kill_9();
+    let _exec = rig.execution(&[], &[]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(mode(&rig).await, "killed", "{}", rig.logs());
+    assert!(
+        stays_flat(&rig, Duration::from_secs(3)).await,
+        "quoting after the restart"
+    );
+    rig.cleanup().await;
+    drop(redis);
+}
+
+/// More fills on ETH/USDC than the fill ledger remembers, none on SEI/USDC: after `kill -9`
+/// the restart books none of them twice (a market without fills used to pull the replay
+/// back to the first fill, past what the ledger remembers). Execution runs paused, so the
+/// fills are the test's own.
+#[tokio::test(flavor = "multi_thread")]
+async fn position_equals_the_venues_fills_past_the_ledgers_memory() {
+    let rig = Rig::start_with(
+        "fault-ledger",
+        &["--rate-capacity", "100000", "--rate-per-sec", "100000"],
+    )
+    .await;
+    let trading = rig.namespace.state("trading").unwrap();
+    let pause = serde_json::json!({
+        "mode": "paused", "reason": "test", "market": null, "ts": 1
+    });
+    rig.bus
+        .set_state(&trading, &[("hold".into(), pause.to_string())])
+        .await
+        .unwrap();
+
+    let bulk = bulk_client(&rig).await;
+    cross_until(&bulk, FillLedger::CAPACITY + 300).await;
+    let eth = MarketId::new("ETH/USDC").unwrap();
     let fills = rig.venue_fills().await;
     assert!(fills.len() > FillLedger::CAPACITY);
     assert!(

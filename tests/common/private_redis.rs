@@ -67,9 +67,18 @@ impl PrivateRedis {
 
     /// SIGKILL, then the same server again on the same port and data directory.
     pub fn kill_9_and_restart(self) -> PrivateRedis {
-        let (port, dir, aof) = (self.port, self.dir.clone(), self.aof);
+        self.kill_9().restart()
+    }
+
+    /// SIGKILL: Redis is away until [`StoppedRedis::restart`].
+    pub fn kill_9(self) -> StoppedRedis {
+        let stopped = StoppedRedis {
+            port: self.port,
+            dir: self.dir.clone(),
+            aof: self.aof,
+        };
         drop(self);
-        PrivateRedis::launch(port, dir, aof)
+        stopped
     }
 
     /// Its URL.
@@ -85,6 +94,20 @@ impl PrivateRedis {
             .output()
             .expect("redis-cli on PATH");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+/// A [`PrivateRedis`] killed, with its port and data directory kept.
+pub struct StoppedRedis {
+    port: u16,
+    dir: PathBuf,
+    aof: bool,
+}
+
+impl StoppedRedis {
+    /// The same server again on the same port and data directory.
+    pub fn restart(self) -> PrivateRedis {
+        PrivateRedis::launch(self.port, self.dir, self.aof)
     }
 }
 
