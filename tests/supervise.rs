@@ -20,6 +20,11 @@ const SERVICES: [&str; 6] = [
 const TEST_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 
 fn flashmm(config: &Path, namespace: &str, args: &[&str]) -> Output {
+    flashmm_with(config, namespace, args, &[])
+}
+
+/// `flashmm` with `env` set too.
+fn flashmm_with(config: &Path, namespace: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(bin("flashmm"))
         .arg("--config")
         .arg(config)
@@ -27,8 +32,30 @@ fn flashmm(config: &Path, namespace: &str, args: &[&str]) -> Output {
         .env("FLASHMM_NAMESPACE", namespace)
         .env("REDIS_URL", redis_url())
         .env("TRADING_PRIVATE_KEY", TEST_KEY)
+        .envs(env.iter().copied())
         .output()
         .expect("run flashmm")
+}
+
+/// `redis-cli` against the tests' Redis; its output, trimmed.
+fn redis(args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .args(["-u", &redis_url()])
+        .args(args)
+        .output()
+        .expect("redis-cli on PATH");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Polls `check` every 200 ms for up to `secs` seconds.
+fn eventually(secs: u64, mut check: impl FnMut() -> bool) -> bool {
+    (0..secs * 5).any(|_| {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        false
+    })
 }
 
 fn pid(run_dir: &Path, service: &str) -> Option<u32> {
@@ -151,5 +178,77 @@ fn up_restart_down() {
         assert!(!run_dir.join(format!("{service}.pid")).exists());
     }
     assert!(!alive(new_feature));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A tripped kill switch survives `flashmm down` and `flashmm up`: drift trips it under the
+/// first `up` (a floor of 0.99 against the live hit rate); after `down` and an `up` with the
+/// default drift settings execution is still killed and rests no order.
+#[test]
+fn a_kill_switch_holds_across_down_and_up() {
+    let dir = scratch_dir("supervise-hold");
+    let (config, _ports) = config_with_free_ports(&dir);
+    let namespace = unique_namespace("supervise-hold");
+    let run = dir.join("logs").to_string_lossy().into_owned();
+    let bins = bin_dir().to_string_lossy().into_owned();
+    let _down = Down {
+        config: &config,
+        namespace: &namespace,
+        run_dir: run.clone(),
+    };
+    let model = format!("{namespace}:state:model");
+    let trading = format!("{namespace}:state:trading");
+    redis(&[
+        "HSET",
+        &model,
+        "hit_rate:SEI-USDC",
+        "0.5",
+        "hit_rate_n:SEI-USDC",
+        "1000",
+    ]);
+    let up = ["up", "--run-dir", run.as_str(), "--bin-dir", bins.as_str()];
+    // Inference serves the committed model and writes the live hit rate: any it reports is
+    // under a floor of 0.99.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let model = root
+        .join("models/model.json")
+        .to_string_lossy()
+        .into_owned();
+    let ort = std::env::var("ORT_DYLIB_PATH").unwrap_or_else(|_| {
+        std::fs::read_to_string(root.join(".venv/ort-dylib-path"))
+            .expect("ONNX Runtime: run scripts/setup (it records .venv/ort-dylib-path)")
+            .trim()
+            .to_owned()
+    });
+    let drift = [
+        ("EXEC_DRIFT_HIT_RATE_FLOOR", "0.99"),
+        ("EXEC_DRIFT_MIN_SAMPLES", "1"),
+        ("FLASHMM_MODEL", model.as_str()),
+        ("ORT_DYLIB_PATH", ort.as_str()),
+    ];
+    assert!(flashmm_with(&config, &namespace, &up, &drift)
+        .status
+        .success());
+    assert!(
+        eventually(60, || redis(&["HGET", &trading, "mode"]) == "killed"),
+        "drift did not trip the kill switch: mode {}",
+        redis(&["HGET", &trading, "mode"])
+    );
+    let down = flashmm(&config, &namespace, &["down", "--run-dir", &run]);
+    assert!(down.status.success());
+    assert_eq!(redis(&["HGET", &trading, "mode"]), "stopped");
+    assert!(redis(&["HGET", &trading, "hold"]).contains("killed"));
+
+    assert!(flashmm(&config, &namespace, &up).status.success());
+    assert!(
+        eventually(60, || redis(&["HGET", &trading, "mode"]) == "killed"),
+        "up lifted the kill switch: mode {}",
+        redis(&["HGET", &trading, "mode"])
+    );
+    // Quoting would show within seconds as open orders in `state:orders`.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(redis(&["HLEN", &format!("{namespace}:state:orders")]), "0");
+    assert_eq!(redis(&["HGET", &trading, "mode"]), "killed");
+    redis(&["DEL", &trading]);
     let _ = std::fs::remove_dir_all(&dir);
 }
