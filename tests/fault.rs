@@ -369,6 +369,70 @@ async fn position_equals_the_venues_fills_past_the_ledgers_memory() {
     rig.cleanup().await;
 }
 
+/// Each market's position is cross-checked with the venue's balance of its base asset at a
+/// restart: their difference (the funding) is saved at the first start; a restart that finds it
+/// moved (here: the saved funding altered, as a booked position gone wrong would) starts
+/// paused with the figures, and rests nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_position_that_disagrees_with_the_venues_balances_starts_paused() {
+    let rig = Rig::start("fault-balance").await;
+    let mut exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "no quotes: {}",
+        rig.logs()
+    );
+    let exec_state = rig.namespace.state("exec").unwrap();
+    let saved = rig.state("exec").await;
+    let funding: rust_decimal::Decimal = saved
+        .get("funding:SEI")
+        .and_then(|v| v.parse().ok())
+        .expect("the SEI funding saved at the first start");
+    exec.kill_9();
+    // A restart as it was: the check passes.
+    let mut exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            two_sided(&rig.open_orders().await)
+        })
+        .await,
+        "no quotes after a clean restart: {}",
+        rig.logs()
+    );
+    exec.kill_9();
+    let wrong = funding + rust_decimal::Decimal::ONE;
+    rig.bus
+        .set_state(&exec_state, &[("funding:SEI".into(), wrong.to_string())])
+        .await
+        .unwrap();
+    let _exec = rig.execution(&[], &[]);
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            mode(&rig).await == "paused"
+        })
+        .await,
+        "a position the venue disagrees with did not pause: {}",
+        rig.logs()
+    );
+    let held = hold(&rig).await.expect("the pause is saved as a hold");
+    assert!(
+        held["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("position differs from the venue"),
+        "{held}"
+    );
+    assert!(metric(&rig.metrics(), "flashmm_execution_balance_mismatches_total") >= 1.0);
+    assert!(
+        stays_flat(&rig, Duration::from_secs(3)).await,
+        "quoting on a position the venue disagrees with"
+    );
+    rig.cleanup().await;
+}
+
 /// Redis loses execution's state twice: mid-run (every key of the namespace deleted, as a
 /// FLUSHALL does) execution pauses and pulls every quote; at a restart with an empty state
 /// while the venue knows the account, it starts paused. Resuming quotes again both times.

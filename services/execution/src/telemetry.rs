@@ -22,6 +22,8 @@
 //!   or refusing; fills and the operator hold are held instead, up to a bound).
 //! - `flashmm_execution_lost_acks_total`: placements whose answer was lost, looked up by client
 //!   id before anything more is sent for their slot.
+//! - `flashmm_execution_balance_mismatches_total` (no label): markets whose booked position
+//!   disagreed with the venue's balance at a restart (execution starts paused then).
 //! - `flashmm_execution_state_lost_total` (no label): Redis found without execution's state
 //!   (execution pauses and writes it again).
 //! - `flashmm_execution_pnl_usdc{kind}` (gauge, all markets, quote units): `realized`,
@@ -79,3 +81,5 @@ pub const REDIS_WRITES_DROPPED_TOTAL: &str = "flashmm_execution_redis_writes_dro
 pub const LOST_ACKS_TOTAL: &str = "flashmm_execution_lost_acks_total";
 /// Times Redis was found without execution's state (FLUSHALL, restart without data).
 pub const STATE_LOST_TOTAL: &str = "flashmm_execution_state_lost_total";
+/// Markets whose booked position disagreed with the venue's balances at a restart.
+pub const BALANCE_MISMATCHES_TOTAL: &str = "flashmm_execution_balance_mismatches_total";

@@ -27,6 +27,7 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
         if !trading.contains_key(HOLD) {
             self.writer.send(self.store.hold(&self.account.kill, None));
         }
+        self.check_balances(&exec, now).await?;
         for m in &self.markets {
             self.writer.send_all(self.store.market(m, now));
         }
@@ -41,6 +42,57 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
             mode = %self.account.kill.mode(),
             "reconciled with the venue"
         );
+        Ok(())
+    }
+
+    /// Cross-checks each market's booked position with the venue's balance of its base asset:
+    /// their difference (what the account was funded with) is saved at the first
+    /// reconciliation (`funding:{asset}` of `state:exec`) and must be the same at every later
+    /// one. When it moved, the booked position is not the venue's: quoting pauses, with the
+    /// figures as the reason (`flashmm_execution_balance_mismatches_total`). A venue without
+    /// balances is not checked.
+    async fn check_balances(
+        &mut self,
+        exec: &BTreeMap<String, String>,
+        now: UnixNanos,
+    ) -> anyhow::Result<()> {
+        let venue = &self.venue;
+        let balances = match retrying("balances", VENUE_PATIENCE, || venue.balances()).await {
+            Ok(b) => b,
+            Err(VenueError::Unsupported(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut saves = Vec::new();
+        let mut mismatches = Vec::new();
+        for m in &self.markets {
+            let asset = m.spec().id().base();
+            let Some(b) = balances.iter().find(|b| b.asset == asset) else {
+                continue;
+            };
+            let held = b.available + b.reserved;
+            let position = m
+                .spec()
+                .qty_to_decimal(flashmm_core::market::Qty::from_lots(m.position.qty()));
+            let funding = held - position;
+            let key = format!("funding:{asset}");
+            match exec.get(&key).and_then(|v| v.parse::<Decimal>().ok()) {
+                None => saves.push((key, funding.normalize().to_string())),
+                Some(saved) if saved != funding => mismatches.push(format!(
+                    "{}: the venue holds {held} {asset}, the booked position is {position}, \
+                     funded with {saved}",
+                    m.key()
+                )),
+                Some(_) => {}
+            }
+        }
+        self.writer.send(self.store.set(&self.store.exec, saves));
+        if !mismatches.is_empty() {
+            counter!(t::BALANCE_MISMATCHES_TOTAL).increment(mismatches.len() as u64);
+            let reason = format!("position differs from the venue: {}", mismatches.join("; "));
+            tracing::error!(reason, "pausing: the booked position is not the venue's");
+            self.account.kill.pause(reason, now);
+            self.save_mode(None).await;
+        }
         Ok(())
     }
 
