@@ -10,7 +10,7 @@
 use crate::writer::Write;
 use flashmm_bus::{Bus, BusError, Envelope, Namespace, StateKey, StreamName};
 use flashmm_core::inventory::Position;
-use flashmm_core::order::{Fill, FillLedger, OrderUpdate};
+use flashmm_core::order::{Fill, FillLedger, Order, OrderUpdate};
 use flashmm_core::risk::{KillSwitch, RiskEvent, TradingMode};
 use flashmm_core::time::UnixNanos;
 use flashmm_trading::MarketEngine;
@@ -303,30 +303,7 @@ impl StateStore {
         m: &MarketEngine,
         update: &OrderUpdate,
     ) -> Result<[Write; 2], BusError> {
-        let order = &update.order;
-        let id = order.client_id().as_str().to_owned();
-        let state = if order.status().is_terminal() {
-            Write::Delete {
-                key: self.orders.clone(),
-                fields: vec![id],
-            }
-        } else {
-            let spec = m.spec();
-            let value = json!({
-                "market": spec.id().as_str(),
-                "side": order.side().to_string(),
-                "price": s(spec.price_to_decimal(order.price())),
-                "qty": s(spec.qty_to_decimal(order.qty())),
-                "filled": s(spec.qty_to_decimal(order.filled())),
-                "status": order.status().to_string(),
-                "venue_id": order.venue_order_id().map(|v| v.as_str().to_owned()).unwrap_or_default(),
-                "ts": order.ts().as_i64(),
-            });
-            Write::Set {
-                key: self.orders.clone(),
-                fields: vec![(id, value.to_string())],
-            }
-        };
+        let state = self.order_state(m, &update.order);
         let envelope = Envelope::new(m.key(), update.ts, update.ts, update)?;
         Ok([
             state,
@@ -337,6 +314,32 @@ impl StateStore {
                 keep: false,
             },
         ])
+    }
+
+    /// An order's entry in `orders`: set while it works, removed once terminal.
+    pub fn order_state(&self, m: &MarketEngine, order: &Order) -> Write {
+        let id = order.client_id().as_str().to_owned();
+        if order.status().is_terminal() {
+            return Write::Delete {
+                key: self.orders.clone(),
+                fields: vec![id],
+            };
+        }
+        let spec = m.spec();
+        let value = json!({
+            "market": spec.id().as_str(),
+            "side": order.side().to_string(),
+            "price": s(spec.price_to_decimal(order.price())),
+            "qty": s(spec.qty_to_decimal(order.qty())),
+            "filled": s(spec.qty_to_decimal(order.filled())),
+            "status": order.status().to_string(),
+            "venue_id": order.venue_order_id().map(|v| v.as_str().to_owned()).unwrap_or_default(),
+            "ts": order.ts().as_i64(),
+        });
+        Write::Set {
+            key: self.orders.clone(),
+            fields: vec![(id, value.to_string())],
+        }
     }
 
     /// Removes orders from `orders` (after a cancel-all).

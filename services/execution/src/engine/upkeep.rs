@@ -37,10 +37,10 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
         let bus = self.bus.clone();
         let (model, trading) = (self.store.model.clone(), self.store.trading.clone());
         self.inflight.spawn(async move {
+            // Both reads at once: the probe's time is one round trip.
             let read = async {
-                let model = bus.get_state(&model).await?;
-                let trading = bus.get_state(&trading).await?;
-                Ok::<_, flashmm_bus::BusError>((model, trading.contains_key(HOLD)))
+                let (model, trading) = tokio::join!(bus.get_state(&model), bus.get_state(&trading));
+                Ok::<_, flashmm_bus::BusError>((model?, trading?.contains_key(HOLD)))
             };
             let probed = tokio::time::timeout(REDIS_PROBE_TIMEOUT, read).await;
             Landed::Probed(probed.ok().and_then(Result::ok))
@@ -55,6 +55,12 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
         let was = self.writer.set_up(up);
         if up && !was {
             tracing::info!("Redis answers again: quoting resumes");
+            // Order states were not written while it was away: every working order again.
+            for m in &self.markets {
+                for w in m.working.iter() {
+                    self.writer.send(self.store.order_state(m, &w.order));
+                }
+            }
         } else if !up && was {
             tracing::error!("Redis does not answer: every order pulled until it is back");
             for (i, m) in self.markets.iter().enumerate() {
