@@ -191,7 +191,7 @@ fn a_kill_switch_holds_across_down_and_up() {
     let namespace = unique_namespace("supervise-hold");
     let run = dir.join("logs").to_string_lossy().into_owned();
     let bins = bin_dir().to_string_lossy().into_owned();
-    let _down = Down {
+    let running = Down {
         config: &config,
         namespace: &namespace,
         run_dir: run.clone(),
@@ -249,6 +249,8 @@ fn a_kill_switch_holds_across_down_and_up() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(redis(&["HLEN", &format!("{namespace}:state:orders")]), "0");
     assert_eq!(redis(&["HGET", &trading, "mode"]), "killed");
+    // Stopped before its run directory (the pid files `down` reads) goes.
+    drop(running);
     redis(&["DEL", &trading]);
     let _ = std::fs::remove_dir_all(&dir);
 }
