@@ -87,10 +87,7 @@ async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
     })
     .await;
     assert!(
-        wait_until(Duration::from_secs(5), || async {
-            rig.state("trading").await.get("mode").map(String::as_str) == Some("paused")
-        })
-        .await,
+        rig.wait_mode("paused", Duration::from_secs(5)).await,
         "pause not acted on"
     );
     assert!(
@@ -103,10 +100,7 @@ async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
     assert_eq!(rig.state("trading").await["mode"], "paused");
     rig.command(ExecAction::Resume).await;
     assert!(
-        wait_until(Duration::from_secs(5), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(5)).await,
         "resume did not quote again"
     );
 
@@ -123,10 +117,7 @@ async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
         .await
         .unwrap();
     assert!(
-        wait_until(Duration::from_secs(5), || async {
-            rig.state("trading").await.get("mode").map(String::as_str) == Some("killed")
-        })
-        .await,
+        rig.wait_mode("killed", Duration::from_secs(5)).await,
         "drift did not trip the kill switch"
     );
     assert!(
@@ -150,10 +141,7 @@ async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
     assert!(metric(&rig.metrics(), "flashmm_execution_kill_switch") >= 1.0);
     rig.command(ExecAction::Resume).await;
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(15)).await,
         "resume after kill did not quote: {}",
         rig.logs()
     );
@@ -192,10 +180,7 @@ async fn a_small_venue_budget_is_paced_and_pausing_pulls_every_quote() {
         &[],
     );
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(15)).await,
         "no two-sided quotes: {}",
         rig.logs()
     );
@@ -243,12 +228,7 @@ async fn rejects_open_the_breaker_and_stale_data_pulls_quotes() {
         &[],
         &["--breaker-threshold", "3", "--breaker-backoff-ms", "3000"],
     );
-    assert!(
-        wait_until(Duration::from_secs(10), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await
-    );
+    assert!(rig.wait_two_sided(Duration::from_secs(10)).await);
     let venue_port = port(&rig.ports, "venue");
 
     let (status, _) =
@@ -269,10 +249,7 @@ async fn rejects_open_the_breaker_and_stale_data_pulls_quotes() {
         "stale market data did not cancel the quotes"
     );
     assert!(
-        wait_until(Duration::from_secs(10), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(10)).await,
         "quoting did not resume after the feed came back"
     );
 
@@ -315,12 +292,7 @@ async fn tiny_position_limit_refuses_every_order() {
 async fn kill_9_and_restart_reconciles_exactly() {
     let rig = Rig::start("exec-kill").await;
     let mut exec = rig.execution(&[], &[]);
-    assert!(
-        wait_until(Duration::from_secs(10), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await
-    );
+    assert!(rig.wait_two_sided(Duration::from_secs(10)).await);
     // Let the synthetic flow trade against the quotes for a while.
     let fills_seen = wait_until(Duration::from_secs(20), || async {
         !rig.venue
@@ -337,10 +309,7 @@ async fn kill_9_and_restart_reconciles_exactly() {
     exec.kill_9();
     let _exec = rig.execution(&[], &[]);
     assert!(
-        wait_until(Duration::from_secs(10), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(10)).await,
         "no quotes after the restart: {}",
         rig.logs()
     );
@@ -503,12 +472,7 @@ async fn flatten_closes_every_position_and_stays_paused() {
 async fn drawdown_and_daily_loss_limits_trip_the_kill_switch() {
     let rig = Rig::start("exec-loss").await;
     let mut exec = rig.execution(&[], &[]);
-    assert!(
-        wait_until(Duration::from_secs(10), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await
-    );
+    assert!(rig.wait_two_sided(Duration::from_secs(10)).await);
     let exec_state = rig.namespace.state("exec").unwrap();
     let today = (flashmm_bus::runtime::now().as_i64() / 86_400_000_000_000).to_string();
     for (kind, fields) in [
@@ -534,12 +498,7 @@ async fn drawdown_and_daily_loss_limits_trip_the_kill_switch() {
         if kind == "daily_loss" {
             // Killed by the drawdown before the restart: an operator resumes, and the daily
             // loss trips it again at once.
-            assert!(
-                wait_until(Duration::from_secs(10), || async {
-                    rig.state("trading").await.get("mode").map(String::as_str) == Some("killed")
-                })
-                .await
-            );
+            assert!(rig.wait_mode("killed", Duration::from_secs(10)).await);
             rig.command(ExecAction::Resume).await;
         }
         assert!(
@@ -552,10 +511,7 @@ async fn drawdown_and_daily_loss_limits_trip_the_kill_switch() {
             rig.logs()
         );
         assert!(
-            wait_until(Duration::from_secs(5), || async {
-                rig.state("trading").await.get("mode").map(String::as_str) == Some("killed")
-            })
-            .await,
+            rig.wait_mode("killed", Duration::from_secs(5)).await,
             "{kind}: mode {:?}",
             rig.state("trading").await
         );

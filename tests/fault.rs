@@ -13,7 +13,7 @@ use flashmm_core::market::{MarketId, Qty, Side};
 use flashmm_core::order::FillLedger;
 use flashmm_core::time::UnixNanos;
 use flashmm_e2e::private_redis::PrivateRedis;
-use flashmm_e2e::rig::{two_sided, venue_positions, wait_until, Rig};
+use flashmm_e2e::rig::{venue_positions, wait_until, Rig};
 use flashmm_e2e::{client_id_use, http_post_json, metric, port, Service};
 use flashmm_venue::matching::TimeInForce;
 use flashmm_venue::signing::Signer;
@@ -23,14 +23,6 @@ use flashmm_venue::venue::{NewOrder, SimVenue, SimVenueConfig, Venue};
 async fn hold(rig: &Rig) -> Option<serde_json::Value> {
     let text = rig.state("trading").await.get("hold").cloned()?;
     serde_json::from_str(&text).ok()
-}
-
-async fn mode(rig: &Rig) -> String {
-    rig.state("trading")
-        .await
-        .get("mode")
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// Whether no order rests for `for_at_least` (polled through the account's rate limit).
@@ -84,10 +76,7 @@ async fn start_drifting(rig: &Rig, mkt: &str) -> Service {
         .unwrap();
     let exec = rig.execution(&[("EXEC_DRIFT_HIT_RATE_FLOOR", "0.99")], &[]);
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            mode(rig).await == "killed"
-        })
-        .await,
+        rig.wait_mode("killed", Duration::from_secs(15)).await,
         "drift did not trip the kill switch: {}",
         rig.logs()
     );
@@ -110,7 +99,7 @@ async fn a_tripped_kill_switch_holds_across_restarts_until_resumed() {
 
     // A graceful stop writes `stopped` over the mode, never over the hold.
     assert!(exec.terminate(Duration::from_secs(10)).is_some());
-    assert_eq!(mode(&rig).await, "stopped");
+    assert_eq!(rig.mode().await, "stopped");
     assert_eq!(
         hold(&rig).await.map(|h| h["mode"].clone()),
         Some("killed".into())
@@ -118,10 +107,7 @@ async fn a_tripped_kill_switch_holds_across_restarts_until_resumed() {
     let floor_zero = [("EXEC_DRIFT_HIT_RATE_FLOOR", "0")];
     let mut exec = rig.execution(&floor_zero, &[]);
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            mode(&rig).await == "killed"
-        })
-        .await,
+        rig.wait_mode("killed", Duration::from_secs(15)).await,
         "restart after SIGTERM lifted the kill switch: {}",
         rig.logs()
     );
@@ -137,14 +123,11 @@ async fn a_tripped_kill_switch_holds_across_restarts_until_resumed() {
         stays_flat(&rig, Duration::from_secs(3)).await,
         "quoting after kill -9 while killed"
     );
-    assert_eq!(mode(&rig).await, "killed", "{}", rig.logs());
+    assert_eq!(rig.mode().await, "killed", "{}", rig.logs());
 
     rig.command(ExecAction::Resume).await;
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(15)).await,
         "resume did not quote again: {}",
         rig.logs()
     );
@@ -163,10 +146,7 @@ async fn a_trip_survives_a_redis_restart_from_its_aof() {
     let redis = redis.kill_9_and_restart();
     let _exec = rig.execution(&[("EXEC_DRIFT_HIT_RATE_FLOOR", "0")], &[]);
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            mode(&rig).await == "killed"
-        })
-        .await,
+        rig.wait_mode("killed", Duration::from_secs(15)).await,
         "the kill switch did not survive the Redis restart: {}",
         rig.logs()
     );
@@ -258,10 +238,7 @@ async fn a_trip_while_redis_is_away_is_saved_once_it_is_back() {
     std::fs::write(&rig.config, text).unwrap();
     let mut exec = rig.execution(&[], &[]);
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(15)).await,
         "no quotes: {}",
         rig.logs()
     );
@@ -300,7 +277,7 @@ async fn a_trip_while_redis_is_away_is_saved_once_it_is_back() {
     exec.kill_9();
     let _exec = rig.execution(&[], &[]);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(mode(&rig).await, "killed", "{}", rig.logs());
+    assert_eq!(rig.mode().await, "killed", "{}", rig.logs());
     assert!(
         stays_flat(&rig, Duration::from_secs(3)).await,
         "quoting after the restart"
@@ -365,7 +342,7 @@ async fn position_equals_the_venues_fills_past_the_ledgers_memory() {
         fills.len(),
         rig.logs()
     );
-    assert_eq!(mode(&rig).await, "paused", "the saved pause holds");
+    assert_eq!(rig.mode().await, "paused", "the saved pause holds");
     rig.cleanup().await;
 }
 
@@ -378,10 +355,7 @@ async fn a_position_that_disagrees_with_the_venues_balances_starts_paused() {
     let rig = Rig::start("fault-balance").await;
     let mut exec = rig.execution(&[], &[]);
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(15)).await,
         "no quotes: {}",
         rig.logs()
     );
@@ -395,10 +369,7 @@ async fn a_position_that_disagrees_with_the_venues_balances_starts_paused() {
     // A restart as it was: the check passes.
     let mut exec = rig.execution(&[], &[]);
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(15)).await,
         "no quotes after a clean restart: {}",
         rig.logs()
     );
@@ -410,10 +381,7 @@ async fn a_position_that_disagrees_with_the_venues_balances_starts_paused() {
         .unwrap();
     let _exec = rig.execution(&[], &[]);
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            mode(&rig).await == "paused"
-        })
-        .await,
+        rig.wait_mode("paused", Duration::from_secs(15)).await,
         "a position the venue disagrees with did not pause: {}",
         rig.logs()
     );
@@ -441,19 +409,13 @@ async fn a_lost_state_pauses_until_resumed() {
     let rig = Rig::start("fault-lost").await;
     let mut exec = rig.execution(&[], &[]);
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(15)).await,
         "no quotes: {}",
         rig.logs()
     );
     rig.bus.purge(&rig.namespace).await.unwrap();
     assert!(
-        wait_until(Duration::from_secs(10), || async {
-            mode(&rig).await == "paused"
-        })
-        .await,
+        rig.wait_mode("paused", Duration::from_secs(10)).await,
         "execution did not notice the lost state: {}",
         rig.logs()
     );
@@ -479,10 +441,7 @@ async fn a_lost_state_pauses_until_resumed() {
     );
     rig.command(ExecAction::Resume).await;
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(15)).await,
         "resume after the lost state did not quote: {}",
         rig.logs()
     );
@@ -494,10 +453,7 @@ async fn a_lost_state_pauses_until_resumed() {
     rig.bus.purge(&rig.namespace).await.unwrap();
     let _exec = rig.execution(&[], &[]);
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            mode(&rig).await == "paused"
-        })
-        .await,
+        rig.wait_mode("paused", Duration::from_secs(15)).await,
         "restart on an empty state did not start paused: {}",
         rig.logs()
     );
@@ -509,10 +465,7 @@ async fn a_lost_state_pauses_until_resumed() {
     assert!(held["reason"].as_str().unwrap_or_default().contains("lost"));
     rig.command(ExecAction::Resume).await;
     assert!(
-        wait_until(Duration::from_secs(15), || async {
-            two_sided(&rig.open_orders().await)
-        })
-        .await,
+        rig.wait_two_sided(Duration::from_secs(15)).await,
         "resume did not quote: {}",
         rig.logs()
     );

@@ -264,6 +264,25 @@ pub fn venue_positions(fills: &[flashmm_venue::protocol::FillMsg]) -> Vec<rust_d
 }
 
 impl Rig {
+    /// The trading mode execution last wrote (`state:trading` field `mode`; empty when none).
+    pub async fn mode(&self) -> String {
+        self.state("trading")
+            .await
+            .get("mode")
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Whether the mode becomes `mode` within `timeout`.
+    pub async fn wait_mode(&self, mode: &str, timeout: Duration) -> bool {
+        wait_until(timeout, || async { self.mode().await == mode }).await
+    }
+
+    /// Whether both sides of both markets rest orders within `timeout`.
+    pub async fn wait_two_sided(&self, timeout: Duration) -> bool {
+        wait_until(timeout, || async { two_sided(&self.open_orders().await) }).await
+    }
+
     /// Per market of [`MARKETS`], the base position execution saved in `state:positions`
     /// (`Decimal::MIN` where none is saved).
     pub async fn positions(&self) -> Vec<rust_decimal::Decimal> {

@@ -917,17 +917,24 @@ mod tests {
             .any(|i| matches!(i, Instruction::CancelAll { .. }))
     }
 
-    #[test]
-    fn a_future_timestamp_is_refused_and_a_frozen_feed_goes_stale_by_receive_time() {
+    /// An engine with a 2 s stale-data timeout quoting both sides on a book stamped at 1 s and
+    /// received at the returned monotonic time.
+    fn quoting_with_a_2_s_stale_timeout() -> (MarketEngine, MonoNanos) {
         let mut m = with_limits(engine(1_000), |l| l.stale_data_timeout_ms = 2_000);
         let t0 = MonoNanos(7_000_000_000);
-        let after = |ms: u64| MonoNanos(t0.0 + ms as i64 * 1_000_000);
         assert_eq!(
             m.on_market_event(UnixNanos(SEC), t0, &stamped(1, SEC)),
             None
         );
         let (places, _) = count(&m.decide(UnixNanos(SEC), t0, &account(true), usize::MAX));
         assert!(places >= 2);
+        (m, t0)
+    }
+
+    #[test]
+    fn a_future_timestamp_is_refused_and_a_frozen_feed_goes_stale_by_receive_time() {
+        let (mut m, t0) = quoting_with_a_2_s_stale_timeout();
+        let after = |ms: u64| MonoNanos(t0.0 + ms as i64 * 1_000_000);
         // One snapshot stamped an hour ahead: refused, as a clock-skew violation.
         let v = m.on_market_event(UnixNanos(SEC), after(100), &stamped(2, SEC + 3_600 * SEC));
         assert_eq!(
@@ -1058,15 +1065,8 @@ mod tests {
 
     #[test]
     fn a_republished_snapshot_does_not_keep_a_silent_feed_fresh() {
-        let mut m = with_limits(engine(1_000), |l| l.stale_data_timeout_ms = 2_000);
-        let t0 = MonoNanos(7_000_000_000);
+        let (mut m, t0) = quoting_with_a_2_s_stale_timeout();
         let after = |ms: u64| MonoNanos(t0.0 + ms as i64 * 1_000_000);
-        assert_eq!(
-            m.on_market_event(UnixNanos(SEC), t0, &stamped(1, SEC)),
-            None
-        );
-        let (places, _) = count(&m.decide(UnixNanos(SEC), t0, &account(true), usize::MAX));
-        assert!(places >= 2);
         // Ingest republishes the silent book each second, stamped with its book's time.
         for s in 1..=2u64 {
             let at = after(s * 1_000);
