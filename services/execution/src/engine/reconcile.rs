@@ -99,7 +99,12 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     pub(super) async fn catch_up_fills(&mut self) -> anyhow::Result<()> {
         let since = self.replay_cursor();
         let fills = self.venue.fills(since).await?;
-        self.replay_fills(fills, self.clock.utc());
+        let now = self.clock.utc();
+        if self.replay_fills(fills, now) > 0 && self.writer.is_up() {
+            for m in &self.markets {
+                self.writer.send_all(self.store.market(m, now));
+            }
+        }
         Ok(())
     }
 
@@ -116,7 +121,8 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     /// Books the venue's fills that each market has not booked: a fill older than its own
     /// market's cursor was booked before and is skipped (the ledger remembers only the latest
     /// fills, so a replay from another market's earlier cursor must not reach past it); the
-    /// rest are deduplicated by the ledger. Returns how many were booked.
+    /// rest are deduplicated by the ledger. Returns how many were booked; the caller saves
+    /// the markets (once, not per replay step).
     pub(super) fn replay_fills(&mut self, fills: Vec<Fill>, now: UnixNanos) -> usize {
         let mut booked = 0;
         for fill in fills {
@@ -132,11 +138,6 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
             }
             if self.book_fill(idx, &fill, now, false) {
                 booked += 1;
-            }
-        }
-        if booked > 0 && self.writer.is_up() {
-            for m in &self.markets {
-                self.writer.send_all(self.store.market(m, now));
             }
         }
         booked
