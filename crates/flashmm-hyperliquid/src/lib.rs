@@ -23,11 +23,15 @@ pub mod action;
 pub mod address;
 pub mod asset;
 pub mod cloid;
+pub mod exchange;
+pub mod info;
 pub mod network;
 pub mod nonce;
+pub mod rules;
 pub mod signature;
 pub mod signing;
 pub mod wire;
+pub mod ws;
 
 mod hex_util;
 
@@ -38,8 +42,10 @@ pub use action::{
 pub use address::{Address, AddressError};
 pub use asset::Asset;
 pub use cloid::{Cloid, CloidError};
+pub use exchange::ExchangeResponse;
 pub use network::Network;
 pub use nonce::NonceSeq;
+pub use rules::{AssetKind, MarketRules, Rounding, RulesError};
 pub use signature::{Signature, SignatureError};
 pub use signing::{L1Context, SignError, Signer};
 pub use wire::{decimal_to_wire, WireError};
