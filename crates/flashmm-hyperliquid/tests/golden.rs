@@ -317,3 +317,102 @@ fn prices_and_sizes_are_written_as_float_to_wire() {
         }
     }
 }
+
+/// The signatures asserted by the SDK repository's own test suite (`tests/signing_test.py`:
+/// its public test key, nonce 0, no vault), independent of this crate's vector script.
+#[test]
+fn matches_the_signatures_published_in_the_sdk_tests() {
+    let signer =
+        Signer::from_hex("0x0123456789012345678901234567890123456789012345678901234567890123")
+            .expect("the SDK's test key");
+    let order = |cloid: Option<Cloid>| OrderRequest {
+        asset: Asset(1),
+        is_buy: true,
+        price: Decimal::from(100),
+        size: Decimal::from(100),
+        reduce_only: false,
+        tif: Tif::Gtc,
+        cloid,
+    };
+    let cloid_one = Cloid::from_str("0x00000000000000000000000000000001").expect("cloid");
+    let cases: [(&str, Action, [(&str, &str, u8); 2]); 4] = [
+        (
+            "test_l1_action_signing_order_matches",
+            Action::order(&[order(None)]).expect("order"),
+            [
+                (
+                    "0xd65369825a9df5d80099e513cce430311d7d26ddf477f5b3a33d2806b100d78e",
+                    "0x2b54116ff64054968aa237c20ca9ff68000f977c93289157748a3162b6ea940e",
+                    28,
+                ),
+                (
+                    "0x82b2ba28e76b3d761093aaded1b1cdad4960b3af30212b343fb2e6cdfa4e3d54",
+                    "0x6b53878fc99d26047f4d7e8c90eb98955a109f44209163f52d8dc4278cbbd9f5",
+                    27,
+                ),
+            ],
+        ),
+        (
+            "test_l1_action_signing_order_with_cloid_matches",
+            Action::order(&[order(Some(cloid_one))]).expect("order"),
+            [
+                (
+                    "0x41ae18e8239a56cacbc5dad94d45d0b747e5da11ad564077fcac71277a946e3",
+                    "0x3c61f667e747404fe7eea8f90ab0e76cc12ce60270438b2058324681a00116da",
+                    27,
+                ),
+                (
+                    "0xeba0664bed2676fc4e5a743bf89e5c7501aa6d870bdb9446e122c9466c5cd16d",
+                    "0x7f3e74825c9114bc59086f1eebea2928c190fdfbfde144827cb02b85bbe90988",
+                    28,
+                ),
+            ],
+        ),
+        (
+            "test_schedule_cancel_action (no time)",
+            Action::schedule_cancel(None),
+            [
+                (
+                    "0x6cdfb286702f5917e76cd9b3b8bf678fcc49aec194c02a73e6d4f16891195df9",
+                    "0x6557ac307fa05d25b8d61f21fb8a938e703b3d9bf575f6717ba21ec61261b2a0",
+                    27,
+                ),
+                (
+                    "0xc75bb195c3f6a4e06b7d395acc20bbb224f6d23ccff7c6a26d327304e6efaeed",
+                    "0x342f8ede109a29f2c0723bd5efb9e9100e3bbb493f8fb5164ee3d385908233df",
+                    28,
+                ),
+            ],
+        ),
+        (
+            "test_schedule_cancel_action (time)",
+            Action::schedule_cancel(Some(123_456_789)),
+            [
+                (
+                    "0x609cb20c737945d070716dcc696ba030e9976fcf5edad87afa7d877493109d55",
+                    "0x16c685d63b5c7a04512d73f183b3d7a00da5406ff1f8aad33f8ae2163bab758b",
+                    28,
+                ),
+                (
+                    "0x4e4f2dbd4107c69783e251b7e1057d9f2b9d11cee213441ccfa2be63516dc5bc",
+                    "0x706c656b23428c8ba356d68db207e11139ede1670481a9e01ae2dfcdb0e1a678",
+                    27,
+                ),
+            ],
+        ),
+    ];
+    for (name, action, expected) in cases {
+        for (network, (r, s, v)) in [Network::Mainnet, Network::Testnet]
+            .into_iter()
+            .zip(expected)
+        {
+            let ctx = L1Context::new(network);
+            let sig = signer.sign_l1_action(&action, 0, &ctx).expect("sign");
+            assert_eq!(
+                serde_json::to_value(sig).expect("json"),
+                serde_json::json!({"r": r, "s": s, "v": v}),
+                "{name} ({network:?})"
+            );
+        }
+    }
+}
