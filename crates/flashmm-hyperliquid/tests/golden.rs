@@ -335,7 +335,9 @@ fn matches_the_signatures_published_in_the_sdk_tests() {
         cloid,
     };
     let cloid_one = Cloid::from_str("0x00000000000000000000000000000001").expect("cloid");
-    let cases: [(&str, Action, [(&str, &str, u8); 2]); 4] = [
+    // (test name, action, [mainnet (r, s, v), testnet (r, s, v)]).
+    type Rsv = (&'static str, &'static str, u8);
+    let cases: [(&str, Action, [Rsv; 2]); 4] = [
         (
             "test_l1_action_signing_order_matches",
             Action::order(&[order(None)]).expect("order"),
