@@ -11,11 +11,11 @@ use flashmm_bus::Bus;
 use flashmm_core::control::ExecAction;
 use flashmm_core::market::{MarketId, Qty, Side};
 use flashmm_core::order::FillLedger;
+use flashmm_core::order::TimeInForce;
 use flashmm_core::time::UnixNanos;
 use flashmm_e2e::private_redis::PrivateRedis;
 use flashmm_e2e::rig::{venue_positions, wait_until, Rig};
 use flashmm_e2e::{client_id_use, http_post_json, metric, port, Service};
-use flashmm_venue::matching::TimeInForce;
 use flashmm_venue::signing::Signer;
 use flashmm_venue::venue::{NewOrder, SimVenue, SimVenueConfig, Venue};
 

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use flashmm_core::book::OrderBook;
 use flashmm_e2e::{bin, config_with_free_ports, redis_url, scratch_dir, unique_namespace, Service};
-use flashmm_venue::recording::{RecordEvent, RecordingReader};
+use flashmm_recording::{RecordEvent, RecordingReader};
 
 #[test]
 fn record_writes_a_replayable_recording_of_every_market() {

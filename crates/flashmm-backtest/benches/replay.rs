@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use flashmm_backtest::synthetic::synthetic_records;
 use flashmm_backtest::{Backtest, BacktestConfig, FeeSchedule};
 use flashmm_core::market::{MarketId, MarketSpec};
-use flashmm_venue::recording::{Record, RecordEvent, RecordingReader};
+use flashmm_recording::{Record, RecordEvent, RecordingReader};
 use rust_decimal::Decimal;
 
 fn spec(market: MarketId) -> MarketSpec {

@@ -17,7 +17,7 @@ pub enum BacktestError {
     },
     /// The recording could not be read.
     #[error(transparent)]
-    Recording(#[from] flashmm_venue::recording::RecordingError),
+    Recording(#[from] flashmm_recording::RecordingError),
     /// The recording holds no market of that name, or none at all.
     #[error("the recording has no market {0}")]
     NoMarket(String),

@@ -6,7 +6,7 @@ use flashmm_core::book::{BookLevel, OrderBook};
 use flashmm_core::market::{MarketId, Price, Qty, Side};
 use flashmm_core::order::Liquidity;
 use flashmm_core::time::UnixNanos;
-use flashmm_venue::recording::RecordEvent;
+use flashmm_recording::RecordEvent;
 
 use crate::order::{ExchangeReport, NewOrder, OrderId, RejectReason};
 use crate::queue::{CancelModel, QueuePosition};

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use flashmm_core::inventory::Position;
 use flashmm_core::market::MarketSpec;
 use flashmm_core::time::UnixNanos;
-use flashmm_venue::recording::{Record, RecordEvent, RecordingError};
+use flashmm_recording::{Record, RecordEvent, RecordingError};
 
 use crate::config::BacktestConfig;
 use crate::error::BacktestError;

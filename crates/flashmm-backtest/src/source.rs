@@ -6,8 +6,8 @@ use std::io::{Cursor, Read};
 use std::path::PathBuf;
 
 use flashmm_core::market::MarketSpec;
-use flashmm_venue::import::binance::{import_binance, BinanceImportConfig};
-use flashmm_venue::recording::{Compression, RecordingError, RecordingHeader, RecordingReader};
+use flashmm_recording::import::binance::{import_binance, BinanceImportConfig};
+use flashmm_recording::{Compression, RecordingError, RecordingHeader, RecordingReader};
 
 use crate::error::BacktestError;
 

@@ -24,8 +24,8 @@ use flashmm_core::signal::{FeatureVector, Prediction};
 use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use flashmm_features::{FeatureConfig, FeatureEngine, Throttle};
+use flashmm_recording::RecordEvent;
 use flashmm_trading::{Account, Instruction, MarketEngine, Pacer};
-use flashmm_venue::recording::RecordEvent;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@ use flashmm_core::identifiers::TradeId;
 use flashmm_core::market::{MarketId, Price, Qty, Side};
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
-use flashmm_venue::recording::{Record, RecordEvent};
+use flashmm_recording::{Record, RecordEvent};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -12,7 +12,7 @@ use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
 use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
-use flashmm_venue::recording::{Record, RecordEvent};
+use flashmm_recording::{Record, RecordEvent};
 use rust_decimal::Decimal;
 
 const T0: i64 = 1_700_000_000_000_000_000;

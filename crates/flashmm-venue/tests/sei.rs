@@ -11,7 +11,7 @@ use base64::Engine;
 use flashmm_core::book::OrderBook;
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
-use flashmm_venue::matching::TimeInForce;
+use flashmm_core::order::TimeInForce;
 use flashmm_venue::protocol::{ErrorCode, OrderRef};
 use flashmm_venue::signing::{Signer, Verifier, VerifierConfig};
 use flashmm_venue::venue::sei::{SignedTx, TxBody, TxMsg};

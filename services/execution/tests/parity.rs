@@ -22,15 +22,15 @@ use flashmm_bus::{MarketEvent, MemoryBus, Namespace};
 use flashmm_core::book::BookSnapshot;
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
+use flashmm_core::order::TimeInForce;
 use flashmm_core::order::{Fill, Liquidity, OrderStatus};
 use flashmm_core::risk::{KillSwitch, RiskLimits};
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::RawQuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::FeatureConfig;
+use flashmm_recording::RecordEvent;
 use flashmm_trading::MarketEngine;
-use flashmm_venue::matching::TimeInForce;
-use flashmm_venue::recording::RecordEvent;
 use flashmm_venue::venue::{
     AssetBalance, EventStream, NewOrder, OrderRef, OrderReport, ReplaceOrder, Venue, VenueError,
 };

@@ -8,9 +8,7 @@ use std::process::Command;
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
 use flashmm_core::market::{MarketId, MarketSpec, Price, Qty};
 use flashmm_core::time::UnixNanos;
-use flashmm_venue::recording::{
-    Compression, Record, RecordEvent, RecordingHeader, RecordingWriter,
-};
+use flashmm_recording::{Compression, Record, RecordEvent, RecordingHeader, RecordingWriter};
 use rust_decimal::Decimal;
 
 const STEP_NS: i64 = 100_000_000;

@@ -4,7 +4,7 @@ use crate::error::HttpError;
 use crate::state::{now_ns, AppState};
 use axum::extract::State;
 use axum::Json;
-use flashmm_venue::faults::{FaultRequest, FaultStatus};
+use flashmm_sim::faults::{FaultRequest, FaultStatus};
 use flashmm_venue::protocol::{ApiError, ErrorCode};
 
 /// The fault settings in force.

@@ -2,8 +2,8 @@
 //! can run a real server on an ephemeral loopback port in-process. The binary (`main.rs`)
 //! adds configuration, logging, metrics and the heartbeat.
 //!
-//! Handlers only move bytes: request logic lives in `flashmm_venue::exchange`, fault
-//! decisions in `flashmm_venue::faults`.
+//! Handlers only move bytes: request logic lives in `flashmm_sim::exchange`, fault
+//! decisions in `flashmm_sim::faults`.
 
 mod admin;
 mod error;

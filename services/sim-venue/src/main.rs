@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use flashmm_bus::runtime::{self, ServiceArgs};
-use flashmm_venue::exchange::{default_flow_params, Exchange, ExchangeConfig, MarketSetup};
-use flashmm_venue::ratelimit::RateLimit;
+use flashmm_sim::exchange::{default_flow_params, Exchange, ExchangeConfig, MarketSetup};
+use flashmm_sim::ratelimit::RateLimit;
 use flashmm_venue::signing::Signer;
 use rust_decimal::Decimal;
 use sim_venue::{AppState, ServerOptions};
@@ -68,14 +68,14 @@ fn bind_from_url(url: &str) -> anyhow::Result<SocketAddr> {
 /// The `--flow MARKET=PATH` files, read and checked, by market.
 fn load_flows(
     flows: &[String],
-) -> anyhow::Result<std::collections::HashMap<String, flashmm_venue::flow::FlowParams>> {
+) -> anyhow::Result<std::collections::HashMap<String, flashmm_sim::flow::FlowParams>> {
     let mut out = std::collections::HashMap::new();
     for flow in flows {
         let (market, path) = flow
             .split_once('=')
             .with_context(|| format!("--flow `{flow}` is not MARKET=PATH"))?;
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
-        let params = flashmm_venue::flow::FlowParams::from_toml(&text)
+        let params = flashmm_sim::flow::FlowParams::from_toml(&text)
             .with_context(|| format!("loading {path}"))?;
         out.insert(market.to_owned(), params);
     }

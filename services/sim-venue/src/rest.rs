@@ -6,8 +6,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::Json;
-use flashmm_venue::account::AccountId;
-use flashmm_venue::exchange::{Exchange, Outbound};
+use flashmm_sim::account::AccountId;
+use flashmm_sim::exchange::{Exchange, Outbound};
 use flashmm_venue::protocol::{
     parse_market_path_key, ApiError, BalancesResponse, CancelAllRequest, CancelAllResponse,
     CancelRequest, ErrorCode, FillsResponse, MarketsResponse, OpenOrdersResponse, OrderAck,

@@ -1,8 +1,8 @@
 //! The state shared by every handler and task.
 
-use flashmm_venue::account::AccountId;
-use flashmm_venue::exchange::{Exchange, Outbound};
-use flashmm_venue::faults::Faults;
+use flashmm_sim::account::AccountId;
+use flashmm_sim::exchange::{Exchange, Outbound};
+use flashmm_sim::faults::Faults;
 use flashmm_venue::protocol::ServerMessage;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

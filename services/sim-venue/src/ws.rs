@@ -5,8 +5,8 @@ use crate::state::{now_ns, AppState};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use flashmm_venue::account::AccountId;
-use flashmm_venue::exchange::Outbound;
+use flashmm_sim::account::AccountId;
+use flashmm_sim::exchange::Outbound;
 use flashmm_venue::protocol::{
     decode, encode, paths, ClientMessage, ErrorCode, ServerMessage, SnapshotMsg,
 };

@@ -12,7 +12,9 @@ mod fill_ledger;
 mod liquidity;
 #[allow(clippy::module_inception)]
 mod order;
+mod reject;
 mod status;
+mod time_in_force;
 mod update;
 mod working;
 
@@ -23,6 +25,8 @@ pub use fill::Fill;
 pub use fill_ledger::FillLedger;
 pub use liquidity::Liquidity;
 pub use order::Order;
+pub use reject::RejectReason;
 pub use status::OrderStatus;
+pub use time_in_force::TimeInForce;
 pub use update::OrderUpdate;
 pub use working::{QuoteAction, Slot, WorkingOrder, WorkingOrders};

@@ -1,10 +1,10 @@
 //! Private messages of an authenticated account: order updates and fills.
 
 use super::WireConversionError;
-use crate::matching::{Liquidity, TimeInForce};
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::{MarketId, MarketSpec, Side};
 use flashmm_core::order::OrderStatus;
+use flashmm_core::order::{Liquidity, TimeInForce};
 use flashmm_core::time::UnixNanos;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

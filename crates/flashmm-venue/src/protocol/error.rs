@@ -1,6 +1,6 @@
 //! Typed error bodies of the REST API.
 
-use crate::matching::RejectReason;
+use flashmm_core::order::RejectReason;
 use serde::{Deserialize, Serialize};
 
 /// What went wrong with a request; each code has one HTTP status ([`ErrorCode::http_status`]).

@@ -1,9 +1,9 @@
 //! REST request and response bodies.
 
 use super::{FillMsg, OrderUpdateMsg};
-use crate::matching::TimeInForce;
 use flashmm_core::identifiers::{ClientOrderId, VenueOrderId};
 use flashmm_core::market::{MarketId, MarketSpec, Side};
+use flashmm_core::order::TimeInForce;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 

@@ -1,10 +1,10 @@
 //! What a subscription yields, and the state of one order.
 
-use crate::matching::TimeInForce;
 use crate::protocol::{FillMsg, OrderUpdateMsg, WireConversionError};
 use flashmm_core::book::{BookDelta, BookSnapshot};
 use flashmm_core::identifiers::{ClientOrderId, VenueOrderId};
 use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
+use flashmm_core::order::TimeInForce;
 use flashmm_core::order::{Fill, OrderStatus};
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;

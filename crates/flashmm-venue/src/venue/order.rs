@@ -1,9 +1,9 @@
 //! Order entry requests and balances in ticks and lots.
 
 use super::OrderRef;
-use crate::matching::TimeInForce;
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::market::{MarketId, Price, Qty, Side};
+use flashmm_core::order::TimeInForce;
 use rust_decimal::Decimal;
 
 /// A new limit order.

@@ -16,11 +16,11 @@ use flashmm_bus::{runtime, Bus, Namespace};
 use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::market::MarketId;
+use flashmm_core::order::TimeInForce;
 use flashmm_core::order::{Fill, Order, OrderEvent, OrderStatus, OrderUpdate};
 use flashmm_core::risk::{KillSwitch, RiskEvent, RiskViolation, RiskViolationKind};
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use flashmm_trading::{Account, AccountView, Instruction, MarketEngine, Pacer, Tif};
-use flashmm_venue::matching::TimeInForce;
 use flashmm_venue::protocol::ErrorCode;
 use flashmm_venue::venue::{
     NewOrder, OrderRef, OrderReport, SimVenue, Venue, VenueError, VenueEvent,

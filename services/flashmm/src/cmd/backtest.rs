@@ -19,8 +19,8 @@ use flashmm_core::strategy::QuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
 use flashmm_model::{FeatureSchema, Model};
+use flashmm_recording::RecordEvent;
 use flashmm_trading::settings::{quote_template, risk_limits};
-use flashmm_venue::recording::RecordEvent;
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
 

@@ -4,7 +4,7 @@
 //! Inputs are FlashMM recordings, or raw Binance captures of one instrument in time order
 //! (imported in memory first, as `flashmm import binance` would). Each recording is one
 //! segment; the raw captures together are one. The first market seen is calibrated. The
-//! estimator is `flashmm_venue::flow::FlowCalibrator`; the TOML it writes is what
+//! estimator is `flashmm_sim::flow::FlowCalibrator`; the TOML it writes is what
 //! `sim-venue --flow MARKET=PATH` loads.
 
 use std::fs;
@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use flashmm_core::market::MarketId;
-use flashmm_venue::flow::{Calibration, FlowCalibrator, FlowParams, DEFAULT_WINDOW_TICKS};
-use flashmm_venue::import::binance::{import_binance, BinanceImportConfig};
-use flashmm_venue::recording::{Compression, RecordingError, RecordingReader};
+use flashmm_recording::import::binance::{import_binance, BinanceImportConfig};
+use flashmm_recording::{Compression, RecordingError, RecordingReader};
+use flashmm_sim::flow::{Calibration, FlowCalibrator, FlowParams, DEFAULT_WINDOW_TICKS};
 use rust_decimal::Decimal;
 
 /// Arguments of `flashmm calibrate`.

@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::Subcommand;
 use flashmm_core::market::MarketId;
 use flashmm_core::time::UnixNanos;
-use flashmm_venue::import::binance::{import_binance, BinanceImportConfig};
-use flashmm_venue::recording::{Compression, RecordingReader};
+use flashmm_recording::import::binance::{import_binance, BinanceImportConfig};
+use flashmm_recording::{Compression, RecordingReader};
 use rust_decimal::Decimal;
 
 /// `flashmm import` subcommands.

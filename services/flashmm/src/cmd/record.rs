@@ -20,9 +20,7 @@ use flashmm_bus::{
     Bus, Decodable, EntryId, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig,
     StreamName,
 };
-use flashmm_venue::recording::{
-    Compression, Record, RecordEvent, RecordingHeader, RecordingWriter,
-};
+use flashmm_recording::{Compression, Record, RecordEvent, RecordingHeader, RecordingWriter};
 
 /// Arguments of `flashmm record`.
 #[derive(Debug, Args)]

@@ -20,9 +20,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::matching::TimeInForce;
 use crate::protocol::OrderRef;
 use crate::signing::{AuthError, SignedHeaders, Signer, Verifier};
+use flashmm_core::order::TimeInForce;
 
 /// The canonical request method of a transaction.
 pub const TX_METHOD: &str = "TX";

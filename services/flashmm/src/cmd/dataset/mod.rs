@@ -16,7 +16,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use flashmm_core::book::OrderBook;
 use flashmm_features::{Feature, FeatureConfig, FeatureEngine, FEATURE_NAMES, NUM_FEATURES};
-use flashmm_venue::recording::{RecordEvent, RecordingReader};
+use flashmm_recording::{RecordEvent, RecordingReader};
 use serde_json::json;
 
 /// Arguments of `flashmm dataset`.

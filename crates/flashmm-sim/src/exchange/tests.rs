@@ -1,0 +1,174 @@
+use super::*;
+use crate::matching::TimeInForce;
+use flashmm_core::identifiers::ClientOrderId;
+use flashmm_core::market::{MarketId, MarketSpec, Side};
+use flashmm_venue::protocol::{
+    CancelRequest, ErrorCode, OrderRef, OrderStatusWire, PlaceOrderRequest, ServerMessage,
+};
+use flashmm_venue::signing::Signer;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn spec() -> MarketSpec {
+    MarketSpec::new(
+        MarketId::new("SEI/USDC").unwrap(),
+        d("0.0001"),
+        d("0.1"),
+        d("1"),
+        d("-0.0001"),
+        d("0.0005"),
+    )
+    .unwrap()
+}
+
+fn quiet_exchange() -> (
+    Exchange,
+    crate::account::AccountId,
+    crate::account::AccountId,
+) {
+    let mut ex = Exchange::new(
+        vec![MarketSetup {
+            spec: spec(),
+            flow: None,
+        }],
+        ExchangeConfig::default(),
+        0,
+    )
+    .unwrap();
+    let funds = [("SEI", d("100000")), ("USDC", d("100000"))];
+    let a = Signer::from_secret_bytes([1; 32], 1).unwrap();
+    let b = Signer::from_secret_bytes([2; 32], 1).unwrap();
+    let (a, _) = ex
+        .register_account(&hex::encode(a.public_key().serialize()), &funds)
+        .unwrap();
+    let (b, _) = ex
+        .register_account(&hex::encode(b.public_key().serialize()), &funds)
+        .unwrap();
+    (ex, a, b)
+}
+
+fn order(cid: &str, side: Side, price: &str, size: &str, tif: TimeInForce) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        market: MarketId::new("SEI/USDC").unwrap(),
+        client_order_id: ClientOrderId::new(cid).unwrap(),
+        side,
+        price: d(price),
+        size: d(size),
+        tif,
+    }
+}
+
+#[test]
+fn maker_rebate_and_taker_fee_reach_acks_and_updates() {
+    let (mut ex, a, b) = quiet_exchange();
+    let mut out = Vec::new();
+    let ack = ex
+        .place(
+            a,
+            &order("a1", Side::Sell, "0.4", "100", TimeInForce::PostOnly),
+            1,
+            &mut out,
+        )
+        .unwrap();
+    assert_eq!(ack.order.status, OrderStatusWire::Open);
+    assert!(
+        matches!(out[0], Outbound::Market { msg: ServerMessage::Delta(ref d), .. } if d.seq == 1 && d.prev_seq == 0)
+    );
+    out.clear();
+    let ack = ex
+        .place(
+            b,
+            &order("b1", Side::Buy, "0.41", "40", TimeInForce::Ioc),
+            2,
+            &mut out,
+        )
+        .unwrap();
+    assert_eq!(ack.order.status, OrderStatusWire::Filled);
+    assert_eq!(ack.fills.len(), 1);
+    assert_eq!(ack.fills[0].price, d("0.4"));
+    assert_eq!(ack.fills[0].fee, d("0.008")); // 16 × 0.0005
+    let maker_fill = out.iter().find_map(|o| match o {
+        Outbound::Account {
+            account,
+            msg: ServerMessage::Fill(f),
+        } if *account == a => Some(f.clone()),
+        _ => None,
+    });
+    assert_eq!(maker_fill.unwrap().fee, d("-0.0016"));
+    let err = ex
+        .place(
+            b,
+            &order("b2", Side::Buy, "0.4", "10", TimeInForce::PostOnly),
+            3,
+            &mut out,
+        )
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Rejected);
+    let dup = ex
+        .place(
+            a,
+            &order("a1", Side::Sell, "0.5", "10", TimeInForce::Gtc),
+            4,
+            &mut out,
+        )
+        .unwrap_err();
+    assert_eq!(dup.code, ErrorCode::DuplicateClientOrderId);
+    let open = ex.open_orders(a, None, 5).unwrap().orders;
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].remaining, d("60"));
+    assert_eq!(open[0].status, OrderStatusWire::PartiallyFilled);
+    let cancel = CancelRequest {
+        market: MarketId::new("SEI/USDC").unwrap(),
+        order: OrderRef::ClientOrderId(ClientOrderId::new("a1").unwrap()),
+    };
+    assert_eq!(
+        ex.cancel(b, &cancel, 6, &mut out).unwrap_err().code,
+        ErrorCode::UnknownOrder
+    );
+    let ack = ex.cancel(a, &cancel, 6, &mut out).unwrap();
+    assert_eq!(ack.order.status, OrderStatusWire::Cancelled);
+    assert!(ex.open_orders(a, None, 7).unwrap().orders.is_empty());
+    let usdc = ex
+        .balances(a)
+        .balances
+        .into_iter()
+        .find(|b| b.asset == "USDC")
+        .unwrap();
+    assert_eq!(usdc.available, d("100016.0016"));
+    assert_eq!(usdc.reserved, Decimal::ZERO);
+}
+
+#[test]
+fn flow_runs_only_up_to_the_scaled_clock() {
+    let mut ex = Exchange::new(
+        vec![MarketSetup {
+            spec: spec(),
+            flow: Some(default_flow_params(&spec())),
+        }],
+        ExchangeConfig::default(),
+        0,
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    ex.advance(0, &mut out);
+    assert!(out.is_empty());
+    ex.advance(2_000_000_000, &mut out);
+    let deltas: Vec<u64> = out
+        .iter()
+        .filter_map(|o| match o {
+            Outbound::Market {
+                msg: ServerMessage::Delta(d),
+                ..
+            } => Some(d.seq),
+            _ => None,
+        })
+        .collect();
+    assert!(deltas.len() > 10, "two seconds of flow: {}", deltas.len());
+    assert!(deltas.windows(2).all(|w| w[1] == w[0] + 1));
+    let snap = ex.snapshot(&MarketId::new("SEI/USDC").unwrap(), 0).unwrap();
+    assert_eq!(snap.seq, *deltas.last().unwrap());
+}

@@ -1,0 +1,23 @@
+//! The pure heart of FlashMM's local exchange simulator.
+//!
+//! - [`matching`]: a price-time priority matching engine for one market, with typed events,
+//!   book deltas carrying sequence numbers, and L2 snapshots.
+//! - [`account`]: the venue's ledger of balances, reserved on order entry and moved on fills.
+//! - [`ratelimit`]: a per-key token bucket driven by the caller's clock.
+//! - [`flow`]: seeded synthetic background order flow around a latent price, and its
+//!   calibration from a recording.
+//! - [`exchange`]: the simulator's markets, accounts and request handling behind the server.
+//! - [`faults`]: run-time fault injection settings of the simulator.
+//!
+//! Nothing here reads a clock or touches the network: the `sim-venue` server feeds requests
+//! and time in and publishes what comes out, in the wire protocol of
+//! [`flashmm_venue::protocol`].
+
+#![warn(missing_docs)]
+
+pub mod account;
+pub mod exchange;
+pub mod faults;
+pub mod flow;
+pub mod matching;
+pub mod ratelimit;
