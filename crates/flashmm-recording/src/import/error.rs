@@ -1,5 +1,6 @@
 //! Errors that stop an import (bad lines do not: they are counted and skipped).
 
+use super::binance::TimeUnitCounts;
 use crate::RecordingError;
 use flashmm_core::market::{MarketIdError, SpecError};
 use std::path::PathBuf;
@@ -22,6 +23,10 @@ pub enum ImportError {
     /// No well-formed message of the instrument was found, so there is nothing to import.
     #[error("no usable market data in the input")]
     NoData,
+    /// The receive times are not all in one unit (nanoseconds, microseconds, milliseconds),
+    /// so no one reading of them is right.
+    #[error("receive times in mixed units ({0}): import the files of each unit separately")]
+    MixedTimeUnits(TimeUnitCounts),
     /// The venue symbol could not be mapped to a `BASE/QUOTE` market id.
     #[error("cannot derive a market id from symbol `{0}`: give one explicitly")]
     UnknownSymbol(String),

@@ -17,8 +17,9 @@ use rust_decimal::Decimal;
 /// `flashmm import` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Import raw Binance WebSocket captures (`<recv ns> <JSON>` lines, gzip or plain) of one
-    /// instrument, files in time order, into a recording; prints the statistics.
+    /// Import raw Binance WebSocket captures (`<recv time> <JSON>` lines, gzip or plain) of
+    /// one instrument, files in time order, into a recording; prints the statistics. Receive
+    /// times in nanoseconds or (older captures) microseconds are told apart by their digits.
     Binance {
         /// Input files, e.g. `btcusdt_20240808.gz btcusdt_20240809.gz`.
         #[arg(required = true)]
@@ -99,6 +100,15 @@ pub fn run_import(command: ImportCommand) -> anyhow::Result<()> {
                 import.symbol,
                 spec.tick_size(),
                 spec.lot_size()
+            );
+            println!(
+                "receive times        {} in the capture{}",
+                import.time_unit,
+                if import.top_only {
+                    "; no depth: the book is the bookTicker's best bid and ask"
+                } else {
+                    ""
+                }
             );
             println!("{}", import.stats);
             println!("written              {}", out.display());

@@ -125,6 +125,39 @@ impl DiffBook {
         self.clamp_to(anchor, stats);
     }
 
+    /// Makes the book exactly `anchor`'s two levels (a capture without depth): every other
+    /// level is removed.
+    pub fn replace_with_top(&mut self, anchor: Anchor) {
+        self.anchor = Some(anchor);
+        let others: Vec<(Side, Price)> = self
+            .bids
+            .keys()
+            .filter(|&&p| p != anchor.bid.price)
+            .map(|&p| (Side::Buy, p))
+            .chain(
+                self.asks
+                    .keys()
+                    .filter(|&&p| p != anchor.ask.price)
+                    .map(|&p| (Side::Sell, p)),
+            )
+            .collect();
+        for (side, p) in others {
+            self.set(side, p, Qty::ZERO, anchor.update_id);
+        }
+        self.set(
+            Side::Buy,
+            anchor.bid.price,
+            anchor.bid.qty,
+            anchor.update_id,
+        );
+        self.set(
+            Side::Sell,
+            anchor.ask.price,
+            anchor.ask.qty,
+            anchor.update_id,
+        );
+    }
+
     /// Merges a full snapshot taken at update id `last`: each price takes the snapshot's
     /// size unless a newer diff has set it; prices inside the snapshot's range that it lacks
     /// are removed unless a newer diff set them. A top of book newer than the snapshot is

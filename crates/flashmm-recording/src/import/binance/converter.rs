@@ -3,6 +3,7 @@
 use super::book::{Anchor, DiffBook, SeqCheck};
 use super::message::RawTrade;
 use super::message::{parse_line, BookTicker, DepthSnapshot, DepthUpdate, Message, RawLevel};
+use super::TimeUnit;
 use crate::import::{ImportStats, MalformedKind};
 use crate::{Record, RecordEvent, TopOfBook};
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
@@ -20,10 +21,17 @@ use flashmm_core::trade::Trade;
 /// `Snapshot` (a resync). Every well-formed `bookTicker` becomes a `Top` record, written
 /// after the delta that makes the book's best levels equal to it. Trades are written as they
 /// come. Bad lines are counted in [`ImportStats::malformed`] and skipped.
+///
+/// Receive times are read in the capture's [`TimeUnit`] (nanoseconds unless
+/// [`BinanceConverter::with_time_unit`] says otherwise). A capture without depth
+/// ([`BinanceConverter::with_top_only`]) gives a book of exactly the last `bookTicker`'s two
+/// levels, started by the first one.
 #[derive(Debug)]
 pub struct BinanceConverter {
     spec: MarketSpec,
     symbol: String,
+    time_unit: TimeUnit,
+    top_only: bool,
     book: DiffBook,
     initialised: bool,
     seq: u64,
@@ -37,11 +45,26 @@ impl BinanceConverter {
         BinanceConverter {
             spec,
             symbol: symbol.to_owned(),
+            time_unit: TimeUnit::Nanos,
+            top_only: false,
             book: DiffBook::default(),
             initialised: false,
             seq: 0,
             stats: ImportStats::default(),
         }
+    }
+
+    /// Reads receive times in `unit` (older captures stamp them in microseconds).
+    pub fn with_time_unit(mut self, unit: TimeUnit) -> Self {
+        self.time_unit = unit;
+        self
+    }
+
+    /// Whether the capture has no depth (only `bookTicker` and trades): the book is then
+    /// exactly the last ticker's best bid and ask, from the first ticker on.
+    pub fn with_top_only(mut self, top_only: bool) -> Self {
+        self.top_only = top_only;
+        self
     }
 
     /// The market spec records are written in.
@@ -73,7 +96,10 @@ impl BinanceConverter {
         if line.msg.symbol().is_some_and(|s| s != self.symbol) {
             return Err(MalformedKind::OtherSymbol);
         }
-        let recv_ts = line.recv_ts;
+        let recv_ts = self
+            .time_unit
+            .to_nanos(line.recv_raw)
+            .ok_or(MalformedKind::Timestamp)?;
         match line.msg {
             Message::Depth(d) => self.on_depth(recv_ts, &d, out)?,
             Message::Ticker(t) => self.on_ticker(recv_ts, &t, out)?,
@@ -143,8 +169,12 @@ impl BinanceConverter {
             bid,
             ask,
         };
-        self.book.apply_top(anchor, &mut self.stats);
-        if !self.initialised && self.book.is_started() {
+        if self.top_only {
+            self.book.replace_with_top(anchor);
+        } else {
+            self.book.apply_top(anchor, &mut self.stats);
+        }
+        if !self.initialised && (self.top_only || self.book.is_started()) {
             self.initialised = true;
             self.book.take_changes();
             self.seq += 1;

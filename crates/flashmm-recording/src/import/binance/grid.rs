@@ -1,19 +1,23 @@
 //! The first pass: the instrument's symbol and the smallest price and size increments.
 
-use super::message::parse_line;
+use super::message::{parse_line, Message};
+use super::TimeUnitCounts;
 use rust_decimal::Decimal;
 
 /// Finer increments than this are treated as garbage (left to the second pass to reject).
 const MAX_SCALE: u32 = 16;
 
-/// What a scan of the input found: the first symbol and the most decimal places any price
-/// and any size of that symbol uses (trailing zeros ignored).
+/// What a scan of the input found: the first symbol, the most decimal places any price
+/// and any size of that symbol uses (trailing zeros ignored), the units the receive times
+/// are written in, and whether any depth (diff or snapshot) is in the data.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GridScan {
     symbol: Option<String>,
     price_scale: Option<u32>,
     qty_scale: Option<u32>,
     messages: u64,
+    depth_messages: u64,
+    time_units: TimeUnitCounts,
 }
 
 impl GridScan {
@@ -38,6 +42,10 @@ impl GridScan {
             }
         }
         self.messages += 1;
+        self.time_units.add(line.recv_raw);
+        if matches!(line.msg, Message::Depth(_) | Message::Snapshot(_)) {
+            self.depth_messages += 1;
+        }
         let (prices, qtys) = line.msg.decimals();
         for p in prices {
             widen(&mut self.price_scale, p);
@@ -55,6 +63,17 @@ impl GridScan {
     /// Well-formed messages of the symbol seen.
     pub fn messages(&self) -> u64 {
         self.messages
+    }
+
+    /// Well-formed depth diffs and depth snapshots seen: none means a capture of
+    /// `bookTicker` and trades only.
+    pub fn depth_messages(&self) -> u64 {
+        self.depth_messages
+    }
+
+    /// How many receive times of each unit were seen (see [`TimeUnitCounts::unit`]).
+    pub fn time_units(&self) -> TimeUnitCounts {
+        self.time_units
     }
 
     /// The tick: `10^-p` for the most decimal places `p` of any price.

@@ -1,6 +1,6 @@
 //! [`import_binance`]: files of raw Binance lines to a recording, in two passes.
 
-use super::{market_from_symbol, BinanceConverter, GridScan};
+use super::{market_from_symbol, BinanceConverter, GridScan, TimeUnit};
 use crate::import::{ImportError, ImportStats};
 use crate::{Compression, RecordingHeader, RecordingWriter};
 use flashmm_core::market::{MarketId, MarketSpec};
@@ -32,6 +32,10 @@ pub struct BinanceImport {
     pub spec: MarketSpec,
     /// The Binance symbol imported.
     pub symbol: String,
+    /// The unit the capture's receive times were written in (converted to nanoseconds).
+    pub time_unit: TimeUnit,
+    /// Whether the capture had no depth, so the book is the `bookTicker`'s two levels.
+    pub top_only: bool,
     /// What was read, written, fixed and skipped.
     pub stats: ImportStats,
 }
@@ -40,7 +44,9 @@ pub struct BinanceImport {
 /// written to `out`.
 ///
 /// A first pass finds the symbol (the first one seen; lines of others are skipped as
-/// malformed) and, unless given, the tick and lot; a second pass converts. Memory stays
+/// malformed), the unit of the receive times (nanoseconds, or microseconds in older
+/// captures: told by their number of digits; a mix is refused), whether there is any depth,
+/// and, unless given, the tick and lot; a second pass converts. Memory stays
 /// bounded by the book, whatever the files' length.
 pub fn import_binance<P: AsRef<Path>, W: Write>(
     inputs: &[P],
@@ -53,6 +59,12 @@ pub fn import_binance<P: AsRef<Path>, W: Write>(
     let mut scan = GridScan::new();
     for_each_line(inputs, config.max_lines, |line| scan.push_line(line))?;
     let symbol = scan.symbol().ok_or(ImportError::NoData)?.to_owned();
+    let time_unit = scan
+        .time_units()
+        .unit()
+        .map_err(ImportError::MixedTimeUnits)?
+        .unwrap_or(TimeUnit::Nanos);
+    let top_only = scan.depth_messages() == 0;
     let market = match &config.market {
         Some(m) => m.clone(),
         None => {
@@ -87,7 +99,9 @@ pub fn import_binance<P: AsRef<Path>, W: Write>(
         source: format!("binance import of {symbol} from {}", names.join(", ")),
     };
     let mut writer = RecordingWriter::new(&mut *out, &header, config.compression)?;
-    let mut converter = BinanceConverter::new(spec.clone(), &symbol);
+    let mut converter = BinanceConverter::new(spec.clone(), &symbol)
+        .with_time_unit(time_unit)
+        .with_top_only(top_only);
     let mut records = Vec::new();
     let mut failure = None;
     for_each_line(inputs, config.max_lines, |line| {
@@ -111,6 +125,8 @@ pub fn import_binance<P: AsRef<Path>, W: Write>(
     Ok(BinanceImport {
         spec,
         symbol,
+        time_unit,
+        top_only,
         stats,
     })
 }

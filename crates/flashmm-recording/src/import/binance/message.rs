@@ -1,25 +1,29 @@
-//! One raw Binance line parsed into a typed message, decimals still as strings.
+//! One raw Binance message parsed into a typed message, decimals still as strings.
+//!
+//! [`parse_message`] reads the JSON of a combined-stream frame (`{"stream":..,"data":..}`) or
+//! of a REST depth snapshot; [`parse_line`] reads a capture line `<recv time> <JSON>`. The
+//! live adapter (`flashmm-binance`) and the importer share these, so Binance's messages are
+//! parsed in one place.
 
 use crate::import::MalformedKind;
-use flashmm_core::time::UnixNanos;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 /// A price level as sent: `[price, qty]` decimal strings.
-pub(crate) type RawLevel<'a> = [&'a str; 2];
+pub type RawLevel<'a> = [&'a str; 2];
 
 /// A parsed line: its local receive time and message.
 #[derive(Debug)]
-pub(crate) struct Line<'a> {
-    /// The local receive time.
-    pub recv_ts: UnixNanos,
+pub struct Line<'a> {
+    /// The local receive time as written, in the capture's unit (see [`TimeUnit`](super::TimeUnit)).
+    pub recv_raw: i64,
     /// The message.
     pub msg: Message<'a>,
 }
 
 /// The messages the importer understands.
 #[derive(Debug)]
-pub(crate) enum Message<'a> {
+pub enum Message<'a> {
     /// A `depthUpdate` diff.
     Depth(DepthUpdate<'a>),
     /// A `bookTicker`: the exact best bid and ask.
@@ -59,7 +63,7 @@ fn split_levels<'a>(bids: &[RawLevel<'a>], asks: &[RawLevel<'a>]) -> (Vec<&'a st
 
 /// A `depthUpdate`: the levels changed between update ids `first` and `last`.
 #[derive(Debug, Deserialize)]
-pub(crate) struct DepthUpdate<'a> {
+pub struct DepthUpdate<'a> {
     /// Event time, ms.
     #[serde(rename = "E")]
     pub event_ms: u64,
@@ -85,7 +89,7 @@ pub(crate) struct DepthUpdate<'a> {
 
 /// A `bookTicker`.
 #[derive(Debug, Deserialize)]
-pub(crate) struct BookTicker<'a> {
+pub struct BookTicker<'a> {
     /// The order-book update id.
     #[serde(rename = "u")]
     pub update_id: u64,
@@ -111,7 +115,7 @@ pub(crate) struct BookTicker<'a> {
 
 /// A `trade` or `aggTrade`, with the id taken from `t` or `a` respectively.
 #[derive(Debug)]
-pub(crate) struct RawTrade<'a> {
+pub struct RawTrade<'a> {
     /// The symbol.
     pub symbol: &'a str,
     /// The trade id.
@@ -160,7 +164,7 @@ struct AggTradeData<'a> {
 
 /// A full depth snapshot (`GET /depth`), as the collector records it at start.
 #[derive(Debug, Deserialize)]
-pub(crate) struct DepthSnapshot<'a> {
+pub struct DepthSnapshot<'a> {
     /// The last update id the snapshot includes.
     #[serde(rename = "lastUpdateId")]
     pub last_update_id: u64,
@@ -186,23 +190,26 @@ struct Envelope<'a> {
     last_update_id: Option<u64>,
 }
 
-/// Parses one line (without its newline).
-pub(crate) fn parse_line(line: &str) -> Result<Line<'_>, MalformedKind> {
+/// Parses one capture line (without its newline): `<recv time> <JSON>`.
+pub fn parse_line(line: &str) -> Result<Line<'_>, MalformedKind> {
     let (ts, json) = line.split_once(' ').ok_or(MalformedKind::Timestamp)?;
     if ts.is_empty() || !ts.bytes().all(|b| b.is_ascii_digit()) {
         return Err(MalformedKind::Timestamp);
     }
-    let recv_ts = ts
-        .parse::<i64>()
-        .map(UnixNanos)
-        .map_err(|_| MalformedKind::Timestamp)?;
+    let recv_raw = ts.parse::<i64>().map_err(|_| MalformedKind::Timestamp)?;
+    let msg = parse_message(json)?;
+    Ok(Line { recv_raw, msg })
+}
+
+/// Parses one message: a combined-stream frame `{"stream":..,"data":..}` (depth diff,
+/// `bookTicker`, `trade`, `aggTrade`) or a REST depth snapshot (`{"lastUpdateId":..}`).
+pub fn parse_message(json: &str) -> Result<Message<'_>, MalformedKind> {
     let env: Envelope<'_> = serde_json::from_str(json).map_err(json_kind)?;
-    let msg = match (env.stream, env.data, env.last_update_id) {
+    Ok(match (env.stream, env.data, env.last_update_id) {
         (Some(stream), Some(data), _) => parse_stream(stream, data.get())?,
         (None, None, Some(_)) => Message::Snapshot(serde_json::from_str(json).map_err(json_kind)?),
         (Some(_), None, _) | (None, _, _) => return Err(MalformedKind::Schema),
-    };
-    Ok(Line { recv_ts, msg })
+    })
 }
 
 fn parse_stream<'a>(stream: &str, data: &'a str) -> Result<Message<'a>, MalformedKind> {

@@ -1,8 +1,10 @@
 //! The Binance importer: raw WebSocket captures (`<recv ns> <JSON>` lines, gzip) of one
 //! instrument into a FlashMM recording.
 //!
-//! - [`message`](self): one line parsed into a depth update, a `bookTicker`, a trade or a full
-//!   depth (REST) snapshot, prices and sizes still as the venue's decimal strings.
+//! - [`message`]: one line or frame parsed into a depth update, a `bookTicker`, a trade or a
+//!   full depth (REST) snapshot, prices and sizes still as the venue's decimal strings.
+//! - [`TimeUnit`]: the unit of a capture's receive times (ns, or µs in older captures), told
+//!   from their magnitude.
 //! - [`GridScan`]: the first pass, which finds the symbol and the smallest price and size
 //!   increments in the data (the tick and lot, unless given).
 //! - [`BinanceConverter`]: the second pass, a state machine from lines to records: exact
@@ -15,8 +17,9 @@ mod book;
 mod converter;
 mod grid;
 mod importer;
-mod message;
+pub mod message;
 mod symbol;
+mod time_unit;
 
 #[cfg(test)]
 mod tests;
@@ -25,3 +28,4 @@ pub use converter::BinanceConverter;
 pub use grid::GridScan;
 pub use importer::{import_binance, BinanceImport, BinanceImportConfig};
 pub use symbol::market_from_symbol;
+pub use time_unit::{TimeUnit, TimeUnitCounts};

@@ -515,3 +515,118 @@ fn import_files_in_order() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn ticker_only_capture_books_exactly_the_ticker() {
+    let lines = [
+        trade(1, 7, "100.01", "0.5", false),
+        ticker(2, 10, "100.00", "1", "100.01", "2"),
+        ticker(3, 11, "100.02", "3", "100.03", "4"),
+        trade(4, 8, "100.02", "0.5", true),
+        ticker(5, 12, "99.98", "5", "100.05", "6"),
+        ticker(6, 13, "99.98", "7", "100.05", "6"),
+    ];
+    let mut c = BinanceConverter::new(spec(), "BTCUSDT").with_top_only(true);
+    let mut records = Vec::new();
+    for l in &lines {
+        c.push_line(l.as_bytes(), &mut records);
+    }
+    assert_eq!(
+        kinds(&records),
+        ["trade", "snapshot", "top", "delta", "top", "trade", "delta", "top", "delta", "top"]
+    );
+    let mut book = OrderBook::new(spec().id().clone());
+    for r in &records {
+        match &r.event {
+            RecordEvent::Snapshot(s) => book.apply_snapshot(s).unwrap(),
+            RecordEvent::Delta(d) => book.apply_delta(d).unwrap(),
+            RecordEvent::Top(t) => {
+                let bids: Vec<BookLevel> = book.levels(Side::Buy).collect();
+                let asks: Vec<BookLevel> = book.levels(Side::Sell).collect();
+                assert_eq!(
+                    (bids, asks),
+                    (vec![t.bid], vec![t.ask]),
+                    "top {}",
+                    t.venue_seq
+                );
+            }
+            RecordEvent::Trade(_) => {}
+        }
+    }
+    assert_eq!(c.stats().snapshots, 1);
+}
+
+#[test]
+fn ticker_only_files_are_detected() {
+    let dir = std::env::temp_dir().join(format!("flashmm-binance-top-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.txt");
+    std::fs::write(
+        &a,
+        [
+            ticker(1_723_161_254_087_891_268, 10, "100.00", "1", "100.01", "2"),
+            ticker(1_723_161_254_087_891_269, 11, "100.02", "3", "100.03", "4"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let import = import_binance(&[&a], &mut out, &BinanceImportConfig::default()).unwrap();
+    assert!(import.top_only);
+    let records: Vec<Record> = RecordingReader::new(out.as_slice())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(kinds(&records), ["snapshot", "top", "delta", "top"]);
+    replay(&records);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn microsecond_receive_times_are_detected_and_a_mix_refused() {
+    let dir = std::env::temp_dir().join(format!("flashmm-binance-us-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (us, ns) = (dir.join("us.txt"), dir.join("ns.txt"));
+    let lines = |t0: i64, step: i64| {
+        [
+            depth(t0, 100, 105, r#"[["100.00","1"]]"#, r#"[["100.05","1"]]"#),
+            ticker(t0 + step, 106, "100.00", "1", "100.05", "1"),
+            trade(t0 + 2 * step, 1, "100.05", "0.25", false),
+        ]
+        .join("\n")
+    };
+    std::fs::write(&us, lines(1_723_161_254_087_891, 100_000)).unwrap();
+    std::fs::write(&ns, lines(1_723_161_254_087_891_000, 100_000_000)).unwrap();
+    let read = |path: &std::path::Path| {
+        let mut out = Vec::new();
+        let import = import_binance(&[path], &mut out, &BinanceImportConfig::default()).unwrap();
+        let records: Vec<Record> = RecordingReader::new(out.as_slice())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        (import, records)
+    };
+    let (import_us, records_us) = read(&us);
+    let (import_ns, records_ns) = read(&ns);
+    assert_eq!(import_us.time_unit, TimeUnit::Micros);
+    assert_eq!(import_ns.time_unit, TimeUnit::Nanos);
+    assert_eq!(records_us, records_ns);
+    assert_eq!(
+        import_us
+            .stats
+            .last_recv_ts
+            .unwrap()
+            .since(import_us.stats.first_recv_ts.unwrap()),
+        200_000_000
+    );
+
+    std::fs::write(
+        &ns,
+        lines(1_723_161_254_087_891_000, 1) + "\n" + &lines(1_723_161_254_087_891, 1),
+    )
+    .unwrap();
+    let err = import_binance(&[&ns], &mut Vec::new(), &BinanceImportConfig::default()).unwrap_err();
+    assert!(matches!(err, ImportError::MixedTimeUnits(c) if c.nanos == 3 && c.micros == 3));
+    assert!(err.to_string().contains("3 in ns, 3 in µs"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
