@@ -246,8 +246,8 @@ fn microsecond_capture_imports_like_the_nanosecond_one() {
         let (us, json) = split(l);
         Some(format!("{us} {json}"))
     });
-    let (import_ns, records_ns) = import_records(&[ns.clone()]);
-    let (import_us, records_us) = import_records(&[us.clone()]);
+    let (import_ns, records_ns) = import_records(std::slice::from_ref(&ns));
+    let (import_us, records_us) = import_records(std::slice::from_ref(&us));
     assert_eq!(import_ns.time_unit.name(), "ns");
     assert_eq!(import_us.time_unit.name(), "µs");
     let span = |i: &flashmm_recording::import::binance::BinanceImport| {
@@ -283,7 +283,7 @@ fn ticker_and_trade_capture_books_the_ticker_at_every_step() {
     let path = rewrite(&files, 20_000, "top.txt", |l| {
         (l.contains("@bookTicker\"") || l.contains("@trade\"")).then(|| l.to_owned())
     });
-    let (import, records) = import_records(&[path.clone()]);
+    let (import, records) = import_records(std::slice::from_ref(&path));
     assert!(import.top_only);
     let stats = &import.stats;
     assert_eq!(stats.malformed.total(), 0, "{stats}");
