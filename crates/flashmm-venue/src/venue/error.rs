@@ -29,6 +29,10 @@ pub enum VenueError {
     /// The client has no signing key configured.
     #[error("no signing key configured")]
     NoSigner,
+    /// The venue's listing or rules do not fit the configuration (an unknown coin, a lot
+    /// finer than the venue's size step).
+    #[error("configuration: {0}")]
+    Config(String),
     /// This venue adapter does not offer the call.
     #[error("not supported: {0}")]
     Unsupported(&'static str),
