@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 #[tokio::test(flavor = "multi_thread")]
 async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
     let rig = Rig::start("exec-quote").await;
-    let spawned = flashmm_bus::runtime::now();
+    let spawned = flashmm_runtime::now();
     let _exec = rig.execution(&[], &[]);
     let seen = std::sync::Mutex::new(Vec::new());
     assert!(
@@ -474,7 +474,7 @@ async fn drawdown_and_daily_loss_limits_trip_the_kill_switch() {
     let mut exec = rig.execution(&[], &[]);
     assert!(rig.wait_two_sided(Duration::from_secs(10)).await);
     let exec_state = rig.namespace.state("exec").unwrap();
-    let today = (flashmm_bus::runtime::now().as_i64() / 86_400_000_000_000).to_string();
+    let today = (flashmm_runtime::now().as_i64() / 86_400_000_000_000).to_string();
     for (kind, fields) in [
         // Net P&L once peaked at 1 000 USDC: drawdown far beyond `max_drawdown_usdc` (300).
         (

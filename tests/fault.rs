@@ -245,7 +245,7 @@ async fn a_trip_while_redis_is_away_is_saved_once_it_is_back() {
     let bulk = bulk_client(&rig).await;
     let before = bulk.fills_since(0).await.map_or(0, |f| f.len());
     // Redis away (its process stopped, its data kept in the AOF).
-    let outage = flashmm_bus::runtime::now();
+    let outage = flashmm_runtime::now();
     let stopped = redis.kill_9();
     cross_until(&bulk, before + 600).await;
     assert!(
@@ -496,7 +496,7 @@ async fn lost_acks_never_leave_two_orders_for_one_quote() {
     while std::time::Instant::now() < deadline {
         // An order whose answer was lost is resolved by its lookup within a round trip, not
         // left pending (the sweep's 5 s and more): none pending for 3 s.
-        let now = flashmm_bus::runtime::now();
+        let now = flashmm_runtime::now();
         let stuck: Vec<String> = rig
             .state("orders")
             .await

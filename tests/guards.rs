@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flashmm_bus::{runtime, Bus, Envelope, MarketEvent, Payload, Range};
+use flashmm_runtime as runtime;
+use flashmm_bus::{Bus, Envelope, MarketEvent, Payload, Range};
 use flashmm_core::market::{MarketId, Side};
 use flashmm_core::signal::Prediction;
 use flashmm_core::time::UnixNanos;

@@ -198,7 +198,7 @@ impl Harness {
 }
 
 fn now_ns() -> i64 {
-    flashmm_bus::runtime::now().as_i64()
+    flashmm_runtime::now().as_i64()
 }
 
 #[tokio::test(flavor = "multi_thread")]

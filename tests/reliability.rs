@@ -204,7 +204,7 @@ impl System {
         let cmd = ExecCommand {
             action,
             actor: "reliability-test".into(),
-            ts: flashmm_bus::runtime::now(),
+            ts: flashmm_runtime::now(),
         };
         let e = Envelope::new("", cmd.ts, cmd.ts, &cmd).expect("envelope");
         self.bus

@@ -20,7 +20,7 @@
 //! - Back empty (`FLUSHALL`, a restart without persistence): a [`Consumer`] answered `NOGROUP`
 //!   creates its group again and reads on (counted in `flashmm_bus_groups_recreated_total`).
 //! - A consume loop that stops making progress turns its service's heartbeat stale
-//!   ([`progress`], [`runtime::spawn_heartbeat`]).
+//!   ([`progress`], [`spawn_heartbeat`]).
 //! - The Redis URL's password never appears in an error or a log line: it reads `***`.
 //!
 //! # How consumers must ack
@@ -34,20 +34,21 @@
 #![warn(missing_docs)]
 
 mod bus;
+mod connect;
 mod consumer;
 mod decodable;
 mod envelope;
 mod error;
+pub mod heartbeat;
 mod memory;
-pub mod process;
 pub mod progress;
 mod redis;
 mod reply;
-pub mod runtime;
 mod stream;
 pub mod telemetry;
 
 pub use bus::{Bus, Delivery, EntryId, Payload, Range, DEFAULT_DLQ_MAXLEN};
+pub use connect::{connect_bus, dlq_maxlen_from, DLQ_MAXLEN_ENV};
 pub use consumer::{Consumer, ConsumerConfig, Meta, Received, ACK_DELAY};
 pub use decodable::{Decodable, MarketEvent};
 pub use envelope::{
@@ -55,6 +56,7 @@ pub use envelope::{
     FIELD_VERSION,
 };
 pub use error::{BusError, DecodeError, EncodeError, FieldsError, NameError};
+pub use heartbeat::{spawn_heartbeat, spawn_heartbeat_watching, stalled_field};
 pub use memory::MemoryBus;
 pub use redis::{RedisBus, RedisBusConfig, DEFAULT_REDIS_URL};
 pub use stream::{Namespace, StateKey, StreamName, DEFAULT_NAMESPACE};

@@ -9,7 +9,7 @@
 //! time (idle but polling is progress). A round that fails (Redis errors, a stream of the wrong
 //! type, a dead-letter write refused) stamps nothing.
 //!
-//! [`spawn_heartbeat`](crate::runtime::spawn_heartbeat) asks the registry for the loop that
+//! [`spawn_heartbeat`](crate::spawn_heartbeat) asks the registry for the loop that
 //! went longest without progress; past [`STALL_AFTER`] the service is stalled and its
 //! heartbeat carries that loop's last progress time instead of the time of the beat, so every
 //! reader of `{ns}:state:heartbeat` sees it age (`/health` and `flashmm status` turn red).

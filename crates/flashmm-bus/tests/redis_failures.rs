@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use flashmm_bus::progress::Progress;
-use flashmm_bus::runtime::{spawn_heartbeat_watching, stalled_field};
+use flashmm_bus::{spawn_heartbeat_watching, stalled_field};
 use flashmm_bus::{Bus, Consumer, ConsumerConfig, EntryId, RedisBus, RedisBusConfig};
 use fred::prelude::*;
 
@@ -149,7 +149,7 @@ async fn a_consumer_that_cannot_progress_turns_its_heartbeat_stale() {
             .get(&stalled_field("inference"))
             .and_then(|v| v.parse().ok())
             .unwrap_or(-1);
-        let age_ms = (flashmm_bus::runtime::now().as_i64() - ts) / 1_000_000;
+        let age_ms = (flashmm_runtime::now().as_i64() - ts) / 1_000_000;
         (age_ms, stalled)
     };
     let wait = |what: &'static str, ok: fn((i64, i64)) -> bool| {

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use flashmm_bus::{runtime, Bus, Envelope, StreamName};
+use flashmm_runtime as runtime;
+use flashmm_bus::{Bus, Envelope, StreamName};
 use flashmm_core::control::{AuditEntry, AuditOutcome};
 
 use crate::telemetry;

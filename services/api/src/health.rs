@@ -55,7 +55,7 @@ impl HealthReport {
                 let last = heartbeats.get(*name).copied();
                 let age_ms = last.map(|ts| now_ns.saturating_sub(ts) / 1_000_000);
                 let stalled = heartbeats
-                    .get(&flashmm_bus::runtime::stalled_field(name))
+                    .get(&flashmm_bus::stalled_field(name))
                     .is_some_and(|ms| *ms > 0);
                 ServiceHealth {
                     name: (*name).to_owned(),

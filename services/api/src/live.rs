@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use flashmm_bus::{runtime, BusError};
+use flashmm_runtime as runtime;
+use flashmm_bus::{BusError};
 use flashmm_core::control::AuditEntry;
 use flashmm_core::risk::RiskEvent;
 use serde::Serialize;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use flashmm_bus::runtime::{self, ServiceArgs};
+use flashmm_runtime::{self as runtime, ServiceArgs};
 
 /// Command line of `api`.
 #[derive(Debug, Parser)]
@@ -41,10 +41,10 @@ async fn main() -> anyhow::Result<()> {
     runtime::init_logging(&config.log_level);
     let port = config.service("api")?.metrics_port;
     let metrics = flashmm_api::telemetry::install(port)?;
-    flashmm_bus::process::spawn_sampler(Duration::from_secs(1));
+    flashmm_runtime::process::spawn_sampler(Duration::from_secs(1));
     let influx = flashmm_api::influx::install(&config.influxdb);
-    let (bus, namespace) = runtime::connect_bus(&config).await?;
-    let _heartbeat = runtime::spawn_heartbeat(
+    let (bus, namespace) = flashmm_bus::connect_bus(&config).await?;
+    let _heartbeat = flashmm_bus::spawn_heartbeat(
         bus.clone(),
         namespace.clone(),
         "api",

@@ -37,7 +37,7 @@ pub async fn serve(
     let snapshots = tokio::spawn(live::run(app.clone(), live_tx, stop_rx));
     let router = routes::router(app);
     // Live snapshots are small frames.
-    let listener = listener.tap_io(flashmm_bus::runtime::set_nodelay);
+    let listener = listener.tap_io(flashmm_runtime::set_nodelay);
     let result = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

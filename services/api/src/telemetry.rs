@@ -25,10 +25,10 @@ pub const SNAPSHOTS: &str = "flashmm_api_snapshots_total";
 /// Call inside the tokio runtime.
 pub fn install(
     port: u16,
-) -> Result<metrics_exporter_prometheus::PrometheusHandle, flashmm_bus::runtime::RuntimeError> {
+) -> Result<metrics_exporter_prometheus::PrometheusHandle, flashmm_runtime::RuntimeError> {
     use std::net::{Ipv4Addr, SocketAddr};
 
-    use flashmm_bus::runtime::RuntimeError;
+    use flashmm_runtime::RuntimeError;
     use metrics_exporter_prometheus::PrometheusBuilder;
 
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

@@ -93,7 +93,7 @@ async fn state(name: &str) -> (Arc<dyn Bus>, Namespace, StateReader) {
     let bus: Arc<dyn Bus> = Arc::new(RedisBus::connect(RedisBusConfig::new(url)).await.unwrap());
     let ns = Namespace::new(&format!("test-social-{name}-{}", std::process::id())).unwrap();
     bus.purge(&ns).await.unwrap();
-    let config = flashmm_bus::runtime::load_config(Path::new("../../config/flashmm.toml")).unwrap();
+    let config = flashmm_runtime::load_config(Path::new("../../config/flashmm.toml")).unwrap();
     let markets = config.market_specs().unwrap();
     let pnl = r#"{"realized":"1.5","unrealized":"-0.25","fees":"0.05","net":"1.2","ts":1}"#;
     bus.set_state(&ns.state("pnl").unwrap(), &[("total".into(), pnl.into())])

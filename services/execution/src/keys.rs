@@ -14,7 +14,7 @@ use std::path::Path;
 /// The trading key as a [`Signer`]. Nonces start at the current UTC ns so a restart stays
 /// above the nonces it used before.
 pub fn load_signer(config: &Config, key_file: Option<&Path>) -> anyhow::Result<Signer> {
-    let first_nonce = u64::try_from(flashmm_bus::runtime::now().as_i64()).unwrap_or(0);
+    let first_nonce = u64::try_from(flashmm_runtime::now().as_i64()).unwrap_or(0);
     if !config.venue.private_key.is_empty() {
         tracing::warn!("trading key taken from TRADING_PRIVATE_KEY; prefer the encrypted keystore");
         return Signer::from_hex(config.venue.private_key.expose(), first_nonce)

@@ -20,7 +20,7 @@ use execution::engine::{retrying, Engine};
 use execution::inputs::{self, Input};
 use execution::settings::ExecArgs;
 use execution::state::{SavedMode, StateStore};
-use flashmm_bus::runtime::{self, ServiceArgs};
+use flashmm_runtime::{self as runtime, ServiceArgs};
 use flashmm_core::risk::KillSwitch;
 use flashmm_trading::MarketEngine;
 use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue};
@@ -49,9 +49,9 @@ async fn run() -> anyhow::Result<()> {
     let Some(config) = runtime::start("execution", &args.service)? else {
         return Ok(());
     };
-    let (bus, ns) = runtime::connect_bus(&config).await?;
+    let (bus, ns) = flashmm_bus::connect_bus(&config).await?;
     let _heartbeat =
-        runtime::spawn_heartbeat(bus.clone(), ns.clone(), "execution", Duration::from_secs(1));
+        flashmm_bus::spawn_heartbeat(bus.clone(), ns.clone(), "execution", Duration::from_secs(1));
     let maxlen = usize::try_from(config.redis.stream_maxlen).ok();
     let store = StateStore::new(&ns, maxlen)?;
     let epoch = store.next_epoch(&bus).await?;

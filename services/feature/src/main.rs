@@ -18,7 +18,7 @@ mod pipeline;
 use std::time::Duration;
 
 use clap::Parser;
-use flashmm_bus::runtime::{self, ServiceArgs};
+use flashmm_runtime::{self as runtime, ServiceArgs};
 
 /// Command line of `feature`.
 #[derive(Debug, Parser)]
@@ -44,8 +44,8 @@ async fn run() -> anyhow::Result<()> {
     let Some(config) = runtime::start("feature", &args.service)? else {
         return Ok(());
     };
-    let (bus, namespace) = runtime::connect_bus(&config).await?;
-    let _heartbeat = runtime::spawn_heartbeat(
+    let (bus, namespace) = flashmm_bus::connect_bus(&config).await?;
+    let _heartbeat = flashmm_bus::spawn_heartbeat(
         bus.clone(),
         namespace.clone(),
         "feature",

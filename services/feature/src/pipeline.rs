@@ -120,7 +120,7 @@ pub async fn run<B: Bus + Clone + 'static>(
             if let Some(vector) = state.on_event(&received.msg, received.meta.origin_ts) {
                 outputs.push(Envelope::new(
                     &mkt,
-                    flashmm_bus::runtime::now(),
+                    flashmm_runtime::now(),
                     received.meta.origin_ts,
                     &vector,
                 )?);
@@ -134,7 +134,7 @@ pub async fn run<B: Bus + Clone + 'static>(
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 continue;
             }
-            let now = flashmm_bus::runtime::now();
+            let now = flashmm_runtime::now();
             for e in &outputs {
                 histogram!("flashmm_feature_latency_seconds", "market" => market.to_string())
                     .record(now.since(e.origin_ts) as f64 / 1e9);

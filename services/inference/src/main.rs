@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use flashmm_bus::runtime::{self, ServiceArgs};
+use flashmm_runtime::{self as runtime, ServiceArgs};
 use flashmm_core::market::MarketId;
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
 use flashmm_model::FeatureSchema;
@@ -55,8 +55,8 @@ async fn run() -> anyhow::Result<()> {
     let Some(config) = runtime::start("inference", &args.service)? else {
         return Ok(());
     };
-    let (bus, namespace) = runtime::connect_bus(&config).await?;
-    let _heartbeat = runtime::spawn_heartbeat(
+    let (bus, namespace) = flashmm_bus::connect_bus(&config).await?;
+    let _heartbeat = flashmm_bus::spawn_heartbeat(
         bus.clone(),
         namespace.clone(),
         "inference",

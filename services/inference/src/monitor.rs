@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use flashmm_bus::runtime::{self, LogLimiter};
+use flashmm_runtime::{self as runtime, LogLimiter};
 use flashmm_bus::{Bus, BusError, Consumer, ConsumerConfig, MarketEvent, Namespace};
 use flashmm_core::book::OrderBook;
 use flashmm_core::market::MarketId;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use flashmm_bus::runtime::{self, LogLimiter};
+use flashmm_runtime::{self as runtime, LogLimiter};
 use flashmm_bus::{
     Bus, BusError, Consumer, ConsumerConfig, EntryId, Envelope, Namespace, Received,
 };

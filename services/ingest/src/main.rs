@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use flashmm_bus::runtime::{self, LogLimiter, ServiceArgs};
+use flashmm_runtime::{self as runtime, LogLimiter, ServiceArgs};
 use flashmm_bus::{Bus, MarketEvent, Namespace, RedisBus};
 use flashmm_core::config::VenueKind;
 use flashmm_core::market::MarketId;
@@ -343,8 +343,8 @@ async fn run() -> anyhow::Result<()> {
     if config.venue.kind != VenueKind::Sim {
         bail!("venue.kind = sei: ingest reads the simulator only (the Sei adapter, flashmm_venue::venue::sei, is not wired in); use `sim`");
     }
-    let (bus, namespace) = runtime::connect_bus(&config).await?;
-    let _heartbeat = runtime::spawn_heartbeat(
+    let (bus, namespace) = flashmm_bus::connect_bus(&config).await?;
+    let _heartbeat = flashmm_bus::spawn_heartbeat(
         bus.clone(),
         namespace.clone(),
         "ingest",

@@ -7,6 +7,7 @@
 
 mod admin;
 mod error;
+pub mod hyperliquid;
 mod rest;
 mod state;
 mod ws;
@@ -61,7 +62,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Market data is a stream of small frames.
-    let listener = listener.tap_io(flashmm_bus::runtime::set_nodelay);
+    let listener = listener.tap_io(flashmm_runtime::set_nodelay);
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use flashmm_bus::runtime::{self, ServiceArgs};
+use flashmm_runtime::{self as runtime, ServiceArgs};
 use flashmm_sim::exchange::{default_flow_params, Exchange, ExchangeConfig, MarketSetup};
 use flashmm_sim::ratelimit::RateLimit;
 use flashmm_venue::signing::Signer;
@@ -54,6 +54,27 @@ struct Args {
     /// Signed requests per key: refill per second.
     #[arg(long, default_value_t = 20)]
     rate_per_sec: u32,
+    /// The wire spoken: the simulator's own, or Hyperliquid's (`/info`, `/exchange`, `/ws`).
+    #[arg(long, value_enum, default_value_t = Wire::Sim)]
+    wire: Wire,
+    /// Hyperliquid wire: an account (address) funded with `--demo-funds`; repeatable.
+    #[arg(long = "hl-account", value_name = "ADDRESS")]
+    hl_account: Vec<flashmm_hyperliquid::Address>,
+    /// Hyperliquid wire: an approved API wallet, `AGENT=MASTER`; repeatable.
+    #[arg(long = "hl-agent", value_name = "AGENT=MASTER")]
+    hl_agent: Vec<String>,
+    /// Hyperliquid wire: the network actions must be signed for.
+    #[arg(long = "hl-network", default_value = "testnet")]
+    hl_network: String,
+}
+
+/// The wire `sim-venue` speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Wire {
+    /// FlashMM's own protocol (`/api/v1/...`, `/ws`).
+    Sim,
+    /// Hyperliquid's (`/info`, `/exchange`, `/ws`): a local mock of the venue.
+    Hyperliquid,
 }
 
 fn bind_from_url(url: &str) -> anyhow::Result<SocketAddr> {
@@ -88,8 +109,8 @@ async fn main() -> anyhow::Result<()> {
     let Some(config) = runtime::start("sim-venue", &args.service)? else {
         return Ok(());
     };
-    let _heartbeat = match runtime::connect_bus(&config).await {
-        Ok((bus, namespace)) => Some(runtime::spawn_heartbeat(
+    let _heartbeat = match flashmm_bus::connect_bus(&config).await {
+        Ok((bus, namespace)) => Some(flashmm_bus::spawn_heartbeat(
             bus,
             namespace,
             "sim-venue",
@@ -123,6 +144,36 @@ async fn main() -> anyhow::Result<()> {
         ..ExchangeConfig::default()
     };
     let mut exchange = Exchange::new(markets, exchange_config, sim_venue::now_ns())?;
+    if args.wire == Wire::Hyperliquid {
+        use sim_venue::hyperliquid::start;
+        let network = match args.hl_network.as_str() {
+            "testnet" => flashmm_hyperliquid::Network::Testnet,
+            "mainnet" => flashmm_hyperliquid::Network::Mainnet,
+            other => anyhow::bail!("--hl-network `{other}`: testnet or mainnet"),
+        };
+        let setup = start::Setup {
+            network,
+            accounts: args.hl_account.clone(),
+            agents: args
+                .hl_agent
+                .iter()
+                .map(|a| start::parse_agent(a))
+                .collect::<anyhow::Result<_>>()?,
+            funds: args.demo_funds,
+            rate_limit: RateLimit {
+                capacity: args.rate_capacity,
+                refill_per_sec: args.rate_per_sec,
+            },
+            seed: args.seed,
+        };
+        let bind = match args.bind {
+            Some(addr) => addr,
+            None => bind_from_url(&config.venue.sim_rest_url)?,
+        };
+        start::run(exchange, setup, bind, runtime::shutdown_signal()).await?;
+        tracing::info!(service = "sim-venue", "stopped");
+        return Ok(());
+    }
 
     let pubkey = match &args.account_pubkey {
         Some(hex) => hex.clone(),

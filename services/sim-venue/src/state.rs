@@ -31,7 +31,7 @@ impl Default for ServerOptions {
 
 /// The wall clock as UTC nanoseconds.
 pub fn now_ns() -> i64 {
-    flashmm_bus::runtime::now().as_i64()
+    flashmm_runtime::now().as_i64()
 }
 
 struct Shared {

@@ -14,7 +14,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use flashmm_auth::Principal;
-use flashmm_bus::{runtime, Bus, BusError, Envelope};
+use flashmm_runtime as runtime;
+use flashmm_bus::{Bus, BusError, Envelope};
 use flashmm_core::control::{AuditOutcome, ExecAction, ExecCommand};
 use serde::Deserialize;
 

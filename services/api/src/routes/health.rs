@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use flashmm_bus::runtime;
+use flashmm_runtime as runtime;
 
 use crate::error::ApiError;
 use crate::health::HealthReport;

@@ -11,7 +11,7 @@ use flashmm_backtest::{
     plot, Backtest, BacktestConfig, BusSeam, CancelModel, DataSource, FeeSchedule, Latency,
     ModelPredictor, Progress, Quoting, Report,
 };
-use flashmm_bus::runtime::load_config;
+use flashmm_runtime::load_config;
 use flashmm_bus::MemoryBus;
 use flashmm_core::config::Config;
 use flashmm_core::market::MarketSpec;

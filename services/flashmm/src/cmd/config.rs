@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use clap::Subcommand;
-use flashmm_bus::runtime::load_config;
+use flashmm_runtime::load_config;
 
 /// `flashmm config` subcommands.
 #[derive(Debug, Subcommand)]

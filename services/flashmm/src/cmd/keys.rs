@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use flashmm_bus::runtime::load_config;
+use flashmm_runtime::load_config;
 use flashmm_venue::signing::keystore::{KdfParams, Keystore, Passphrase};
 use zeroize::Zeroizing;
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use flashmm_bus::runtime::load_config;
+use flashmm_runtime::load_config;
 use flashmm_bus::{
     Bus, Decodable, EntryId, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig,
     StreamName,
@@ -81,7 +81,7 @@ pub async fn run(config_path: &std::path::Path, args: RecordArgs) -> anyhow::Res
         .seconds
         .map(|s| Instant::now() + Duration::from_secs(s));
     let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let stop = flashmm_bus::runtime::shutdown_signal();
+    let stop = flashmm_runtime::shutdown_signal();
     tokio::pin!(stop);
     loop {
         let mut read = 0;

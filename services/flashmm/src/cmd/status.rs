@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
-use flashmm_bus::runtime::{load_config, now};
+use flashmm_runtime::{load_config, now};
 use flashmm_bus::{
     Bus, Decodable, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig,
 };
@@ -114,7 +114,7 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
 /// or `-` (never beat).
 fn service_cell(service: &str, beats: &BTreeMap<String, String>, now_ns: i64) -> String {
     let stalled_ms = beats
-        .get(&flashmm_bus::runtime::stalled_field(service))
+        .get(&flashmm_bus::stalled_field(service))
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|ms| *ms > 0);
     match beats.get(service).and_then(|v| v.parse::<i64>().ok()) {

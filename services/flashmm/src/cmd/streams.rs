@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Subcommand;
-use flashmm_bus::runtime::load_config;
+use flashmm_runtime::load_config;
 use flashmm_bus::{Bus, Delivery, Namespace, Payload, Range, RedisBus, RedisBusConfig};
 use serde_json::{json, Value};
 

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Args;
-use flashmm_bus::runtime::{load_config, now};
+use flashmm_runtime::{load_config, now};
 use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
 use flashmm_core::config::Config;
 use flashmm_venue::signing::keystore::{PASSPHRASE_ENV, PASSPHRASE_FILE_ENV};

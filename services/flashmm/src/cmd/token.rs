@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use flashmm_auth::Role;
-use flashmm_bus::runtime::{self, load_config};
+use flashmm_runtime::{self as runtime, load_config};
 
 /// `flashmm token` subcommands.
 #[derive(Debug, Subcommand)]

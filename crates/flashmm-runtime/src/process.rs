@@ -103,7 +103,7 @@ impl ProcessSample {
 /// Records the start time and a first sample now, then samples every `every` on a tokio task.
 /// Call inside the tokio runtime, after the metrics recorder is installed.
 pub fn spawn_sampler(every: Duration) -> tokio::task::JoinHandle<()> {
-    let start = crate::runtime::now().as_i64() as f64 / 1e9;
+    let start = crate::now().as_i64() as f64 / 1e9;
     gauge!(START_TIME_SECONDS).set(start);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
