@@ -30,6 +30,10 @@ use tokio::sync::mpsc;
 /// Fills one `userFillsByTime` answer holds at most; a full page asks for the next.
 const FILL_PAGE: usize = 2000;
 
+/// The shortest dead man's switch the client sets: the venue's minimum of 5 s plus a
+/// margin for the clocks and the request's flight.
+pub const MIN_SCHEDULE: std::time::Duration = std::time::Duration::from_millis(5_500);
+
 /// The venue's answer to a cancel of an order it does not have.
 pub const NOT_OPEN: &str = "Order was never placed, already canceled, or filled.";
 
@@ -198,6 +202,8 @@ impl Inner {
         &self,
         after: std::time::Duration,
     ) -> Result<(), VenueError> {
+        // The venue refuses a time less than 5 s ahead of its own clock: keep a margin.
+        let after = after.max(MIN_SCHEDULE);
         let at = now_ms().saturating_add(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
         self.exchange(Action::schedule_cancel(Some(at)), 1)
             .await
@@ -336,7 +342,7 @@ impl HyperliquidVenue {
         lock(&self.inner.ids).recall(ids);
     }
 
-    /// Arms the dead man's switch for `after` from now (at least 5 s, the venue's minimum).
+    /// Arms the dead man's switch for `after` from now (at least [`MIN_SCHEDULE`]).
     pub async fn schedule_cancel(&self, after: std::time::Duration) -> Result<(), VenueError> {
         self.inner.schedule_cancel(after).await
     }

@@ -23,7 +23,7 @@ pub struct HyperliquidConfig {
     /// perp); a market not named here trades the spot pair or perp of its own symbol.
     pub coins: Vec<(MarketId, String)>,
     /// Time after which the venue cancels every open order unless re-armed
-    /// (`scheduleCancel`, at least 5 s); `None` leaves the dead man's switch off.
+    /// (`scheduleCancel`; at least [`super::MIN_SCHEDULE`]); `None` leaves the dead man's switch off.
     pub dead_man: Option<Duration>,
     /// How often the dead man's switch is re-armed while the WebSocket is healthy.
     pub dead_man_rearm: Duration,

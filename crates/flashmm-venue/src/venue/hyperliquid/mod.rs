@@ -18,6 +18,6 @@ pub mod market;
 pub mod pace;
 mod stream;
 
-pub use client::{HyperliquidVenue, NOT_OPEN};
+pub use client::{HyperliquidVenue, MIN_SCHEDULE, NOT_OPEN};
 pub use config::HyperliquidConfig;
 pub use market::HlMarket;

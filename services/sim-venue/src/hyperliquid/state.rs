@@ -1,0 +1,246 @@
+//! The mock's state beside the exchange: accounts by address, API wallets, the nonces each
+//! signer used, scheduled cancels, rate limits, outages, and the coins of the markets.
+
+use crate::state::{now_ns, AppState};
+use flashmm_core::market::{MarketId, MarketSpec};
+use flashmm_hyperliquid::{Address, Asset, AssetKind, MarketRules, Network};
+use flashmm_sim::account::AccountId;
+use flashmm_sim::ratelimit::{RateLimit, RateLimiter};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Nonces kept per signer: a new one must be above the smallest of them (the venue's rule).
+pub const NONCES_KEPT: usize = 100;
+
+/// A nonce further back than this from the venue's clock is refused (two days, in ms).
+pub const NONCE_PAST_MS: u64 = 2 * 24 * 3600 * 1000;
+
+/// A nonce further ahead than this of the venue's clock is refused (one day, in ms).
+pub const NONCE_FUTURE_MS: u64 = 24 * 3600 * 1000;
+
+/// The earliest a scheduled cancel may be set, from now (ms).
+pub const SCHEDULE_MIN_MS: u64 = 5_000;
+
+/// Options of the Hyperliquid mock.
+#[derive(Debug, Clone)]
+pub struct HlOptions {
+    /// The network actions must be signed for.
+    pub network: Network,
+    /// Accounts (master addresses) and the exchange accounts that hold their funds.
+    pub accounts: Vec<(Address, AccountId)>,
+    /// API wallets: agent address → master address.
+    pub agents: Vec<(Address, Address)>,
+    /// `/exchange` actions per address: bucket capacity and refill per second.
+    pub rate_limit: RateLimit,
+}
+
+/// One listed coin: a spot pair of a hosted market.
+#[derive(Debug, Clone)]
+pub struct Coin {
+    /// The pair's name (the market's symbol, e.g. `SEI/USDC`).
+    pub name: String,
+    /// The hosted market.
+    pub market: MarketId,
+    /// Its index in the exchange.
+    pub index: usize,
+    /// Its spec.
+    pub spec: MarketSpec,
+    /// Its asset number (`10000 + index`).
+    pub asset: Asset,
+    /// Its rules (`szDecimals` from the lot size).
+    pub rules: MarketRules,
+}
+
+/// Decimals of a lot size: `0.1` → 1.
+pub fn sz_decimals(spec: &MarketSpec) -> u32 {
+    spec.lot_size().normalize().scale()
+}
+
+#[derive(Debug)]
+pub(crate) struct Book {
+    pub accounts: HashMap<Address, AccountId>,
+    pub agents: HashMap<Address, Address>,
+    pub nonces: HashMap<Address, BTreeSet<u64>>,
+    pub schedules: HashMap<Address, u64>,
+    pub limiter: RateLimiter<Address>,
+    pub next_anonymous: u64,
+    /// Until when (UTC ns) WebSocket upgrades and `/exchange` are refused.
+    pub ws_down_until: i64,
+    pub exchange_down_until: i64,
+    /// Scheduled cancels that fired, for tests and logs.
+    pub fired: u64,
+}
+
+struct Shared {
+    network: Network,
+    coins: Vec<Coin>,
+    tokens: Vec<String>,
+    book: Mutex<Book>,
+}
+
+/// Cheaply cloneable handle on the mock's state (and the exchange's, through [`AppState`]).
+#[derive(Clone)]
+pub struct HlState {
+    /// The exchange, its feed and faults.
+    pub app: AppState,
+    shared: Arc<Shared>,
+}
+
+impl HlState {
+    /// The mock over `app`'s exchange: every hosted market is listed as a spot pair.
+    pub fn new(app: AppState, options: HlOptions) -> Result<Self, flashmm_hyperliquid::RulesError> {
+        let specs = app.with_exchange(|ex, _| ex.markets().markets);
+        let mut coins = Vec::with_capacity(specs.len());
+        let mut tokens: Vec<String> = Vec::new();
+        for (index, spec) in specs.into_iter().enumerate() {
+            for t in [spec.id().quote(), spec.id().base()] {
+                if !tokens.iter().any(|x| x == t) {
+                    tokens.push(t.to_owned());
+                }
+            }
+            let rules = MarketRules::new(AssetKind::Spot, sz_decimals(&spec))?;
+            let pair = u32::try_from(index).unwrap_or(u32::MAX);
+            coins.push(Coin {
+                name: spec.id().as_str().to_owned(),
+                market: spec.id().clone(),
+                index,
+                asset: Asset::spot(pair).unwrap_or(Asset(u32::MAX)),
+                rules,
+                spec,
+            });
+        }
+        let book = Book {
+            accounts: options.accounts.into_iter().collect(),
+            agents: options.agents.into_iter().collect(),
+            nonces: HashMap::new(),
+            schedules: HashMap::new(),
+            limiter: RateLimiter::new(options.rate_limit),
+            next_anonymous: 1,
+            ws_down_until: 0,
+            exchange_down_until: 0,
+            fired: 0,
+        };
+        Ok(HlState {
+            app,
+            shared: Arc::new(Shared {
+                network: options.network,
+                coins,
+                tokens,
+                book: Mutex::new(book),
+            }),
+        })
+    }
+
+    /// The network actions are checked against.
+    pub fn network(&self) -> Network {
+        self.shared.network
+    }
+
+    /// The listed coins.
+    pub fn coins(&self) -> &[Coin] {
+        &self.shared.coins
+    }
+
+    /// The tokens, by index.
+    pub fn tokens(&self) -> &[String] {
+        &self.shared.tokens
+    }
+
+    /// The coin named `name`.
+    pub fn coin(&self, name: &str) -> Option<&Coin> {
+        self.shared.coins.iter().find(|c| c.name == name)
+    }
+
+    /// The coin of an asset number.
+    pub fn coin_of_asset(&self, asset: Asset) -> Option<&Coin> {
+        self.shared.coins.iter().find(|c| c.asset == asset)
+    }
+
+    /// The coin of a market index.
+    pub fn coin_of_index(&self, index: usize) -> Option<&Coin> {
+        self.shared.coins.get(index).filter(|c| c.index == index)
+    }
+
+    pub(crate) fn book(&self) -> MutexGuard<'_, Book> {
+        self.shared.book.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The exchange account of `user` (a master address).
+    pub fn account(&self, user: &Address) -> Option<AccountId> {
+        self.book().accounts.get(user).copied()
+    }
+
+    /// The master address `address` acts for: itself when it is an account, its master
+    /// when it is an approved API wallet.
+    pub fn master_of(&self, address: &Address) -> Option<Address> {
+        let book = self.book();
+        if book.accounts.contains_key(address) {
+            return Some(*address);
+        }
+        book.agents.get(address).copied()
+    }
+
+    /// The master address of an exchange account.
+    pub fn address_of(&self, account: AccountId) -> Option<Address> {
+        self.book()
+            .accounts
+            .iter()
+            .find(|(_, a)| **a == account)
+            .map(|(addr, _)| *addr)
+    }
+
+    /// Refuses WebSocket upgrades (and drops every session) for `ws_ms`, and `/exchange`
+    /// for `exchange_ms`, from now.
+    pub fn outage(&self, ws_ms: u64, exchange_ms: u64) {
+        let now = now_ns();
+        let ms = |v: u64| {
+            i64::try_from(v)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1_000_000)
+        };
+        {
+            let mut book = self.book();
+            book.ws_down_until = now.saturating_add(ms(ws_ms));
+            book.exchange_down_until = now.saturating_add(ms(exchange_ms));
+        }
+        if ws_ms > 0 {
+            self.app.drop_ws_connections();
+        }
+    }
+
+    /// Scheduled cancels that fired so far.
+    pub fn scheduled_cancels_fired(&self) -> u64 {
+        self.book().fired
+    }
+
+    /// Cancels every open order of the accounts whose scheduled cancel time has passed.
+    pub fn fire_schedules(&self, now_ms: u64) {
+        let due: Vec<Address> = {
+            let mut book = self.book();
+            let due: Vec<Address> = book
+                .schedules
+                .iter()
+                .filter(|(_, t)| **t <= now_ms)
+                .map(|(a, _)| *a)
+                .collect();
+            for a in &due {
+                book.schedules.remove(a);
+            }
+            book.fired += due.len() as u64;
+            due
+        };
+        for user in due {
+            let Some(account) = self.account(&user) else {
+                continue;
+            };
+            let now = now_ns();
+            let cancelled = self.app.with_exchange(|ex, out| {
+                ex.cancel_all(account, None, now, out)
+                    .map(|r| r.cancelled.len())
+                    .unwrap_or(0)
+            });
+            metrics::counter!("sim_venue_faults_total", "kind" => "schedule_cancel").increment(1);
+            tracing::info!(%user, cancelled, "scheduleCancel fired");
+        }
+    }
+}
