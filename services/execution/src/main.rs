@@ -20,10 +20,10 @@ use execution::engine::{retrying, Engine};
 use execution::inputs::{self, Input};
 use execution::settings::ExecArgs;
 use execution::state::{SavedMode, StateStore};
-use flashmm_runtime::{self as runtime, ServiceArgs};
 use flashmm_core::risk::KillSwitch;
+use flashmm_runtime::{self as runtime, ServiceArgs};
 use flashmm_trading::MarketEngine;
-use flashmm_venue::venue::{SimVenue, SimVenueConfig, Venue};
+use flashmm_venue::venue::{any, AnyVenue, Venue, VenueError};
 use tokio::sync::mpsc;
 
 /// Command line of `execution`.
@@ -56,14 +56,11 @@ async fn run() -> anyhow::Result<()> {
     let store = StateStore::new(&ns, maxlen)?;
     let epoch = store.next_epoch(&bus).await?;
     let signer = execution::keys::load_signer(&config, args.exec.key_file.as_deref())?;
-    let venue_config = SimVenueConfig::new(
-        config.venue.sim_rest_url.clone(),
-        config.venue.sim_ws_url.clone(),
-    );
+    any::announce(&config, "execution");
     let shutdown = runtime::shutdown_signal();
     tokio::pin!(shutdown);
     let venue = tokio::select! {
-        venue = connect_venue(venue_config, Arc::new(signer)) => venue,
+        venue = connect_venue(&config, Arc::new(signer)) => venue?,
         _ = &mut shutdown => {
             tracing::info!(service = "execution", "stopped before the venue answered");
             return Ok(());
@@ -144,7 +141,7 @@ async fn run() -> anyhow::Result<()> {
 async fn start_mode(
     store: &StateStore,
     bus: &flashmm_bus::RedisBus,
-    venue: &SimVenue,
+    venue: &AnyVenue,
     epoch: u64,
     now: flashmm_core::time::UnixNanos,
 ) -> anyhow::Result<(KillSwitch, u64)> {
@@ -176,28 +173,33 @@ async fn start_mode(
 }
 
 /// Whether the account has open orders or fills at the venue.
-async fn venue_knows_account(venue: &SimVenue) -> anyhow::Result<bool> {
+async fn venue_knows_account(venue: &AnyVenue) -> anyhow::Result<bool> {
     let patience = Duration::from_secs(15);
     let open = retrying("open orders", patience, || venue.open_orders(None)).await?;
-    let fills = retrying("fills", patience, || venue.fills_since(0)).await?;
+    let fills = retrying("fills", patience, || venue.fills(0)).await?;
     Ok(!open.is_empty() || !fills.is_empty())
 }
 
-/// Connects to the venue, retrying with capped exponential backoff and jitter until it answers
-/// (the simulator may start after execution, or restart under it). Nothing is quoted meanwhile.
+/// Connects to the venue `venue.kind` names, retrying with capped exponential backoff and
+/// jitter until it answers (the venue may start after execution, or restart under it);
+/// nothing is quoted meanwhile. A configuration the venue cannot serve (an unknown coin, a
+/// lot finer than its size step) stops the service.
 async fn connect_venue(
-    config: SimVenueConfig,
+    config: &flashmm_core::config::Config,
     signer: Arc<flashmm_venue::signing::Signer>,
-) -> SimVenue {
+) -> anyhow::Result<AnyVenue> {
     let mut delay = Duration::from_millis(100);
     let mut attempts: u64 = 0;
     loop {
-        match SimVenue::connect(config.clone(), Some(signer.clone())).await {
+        match any::connect(config, Some(signer.clone()), 65_536).await {
             Ok(venue) => {
                 if attempts > 0 {
                     tracing::info!(attempts, "venue reachable");
                 }
-                return venue;
+                return Ok(venue);
+            }
+            Err(e @ VenueError::Config(_)) => {
+                return Err(anyhow::Error::new(e).context("the venue refuses the configuration"))
             }
             Err(e) => {
                 attempts += 1;

@@ -20,7 +20,7 @@ const fn o(var: &'static str, key: &'static str, secret: bool) -> EnvOverride {
 }
 
 /// Every environment variable FlashMM reads, in the order they are applied.
-pub const ENV_OVERRIDES: [EnvOverride; 17] = [
+pub const ENV_OVERRIDES: [EnvOverride; 21] = [
     o("ENVIRONMENT", "environment", false),
     o("LOG_LEVEL", "log_level", false),
     o("FLASHMM_NAMESPACE", "namespace", false),
@@ -33,6 +33,10 @@ pub const ENV_OVERRIDES: [EnvOverride; 17] = [
     o("SEI_RPC_URL", "venue.sei_rpc_url", false),
     o("SEI_WS_URL", "venue.sei_ws_url", false),
     o("SEI_CHAIN_ID", "venue.sei_chain_id", false),
+    o("HYPERLIQUID_NETWORK", "venue.hyperliquid.network", false),
+    o("HYPERLIQUID_API_URL", "venue.hyperliquid.api_url", false),
+    o("HYPERLIQUID_WS_URL", "venue.hyperliquid.ws_url", false),
+    o("HYPERLIQUID_ACCOUNT", "venue.hyperliquid.account", false),
     o("TRADING_PRIVATE_KEY", "venue.private_key", true),
     o("TRADING_KEY_FILE", "venue.key_file", false),
     o("API_ADMIN_TOKEN", "api.admin_token", true),
@@ -74,16 +78,34 @@ pub(super) fn apply(
             "VENUE" => {
                 config.venue.kind = match raw.trim() {
                     "sim" => super::VenueKind::Sim,
+                    "hyperliquid" => super::VenueKind::Hyperliquid,
+                    // Refused with the reason when the configuration is validated.
                     "sei" => super::VenueKind::Sei,
                     _ => {
                         return Err(ConfigError::Env {
                             var: o.var,
                             key: o.key,
-                            message: format!("expected `sim` or `sei`, got {raw:?}"),
+                            message: format!("expected `sim` or `hyperliquid`, got {raw:?}"),
                         })
                     }
                 }
             }
+            "HYPERLIQUID_NETWORK" => {
+                config.venue.hyperliquid.network = match raw.trim() {
+                    "testnet" => super::HyperliquidNetwork::Testnet,
+                    "mainnet" => super::HyperliquidNetwork::Mainnet,
+                    _ => {
+                        return Err(ConfigError::Env {
+                            var: o.var,
+                            key: o.key,
+                            message: format!("expected `testnet` or `mainnet`, got {raw:?}"),
+                        })
+                    }
+                }
+            }
+            "HYPERLIQUID_API_URL" => config.venue.hyperliquid.api_url = raw,
+            "HYPERLIQUID_WS_URL" => config.venue.hyperliquid.ws_url = raw,
+            "HYPERLIQUID_ACCOUNT" => config.venue.hyperliquid.account = raw,
             "SEI_RPC_URL" => config.venue.sei_rpc_url = raw,
             "SEI_WS_URL" => config.venue.sei_ws_url = raw,
             "SEI_CHAIN_ID" => config.venue.sei_chain_id = raw,

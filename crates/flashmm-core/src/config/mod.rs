@@ -84,8 +84,75 @@ pub struct InfluxConfig {
 pub enum VenueKind {
     /// The local exchange simulator (`sim-venue`), the default.
     Sim,
-    /// The Sei chain through Tendermint RPC.
+    /// Hyperliquid (`venue.hyperliquid`): testnet unless mainnet is set explicitly.
+    Hyperliquid,
+    /// Sei. Refused at start: Sei's order-book module (x/dex) was removed from sei-chain in
+    /// 2024, so there is no order book to quote on; the name is kept only to say so.
     Sei,
+}
+
+impl VenueKind {
+    /// The kind's name in the configuration.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VenueKind::Sim => "sim",
+            VenueKind::Hyperliquid => "hyperliquid",
+            VenueKind::Sei => "sei",
+        }
+    }
+}
+
+/// Why FlashMM refuses `venue.kind = "sei"`.
+pub const SEI_REMOVED: &str = "Sei's order-book module (x/dex) no longer exists: it was removed \
+     from sei-chain in 2024, so there is no Sei order book to trade on; use `sim` or `hyperliquid`";
+
+/// A Hyperliquid network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HyperliquidNetwork {
+    /// The testnet (the default): test funds only.
+    Testnet,
+    /// The mainnet: real funds. Only when set explicitly; every service says so at start.
+    Mainnet,
+}
+
+/// Hyperliquid: where it is, which account trades, the coin of each market.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HyperliquidConfig {
+    /// `testnet` (default) or `mainnet` (env `HYPERLIQUID_NETWORK`).
+    pub network: HyperliquidNetwork,
+    /// Base URL of `/info` and `/exchange` (env `HYPERLIQUID_API_URL`).
+    pub api_url: String,
+    /// WebSocket URL (env `HYPERLIQUID_WS_URL`).
+    pub ws_url: String,
+    /// The account's (master) address when the trading key is an API wallet; empty: the
+    /// trading key's own address (env `HYPERLIQUID_ACCOUNT`).
+    pub account: String,
+    /// The venue's coin of a market, by symbol (`"PURR/USDC" = "PURR/USDC"`,
+    /// `"HYPE/USDC" = "@107"`); a market not named trades the spot pair of its own symbol.
+    pub coins: BTreeMap<String, String>,
+    /// Dead man's switch: the venue cancels every open order this long after the last
+    /// re-arm (`scheduleCancel`, re-armed while the connection is healthy); 0 turns it off.
+    pub dead_man_ms: u64,
+}
+
+/// The testnet's API.
+pub const HYPERLIQUID_TESTNET_API: &str = "https://api.hyperliquid-testnet.xyz";
+/// The testnet's WebSocket.
+pub const HYPERLIQUID_TESTNET_WS: &str = "wss://api.hyperliquid-testnet.xyz/ws";
+
+impl Default for HyperliquidConfig {
+    fn default() -> Self {
+        HyperliquidConfig {
+            network: HyperliquidNetwork::Testnet,
+            api_url: HYPERLIQUID_TESTNET_API.to_owned(),
+            ws_url: HYPERLIQUID_TESTNET_WS.to_owned(),
+            account: String::new(),
+            coins: BTreeMap::new(),
+            dead_man_ms: 10_000,
+        }
+    }
 }
 
 /// Which venue to trade on and how to reach it.
@@ -108,6 +175,9 @@ pub struct VenueConfig {
     pub private_key: Secret,
     /// Path of the encrypted keystore holding the trading key (env `TRADING_KEY_FILE`).
     pub key_file: String,
+    /// Hyperliquid, for `kind = "hyperliquid"` (`[venue.hyperliquid]`, optional).
+    #[serde(default)]
+    pub hyperliquid: HyperliquidConfig,
 }
 
 /// One traded market and its exchange rules. Money is written as quoted decimal strings so it
@@ -385,6 +455,57 @@ impl Config {
         Ok(config)
     }
 
+    /// Checks the venue section: a kind FlashMM can trade on, and for Hyperliquid URLs that
+    /// match the network and an account that is an address.
+    fn validate_venue(&self) -> Result<(), ConfigError> {
+        match self.venue.kind {
+            VenueKind::Sim => Ok(()),
+            VenueKind::Sei => Err(ConfigError::invalid("venue.kind", SEI_REMOVED)),
+            VenueKind::Hyperliquid => {
+                let hl = &self.venue.hyperliquid;
+                for (key, url, schemes) in [
+                    (
+                        "venue.hyperliquid.api_url",
+                        &hl.api_url,
+                        ["http://", "https://"],
+                    ),
+                    ("venue.hyperliquid.ws_url", &hl.ws_url, ["ws://", "wss://"]),
+                ] {
+                    if !schemes.iter().any(|s| url.starts_with(s)) {
+                        return Err(ConfigError::invalid(
+                            key,
+                            format!("expected a URL starting with {}", schemes.join(" or ")),
+                        ));
+                    }
+                    if hl.network == HyperliquidNetwork::Mainnet && url.contains("testnet") {
+                        return Err(ConfigError::invalid(
+                            key,
+                            "network is mainnet but the URL is the testnet's",
+                        ));
+                    }
+                }
+                let a = hl.account.trim();
+                let hex = a.strip_prefix("0x").unwrap_or("");
+                if !a.is_empty() && (hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()))
+                {
+                    return Err(ConfigError::invalid(
+                        "venue.hyperliquid.account",
+                        "expected 0x and 40 hex digits, or empty for the trading key's address",
+                    ));
+                }
+                for (symbol, coin) in &hl.coins {
+                    if !self.markets.iter().any(|m| &m.symbol == symbol) || coin.trim().is_empty() {
+                        return Err(ConfigError::invalid(
+                            format!("venue.hyperliquid.coins.{symbol}"),
+                            "must name a configured market and a non-empty coin",
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// The specs of every configured market, in file order.
     pub fn market_specs(&self) -> Result<Vec<MarketSpec>, ConfigError> {
         self.markets
@@ -429,6 +550,7 @@ impl Config {
         if self.markets.is_empty() {
             return Err(ConfigError::invalid("markets", "at least one market"));
         }
+        self.validate_venue()?;
         for (i, m) in self.markets.iter().enumerate() {
             let key = |field: &str| format!("markets[{i}].{field}");
             let parts: Vec<&str> = m.symbol.split('/').collect();

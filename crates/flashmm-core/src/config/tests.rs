@@ -33,7 +33,8 @@ fn env_overrides_replace_keys() {
         "MAX_POSITION_USDC" => Some("1500.5".to_string()),
         "REDIS_URL" => Some("redis://:pw@127.0.0.1:6380".to_string()),
         "FLASHMM_NAMESPACE" => Some("t1".to_string()),
-        "VENUE" => Some("sei".to_string()),
+        "VENUE" => Some("hyperliquid".to_string()),
+        "HYPERLIQUID_ACCOUNT" => Some("0x7e5f4552091a69125d5dfcb7b8c2659029395bdf".to_string()),
         _ => None,
     };
     let config = Config::from_toml(FILE, env).unwrap();
@@ -45,7 +46,47 @@ fn env_overrides_replace_keys() {
         "{shown}"
     );
     assert_eq!(config.namespace, "t1");
-    assert_eq!(config.venue.kind, VenueKind::Sei);
+    assert_eq!(config.venue.kind, VenueKind::Hyperliquid);
+    assert_eq!(
+        config.venue.hyperliquid.network,
+        HyperliquidNetwork::Testnet,
+        "testnet unless set"
+    );
+    assert_eq!(
+        config.venue.hyperliquid.account,
+        "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf"
+    );
+}
+
+#[test]
+fn venue_kinds_are_checked_at_load() {
+    let with = |vars: &'static [(&'static str, &'static str)]| {
+        move |k: &str| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| (*v).to_string())
+        }
+    };
+    let message = err(FILE, with(&[("VENUE", "sei")]));
+    assert!(message.contains("venue.kind"), "{message}");
+    assert!(
+        message.contains("x/dex") && message.contains("2024"),
+        "{message}"
+    );
+    let message = err(FILE, with(&[("VENUE", "binance")]));
+    assert!(message.starts_with("env VENUE"), "{message}");
+    let message = err(
+        FILE,
+        with(&[("VENUE", "hyperliquid"), ("HYPERLIQUID_NETWORK", "mainnet")]),
+    );
+    assert!(message.contains("testnet"), "{message}");
+    let message = err(
+        FILE,
+        with(&[("VENUE", "hyperliquid"), ("HYPERLIQUID_ACCOUNT", "bob")]),
+    );
+    assert!(message.contains("venue.hyperliquid.account"), "{message}");
+    let message = err(FILE, with(&[("HYPERLIQUID_NETWORK", "devnet")]));
+    assert!(message.starts_with("env HYPERLIQUID_NETWORK"), "{message}");
 }
 
 #[test]

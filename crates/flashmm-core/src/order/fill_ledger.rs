@@ -51,6 +51,17 @@ impl FillLedger {
         true
     }
 
+    /// The client order ids of the fills remembered (each once, oldest first): the orders a
+    /// restart may see again among the venue's fills.
+    pub fn client_ids(&self) -> Vec<&str> {
+        let mut seen = HashSet::new();
+        self.recent
+            .iter()
+            .filter_map(|(_, key)| key.rsplit_once('/').map(|(_, id)| id))
+            .filter(|id| seen.insert(*id))
+            .collect()
+    }
+
     /// The latest fill time booked.
     pub fn last_ts(&self) -> Option<UnixNanos> {
         self.last_ts

@@ -3,6 +3,7 @@
 use super::{AssetBalance, NewOrder, OrderRef, OrderReport, ReplaceOrder, VenueError, VenueEvent};
 use async_trait::async_trait;
 use flashmm_core::book::BookSnapshot;
+use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::market::{MarketId, MarketSpec};
 use flashmm_core::order::Fill;
 use flashmm_core::time::UnixNanos;
@@ -64,6 +65,14 @@ pub trait Venue: Send + Sync {
     async fn fills(&self, since_ns: i64) -> Result<Vec<Fill>, VenueError> {
         let _ = since_ns;
         Err(VenueError::Unsupported("fill history"))
+    }
+
+    /// Tells the client the FlashMM ids a previous run may have sent orders under (its saved
+    /// open orders, its recently booked fills), so that a venue which carries only a digest
+    /// of the id (Hyperliquid's cloid) reports those orders and fills under the same ids
+    /// after a restart. Nothing to do for a venue that carries the id itself (the default).
+    fn recall(&self, ids: &[ClientOrderId]) {
+        let _ = ids;
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`SeiVenue`], a Tendermint RPC client of the Sei chain (not a venue: Sei's order-book module
 //! no longer exists).
 
+pub mod any;
 mod api;
 mod error;
 mod event;
@@ -13,6 +14,7 @@ pub mod sei;
 pub mod sim;
 
 pub use crate::protocol::OrderRef;
+pub use any::AnyVenue;
 pub use api::{EventStream, Received, Venue};
 pub use error::VenueError;
 pub use event::{OrderReport, VenueEvent};

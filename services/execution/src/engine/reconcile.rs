@@ -9,9 +9,24 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     /// the saved cursor exactly once, and restores the day's P&L marks.
     pub async fn reconcile(&mut self) -> anyhow::Result<()> {
         let now = self.clock.utc();
+        let saved_orders = self.bus.get_state(&self.store.orders).await?;
+        // The ids a predecessor sent: its saved open orders and its recently booked fills, so
+        // that a venue carrying only a digest of the id reports them under the same ids.
+        let mut sent: Vec<ClientOrderId> = saved_orders
+            .keys()
+            .filter_map(|k| ClientOrderId::new(k.as_str()).ok())
+            .collect();
+        for m in &self.markets {
+            sent.extend(
+                m.ledger
+                    .client_ids()
+                    .into_iter()
+                    .filter_map(|k| ClientOrderId::new(k).ok()),
+            );
+        }
+        self.venue.recall(&sent);
         let venue = &self.venue;
         let cancelled = retrying("cancel-all", VENUE_PATIENCE, || venue.cancel_all(None)).await?;
-        let saved_orders = self.bus.get_state(&self.store.orders).await?;
         self.writer
             .send(self.store.clear_orders(saved_orders.into_keys().collect()));
         let exec = self.bus.get_state(&self.store.exec).await?;

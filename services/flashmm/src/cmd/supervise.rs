@@ -46,7 +46,7 @@ pub const START_ORDER: [&str; 6] = [
 
 /// Variables every service gets: what a process needs to run, the non-secret configuration
 /// overrides, and `REDIS_URL` (every service uses the bus).
-const COMMON_ENV: [&str; 25] = [
+const COMMON_ENV: [&str; 29] = [
     "PATH",
     "HOME",
     "USER",
@@ -72,6 +72,10 @@ const COMMON_ENV: [&str; 25] = [
     "SEI_RPC_URL",
     "SEI_WS_URL",
     "SEI_CHAIN_ID",
+    "HYPERLIQUID_NETWORK",
+    "HYPERLIQUID_API_URL",
+    "HYPERLIQUID_WS_URL",
+    "HYPERLIQUID_ACCOUNT",
 ];
 
 /// Variables one service gets besides [`COMMON_ENV`]; a name ending in `*` is a prefix.

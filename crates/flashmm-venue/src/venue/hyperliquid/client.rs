@@ -6,6 +6,7 @@ use super::pace::{exchange_weight, info_weight, WeightPacer};
 use super::stream::{run_stream, StreamSetup};
 use super::{HlMarket, HyperliquidConfig};
 use crate::protocol::{ApiError, ErrorCode};
+use crate::venue::sim::StreamStats;
 use crate::venue::{
     AssetBalance, EventStream, NewOrder, OrderRef, OrderReport, ReplaceOrder, Venue, VenueError,
 };
@@ -56,6 +57,8 @@ pub(crate) struct Inner {
     nonces: Mutex<NonceSeq>,
     pub ids: Mutex<OrderIds>,
     pacer: WeightPacer,
+    /// Frames the subscriptions skipped.
+    pub stats: Arc<StreamStats>,
     /// Sequence numbers of the books this client builds (the venue sends none).
     seq: AtomicU64,
 }
@@ -300,6 +303,7 @@ impl HyperliquidVenue {
             specs: Vec::new(),
             nonces: Mutex::new(NonceSeq::new()),
             ids: Mutex::new(OrderIds::default()),
+            stats: Arc::default(),
             seq: AtomicU64::new(now_ms().saturating_mul(1000)),
         };
         let meta: Meta = inner.info(json!({"type": "meta"})).await?;
@@ -336,10 +340,9 @@ impl HyperliquidVenue {
         self.inner.signer.as_ref().map(Signer::address)
     }
 
-    /// Remembers FlashMM ids a previous run may have sent, so that the venue's cloids of
-    /// their orders and fills map back to them.
-    pub fn recall(&self, ids: &[ClientOrderId]) {
-        lock(&self.inner.ids).recall(ids);
+    /// Frames the subscriptions skipped, by kind.
+    pub fn stream_stats(&self) -> Arc<StreamStats> {
+        self.inner.stats.clone()
     }
 
     /// Arms the dead man's switch for `after` from now (at least [`MIN_SCHEDULE`]).
@@ -751,6 +754,12 @@ impl Venue for HyperliquidVenue {
         }
         out.sort_by_key(|f| f.ts);
         Ok(out)
+    }
+
+    /// Remembers FlashMM ids a previous run may have sent, so that the venue's cloids of
+    /// their orders and fills map back to them.
+    fn recall(&self, ids: &[ClientOrderId]) {
+        lock(&self.inner.ids).recall(ids);
     }
 }
 

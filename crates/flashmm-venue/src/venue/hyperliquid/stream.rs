@@ -14,7 +14,7 @@
 use super::client::Inner;
 use super::convert::{book_snapshot, fill_to_core, levels, order_report, trade};
 use super::HlMarket;
-use crate::venue::sim::Backoff;
+use crate::venue::sim::{Backoff, SkipKind};
 use crate::venue::{Received, VenueError, VenueEvent};
 use flashmm_core::book::{BookDelta, BookLevel};
 use flashmm_core::market::Qty;
@@ -157,6 +157,7 @@ async fn connection(
                 let msg: WsMessage = match serde_json::from_str(text.as_str()) {
                     Ok(msg) => msg,
                     Err(e) => {
+                        inner.stats.add(SkipKind::Undecodable);
                         tracing::debug!(error = %e, "undecodable hyperliquid frame skipped");
                         continue;
                     }
@@ -168,7 +169,10 @@ async fn connection(
                                 return End::Closed;
                             }
                         }
-                        Err(e) => tracing::debug!(error = %e, "hyperliquid message not convertible"),
+                        Err(e) => {
+                            inner.stats.add(SkipKind::InvalidValue);
+                            tracing::debug!(error = %e, "hyperliquid message not convertible");
+                        }
                     }
                 }
             }
