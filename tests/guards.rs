@@ -19,7 +19,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use flashmm_runtime as runtime;
-use flashmm_bus::{Bus, Envelope, MarketEvent, Payload, Range};
+use flashmm_bus::{Bus, Envelope, Payload, Range};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::market::{MarketId, Side};
 use flashmm_core::signal::Prediction;
 use flashmm_core::time::UnixNanos;
@@ -92,9 +93,8 @@ async fn a_snapshot_from_the_future_then_a_frozen_feed_pulls_every_quote() {
         let mut snapshot = latest_snapshot(&rig, mkt).await;
         let now = runtime::now();
         snapshot.ts = UnixNanos(now.as_i64() + 3_600 * 1_000_000_000);
-        let envelope = MarketEvent::Snapshot(snapshot)
-            .to_envelope(mkt, now, now)
-            .expect("envelope");
+        let envelope =
+            Envelope::new(mkt, now, now, &MarketEvent::Snapshot(snapshot)).expect("envelope");
         rig.bus
             .publish(&rig.namespace.md(mkt).expect("md"), &envelope)
             .await

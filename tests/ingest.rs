@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use flashmm_bus::Decodable;
-use flashmm_bus::{Bus, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use flashmm_bus::{Bus, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::book::OrderBook;
 use flashmm_core::market::MarketId;
 use flashmm_e2e::{

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use flashmm_bus::MarketEvent;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::MarketSpec;
 use flashmm_core::order::{Fill, OrderEvent};

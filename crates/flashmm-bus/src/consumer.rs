@@ -9,7 +9,7 @@ use flashmm_core::time::UnixNanos;
 use tokio::time::Instant;
 
 use crate::bus::{Bus, Delivery, EntryId, Payload, Range};
-use crate::decodable::Decodable;
+use flashmm_core::message::Decodable;
 use crate::envelope::{Envelope, RawFields};
 use crate::error::{BusError, FieldsError};
 use crate::progress::{LoopStamp, Progress};

@@ -1,6 +1,6 @@
 //! The stream envelope: plain, `redis-cli`-readable fields around a msgpack body.
 
-use flashmm_core::message::StreamMessage;
+use flashmm_core::message::{Encodable, Entry, EntryWriter, StreamMessage};
 use flashmm_core::time::UnixNanos;
 
 use crate::error::{DecodeError, EncodeError, FieldsError};
@@ -39,25 +39,15 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// Wrap `msg`, encoding it with `rmp_serde::to_vec_named` so its field names survive.
-    pub fn new<T: StreamMessage>(
+    /// Wrap `msg` (one message, or an enum of several such as `MarketEvent`), encoding it with
+    /// `rmp_serde::to_vec_named` so its field names survive.
+    pub fn new<M: Encodable + ?Sized>(
         mkt: &str,
         ts: UnixNanos,
         origin_ts: UnixNanos,
-        msg: &T,
+        msg: &M,
     ) -> Result<Envelope, EncodeError> {
-        let body = rmp_serde::to_vec_named(msg).map_err(|source| EncodeError {
-            kind: T::TYPE,
-            source,
-        })?;
-        Ok(Envelope {
-            kind: T::TYPE.to_owned(),
-            v: T::VERSION,
-            mkt: mkt.to_owned(),
-            ts,
-            origin_ts,
-            body,
-        })
+        msg.encode(Writer { mkt, ts, origin_ts })
     }
 
     /// Decode the body as `T`, refusing another type or a version other than `T::VERSION`.
@@ -142,6 +132,52 @@ where
         field: name,
         reason: format!("{value:?}: {err}"),
     })
+}
+
+/// Writes one message into an [`Envelope`] with the market and times it was given.
+struct Writer<'a> {
+    mkt: &'a str,
+    ts: UnixNanos,
+    origin_ts: UnixNanos,
+}
+
+impl EntryWriter for Writer<'_> {
+    type Entry = Envelope;
+    type Error = EncodeError;
+
+    fn write<T: StreamMessage>(self, msg: &T) -> Result<Envelope, EncodeError> {
+        let body = rmp_serde::to_vec_named(msg).map_err(|source| EncodeError {
+            kind: T::TYPE,
+            source,
+        })?;
+        Ok(Envelope {
+            kind: T::TYPE.to_owned(),
+            v: T::VERSION,
+            mkt: self.mkt.to_owned(),
+            ts: self.ts,
+            origin_ts: self.origin_ts,
+            body,
+        })
+    }
+}
+
+impl Entry for Envelope {
+    type Error = DecodeError;
+
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn decode_as<T: StreamMessage>(&self) -> Result<T, DecodeError> {
+        self.decode()
+    }
+
+    fn wrong_type(&self, expected: &'static str) -> DecodeError {
+        DecodeError::WrongType {
+            expected,
+            found: self.kind.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

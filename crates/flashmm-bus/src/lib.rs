@@ -36,7 +36,6 @@
 mod bus;
 mod connect;
 mod consumer;
-mod decodable;
 mod envelope;
 mod error;
 pub mod heartbeat;
@@ -50,7 +49,7 @@ pub mod telemetry;
 pub use bus::{Bus, Delivery, EntryId, Payload, Range, DEFAULT_DLQ_MAXLEN};
 pub use connect::{connect_bus, dlq_maxlen_from, DLQ_MAXLEN_ENV};
 pub use consumer::{Consumer, ConsumerConfig, Meta, Received, ACK_DELAY};
-pub use decodable::{Decodable, MarketEvent};
+pub use flashmm_core::message::Decodable;
 pub use envelope::{
     Envelope, RawFields, FIELD_BODY, FIELD_MARKET, FIELD_ORIGIN_TS, FIELD_TS, FIELD_TYPE,
     FIELD_VERSION,

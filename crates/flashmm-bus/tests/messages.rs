@@ -8,7 +8,8 @@ use std::fmt::Debug;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use flashmm_bus::{Bus, Consumer, ConsumerConfig, Envelope, MarketEvent, Namespace, Range};
+use flashmm_bus::{Bus, Consumer, ConsumerConfig, Envelope, Namespace, Range};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::book::{BookDelta, BookSnapshot};
 use flashmm_core::control::{ExecCommand, Heartbeat};
 use flashmm_core::message::StreamMessage;
@@ -84,8 +85,7 @@ async fn market_data_stream<B: Bus + Clone + 'static>(bus: B, ns: Namespace) {
         MarketEvent::Trade(golden()),
     ];
     for event in &events {
-        let envelope = event
-            .to_envelope("SEI-USDC", UnixNanos(2), UnixNanos(1))
+        let envelope = Envelope::new("SEI-USDC", UnixNanos(2), UnixNanos(1), event)
             .unwrap();
         bus.publish(&stream, &envelope).await.unwrap();
     }

@@ -10,6 +10,7 @@ pub mod control;
 pub mod identifiers;
 pub mod inventory;
 pub mod market;
+pub mod market_event;
 pub mod message;
 pub mod order;
 pub mod quote;

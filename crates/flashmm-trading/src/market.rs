@@ -15,7 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use flashmm_bus::MarketEvent;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::book::OrderBook;
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::inventory::Position;

@@ -1,9 +1,8 @@
 //! The tasks that feed the engine: one consumer per input stream (group `execution`) and the
 //! venue's event stream, all into one channel.
 
-use flashmm_bus::{
-    Bus, BusError, Consumer, ConsumerConfig, EntryId, MarketEvent, Namespace, StreamName,
-};
+use flashmm_bus::{Bus, BusError, Consumer, ConsumerConfig, EntryId, Namespace, StreamName};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::control::ExecCommand;
 use flashmm_core::signal::Prediction;
 use flashmm_core::time::UnixNanos;

@@ -1,6 +1,7 @@
 //! One market's feature pipeline: `md:{mkt}` in, `feat:{mkt}` out.
 
-use flashmm_bus::{Bus, Consumer, ConsumerConfig, Envelope, MarketEvent, Namespace, Received};
+use flashmm_bus::{Bus, Consumer, ConsumerConfig, Envelope, Namespace, Received};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::book::OrderBook;
 use flashmm_core::market::MarketId;
 use flashmm_core::time::UnixNanos;

@@ -3,7 +3,8 @@
 
 use std::process::{Command, Output};
 
-use flashmm_bus::{Bus, Envelope, MarketEvent, Namespace, RedisBus, RedisBusConfig};
+use flashmm_bus::{Bus, Envelope, Namespace, RedisBus, RedisBusConfig};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::control::Heartbeat;
 use flashmm_core::time::UnixNanos;
 
@@ -90,8 +91,7 @@ async fn streams_list_and_tail_decode_msgpack_bodies() {
     let md = ns.md("SEI-USDC").unwrap();
     bus.publish(
         &md,
-        &trade
-            .to_envelope("SEI-USDC", UnixNanos(5), UnixNanos(4))
+        &Envelope::new("SEI-USDC", UnixNanos(5), UnixNanos(4), &trade)
             .unwrap(),
     )
     .await

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use flashmm_runtime::{self as runtime, LogLimiter};
-use flashmm_bus::{Bus, BusError, Consumer, ConsumerConfig, MarketEvent, Namespace};
+use flashmm_bus::{Bus, BusError, Consumer, ConsumerConfig, Namespace};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::book::OrderBook;
 use flashmm_core::market::MarketId;
 use metrics::counter;

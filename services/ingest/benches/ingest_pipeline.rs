@@ -12,9 +12,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use flashmm_bus::{
-    Bus, Decodable, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig,
-};
+use flashmm_bus::{Bus, Decodable, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use flashmm_core::market_event::MarketEvent;
 use futures_util::SinkExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
-use flashmm_bus::MarketEvent;
 use flashmm_core::book::{BookError, OrderBook};
 use flashmm_core::market::MarketId;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_venue::venue::VenueEvent;
 
 /// What to do with one venue event.

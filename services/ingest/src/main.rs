@@ -1,6 +1,7 @@
 //! `ingest`: streams the venue's order books and trades into `md:{mkt}`.
 //!
-//! Reads: the venue's market data (the simulator's WebSocket by default, `venue.kind`).
+//! Reads: the venue's market data (`venue.kind`: the simulator's WebSocket by default, or
+//! Hyperliquid's).
 //! Writes: `{ns}:md:{mkt}` — `book_snapshot`, `book_delta` and `trade` entries whose
 //! `origin_ts` is the local time the venue message was read off the socket, trimmed to
 //! `redis.stream_maxlen`; its heartbeat to `{ns}:heartbeat`.
@@ -25,12 +26,12 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use flashmm_runtime::{self as runtime, LogLimiter, ServiceArgs};
-use flashmm_bus::{Bus, MarketEvent, Namespace, RedisBus};
-use flashmm_core::config::VenueKind;
+use flashmm_bus::{Bus, Envelope, Namespace, RedisBus};
 use flashmm_core::market::MarketId;
+use flashmm_core::market_event::MarketEvent;
+use flashmm_runtime::{self as runtime, LogLimiter, ServiceArgs};
 use flashmm_venue::venue::sim::{SkipKind, StreamStats};
-use flashmm_venue::venue::{Received, SimVenue, SimVenueConfig, Venue, VenueEvent};
+use flashmm_venue::venue::{any, AnyVenue, Received, Venue, VenueError, VenueEvent};
 use keeper::{BookKeeper, Outcome};
 use metrics::{counter, gauge};
 
@@ -53,26 +54,26 @@ struct Args {
 /// buffers hold the rest): bounds memory in a burst.
 const VENUE_BACKLOG: usize = 4096;
 
-/// Connects to the simulator, retrying with backoff; `None` once `shutdown` fires. The same
-/// shutdown future serves the whole run: a signal is seen only by a listener that exists when
-/// it arrives, so one created per wait would miss a SIGTERM sent during a connect attempt.
+/// Connects to the venue `venue.kind` names (market data only, no key), retrying with
+/// backoff; `None` once `shutdown` fires, an error when the venue refuses the configuration
+/// (an unknown coin). The same shutdown future serves the whole run: a signal is seen only by
+/// a listener that exists when it arrives, so one created per wait would miss a SIGTERM sent
+/// during a connect attempt.
 async fn connect_venue(
-    rest: &str,
-    ws: &str,
+    config: &flashmm_core::config::Config,
     mut shutdown: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-) -> Option<SimVenue> {
+) -> anyhow::Result<Option<AnyVenue>> {
     let mut delay = Duration::from_millis(100);
     loop {
-        let config = SimVenueConfig {
-            channel_capacity: VENUE_BACKLOG,
-            ..SimVenueConfig::new(rest, ws)
-        };
         let attempt = tokio::select! {
-            attempt = SimVenue::connect(config, None) => attempt,
-            _ = &mut shutdown => return None,
+            attempt = any::connect(config, None, VENUE_BACKLOG) => attempt,
+            _ = &mut shutdown => return Ok(None),
         };
         match attempt {
-            Ok(venue) => return Some(venue),
+            Ok(venue) => return Ok(Some(venue)),
+            Err(e @ VenueError::Config(_)) => {
+                return Err(anyhow::Error::new(e).context("the venue refuses the configuration"))
+            }
             Err(e) => {
                 counter!("flashmm_ingest_venue_connect_errors_total").increment(1);
                 tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "venue not reachable");
@@ -80,7 +81,7 @@ async fn connect_venue(
         }
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
-            _ = &mut shutdown => return None,
+            _ = &mut shutdown => return Ok(None),
         }
         delay = (delay * 2).min(Duration::from_secs(5));
     }
@@ -101,7 +102,7 @@ async fn apply(
     event: VenueEvent,
     keeper: &mut BookKeeper,
     limiter: &mut LogLimiter,
-    venue: &SimVenue,
+    venue: &AnyVenue,
 ) -> Option<MarketEvent> {
     match &event {
         VenueEvent::Disconnected { reason } => {
@@ -181,7 +182,7 @@ fn prepare(batch: &mut Vec<Publish>, namespace: &Namespace) -> (Vec<Group>, Vec<
                 }
             },
         };
-        match p.md.to_envelope(&mkt, now, p.received) {
+        match Envelope::new(&mkt, now, p.received, &p.md) {
             Ok(e) => {
                 let g = &mut groups[i];
                 g.envelopes.push(e);
@@ -259,7 +260,7 @@ async fn recover(
     bus: &RedisBus,
     namespace: &Namespace,
     keeper: &mut BookKeeper,
-    venue: &SimVenue,
+    venue: &AnyVenue,
     maxlen: usize,
 ) {
     if failed.is_empty() {
@@ -295,7 +296,7 @@ async fn publish(
 ) -> anyhow::Result<()> {
     let mkt = market.stream_key();
     let stream = namespace.md(&mkt)?;
-    let envelope = event.to_envelope(&mkt, runtime::now(), origin_ts)?;
+    let envelope = Envelope::new(&mkt, runtime::now(), origin_ts, event)?;
     bus.publish_capped(&stream, &envelope, Some(maxlen)).await?;
     Ok(())
 }
@@ -340,9 +341,7 @@ async fn run() -> anyhow::Result<()> {
     let Some(config) = runtime::start("ingest", &args.service)? else {
         return Ok(());
     };
-    if config.venue.kind != VenueKind::Sim {
-        bail!("venue.kind = sei: ingest reads the simulator only (the Sei adapter, flashmm_venue::venue::sei, is not wired in); use `sim`");
-    }
+    any::announce(&config, "ingest");
     let (bus, namespace) = flashmm_bus::connect_bus(&config).await?;
     let _heartbeat = flashmm_bus::spawn_heartbeat(
         bus.clone(),
@@ -359,13 +358,7 @@ async fn run() -> anyhow::Result<()> {
 
     let shutdown = runtime::shutdown_signal();
     tokio::pin!(shutdown);
-    let Some(venue) = connect_venue(
-        &config.venue.sim_rest_url,
-        &config.venue.sim_ws_url,
-        shutdown.as_mut(),
-    )
-    .await
-    else {
+    let Some(venue) = connect_venue(&config, shutdown.as_mut()).await? else {
         tracing::info!(service = "ingest", "stopped before the venue answered");
         return Ok(());
     };
@@ -477,7 +470,7 @@ async fn publish_snapshots(
 
 /// Fetches a snapshot from the venue's REST API and applies it; returns it to publish.
 async fn resync(
-    venue: &SimVenue,
+    venue: &AnyVenue,
     keeper: &mut BookKeeper,
     market: &MarketId,
 ) -> Option<MarketEvent> {

@@ -16,10 +16,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use flashmm_runtime::load_config;
-use flashmm_bus::{
-    Bus, Decodable, EntryId, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig,
-    StreamName,
-};
+use flashmm_bus::{Bus, Decodable, EntryId, Namespace, Payload, Range, RedisBus, RedisBusConfig, StreamName};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_recording::{Compression, Record, RecordEvent, RecordingHeader, RecordingWriter};
 
 /// Arguments of `flashmm record`.

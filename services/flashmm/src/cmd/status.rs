@@ -5,9 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use flashmm_runtime::{load_config, now};
-use flashmm_bus::{
-    Bus, Decodable, MarketEvent, Namespace, Payload, Range, RedisBus, RedisBusConfig,
-};
+use flashmm_bus::{Bus, Decodable, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::signal::Prediction;
 use serde_json::Value;
 
