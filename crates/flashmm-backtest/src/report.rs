@@ -317,7 +317,7 @@ pub fn build_report(m: &MetricsRecorder, inp: ReportInputs<'_>) -> Result<Report
 /// Sharpe of the per-minute changes of the sampled equity, minute boundaries counted from the
 /// first sample.
 fn sharpe(m: &MetricsRecorder) -> SharpeReport {
-    const MINUTE: i64 = 60_000_000_000;
+    use flashmm_core::time::NANOS_PER_MINUTE as MINUTE;
     let mut at_minutes: Vec<f64> = Vec::new();
     if let Some(&(t0, _)) = m.equity.first() {
         let mut next = t0;

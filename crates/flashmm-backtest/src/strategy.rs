@@ -36,7 +36,7 @@ use crate::seam::BusSeam;
 
 /// How often the account's P&L marks move on (the day roll, the equity peak), as execution's
 /// once-a-second flush does.
-const MARK_EVERY_NS: i64 = 1_000_000_000;
+const MARK_EVERY_NS: i64 = flashmm_core::time::NANOS_PER_SEC;
 
 /// The quoting parameters of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

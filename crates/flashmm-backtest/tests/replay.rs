@@ -16,7 +16,7 @@ use flashmm_recording::{Record, RecordEvent};
 use rust_decimal::Decimal;
 
 const T0: i64 = 1_700_000_000_000_000_000;
-const MS: i64 = 1_000_000;
+use flashmm_core::time::NANOS_PER_MILLI as MS;
 
 fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()

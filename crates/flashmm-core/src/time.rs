@@ -3,6 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Nanoseconds in a microsecond.
+pub const NANOS_PER_MICRO: i64 = 1_000;
+/// Nanoseconds in a millisecond.
+pub const NANOS_PER_MILLI: i64 = 1_000_000;
+/// Nanoseconds in a second.
+pub const NANOS_PER_SEC: i64 = 1_000_000_000;
+/// Nanoseconds in a minute.
+pub const NANOS_PER_MINUTE: i64 = 60 * NANOS_PER_SEC;
+/// Nanoseconds in a day (UTC days have no leap seconds in Unix time).
+pub const NANOS_PER_DAY: i64 = 86_400 * NANOS_PER_SEC;
+
 /// A UTC timestamp in nanoseconds since the Unix epoch, as carried on every stream entry.
 ///
 /// Latency is never measured with it inside a process (use a monotonic clock there); it only

@@ -146,7 +146,7 @@ mod tests {
         }
     }
 
-    const MS: i64 = 1_000_000;
+    use flashmm_core::time::NANOS_PER_MILLI as MS;
 
     #[test]
     fn ofi_returns_and_vol_by_hand() {

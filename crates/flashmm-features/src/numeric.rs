@@ -4,10 +4,10 @@
 pub(crate) const BPS: f64 = 10_000.0;
 
 /// Nanoseconds per millisecond.
-pub(crate) const NANOS_PER_MS: i64 = 1_000_000;
+pub(crate) use flashmm_core::time::NANOS_PER_MILLI as NANOS_PER_MS;
 
 /// Nanoseconds per second, as a float.
-pub(crate) const NANOS_PER_SEC: f64 = 1e9;
+pub(crate) const NANOS_PER_SEC: f64 = flashmm_core::time::NANOS_PER_SEC as f64;
 
 /// `num / den`, or 0 when the denominator is 0 or the quotient is not finite.
 #[inline]

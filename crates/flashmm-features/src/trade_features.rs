@@ -143,7 +143,7 @@ impl TradeFlow {
 mod tests {
     use super::*;
 
-    const MS: i64 = 1_000_000;
+    use flashmm_core::time::NANOS_PER_MILLI as MS;
 
     #[test]
     fn signed_volume_and_counts_by_hand() {

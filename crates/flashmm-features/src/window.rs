@@ -234,7 +234,7 @@ mod tests {
         }
     }
 
-    const SEC: i64 = 1_000_000_000;
+    use flashmm_core::time::NANOS_PER_SEC as SEC;
 
     fn windows() -> NestedWindows<Sum, 3> {
         NestedWindows::new(

@@ -11,7 +11,7 @@ use flashmm_features::{
 };
 use proptest::prelude::*;
 
-const MS: i64 = 1_000_000;
+use flashmm_core::time::NANOS_PER_MILLI as MS;
 
 fn mkt() -> MarketId {
     MarketId::new("SEI/USDC").unwrap()

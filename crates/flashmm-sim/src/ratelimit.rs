@@ -150,7 +150,7 @@ impl<K: Hash + Eq> RateLimiter<K> {
 mod tests {
     use super::*;
 
-    const SEC: i64 = 1_000_000_000;
+    use flashmm_core::time::NANOS_PER_SEC as SEC;
 
     fn limit() -> RateLimit {
         RateLimit {

@@ -7,7 +7,7 @@ use flashmm_sim::matching::{EngineConfig, MatchingEngine, Report};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-const SEC: i64 = 1_000_000_000;
+use flashmm_core::time::NANOS_PER_SEC as SEC;
 
 fn spec(symbol: &str, tick: &str, lot: &str) -> MarketSpec {
     let d = |s: &str| Decimal::from_str(s).unwrap();

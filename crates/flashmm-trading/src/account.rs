@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::market::{AccountView, Decision, Flatten, MarketEngine};
 
-const DAY_NS: i64 = 86_400 * 1_000_000_000;
+const DAY_NS: i64 = flashmm_core::time::NANOS_PER_DAY;
 
 /// The account over every market.
 #[derive(Debug, Clone)]

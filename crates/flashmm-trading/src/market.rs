@@ -890,7 +890,7 @@ mod tests {
             .is_empty());
     }
 
-    const SEC: i64 = 1_000_000_000;
+    use flashmm_core::time::NANOS_PER_SEC as SEC;
 
     /// `m` with its risk manager's limits changed by `f` (before its first book, so the
     /// quoter's inventory scale follows too).

@@ -86,7 +86,7 @@ pub fn authenticate(
 
 /// The wall clock in Unix seconds.
 pub fn now_unix() -> i64 {
-    flashmm_runtime::now().as_i64() / 1_000_000_000
+    flashmm_runtime::now().as_i64() / flashmm_core::time::NANOS_PER_SEC
 }
 
 /// Middleware of viewer routes: a `viewer` or `admin` token, or 401/403.

@@ -120,7 +120,7 @@ impl StateStore {
     /// Moves the epoch past every epoch a lost state may have handed out (its count started
     /// again at 1): adds the Unix time in seconds, atomically, and returns the new epoch.
     pub async fn skip_epochs<B: Bus>(&self, bus: &B, now: UnixNanos) -> Result<u64, BusError> {
-        let secs = now.as_i64() / 1_000_000_000;
+        let secs = now.as_i64() / flashmm_core::time::NANOS_PER_SEC;
         let epoch = bus.incr_state(&self.exec, "epoch", secs.max(1)).await?;
         u64::try_from(epoch).map_err(|_| BusError::Command(format!("epoch {epoch} is negative")))
     }

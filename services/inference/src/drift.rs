@@ -192,7 +192,7 @@ impl DriftMonitor {
 mod tests {
     use super::*;
 
-    const MS: i64 = 1_000_000;
+    use flashmm_core::time::NANOS_PER_MILLI as MS;
 
     fn p(origin_ms: i64, direction: i8) -> PendingPrediction {
         PendingPrediction {

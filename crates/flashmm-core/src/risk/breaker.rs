@@ -44,7 +44,7 @@ pub struct CircuitBreaker {
     openings: u32,
 }
 
-const MS: i64 = 1_000_000;
+use crate::time::NANOS_PER_MILLI as MS;
 
 impl CircuitBreaker {
     /// A closed breaker.

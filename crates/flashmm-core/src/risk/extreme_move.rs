@@ -91,7 +91,7 @@ impl ExtremeMoveDetector {
 mod tests {
     use super::*;
 
-    const MS: i64 = 1_000_000;
+    use crate::time::NANOS_PER_MILLI as MS;
 
     #[test]
     fn running_extremes_match_a_scan_of_the_window() {

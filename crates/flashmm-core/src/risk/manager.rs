@@ -147,7 +147,7 @@ mod tests {
     use crate::market::{MarketSpec, Price, Qty, Side};
     use crate::risk::{BreakerConfig, RiskViolationKind as K};
 
-    const MS: i64 = 1_000_000;
+    use crate::time::NANOS_PER_MILLI as MS;
 
     fn spec() -> MarketSpec {
         crate::market::fixture::sei_usdc()

@@ -66,7 +66,7 @@ impl OrderRateLimiter {
 mod tests {
     use super::*;
 
-    const MS: i64 = 1_000_000;
+    use crate::time::NANOS_PER_MILLI as MS;
 
     #[test]
     fn bursts_then_refills() {

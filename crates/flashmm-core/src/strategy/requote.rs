@@ -139,7 +139,7 @@ mod tests {
         RequotePolicy::new(&QuoteParams::validate(raw).unwrap())
     }
 
-    const MS: i64 = 1_000_000;
+    use crate::time::NANOS_PER_MILLI as MS;
 
     #[test]
     fn tolerance_and_rate() {

@@ -3,7 +3,7 @@
 use crate::time::UnixNanos;
 use serde::{Deserialize, Serialize};
 
-const NANOS_PER_SEC: f64 = 1e9;
+const NANOS_PER_SEC: f64 = crate::time::NANOS_PER_SEC as f64;
 
 /// An online estimate of the mid's volatility in bps per √second.
 ///
@@ -110,7 +110,7 @@ impl VolatilityEstimator {
 mod tests {
     use super::*;
 
-    const MS: i64 = 1_000_000;
+    use crate::time::NANOS_PER_MILLI as MS;
 
     fn est(min_samples: u32) -> VolatilityEstimator {
         VolatilityEstimator::new(30.0, 100, 2.0, 0.2, 500.0, min_samples)

@@ -10,7 +10,7 @@ use rand_distr::{Distribution, Exp, Geometric};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-const NANOS_PER_S: f64 = 1e9;
+const NANOS_PER_S: f64 = flashmm_core::time::NANOS_PER_SEC as f64;
 
 /// The background flow of one market, trading through two accounts of its own: a maker
 /// account for limit orders and a taker account for market orders, so self-trade prevention

@@ -32,7 +32,7 @@ use super::{FlowError, FlowParams};
 use flashmm_recording::{Record, RecordEvent};
 
 /// Length of one return interval of the price regression, in nanoseconds.
-const BUCKET_NS: i64 = 1_000_000_000;
+const BUCKET_NS: i64 = flashmm_core::time::NANOS_PER_SEC;
 /// Candidate half-lives of the flow memory, in seconds.
 pub const HALF_LIFE_CANDIDATES: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0];
 /// The default half-width of the window around the mid whose levels count, in ticks.

@@ -99,7 +99,7 @@ impl Summary {
             volume: volume.round_dp(2),
             fills,
             spread_captured: spread_captured.round_dp(4),
-            uptime_secs: (snapshot.ts - snapshot.started).max(0) / 1_000_000_000,
+            uptime_secs: (snapshot.ts - snapshot.started).max(0) / flashmm_core::time::NANOS_PER_SEC,
             positions: snapshot
                 .markets
                 .iter()
@@ -176,7 +176,7 @@ pub fn utc_compact(ts: i64) -> String {
 /// The date `YYYY-MM-DD` and the seconds into that day (days-to-civil of the proleptic
 /// Gregorian calendar).
 fn civil(ts: i64) -> (String, i64) {
-    let secs = ts.div_euclid(1_000_000_000);
+    let secs = ts.div_euclid(flashmm_core::time::NANOS_PER_SEC);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

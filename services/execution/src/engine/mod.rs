@@ -38,7 +38,7 @@ mod orders;
 mod reconcile;
 mod upkeep;
 
-const SEC: i64 = 1_000_000_000;
+use flashmm_core::time::NANOS_PER_SEC as SEC;
 
 /// The most queued inputs taken in one batch before deciding.
 const MAX_BATCH: usize = 1024;

@@ -118,10 +118,10 @@ fn service_cell(service: &str, beats: &BTreeMap<String, String>, now_ns: i64) ->
         .filter(|ms| *ms > 0);
     match beats.get(service).and_then(|v| v.parse::<i64>().ok()) {
         Some(ts) if stalled_ms.is_some() => {
-            format!("{service} STALLED {}s", (now_ns - ts) / 1_000_000_000)
+            format!("{service} STALLED {}s", (now_ns - ts) / flashmm_core::time::NANOS_PER_SEC)
         }
         Some(ts) if now_ns - ts < 3_000_000_000 => format!("{service} ok"),
-        Some(ts) => format!("{service} DOWN {}s", (now_ns - ts) / 1_000_000_000),
+        Some(ts) => format!("{service} DOWN {}s", (now_ns - ts) / flashmm_core::time::NANOS_PER_SEC),
         None => format!("{service} -"),
     }
 }

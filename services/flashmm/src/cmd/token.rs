@@ -88,7 +88,7 @@ pub fn run(path: &Path, command: TokenCommand) -> anyhow::Result<()> {
                     ttl.as_secs()
                 );
             }
-            let now = runtime::now().as_i64() / 1_000_000_000;
+            let now = runtime::now().as_i64() / flashmm_core::time::NANOS_PER_SEC;
             let token = flashmm_auth::issue(secret.expose().as_bytes(), &sub, role, ttl, now)
                 .context("cannot issue the token")?;
             println!("{token}");
