@@ -96,7 +96,7 @@ pub async fn connect(
             c.channel_capacity = channel_capacity;
             let key = match signer {
                 Some(s) => {
-                    let hex = Zeroizing::new(s.secret_hex());
+                    let hex = Zeroizing::new(format!("0x{}", s.secret_hex()));
                     Some(
                         flashmm_hyperliquid::Signer::from_hex(&hex)
                             .map_err(|e| VenueError::Config(format!("trading key: {e}")))?,

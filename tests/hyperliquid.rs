@@ -1,0 +1,346 @@
+//! `VENUE=hyperliquid` end to end, against the Hyperliquid mock (`sim-venue --wire
+//! hyperliquid`): ingest → feature → inference → execution quote both sides of two markets
+//! and get filled, trading with an API wallet for a master account; `kill -9` of execution
+//! and a restart reconcile by cloid (no orphan, no duplicate, the position equal to the
+//! venue's fills); a lost WebSocket with `/exchange` unreachable too leaves only the
+//! venue's `scheduleCancel` to pull the quotes, and it does.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
+use flashmm_core::identifiers::ClientOrderId;
+use flashmm_core::market::{MarketId, Side};
+use flashmm_e2e::{
+    bin, config_with_free_ports, http_get, http_post_json, port, redis_url, scratch_dir,
+    unique_namespace, Service,
+};
+use flashmm_hyperliquid::{Cloid, Network, Signer};
+use flashmm_venue::venue::{HyperliquidConfig, HyperliquidVenue, OrderReport, Venue};
+use rust_decimal::Decimal;
+
+const MARKETS: [&str; 2] = ["SEI/USDC", "ETH/USDC"];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Starts `name` in the repository root (the model's relative path), logging to `dir`.
+fn start(name: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Service {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{name}.log")))
+        .expect("log file");
+    let mut cmd = Command::new(bin(name));
+    cmd.current_dir(root())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(log);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Service {
+        child: cmd.spawn().expect("spawn"),
+    }
+}
+
+fn logs(dir: &Path) -> String {
+    let mut out = String::new();
+    for name in ["execution", "sim-venue", "ingest"] {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(15).collect();
+        out.push_str(&format!(
+            "\n--- {name}.log (last lines, newest first)\n{}",
+            tail.join("\n")
+        ));
+    }
+    out
+}
+
+fn two_sided(orders: &[OrderReport]) -> bool {
+    MARKETS.iter().all(|m| {
+        let m = MarketId::new(m).expect("market");
+        [Side::Buy, Side::Sell]
+            .iter()
+            .all(|s| orders.iter().any(|o| o.market == m && o.side == *s))
+    })
+}
+
+async fn wait_until<F, Fut>(timeout: Duration, mut f: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if f().await {
+            return true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Per market, the base position the venue's fills add up to.
+async fn venue_positions(venue: &HyperliquidVenue) -> Vec<Decimal> {
+    let fills = venue.fills(0).await.expect("venue fills");
+    MARKETS
+        .iter()
+        .map(|m| {
+            let spec = venue
+                .markets()
+                .iter()
+                .find(|s| s.id().as_str() == *m)
+                .expect("spec");
+            fills
+                .iter()
+                .filter(|f| f.market.as_str() == *m)
+                .map(|f| {
+                    let q = spec.qty_to_decimal(f.qty);
+                    match f.side {
+                        Side::Buy => q,
+                        Side::Sell => -q,
+                    }
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// Per market, the base position execution saved (`Decimal::MIN` where none is).
+async fn saved_positions(bus: &RedisBus, ns: &Namespace) -> Vec<Decimal> {
+    let positions = bus
+        .get_state(&ns.state("positions").expect("key"))
+        .await
+        .unwrap_or_default();
+    MARKETS
+        .iter()
+        .map(|m| {
+            positions
+                .get(*m)
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                .and_then(|p| p["base_qty"].as_str()?.parse().ok())
+                .unwrap_or(Decimal::MIN)
+        })
+        .collect()
+}
+
+/// The cloids of the orders execution tracks (`state:orders`).
+async fn tracked_cloids(bus: &RedisBus, ns: &Namespace) -> BTreeSet<String> {
+    bus.get_state(&ns.state("orders").expect("key"))
+        .await
+        .unwrap_or_default()
+        .keys()
+        .filter_map(|k| ClientOrderId::new(k.as_str()).ok())
+        .map(|id| Cloid::from_client_order_id(&id).to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
+    let dir = scratch_dir("hl-e2e");
+    let (config, ports) = config_with_free_ports(&dir);
+    let config = config.to_string_lossy().into_owned();
+    let ns = unique_namespace("hl-e2e");
+    let url = redis_url();
+    let venue_port = port(&ports, "venue");
+    let master = Signer::from_bytes([0x5a; 32]).expect("master key");
+    let agent = Signer::from_bytes([0xa5; 32]).expect("agent key");
+    let agent_hex = "a5".repeat(32);
+    let master_addr = master.address().to_string();
+    let api = format!("http://127.0.0.1:{venue_port}");
+    let ws = format!("ws://127.0.0.1:{venue_port}/ws");
+    let ort = std::env::var("ORT_DYLIB_PATH")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .or_else(|| std::fs::read_to_string(root().join(".venv/ort-dylib-path")).ok())
+        .map(|p| p.trim().to_owned())
+        .unwrap_or_default();
+    let common: Vec<(&str, &str)> = vec![
+        ("FLASHMM_NAMESPACE", ns.as_str()),
+        ("REDIS_URL", url.as_str()),
+        ("VENUE", "hyperliquid"),
+        ("HYPERLIQUID_API_URL", api.as_str()),
+        ("HYPERLIQUID_WS_URL", ws.as_str()),
+        ("HYPERLIQUID_ACCOUNT", master_addr.as_str()),
+        ("ORT_DYLIB_PATH", ort.as_str()),
+    ];
+    let agent_pair = format!("{}={}", agent.address(), master_addr);
+    let _mock = start(
+        "sim-venue",
+        &dir,
+        &[
+            "--config",
+            &config,
+            "--seed",
+            "5",
+            "--wire",
+            "hyperliquid",
+            "--hl-account",
+            &master_addr,
+            "--hl-agent",
+            &agent_pair,
+            "--rate-capacity",
+            "1000",
+            "--rate-per-sec",
+            "200",
+        ],
+        &common,
+    );
+    let _ingest = start("ingest", &dir, &["--config", &config], &common);
+    let _feature = start("feature", &dir, &["--config", &config], &common);
+    let _inference = start("inference", &dir, &["--config", &config], &common);
+    let mut exec_env = common.clone();
+    exec_env.push(("TRADING_PRIVATE_KEY", agent_hex.as_str()));
+    let mut exec = start("execution", &dir, &["--config", &config], &exec_env);
+
+    // The test's own view of the account: read-only (`/info`), no key.
+    let mut hl = HyperliquidConfig::new(Network::Testnet, api.clone(), ws.clone());
+    hl.account = Some(master.address());
+    let specs = flashmm_core::config::Config::from_toml(
+        &std::fs::read_to_string(&config).expect("config"),
+        |_| None,
+    )
+    .expect("config")
+    .market_specs()
+    .expect("specs");
+    let mut view = None;
+    for _ in 0..200 {
+        if let Ok(v) = HyperliquidVenue::connect(hl.clone(), None, specs.clone()).await {
+            view = Some(v);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let view = view.expect("the mock answers");
+    let t0 = tokio::time::Instant::now();
+    let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
+        .await
+        .expect("redis");
+    let namespace = Namespace::new(&ns).expect("namespace");
+
+    // Quotes on both sides of both markets, then fills.
+    assert!(
+        wait_until(Duration::from_secs(90), || async {
+            two_sided(&view.open_orders(None).await.unwrap_or_default())
+        })
+        .await,
+        "no two-sided quotes on the mock: {}",
+        logs(&dir)
+    );
+    assert!(
+        wait_until(Duration::from_secs(120), || async {
+            !view.fills(0).await.unwrap_or_default().is_empty()
+        })
+        .await,
+        "no fills: {}",
+        logs(&dir)
+    );
+    eprintln!("quoted and filled after {:?}", t0.elapsed());
+    let (_, body) = http_get(port(&ports, "execution"), "/metrics").expect("metrics");
+    assert!(
+        body.contains("flashmm_execution"),
+        "execution serves metrics"
+    );
+
+    // kill -9 and a restart: everything the predecessor left is cancelled or tracked by cloid.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    exec.kill_9();
+    let stranded = view.open_orders(None).await.expect("open orders");
+    assert!(!stranded.is_empty(), "quotes rest after kill -9");
+    let mut exec = start("execution", &dir, &["--config", &config], &exec_env);
+    assert!(
+        wait_until(Duration::from_secs(60), || async {
+            std::fs::read_to_string(dir.join("execution.log"))
+                .unwrap_or_default()
+                .matches("reconciled with the venue")
+                .count()
+                >= 2
+        })
+        .await,
+        "the restart did not reconcile: {}",
+        logs(&dir)
+    );
+    let stranded_cloids: BTreeSet<String> =
+        stranded.iter().map(|o| o.client_id.to_string()).collect();
+    assert!(
+        wait_until(Duration::from_secs(60), || async {
+            two_sided(&view.open_orders(None).await.unwrap_or_default())
+        })
+        .await,
+        "no quotes after the restart: {}",
+        logs(&dir)
+    );
+    // No orphan: every order resting at the venue is one execution tracks, none of the
+    // predecessor's; no duplicate: one order per cloid.
+    assert!(
+        wait_until(Duration::from_secs(20), || async {
+            let open = view.open_orders(None).await.unwrap_or_default();
+            let tracked = tracked_cloids(&bus, &namespace).await;
+            let cloids: Vec<String> = open.iter().map(|o| o.client_id.to_string()).collect();
+            let unique: BTreeSet<&String> = cloids.iter().collect();
+            !open.is_empty()
+                && unique.len() == cloids.len()
+                && cloids
+                    .iter()
+                    .all(|c| tracked.contains(c) && !stranded_cloids.contains(c))
+        })
+        .await,
+        "orphans or duplicates at the venue after the restart: {:?} vs tracked {:?}: {}",
+        view.open_orders(None)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|o| o.client_id.to_string())
+            .collect::<Vec<_>>(),
+        tracked_cloids(&bus, &namespace).await,
+        logs(&dir)
+    );
+    // The position equals the venue's fills (execution saves once a second).
+    assert!(
+        wait_until(Duration::from_secs(20), || async {
+            saved_positions(&bus, &namespace).await == venue_positions(&view).await
+        })
+        .await,
+        "positions {:?} differ from the venue's fills {:?}: {}",
+        saved_positions(&bus, &namespace).await,
+        venue_positions(&view).await,
+        logs(&dir)
+    );
+
+    eprintln!("restart reconciled at {:?}", t0.elapsed());
+    // The network goes: no WebSocket, no `/exchange` (execution cannot cancel). Only the
+    // venue's scheduleCancel, no longer re-armed, can pull the quotes.
+    assert!(two_sided(&view.open_orders(None).await.expect("open")));
+    http_post_json(
+        venue_port,
+        "/admin/hyperliquid/outage",
+        r#"{"ws_ms": 60000, "exchange_ms": 60000}"#,
+    )
+    .expect("outage");
+    assert!(
+        wait_until(Duration::from_secs(30), || async {
+            view.open_orders(None)
+                .await
+                .map(|o| o.is_empty())
+                .unwrap_or(false)
+        })
+        .await,
+        "quotes still rest after the connection was lost: {}",
+        logs(&dir)
+    );
+    eprintln!("quotes gone after the outage at {:?}", t0.elapsed());
+    let (_, status) = http_get(venue_port, "/admin/hyperliquid/status").expect("status");
+    assert!(
+        status.contains("\"scheduled_cancels_fired\":1")
+            || status.contains("\"scheduled_cancels_fired\":2"),
+        "the quotes went, but not by scheduleCancel: {status}"
+    );
+    exec.terminate(Duration::from_secs(10));
+    let _ = std::fs::remove_dir_all(&dir);
+}
