@@ -99,7 +99,7 @@ impl StateReader {
 
     /// `{ns}:state:model` as written by inference (`healthy:{mkt}`, `model_id:{mkt}`, ...).
     pub async fn model(&self) -> Result<BTreeMap<String, String>, BusError> {
-        self.hash("model").await
+        self.hash(flashmm_core::signal::MODEL_STATE).await
     }
 
     /// `{ns}:state:positions`, by market symbol.

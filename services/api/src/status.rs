@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use flashmm_bus::BusError;
-use flashmm_core::signal::Prediction;
+use flashmm_core::signal::{ModelState, Prediction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -26,12 +26,12 @@ pub struct ModelHealth {
 
 impl ModelHealth {
     fn from_fields(fields: &BTreeMap<String, String>, stream_key: &str) -> Self {
-        let get = |name: &str| fields.get(&format!("{name}:{stream_key}")).cloned();
+        let state = ModelState::from_fields(fields, stream_key);
         ModelHealth {
-            healthy: get("healthy").as_deref() == Some("1"),
-            model_id: get("model_id").unwrap_or_default(),
-            error: get("error").unwrap_or_default(),
-            hit_rate: get("hit_rate").and_then(|r| r.parse().ok()),
+            healthy: state.health.healthy,
+            model_id: state.health.model_id,
+            error: state.health.error,
+            hit_rate: state.hit_rate.rate,
         }
     }
 }

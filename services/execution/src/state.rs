@@ -104,7 +104,7 @@ impl StateStore {
             pnl: ns.state("pnl")?,
             latency: ns.state("latency")?,
             exec: ns.state("exec")?,
-            model: ns.state("model")?,
+            model: ns.state(flashmm_core::signal::MODEL_STATE)?,
             risk: ns.risk(),
             maxlen,
         })

@@ -1,23 +1,15 @@
-//! The `{ns}:state:model` hash: per-market model health and the live hit rate, read by
-//! execution (no healthy model: quote without skew) and the API.
-//!
-//! Fields, `{mkt}` in stream form (`SEI-USDC`):
-//! - `healthy:{mkt}`: `1` while a model serves the market, `0` otherwise;
-//! - `model_id:{mkt}`: the model serving (empty when none);
-//! - `error:{mkt}`: why no model serves, or the last failed reload (empty when none);
-//! - `updated_ts:{mkt}`: UTC ns of the last health change;
-//! - `hit_rate:{mkt}`, `hit_rate_n:{mkt}`, `scored:{mkt}`, `hit_rate_ts:{mkt}`: the rolling
-//!   direction hit rate, the non-flat outcomes it covers, the predictions scored so far and
-//!   when it was written.
+//! Writes the `{ns}:state:model` hash (the record is core's
+//! [`ModelState`](flashmm_core::signal::ModelState)): per-market model health and the live hit
+//! rate, read by execution (no healthy model: quote without skew) and the API.
 
 use flashmm_bus::{Bus, BusError, StateKey};
+use flashmm_core::signal::{LiveHitRate, ModelHealth};
 use flashmm_core::time::UnixNanos;
 use metrics::gauge;
 
 use crate::telemetry;
 
-/// The state hash name under the namespace.
-pub const STATE_NAME: &str = "model";
+pub use flashmm_core::signal::MODEL_STATE as STATE_NAME;
 
 /// Writes one market's fields of `{ns}:state:model`.
 #[derive(Debug, Clone)]
@@ -35,10 +27,6 @@ impl HealthWriter {
         }
     }
 
-    fn field(&self, name: &str) -> String {
-        format!("{name}:{}", self.mkt)
-    }
-
     /// A model serves the market.
     pub async fn healthy<B: Bus>(
         &self,
@@ -47,16 +35,13 @@ impl HealthWriter {
         ts: UnixNanos,
     ) -> Result<(), BusError> {
         gauge!(telemetry::MODEL_HEALTHY, "market" => self.mkt.clone()).set(1.0);
-        bus.set_state(
-            &self.key,
-            &[
-                (self.field("healthy"), "1".to_owned()),
-                (self.field("model_id"), model_id.to_owned()),
-                (self.field("error"), String::new()),
-                (self.field("updated_ts"), ts.to_string()),
-            ],
-        )
-        .await
+        let health = ModelHealth {
+            healthy: true,
+            model_id: model_id.to_owned(),
+            error: String::new(),
+            updated_ts: Some(ts),
+        };
+        bus.set_state(&self.key, &health.to_fields(&self.mkt)).await
     }
 
     /// No model serves the market, for `error`.
@@ -67,22 +52,22 @@ impl HealthWriter {
         ts: UnixNanos,
     ) -> Result<(), BusError> {
         gauge!(telemetry::MODEL_HEALTHY, "market" => self.mkt.clone()).set(0.0);
-        bus.set_state(
-            &self.key,
-            &[
-                (self.field("healthy"), "0".to_owned()),
-                (self.field("model_id"), String::new()),
-                (self.field("error"), error.to_owned()),
-                (self.field("updated_ts"), ts.to_string()),
-            ],
-        )
-        .await
+        let health = ModelHealth {
+            healthy: false,
+            model_id: String::new(),
+            error: error.to_owned(),
+            updated_ts: Some(ts),
+        };
+        bus.set_state(&self.key, &health.to_fields(&self.mkt)).await
     }
 
     /// A reload failed; the previous model keeps serving.
     pub async fn reload_failed<B: Bus>(&self, bus: &B, error: &str) -> Result<(), BusError> {
-        bus.set_state(&self.key, &[(self.field("error"), error.to_owned())])
-            .await
+        bus.set_state(
+            &self.key,
+            &ModelHealth::reload_failed_fields(&self.mkt, error),
+        )
+        .await
     }
 
     /// The rolling hit rate (`None` before the first non-flat outcome).
@@ -97,18 +82,12 @@ impl HealthWriter {
         if let Some(rate) = hit_rate {
             gauge!(telemetry::LIVE_HIT_RATE, "market" => self.mkt.clone()).set(rate);
         }
-        bus.set_state(
-            &self.key,
-            &[
-                (
-                    self.field("hit_rate"),
-                    hit_rate.map(|r| format!("{r:.4}")).unwrap_or_default(),
-                ),
-                (self.field("hit_rate_n"), window.to_string()),
-                (self.field("scored"), scored.to_string()),
-                (self.field("hit_rate_ts"), ts.to_string()),
-            ],
-        )
-        .await
+        let live = LiveHitRate {
+            rate: hit_rate,
+            window: window as u64,
+            scored,
+            ts: Some(ts),
+        };
+        bus.set_state(&self.key, &live.to_fields(&self.mkt)).await
     }
 }

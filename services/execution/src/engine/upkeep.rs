@@ -2,6 +2,7 @@
 //! the 5 s sweep of the venue's open orders against ours.
 
 use super::*;
+use flashmm_core::signal::ModelState;
 
 impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     /// The account's P&L, drawdown and their limits as gauges (alerts compare them).
@@ -76,14 +77,8 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
             self.state_lost = true;
         }
         for m in &mut self.markets {
-            let rate = model
-                .get(&format!("hit_rate:{}", m.key()))
-                .and_then(|v| v.parse::<f64>().ok());
-            let n = model
-                .get(&format!("hit_rate_n:{}", m.key()))
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0);
-            m.hit_rate = (rate, n);
+            let live = ModelState::from_fields(&model, m.key()).hit_rate;
+            m.hit_rate = (live.rate, live.window);
         }
     }
 
