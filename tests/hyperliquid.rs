@@ -218,6 +218,29 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let view = view.expect("the mock answers");
+    // `flashmm venue check` reads the markets, checks the API wallet against the account and
+    // prints balances and open orders.
+    let check = Command::new(bin("flashmm"))
+        .current_dir(root())
+        .args(["--config", &config, "venue", "check"])
+        .envs(exec_env.iter().copied())
+        .output()
+        .expect("flashmm venue check");
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "venue check failed: {out}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    for expected in [
+        "venue: hyperliquid testnet",
+        "SEI/USDC     coin SEI/USDC     asset  10000",
+        "key is an API wallet of the account",
+        "USDC     available",
+        "open orders:",
+    ] {
+        assert!(out.contains(expected), "{expected:?} not in: {out}");
+    }
     let t0 = tokio::time::Instant::now();
     let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
         .await

@@ -14,6 +14,8 @@
 //! - `flashmm record --out REC [--seconds N]` records the live `md:{mkt}` streams.
 //! - `flashmm backtest --data REC_OR_RAW [--compare]` replays data through the strategy and reports.
 //! - `flashmm keys new|import|address|verify` manage the encrypted keystore of the trading key.
+//! - `flashmm venue check` connects to the configured venue and checks markets, key, account,
+//!   balances and open orders.
 //! - `flashmm up` / `flashmm down` / `flashmm restart SERVICE` start, stop and restart the
 //!   services as detached processes with logs under `logs/`.
 
@@ -71,6 +73,9 @@ enum Command {
     /// Manage the encrypted keystore of the trading key.
     #[command(subcommand)]
     Keys(cmd::keys::KeysCommand),
+    /// Check the configured venue: markets, the key against the account, balances, orders.
+    #[command(subcommand)]
+    Venue(cmd::venue::VenueCommand),
     /// Start every service that is not running (logs and pids under `logs/`).
     Up(cmd::supervise::SuperviseArgs),
     /// Cancel every order through execution, then stop every service.
@@ -98,6 +103,7 @@ async fn main() -> std::process::ExitCode {
         Command::Recording(c) => cmd::import::run_recording(c),
         Command::Record(args) => cmd::record::run(&cli.config, args).await,
         Command::Keys(c) => cmd::keys::run(&cli.config, c),
+        Command::Venue(c) => cmd::venue::run(&cli.config, c).await,
         Command::Calibrate(args) => cmd::calibrate::run(args),
         Command::Backtest(args) => cmd::backtest::run(&cli.config, args),
         Command::Up(args) => cmd::supervise::up(&cli.config, &args).await,

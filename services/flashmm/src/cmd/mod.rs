@@ -12,3 +12,4 @@ pub mod status;
 pub mod streams;
 pub mod supervise;
 pub mod token;
+pub mod venue;

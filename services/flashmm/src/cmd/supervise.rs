@@ -28,9 +28,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Args;
-use flashmm_runtime::{load_config, now};
 use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
-use flashmm_core::config::Config;
+use flashmm_core::config::{Config, HyperliquidNetwork, VenueKind};
+use flashmm_runtime::{load_config, now};
 use flashmm_venue::signing::keystore::{PASSPHRASE_ENV, PASSPHRASE_FILE_ENV};
 use flashmm_venue::signing::{Keystore, Signer};
 
@@ -129,7 +129,21 @@ pub async fn up(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> 
     let config = load_config(config_path)?;
     let sup = Supervisor::new(config_path, &config, args)?;
     let bus = connect(&config).await?;
+    if config.venue.kind == VenueKind::Hyperliquid {
+        let hl = &config.venue.hyperliquid;
+        match hl.network {
+            HyperliquidNetwork::Mainnet => println!(
+                "!!! venue: hyperliquid MAINNET ({}): real funds !!!",
+                hl.api_url
+            ),
+            HyperliquidNetwork::Testnet => println!("venue: hyperliquid testnet ({})", hl.api_url),
+        }
+    }
     for service in START_ORDER {
+        // The simulator is the venue only when `venue.kind = "sim"`.
+        if service == "sim-venue" && config.venue.kind != VenueKind::Sim {
+            continue;
+        }
         match sup.running(service) {
             Some(pid) => println!("{service:<10} already running (pid {pid})"),
             None => {
