@@ -12,7 +12,7 @@ use crate::feed::{Feed, FeedEvent, FeedStats, FeedStream};
 use crate::rest::RestClient;
 use crate::sync::{DepthSync, DiffIds, DiffStep, SnapshotStep};
 use crate::{FeedConfig, RestError};
-use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot, OrderBook};
+use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
 use flashmm_core::identifiers::TradeId;
 use flashmm_core::market::{MarketSpec, Side};
 use flashmm_core::time::UnixNanos;
@@ -60,7 +60,8 @@ struct Book {
     symbol: String,
     spec: MarketSpec,
     sync: DepthSync<Diff>,
-    book: OrderBook,
+    /// The book's last sequence (update id) yielded since the last sync.
+    seq: Option<u64>,
     /// Bumped at each resync, so that the answer of an older fetch is ignored.
     generation: u64,
 }
@@ -154,7 +155,7 @@ async fn connection(
             symbol: s.symbol.to_ascii_uppercase(),
             spec: s.spec.clone(),
             sync: DepthSync::new(config.market.continuity(), config.max_buffer),
-            book: OrderBook::new(s.spec.id().clone()),
+            seq: None,
             generation: 0,
         })
         .collect();
@@ -415,17 +416,17 @@ fn resync(b: &mut Book) {
     b.generation += 1;
 }
 
-/// Applies an in-sync diff to the symbol's book and returns it as a delta.
+/// An in-sync diff as a delta following the book's last sequence.
 fn apply(b: &mut Book, diff: Diff) -> Result<BookDelta, String> {
     let delta = BookDelta {
         market: b.spec.id().clone(),
         seq: diff.last,
-        prev_seq: b.book.seq(),
+        prev_seq: b.seq,
         bids: diff.bids,
         asks: diff.asks,
         ts: diff.ts,
     };
-    b.book.apply_delta(&delta).map_err(|e| e.to_string())?;
+    b.seq = Some(diff.last);
     Ok(delta)
 }
 
@@ -448,9 +449,7 @@ fn on_snapshot(
     match b.sync.on_snapshot(s.last_update_id) {
         SnapshotStep::Synced(diffs) => {
             FeedStats::bump(&stats.syncs);
-            b.book
-                .apply_snapshot(&snapshot)
-                .map_err(|e| e.to_string())?;
+            b.seq = Some(snapshot.seq);
             let mut out = vec![FeedEvent::Snapshot(snapshot)];
             for diff in diffs {
                 match apply(b, diff) {
