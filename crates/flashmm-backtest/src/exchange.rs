@@ -2,7 +2,7 @@
 //! saw it, rests our orders in it with a [`QueuePosition`] each, and fills them from the
 //! recorded trades and book moves.
 
-use flashmm_core::book::{BookLevel, OrderBook};
+use flashmm_core::book::{BookLevel, BookUpdate, OrderBook, SyncedBook};
 use flashmm_core::market::{MarketId, Price, Qty, Side};
 use flashmm_core::order::Liquidity;
 use flashmm_core::time::UnixNanos;
@@ -42,8 +42,7 @@ pub struct RestingOrder {
 /// (immediate-or-cancel beyond the displayed size).
 #[derive(Debug, Clone)]
 pub struct FillSimulator {
-    book: OrderBook,
-    book_valid: bool,
+    book: SyncedBook,
     orders: Vec<RestingOrder>,
     cancel_model: CancelModel,
     post_only: bool,
@@ -55,8 +54,7 @@ impl FillSimulator {
     /// A venue for `market` with an empty book.
     pub fn new(market: MarketId, cancel_model: CancelModel, post_only: bool) -> Self {
         FillSimulator {
-            book: OrderBook::new(market),
-            book_valid: false,
+            book: SyncedBook::new(market),
             orders: Vec::new(),
             cancel_model,
             post_only,
@@ -67,12 +65,12 @@ impl FillSimulator {
 
     /// The venue's book.
     pub fn book(&self) -> &OrderBook {
-        &self.book
+        self.book.book()
     }
 
     /// Whether the book is in sync (a snapshot was applied and no update refused since).
     pub fn book_valid(&self) -> bool {
-        self.book_valid
+        self.book.is_synced()
     }
 
     /// Book updates refused (sequence gaps, crossed results) so far.
@@ -103,18 +101,14 @@ impl FillSimulator {
         match event {
             RecordEvent::Snapshot(s) => {
                 self.remember_levels(|_, _| true);
-                match self.book.apply_snapshot(s) {
-                    Ok(()) => self.book_valid = true,
-                    Err(_) => {
-                        self.refused_updates += 1;
-                        self.book_valid = false;
-                    }
+                if let BookUpdate::Refused(_) = self.book.apply_snapshot(s) {
+                    self.refused_updates += 1;
                 }
                 self.update_queues();
                 self.fill_crossed(ts, out);
             }
             RecordEvent::Delta(d) => {
-                if !self.book_valid {
+                if !self.book.is_synced() {
                     return;
                 }
                 self.remember_levels(|side, price| {
@@ -124,11 +118,17 @@ impl FillSimulator {
                     };
                     levels.iter().any(|l| l.price.ticks() == price)
                 });
-                if self.book.apply_delta(d).is_err() {
-                    self.refused_updates += 1;
-                    self.book_valid = false;
-                    self.changed.clear();
-                    return;
+                match self.book.apply_delta(d) {
+                    BookUpdate::Delta => {}
+                    BookUpdate::Refused(_) => {
+                        self.refused_updates += 1;
+                        self.changed.clear();
+                        return;
+                    }
+                    _ => {
+                        self.changed.clear();
+                        return;
+                    }
                 }
                 self.update_queues();
                 self.fill_crossed(ts, out);
@@ -160,7 +160,7 @@ impl FillSimulator {
 
     /// An order arrives at `ts`: refused, (partly) taken, and/or rested.
     pub fn place(&mut self, ts: UnixNanos, order: NewOrder, out: &mut Vec<ExchangeReport>) {
-        if !self.book_valid {
+        if !self.book.is_synced() {
             out.push(ExchangeReport::Rejected {
                 id: order.id,
                 reason: RejectReason::NoBook,
@@ -174,7 +174,7 @@ impl FillSimulator {
             Side::Buy => l.price.ticks() <= limit,
             Side::Sell => l.price.ticks() >= limit,
         };
-        let mut opposite = self.book.levels(side.opposite()).peekable();
+        let mut opposite = self.book.book().levels(side.opposite()).peekable();
         if opposite.peek().is_some_and(&crosses) {
             if self.post_only {
                 out.push(ExchangeReport::Rejected {
@@ -207,7 +207,7 @@ impl FillSimulator {
             out.push(ExchangeReport::Cancelled { id: order.id });
             return;
         }
-        let displayed = level_qty(&self.book, side, limit);
+        let displayed = level_qty(self.book.book(), side, limit);
         self.orders.push(RestingOrder {
             id: order.id,
             side,
@@ -242,7 +242,7 @@ impl FillSimulator {
         for (i, o) in self.orders.iter().enumerate() {
             if touched(o.side, o.price) {
                 self.changed
-                    .push((i, level_qty(&self.book, o.side, o.price)));
+                    .push((i, level_qty(self.book.book(), o.side, o.price)));
             }
         }
     }
@@ -251,7 +251,7 @@ impl FillSimulator {
     fn update_queues(&mut self) {
         for &(i, old) in &self.changed {
             let o = &mut self.orders[i];
-            let new = level_qty(&self.book, o.side, o.price);
+            let new = level_qty(self.book.book(), o.side, o.price);
             if new != old {
                 o.queue.on_level_change(old, new, self.cancel_model);
             }
@@ -262,8 +262,8 @@ impl FillSimulator {
     /// Fills in full every order that the opposite side of the book now reaches.
     fn fill_crossed(&mut self, ts: UnixNanos, out: &mut Vec<ExchangeReport>) {
         let (bid, ask) = (
-            self.book.best_bid().map(|l| l.price.ticks()),
-            self.book.best_ask().map(|l| l.price.ticks()),
+            self.book.book().best_bid().map(|l| l.price.ticks()),
+            self.book.book().best_ask().map(|l| l.price.ticks()),
         );
         let mut i = 0;
         while i < self.orders.len() {

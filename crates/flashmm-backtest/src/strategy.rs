@@ -14,16 +14,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::MarketSpec;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::{Fill, OrderEvent};
 use flashmm_core::risk::RiskViolationKind;
 use flashmm_core::risk::{GuardLimits, KillSwitch, RiskAction, RiskLimits, RiskViolation};
 use flashmm_core::signal::{FeatureVector, Prediction};
 use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
 use flashmm_core::time::{MonoNanos, UnixNanos};
-use flashmm_features::{FeatureConfig, FeatureEngine, Throttle};
+use flashmm_features::{FeatureConfig, FeatureStep, MarketFeatures};
 use flashmm_recording::RecordEvent;
 use flashmm_trading::{Account, Instruction, MarketEngine, Pacer};
 use rust_decimal::Decimal;
@@ -123,8 +123,7 @@ pub struct StrategyStats {
 /// The feature and model path of the ML strategy (what `feature` and `inference` do live).
 #[derive(Debug)]
 struct Signal {
-    engine: FeatureEngine,
-    throttle: Throttle,
+    features: MarketFeatures,
     vector: FeatureVector,
     seam: BusSeam,
 }
@@ -153,11 +152,11 @@ impl Strategy {
         let market = setup.spec.id().clone();
         let signal = match setup.seam {
             Some(seam) => {
-                let engine = FeatureEngine::new(market, setup.features)?;
-                let vector = engine.vector(UnixNanos(0));
+                let features =
+                    MarketFeatures::new(market, setup.features, Some(setup.feature_rate_hz))?;
+                let vector = features.vector(UnixNanos(0));
                 Some(Signal {
-                    engine,
-                    throttle: Throttle::new(setup.feature_rate_hz)?,
+                    features,
                     vector,
                     seam,
                 })
@@ -236,26 +235,19 @@ impl Strategy {
             self.violations(now, &[v], out);
         }
         if let Some(signal) = &mut self.signal {
-            match &event {
-                MarketEvent::Trade(t) => {
-                    if signal.engine.on_trade(t, recv_ts).is_err() {
-                        self.stats.refused_trades += 1;
-                    }
-                }
-                MarketEvent::Snapshot(_) | MarketEvent::Delta(_) if self.engine.book_ok() => {
-                    signal.engine.on_book(self.engine.book(), recv_ts)?;
-                    if signal.throttle.try_acquire(recv_ts) {
-                        signal.engine.write_vector(&mut signal.vector, recv_ts);
-                        if let Some(p) = signal.seam.round_trip(&signal.vector, now)? {
-                            self.engine.on_prediction(p);
-                            self.stats.predictions += 1;
-                            if self.stats.predictions.is_multiple_of(4096) {
-                                signal.seam.trim(1024)?;
-                            }
+            match signal.features.on_event(&event, recv_ts)? {
+                FeatureStep::RefusedTrade(_) => self.stats.refused_trades += 1,
+                FeatureStep::Publish => {
+                    signal.features.write_vector(&mut signal.vector, recv_ts);
+                    if let Some(p) = signal.seam.round_trip(&signal.vector, now)? {
+                        self.engine.on_prediction(p);
+                        self.stats.predictions += 1;
+                        if self.stats.predictions.is_multiple_of(4096) {
+                            signal.seam.trim(1024)?;
                         }
                     }
                 }
-                MarketEvent::Snapshot(_) | MarketEvent::Delta(_) => {}
+                FeatureStep::Held | FeatureStep::Trade | FeatureStep::Book(_) => {}
             }
         }
         self.decide(now, out);

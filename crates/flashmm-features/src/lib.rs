@@ -10,6 +10,8 @@
 //! - [`window`]: running sums over nested windows of one stream, O(1) amortised per event.
 //! - [`engine`]: [`FeatureEngine`], which ties them together.
 //! - [`throttle`]: [`Throttle`], at most `max_rate_hz` publications per market.
+//! - [`market`]: [`MarketFeatures`], one market's book, engine and throttle: the pipeline the
+//!   feature service, the backtester and the dataset builder all run.
 //!
 //! Pure code: no I/O and no clock. Time arrives with every event as [`UnixNanos`], so the
 //! feature service and the dataset builder compute bit-identical vectors from the same
@@ -25,6 +27,7 @@ pub mod book_flow;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod market;
 mod numeric;
 pub mod ofi;
 pub mod schema;
@@ -35,5 +38,6 @@ pub mod window;
 pub use config::FeatureConfig;
 pub use engine::FeatureEngine;
 pub use error::FeatureError;
+pub use market::{FeatureStep, MarketFeatures};
 pub use schema::{schema_hash, Feature, FEATURE_NAMES, NUM_FEATURES};
 pub use throttle::Throttle;

@@ -15,11 +15,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use flashmm_core::market_event::MarketEvent;
-use flashmm_core::book::OrderBook;
+use flashmm_core::book::{BookUpdate, OrderBook, SyncedBook};
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::inventory::Position;
 use flashmm_core::market::{MarketSpec, Price, Qty, Side};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::{
     ClientIdGenerator, Fill, FillLedger, Order, OrderEvent, OrderStatus, QuoteAction, Slot,
     WorkingOrders,
@@ -110,8 +110,7 @@ pub struct Flatten {
 pub struct MarketEngine {
     spec: MarketSpec,
     key: String,
-    book: OrderBook,
-    book_ok: bool,
+    book: SyncedBook,
     template: RawQuoteParams,
     level_notional: Decimal,
     quoter: Option<Quoter>,
@@ -162,8 +161,7 @@ impl MarketEngine {
     ) -> Self {
         let key = spec.id().stream_key();
         MarketEngine {
-            book: OrderBook::new(spec.id().clone()),
-            book_ok: false,
+            book: SyncedBook::new(spec.id().clone()),
             ids: ClientIdGenerator::new(&key, epoch),
             position: Position::new(spec.id().clone()),
             risk: MarketRisk::new(limits, guards, now),
@@ -207,12 +205,12 @@ impl MarketEngine {
 
     /// The book.
     pub fn book(&self) -> &OrderBook {
-        &self.book
+        self.book.book()
     }
 
     /// Whether the book is whole (no gap since the last snapshot).
     pub fn book_ok(&self) -> bool {
-        self.book_ok
+        self.book.is_synced()
     }
 
     /// The quoter, once the first mid fixed the sizes.
@@ -242,7 +240,7 @@ impl MarketEngine {
         };
         if let Some(v) = check_clock_skew(self.risk.guards(), ts, now) {
             if matches!(event, MarketEvent::Delta(_)) {
-                self.book_ok = false;
+                self.book.desync();
             }
             return Some(v);
         }
@@ -252,43 +250,36 @@ impl MarketEngine {
                 Some(self.last_md_received.map_or(received, |r| r.max(received)));
         }
         match event {
-            MarketEvent::Snapshot(s) => {
-                if self.book.apply_snapshot(s).is_err() {
-                    self.book_ok = false;
-                    return None;
-                }
-                if !self.book_ok {
-                    self.risk.reset_mids();
-                }
-                self.book_ok = true;
-            }
-            MarketEvent::Delta(d) => {
-                if !self.book_ok {
-                    return None;
-                }
-                if let Err(e) = self.book.apply_delta(d) {
-                    self.book_ok = false;
+            MarketEvent::Snapshot(s) => match self.book.apply_snapshot(s) {
+                BookUpdate::Snapshot { resynced: true } => self.risk.reset_mids(),
+                BookUpdate::Snapshot { resynced: false } => {}
+                _ => return None,
+            },
+            MarketEvent::Delta(d) => match self.book.apply_delta(d) {
+                BookUpdate::Delta => {}
+                BookUpdate::Refused(e) => {
                     return Some(RiskViolation::BookGap {
                         detail: e.to_string(),
-                    });
+                    })
                 }
-            }
+                _ => return None,
+            },
             MarketEvent::Trade(t) => {
                 if let Some(q) = self.quoter.as_mut() {
-                    q.on_trade(t, &self.book);
+                    q.on_trade(t, self.book.book());
                 }
                 return None;
             }
         }
         self.ensure_quoter();
         let q = self.quoter.as_mut()?;
-        q.on_book(now, &self.book);
+        q.on_book(now, self.book.book());
         if !q.volatility().is_warm() {
             return None;
         }
         let sigma = q.sigma_bps();
-        let mid = self.book.mid_ticks()?;
-        let spread = self.book.spread_ticks()? as f64;
+        let mid = self.book.book().mid_ticks()?;
+        let spread = self.book.book().spread_ticks()? as f64;
         self.risk.on_mid(now, mid, spread, sigma)
     }
 
@@ -312,7 +303,7 @@ impl MarketEngine {
         if self.quoter.is_some() {
             return;
         }
-        let Some(mid) = self.book.mid(&self.spec) else {
+        let Some(mid) = self.book.book().mid(&self.spec) else {
             return;
         };
         let lot_value = mid * self.spec.lot_size();
@@ -337,7 +328,7 @@ impl MarketEngine {
 
     /// The mid in quote currency, when the book is two-sided.
     pub fn mark(&self) -> Option<Decimal> {
-        self.book.mid(&self.spec)
+        self.book.book().mid(&self.spec)
     }
 
     /// The signed position value at the mark (zero without a mark).
@@ -440,7 +431,7 @@ impl MarketEngine {
             return false;
         };
         can_quote
-            && self.book_ok
+            && self.book.is_synced()
             && self.flatten.is_none()
             && self.standing_recent(now)
             && policy
@@ -464,7 +455,7 @@ impl MarketEngine {
         let state = self.risk_state(now, mono, account);
         let (hit_rate, samples) = self.hit_rate;
         let standing = self.risk.standing(&state, hit_rate, samples);
-        if !self.book_ok {
+        if !self.book.is_synced() {
             self.cancel_all("book gap".into(), &mut d);
             return d;
         }
@@ -526,7 +517,11 @@ impl MarketEngine {
         can_quote: bool,
         budget: usize,
     ) -> Option<Decision> {
-        if !(can_quote && self.book_ok && self.flatten.is_none() && self.standing_recent(now)) {
+        if !(can_quote
+            && self.book.is_synced()
+            && self.flatten.is_none()
+            && self.standing_recent(now))
+        {
             return None;
         }
         let (_, view) = self.standing_clear_at.clone()?;
@@ -560,7 +555,8 @@ impl MarketEngine {
             position_lots: self.position.qty(),
             traded_notional: self.traded_notional,
         };
-        let quote = match quoter.quote(now, &self.book, &inventory, self.prediction.as_ref()) {
+        let quote = match quoter.quote(now, self.book.book(), &inventory, self.prediction.as_ref())
+        {
             Ok(q) => q,
             Err(_) => return d,
         };
@@ -651,7 +647,7 @@ impl MarketEngine {
         qty: Qty,
     ) -> Result<(), Vec<RiskViolation>> {
         let state = self.risk_state(now, mono, account);
-        let (bid, ask) = match (self.book.best_bid(), self.book.best_ask()) {
+        let (bid, ask) = match (self.book.book().best_bid(), self.book.book().best_ask()) {
             (Some(b), Some(a)) => (b.price.ticks(), a.price.ticks()),
             _ => (0, 0),
         };
@@ -711,7 +707,8 @@ impl MarketEngine {
             return;
         }
         let side = if qty > 0 { Side::Sell } else { Side::Buy };
-        let (Some(bid), Some(ask)) = (self.book.best_bid(), self.book.best_ask()) else {
+        let (Some(bid), Some(ask)) = (self.book.book().best_bid(), self.book.book().best_ask())
+        else {
             return;
         };
         let aggressive = f

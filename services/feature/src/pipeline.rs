@@ -1,34 +1,26 @@
 //! One market's feature pipeline: `md:{mkt}` in, `feat:{mkt}` out.
 
 use flashmm_bus::{Bus, Consumer, ConsumerConfig, Envelope, Namespace, Received};
-use flashmm_core::market_event::MarketEvent;
-use flashmm_core::book::OrderBook;
+use flashmm_core::book::BookUpdate;
 use flashmm_core::market::MarketId;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
-use flashmm_features::{FeatureConfig, FeatureEngine, Throttle};
+use flashmm_features::{FeatureConfig, FeatureStep, MarketFeatures};
 use metrics::{counter, histogram};
 
-/// A market's book and feature engine, and what they did with one entry.
-pub struct MarketFeatures {
-    market: MarketId,
+/// A market's features (`flashmm_features::MarketFeatures`) and the service's metrics of
+/// what they did with each entry.
+pub struct MarketPipeline {
     label: String,
-    book: OrderBook,
-    engine: FeatureEngine,
-    throttle: Throttle,
-    /// False until a snapshot applied, and again after a refused delta.
-    synced: bool,
+    features: MarketFeatures,
 }
 
-impl MarketFeatures {
+impl MarketPipeline {
     /// A pipeline publishing at most `max_rate_hz` vectors per second.
     pub fn new(market: MarketId, max_rate_hz: f64) -> anyhow::Result<Self> {
-        Ok(MarketFeatures {
+        Ok(MarketPipeline {
             label: market.to_string(),
-            book: OrderBook::new(market.clone()),
-            engine: FeatureEngine::new(market.clone(), FeatureConfig::default())?,
-            throttle: Throttle::new(max_rate_hz)?,
-            market,
-            synced: false,
+            features: MarketFeatures::new(market, FeatureConfig::default(), Some(max_rate_hz))?,
         })
     }
 
@@ -39,35 +31,36 @@ impl MarketFeatures {
         event: &MarketEvent,
         origin_ts: UnixNanos,
     ) -> Option<flashmm_core::signal::FeatureVector> {
-        let applied = match event {
-            MarketEvent::Snapshot(s) => self.book.apply_snapshot(s),
-            MarketEvent::Delta(_) if !self.synced => {
-                counter!("flashmm_feature_skipped_total", "market" => self.label.clone(), "reason" => "awaiting_snapshot").increment(1);
-                return None;
+        let label = self.label.clone();
+        match self.features.on_event(event, origin_ts) {
+            Ok(FeatureStep::Publish) => Some(self.features.vector(origin_ts)),
+            Ok(FeatureStep::Held | FeatureStep::Trade) => None,
+            Ok(FeatureStep::RefusedTrade(e)) => {
+                counter!("flashmm_feature_rejected_total", "market" => label, "reason" => "trade")
+                    .increment(1);
+                tracing::debug!(market = %self.label, error = %e, "trade refused");
+                None
             }
-            MarketEvent::Delta(d) => self.book.apply_delta(d),
-            MarketEvent::Trade(t) => {
-                if let Err(e) = self.engine.on_trade(t, origin_ts) {
-                    counter!("flashmm_feature_rejected_total", "market" => self.label.clone(), "reason" => "trade").increment(1);
-                    tracing::debug!(market = %self.market, error = %e, "trade refused");
-                }
-                return None;
+            Ok(FeatureStep::Book(BookUpdate::AwaitingSnapshot)) => {
+                counter!("flashmm_feature_skipped_total", "market" => label, "reason" => "awaiting_snapshot").increment(1);
+                None
             }
-        };
-        if let Err(e) = applied {
-            self.synced = false;
-            counter!("flashmm_feature_rejected_total", "market" => self.label.clone(), "reason" => "book").increment(1);
-            tracing::warn!(market = %self.market, error = %e, "book update refused; waiting for a snapshot");
-            return None;
+            Ok(FeatureStep::Book(BookUpdate::Stale(_))) => {
+                counter!("flashmm_feature_skipped_total", "market" => label, "reason" => "stale")
+                    .increment(1);
+                None
+            }
+            Ok(FeatureStep::Book(update)) => {
+                counter!("flashmm_feature_rejected_total", "market" => label, "reason" => "book")
+                    .increment(1);
+                tracing::warn!(market = %self.label, ?update, "book update refused; waiting for a snapshot");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(market = %self.label, error = %e, "feature update refused");
+                None
+            }
         }
-        self.synced = true;
-        if let Err(e) = self.engine.on_book(&self.book, origin_ts) {
-            tracing::warn!(market = %self.market, error = %e, "feature update refused");
-            return None;
-        }
-        self.throttle
-            .try_acquire(origin_ts)
-            .then(|| self.engine.vector(origin_ts))
     }
 }
 
@@ -82,7 +75,7 @@ pub async fn run<B: Bus + Clone + 'static>(
 ) -> anyhow::Result<()> {
     let mkt = market.stream_key();
     let out = namespace.feat(&mkt)?;
-    let mut state = MarketFeatures::new(market.clone(), max_rate_hz)?;
+    let mut state = MarketPipeline::new(market.clone(), max_rate_hz)?;
     let mut consumer = loop {
         match Consumer::<MarketEvent, B>::start(
             bus.clone(),
@@ -164,7 +157,7 @@ mod tests {
 
     #[test]
     fn vectors_follow_book_events_once_in_sync_and_are_throttled() {
-        let mut f = MarketFeatures::new(sei(), 10.0).unwrap();
+        let mut f = MarketPipeline::new(sei(), 10.0).unwrap();
         let delta = |seq: u64| {
             MarketEvent::Delta(BookDelta {
                 market: sei(),
@@ -197,6 +190,6 @@ mod tests {
         // A gap breaks sync until the next snapshot.
         assert!(f.on_event(&delta(9), UnixNanos(2_000_000_000)).is_none());
         assert!(f.on_event(&delta(10), UnixNanos(3_000_000_000)).is_none());
-        assert!(!f.synced);
+        assert!(!f.features.is_synced());
     }
 }

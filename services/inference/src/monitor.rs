@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use flashmm_runtime::{self as runtime, LogLimiter};
 use flashmm_bus::{Bus, BusError, Consumer, ConsumerConfig, Namespace};
-use flashmm_core::market_event::MarketEvent;
-use flashmm_core::book::OrderBook;
+use flashmm_core::book::{BookUpdate, SyncedBook};
 use flashmm_core::market::MarketId;
+use flashmm_core::market_event::MarketEvent;
+use flashmm_runtime::{self as runtime, LogLimiter};
 use metrics::counter;
 use tokio::sync::{mpsc, watch};
 
@@ -73,7 +73,7 @@ pub async fn read_mids<B: Bus + Clone + 'static>(
         },
     )
     .await?;
-    let mut book = OrderBook::new(market);
+    let mut book = SyncedBook::new(market);
     let mut limiter = LogLimiter::new(Duration::from_secs(10));
     loop {
         let batch = tokio::select! {
@@ -93,19 +93,18 @@ pub async fn read_mids<B: Bus + Clone + 'static>(
         let mut ids = Vec::with_capacity(batch.len());
         for received in batch {
             ids.push(received.id);
-            let applied = match &received.msg {
-                MarketEvent::Snapshot(s) => book.apply_snapshot(s),
-                MarketEvent::Delta(d) => book.apply_delta(d),
-                MarketEvent::Trade(_) => continue,
-            };
-            if let Err(e) = applied {
-                // A gap: wait for the next snapshot (ingest republishes one every second).
-                if limiter.allow("book").is_some() {
-                    tracing::debug!(market = %mkt, error = %e, "drift monitor book update refused");
+            match book.apply(&received.msg) {
+                None | Some(BookUpdate::AwaitingSnapshot | BookUpdate::Stale(_)) => continue,
+                Some(BookUpdate::Refused(e)) => {
+                    // A gap: wait for the next snapshot (ingest republishes one every second).
+                    if limiter.allow("book").is_some() {
+                        tracing::debug!(market = %mkt, error = %e, "drift monitor book update refused");
+                    }
+                    continue;
                 }
-                continue;
+                Some(BookUpdate::Snapshot { .. } | BookUpdate::Delta) => {}
             }
-            if let Some(mid) = book.mid_ticks() {
+            if let Some(mid) = book.book().mid_ticks() {
                 let input = DriftInput::Mid {
                     ts: received.meta.origin_ts.as_i64(),
                     mid,

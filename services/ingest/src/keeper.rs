@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use flashmm_core::book::{BookError, OrderBook};
+use flashmm_core::book::{BookError, BookUpdate, OrderBook, SyncedBook};
 use flashmm_core::market::MarketId;
 use flashmm_core::market_event::MarketEvent;
 use flashmm_venue::venue::VenueEvent;
@@ -39,14 +39,7 @@ pub enum Outcome {
 /// One book per configured market.
 #[derive(Debug)]
 pub struct BookKeeper {
-    books: HashMap<MarketId, Slot>,
-}
-
-#[derive(Debug)]
-struct Slot {
-    book: OrderBook,
-    /// False until a snapshot applied, and again after a refused update.
-    valid: bool,
+    books: HashMap<MarketId, SyncedBook>,
 }
 
 /// The metric label of a refused book update.
@@ -69,85 +62,70 @@ impl BookKeeper {
         BookKeeper {
             books: markets
                 .into_iter()
-                .map(|m| {
-                    let slot = Slot {
-                        book: OrderBook::new(m.clone()),
-                        valid: false,
-                    };
-                    (m, slot)
-                })
+                .map(|m| (m.clone(), SyncedBook::new(m)))
                 .collect(),
         }
     }
 
     /// The current book of a market.
     pub fn book(&self, market: &MarketId) -> Option<&OrderBook> {
-        self.books.get(market).map(|s| &s.book)
+        self.books.get(market).map(SyncedBook::book)
     }
 
     /// Marks a market's book as needing a resync (e.g. its events could not be published).
     pub fn invalidate(&mut self, market: &MarketId) {
-        if let Some(slot) = self.books.get_mut(market) {
-            slot.valid = false;
+        if let Some(book) = self.books.get_mut(market) {
+            book.desync();
         }
     }
 
     /// Marks every book as needing a resync (the venue connection was lost).
     pub fn invalidate_all(&mut self) {
-        for slot in self.books.values_mut() {
-            slot.valid = false;
+        for book in self.books.values_mut() {
+            book.desync();
         }
     }
 
     /// Whether a market's book is in sync with the venue.
     pub fn is_valid(&self, market: &MarketId) -> bool {
-        self.books.get(market).is_some_and(|s| s.valid)
+        self.books.get(market).is_some_and(SyncedBook::is_synced)
     }
 
     /// Applies a venue event and says what to publish.
     pub fn on_event(&mut self, event: VenueEvent) -> Outcome {
         match event {
             VenueEvent::Snapshot(snapshot) => {
-                let Some(slot) = self.books.get_mut(&snapshot.market) else {
+                let Some(book) = self.books.get_mut(&snapshot.market) else {
                     return Outcome::UnknownMarket(snapshot.market);
                 };
-                match slot.book.apply_snapshot(&snapshot) {
-                    Ok(()) => {
-                        slot.valid = true;
-                        Outcome::Publish(MarketEvent::Snapshot(snapshot))
-                    }
-                    Err(e) => {
-                        slot.valid = false;
-                        Outcome::Resync {
-                            market: snapshot.market,
-                            reason: reason(&e),
-                        }
-                    }
+                match book.apply_snapshot(&snapshot) {
+                    BookUpdate::Refused(e) => Outcome::Resync {
+                        market: snapshot.market,
+                        reason: reason(&e),
+                    },
+                    _ => Outcome::Publish(MarketEvent::Snapshot(snapshot)),
                 }
             }
             VenueEvent::Delta(delta) => {
-                let Some(slot) = self.books.get_mut(&delta.market) else {
+                let Some(book) = self.books.get_mut(&delta.market) else {
                     return Outcome::UnknownMarket(delta.market);
                 };
-                if !slot.valid {
-                    return Outcome::Drop {
+                match book.apply_delta(&delta) {
+                    BookUpdate::Snapshot { .. } | BookUpdate::Delta => {
+                        Outcome::Publish(MarketEvent::Delta(delta))
+                    }
+                    BookUpdate::AwaitingSnapshot => Outcome::Drop {
                         market: delta.market,
                         reason: "awaiting_snapshot",
-                    };
-                }
-                match slot.book.apply_delta(&delta) {
-                    Ok(()) => Outcome::Publish(MarketEvent::Delta(delta)),
-                    Err(e @ BookError::StaleSequence { .. }) => Outcome::Drop {
+                    },
+                    BookUpdate::Stale(e) => Outcome::Drop {
                         market: delta.market,
                         reason: reason(&e),
                     },
-                    Err(e) => {
-                        slot.valid = false;
-                        Outcome::Resync {
-                            market: delta.market,
-                            reason: reason(&e),
-                        }
-                    }
+                    BookUpdate::Refused(e) => Outcome::Resync {
+                        market: delta.market,
+                        reason: reason(&e),
+                    },
                 }
             }
             VenueEvent::Trade(trade) => {

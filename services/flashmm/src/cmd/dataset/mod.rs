@@ -14,8 +14,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use flashmm_core::book::OrderBook;
-use flashmm_features::{Feature, FeatureConfig, FeatureEngine, FEATURE_NAMES, NUM_FEATURES};
+use flashmm_core::book::BookUpdate;
+use flashmm_features::{
+    Feature, FeatureConfig, FeatureStep, MarketFeatures, FEATURE_NAMES, NUM_FEATURES,
+};
 use flashmm_recording::{RecordEvent, RecordingReader};
 use serde_json::json;
 
@@ -74,13 +76,12 @@ pub fn run(args: DatasetArgs) -> anyhow::Result<()> {
         .context("--min-interval-ms too large")?;
 
     let mut market = None;
-    let mut engine: Option<(OrderBook, FeatureEngine)> = None;
+    let mut engine: Option<MarketFeatures> = None;
     let mut x: Vec<f32> = Vec::new();
     let mut ts: Vec<i64> = Vec::new();
     let mut mid: Vec<f64> = Vec::new();
     let mut l1: Vec<f32> = Vec::new();
     let mut refused = 0u64;
-    let mut book_valid = false;
     for path in &args.inputs {
         let reader = RecordingReader::open(path)
             .with_context(|| format!("cannot open recording {}", path.display()))?;
@@ -94,12 +95,13 @@ pub fn run(args: DatasetArgs) -> anyhow::Result<()> {
             .market(&symbol)
             .with_context(|| format!("{} has no market {symbol}", path.display()))?
             .clone();
-        let (book, features) = match &mut engine {
-            Some(pair) => pair,
-            None => {
-                let features = FeatureEngine::new(spec.id().clone(), FeatureConfig::default())?;
-                engine.insert((OrderBook::new(spec.id().clone()), features))
-            }
+        let features = match &mut engine {
+            Some(features) => features,
+            None => engine.insert(MarketFeatures::new(
+                spec.id().clone(),
+                FeatureConfig::default(),
+                None,
+            )?),
         };
         market.get_or_insert_with(|| spec.id().clone());
         for record in reader {
@@ -107,28 +109,21 @@ pub fn run(args: DatasetArgs) -> anyhow::Result<()> {
             if record.event.market() != spec.id() {
                 continue;
             }
-            let applied = match &record.event {
-                RecordEvent::Snapshot(s) => book.apply_snapshot(s).map(|_| true),
-                RecordEvent::Delta(d) if book_valid => book.apply_delta(d).map(|_| true),
-                RecordEvent::Delta(_) => Ok(false),
-                RecordEvent::Trade(t) => {
-                    if features.on_trade(t, record.recv_ts).is_err() {
-                        refused += 1;
-                    }
-                    Ok(false)
-                }
-                RecordEvent::Top(_) => Ok(false),
+            let step = match &record.event {
+                RecordEvent::Snapshot(s) => features.on_snapshot(s, record.recv_ts)?,
+                RecordEvent::Delta(d) => features.on_delta(d, record.recv_ts)?,
+                RecordEvent::Trade(t) => features.on_trade(t, record.recv_ts),
+                RecordEvent::Top(_) => continue,
             };
-            match applied {
-                Ok(true) => book_valid = true,
-                Ok(false) => continue,
-                Err(_) => {
+            match step {
+                FeatureStep::Publish => {}
+                FeatureStep::RefusedTrade(_) | FeatureStep::Book(BookUpdate::Refused(_)) => {
                     refused += 1;
-                    book_valid = false;
                     continue;
                 }
+                _ => continue,
             }
-            features.on_book(book, record.recv_ts)?;
+            let book = features.book();
             let t = record.recv_ts.as_i64();
             let (Some(_), Some(_), Some(m)) = (book.best_bid(), book.best_ask(), book.mid_ticks())
             else {
@@ -148,7 +143,7 @@ pub fn run(args: DatasetArgs) -> anyhow::Result<()> {
             l1.push(features.value(Feature::Imbalance0));
         }
     }
-    let Some((_, features)) = engine else {
+    let Some(features) = engine else {
         bail!("no input read");
     };
 
@@ -171,7 +166,7 @@ pub fn run(args: DatasetArgs) -> anyhow::Result<()> {
     let counts = [0i8, 1, 2].map(|c| keep_label.iter().filter(|&&l| l == c).count());
     let meta = json!({
         "feature_names": FEATURE_NAMES.as_slice(),
-        "schema_hash": format!("{:#018x}", features.schema_hash()),
+        "schema_hash": format!("{:#018x}", features.engine().schema_hash()),
         "horizon_ms": args.horizon.as_millis() as u64,
         "dead_band_bps": args.dead_band_bps,
         "min_interval_ms": args.min_interval_ms,
