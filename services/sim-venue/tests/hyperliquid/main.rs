@@ -1,0 +1,7 @@
+//! `HyperliquidVenue` against the Hyperliquid mock (`sim-venue --wire hyperliquid`) over real
+//! loopback sockets: orders by cloid, signatures, nonces, API wallets, reconnects and
+//! snapshots, the dead man's switch, rate limits.
+
+mod feed;
+mod mock;
+mod orders;
