@@ -82,6 +82,24 @@ impl BinanceConverter {
         self.stats
     }
 
+    /// The current book as a `Snapshot` record at the book's current sequence, received at
+    /// `recv_ts`: what starts a new file in the middle of a stream (a recorder's rotation),
+    /// so that the file replays on its own. The records that follow go on from the same
+    /// sequence, as they would without it; the statistics are not changed. `None` before the
+    /// book is initialised (the new file then starts as a recording does).
+    pub fn snapshot_record(&self, recv_ts: UnixNanos) -> Option<Record> {
+        self.initialised.then(|| Record {
+            recv_ts,
+            event: RecordEvent::Snapshot(BookSnapshot {
+                market: self.spec.id().clone(),
+                seq: self.seq,
+                bids: self.book.levels(Side::Buy),
+                asks: self.book.levels(Side::Sell),
+                ts: recv_ts,
+            }),
+        })
+    }
+
     /// Converts one line (with or without its line ending), appending its records to `out`.
     pub fn push_line(&mut self, line: &[u8], out: &mut Vec<Record>) {
         self.stats.lines += 1;

@@ -179,6 +179,44 @@ fn spot_sequence_gap_resyncs() {
     assert_eq!(book.levels(Side::Buy).len(), 3);
 }
 
+/// A snapshot record taken mid-stream starts a file that replays on its own, and the records
+/// after it are those of the uninterrupted conversion.
+#[test]
+fn snapshot_record_starts_a_file_mid_stream() {
+    let lines = [
+        depth(1, 100, 105, r#"[["100.00","1"]]"#, r#"[["100.05","1"]]"#),
+        ticker(2, 105, "100.00", "1", "100.05", "1"),
+        depth(3, 106, 110, r#"[["99.00","2"]]"#, "[]"),
+        trade(4, 7, "100.05", "0.5", false),
+        depth(5, 111, 115, r#"[["99.50","3"]]"#, r#"[["100.10","1"]]"#),
+        ticker(6, 116, "100.00", "2", "100.05", "1"),
+    ];
+    let (whole, stats) = convert(&lines);
+    let mut c = BinanceConverter::new(spec(), "BTCUSDT");
+    assert_eq!(c.snapshot_record(flashmm_core::time::UnixNanos(0)), None);
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for l in &lines[..3] {
+        c.push_line(l.as_bytes(), &mut first);
+    }
+    let at = flashmm_core::time::UnixNanos(3);
+    let start = c.snapshot_record(at).unwrap();
+    second.push(start.clone());
+    for l in &lines[3..] {
+        c.push_line(l.as_bytes(), &mut second);
+    }
+    assert_eq!(*c.stats(), stats);
+    // The second file alone replays, and ends as the uninterrupted book.
+    let book = replay(&second);
+    assert_eq!(book.to_snapshot(), replay(&whole).to_snapshot());
+    let RecordEvent::Snapshot(s) = &start.event else {
+        panic!()
+    };
+    assert_eq!(s.seq, 2);
+    assert_eq!(s.bids, [lv(10_000, 100_000), lv(9_900, 200_000)]);
+    first.extend(second.into_iter().skip(1));
+    assert_eq!(first, whole);
+}
+
 #[test]
 fn futures_sequence_uses_pu() {
     let lines = [
