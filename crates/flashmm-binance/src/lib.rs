@@ -10,6 +10,8 @@
 //!   ticker) that yields FlashMM's book snapshots, deltas, trades and tops in ticks and lots
 //!   ([`FeedStream`], or a venue [`EventStream`](flashmm_venue::venue::EventStream)), with
 //!   reconnects before the venue's 24 h cut and on ping timeout.
+//! - [`record()`](record::record): the live recorder behind `flashmm record --venue binance`:
+//!   the raw frames through the importer's converter into rotated FlashMM recordings.
 //!
 //! Messages are parsed by `flashmm_recording::import::binance::message`, which the importer
 //! of raw captures uses too: one parser for the live feed and the recordings of it.
@@ -21,6 +23,7 @@ mod config;
 mod error;
 mod feed;
 mod market;
+pub mod record;
 mod rest;
 mod sync;
 

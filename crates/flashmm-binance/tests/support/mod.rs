@@ -217,6 +217,10 @@ struct State {
     connections: u64,
     snapshot_requests: u64,
     grids: String,
+    /// Every stream frame sent, in order (a duplicate twice).
+    sent_frames: Vec<String>,
+    /// Every depth snapshot body answered with 200, in order.
+    sent_snapshots: Vec<String>,
 }
 
 /// A running mock: its URLs and what it served.
@@ -239,6 +243,16 @@ impl Mock {
         self.state.lock().unwrap().snapshot_requests
     }
 
+    /// Every stream frame sent so far, in order (a duplicate twice).
+    pub fn sent_frames(&self) -> Vec<String> {
+        self.state.lock().unwrap().sent_frames.clone()
+    }
+
+    /// Every depth snapshot body answered so far, in order.
+    pub fn sent_snapshots(&self) -> Vec<String> {
+        self.state.lock().unwrap().sent_snapshots.clone()
+    }
+
     /// Whether every frame was sent.
     pub fn done(&self) -> bool {
         let s = self.state.lock().unwrap();
@@ -257,6 +271,8 @@ pub async fn start(capture: Capture, faults: Faults, grids: String) -> Mock {
         connections: 0,
         snapshot_requests: 0,
         grids,
+        sent_frames: Vec::new(),
+        sent_snapshots: Vec::new(),
     }));
     let ws = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let rest = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -345,11 +361,13 @@ fn frames_of(s: &mut State, i: usize) -> Vec<String> {
     if let Some(d) = diff {
         s.last_diff = Some(d);
     }
-    if s.faults.duplicate.contains(&i) {
+    let out = if s.faults.duplicate.contains(&i) {
         vec![json.clone(), json]
     } else {
         vec![json]
-    }
+    };
+    s.sent_frames.extend(out.iter().cloned());
+    out
 }
 
 async fn serve_rest(mut tcp: tokio::net::TcpStream, state: Arc<Mutex<State>>) {
@@ -374,14 +392,17 @@ async fn serve_rest(mut tcp: tokio::net::TcpStream, state: Arc<Mutex<State>>) {
                     "Retry-After: 1\r\n",
                     "{\"code\":-1003}".to_owned(),
                 )
-            } else if s.faults.stale_snapshot {
-                s.faults.stale_snapshot = false;
-                ("200 OK", "", s.capture.first_snapshot.clone())
             } else {
-                let body = match s.last_diff {
-                    Some(d) => s.capture.snapshots[d].clone(),
-                    None => s.capture.first_snapshot.clone(),
+                let body = if s.faults.stale_snapshot {
+                    s.faults.stale_snapshot = false;
+                    s.capture.first_snapshot.clone()
+                } else {
+                    match s.last_diff {
+                        Some(d) => s.capture.snapshots[d].clone(),
+                        None => s.capture.first_snapshot.clone(),
+                    }
                 };
+                s.sent_snapshots.push(body.clone());
                 ("200 OK", "", body)
             }
         } else if path.contains("exchangeInfo") {
