@@ -10,6 +10,7 @@ mod error;
 mod event;
 pub mod hyperliquid;
 mod order;
+mod reconnect;
 pub mod sei;
 pub mod sim;
 

@@ -3,9 +3,10 @@
 use super::convert::{book_snapshot, fill_to_core, ms_to_ns, now_ms, side_of};
 use super::ids::{Known, OrderIds};
 use super::pace::{exchange_weight, info_weight, WeightPacer};
-use super::stream::{run_stream, StreamSetup};
+use super::stream::StreamSetup;
 use super::{HlMarket, HyperliquidConfig};
 use crate::protocol::{ApiError, ErrorCode};
+use crate::venue::reconnect::reconnecting;
 use crate::venue::sim::StreamStats;
 use crate::venue::{
     AssetBalance, EventStream, NewOrder, OrderRef, OrderReport, ReplaceOrder, Venue, VenueError,
@@ -393,7 +394,8 @@ impl HyperliquidVenue {
             market_data,
             account: self.inner.signer.is_some() && self.inner.user.is_some(),
         };
-        let task = tokio::spawn(run_stream(setup, tx));
+        let delays = (self.inner.config.backoff_min, self.inner.config.backoff_max);
+        let task = tokio::spawn(reconnecting("hyperliquid stream", delays, setup, tx));
         Ok(EventStream::new(rx, task))
     }
 

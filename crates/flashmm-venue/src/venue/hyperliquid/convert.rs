@@ -21,14 +21,6 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// The wall clock in UTC nanoseconds.
-pub fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// UTC milliseconds as UTC nanoseconds.
 pub fn ms_to_ns(ms: u64) -> i64 {
     i64::try_from(ms)

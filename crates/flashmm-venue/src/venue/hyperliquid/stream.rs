@@ -14,19 +14,18 @@
 use super::client::Inner;
 use super::convert::{book_snapshot, fill_to_core, levels, order_report, trade};
 use super::HlMarket;
-use crate::venue::sim::{Backoff, SkipKind};
-use crate::venue::{Received, VenueError, VenueEvent};
+use crate::venue::reconnect::{next_text, open, send_text, utc_ns, Connection, End, Link};
+use crate::venue::sim::SkipKind;
+use crate::venue::{VenueError, VenueEvent};
 use flashmm_core::book::{BookDelta, BookLevel};
 use flashmm_core::market::Qty;
 use flashmm_core::time::UnixNanos;
 use flashmm_hyperliquid::info::L2Book;
 use flashmm_hyperliquid::ws::{Subscription, WsMessage, WsRequest};
-use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::Arc;
-use tokio::sync::mpsc;
-use tokio::time::{interval, sleep, timeout_at, Instant, MissedTickBehavior};
-use tokio_tungstenite::tungstenite::Message;
+use tokio::time::{interval, Instant, MissedTickBehavior};
 
 /// What the connection task needs.
 pub(crate) struct StreamSetup {
@@ -37,36 +36,6 @@ pub(crate) struct StreamSetup {
     pub market_data: bool,
     /// Whether to subscribe to the account's events (and keep the dead man's switch armed).
     pub account: bool,
-}
-
-enum End {
-    Closed,
-    Lost(String),
-}
-
-fn utc_ns() -> i64 {
-    super::convert::now_ns()
-}
-
-/// Runs until the consumer drops the stream.
-pub(crate) async fn run_stream(setup: StreamSetup, tx: mpsc::Sender<Received>) {
-    let config = &setup.inner.config;
-    let mut backoff = Backoff::new(config.backoff_min, config.backoff_max);
-    loop {
-        let reason = match connection(&setup, &tx, &mut backoff).await {
-            End::Closed => return,
-            End::Lost(reason) => reason,
-        };
-        tracing::warn!(reason, "hyperliquid stream lost, reconnecting");
-        if tx
-            .send(Received::new(VenueEvent::Disconnected { reason }, utc_ns()))
-            .await
-            .is_err()
-        {
-            return;
-        }
-        sleep(backoff.next_delay()).await;
-    }
 }
 
 fn subscriptions(setup: &StreamSetup) -> Vec<Subscription> {
@@ -98,106 +67,73 @@ fn arm(inner: &Arc<Inner>) {
     });
 }
 
-async fn connection(
-    setup: &StreamSetup,
-    tx: &mpsc::Sender<Received>,
-    backoff: &mut Backoff,
-) -> End {
-    let inner = &setup.inner;
-    let config = &inner.config;
-    let connect = tokio_tungstenite::connect_async_with_config(config.ws_url.as_str(), None, true);
-    let (ws, _) = match connect.await {
-        Ok(ok) => ok,
-        Err(e) => return End::Lost(format!("connect: {e}")),
-    };
-    let (mut sink, mut stream) = ws.split();
-    for subscription in subscriptions(setup) {
-        let text = match serde_json::to_string(&WsRequest::Subscribe { subscription }) {
-            Ok(text) => text,
-            Err(e) => return End::Lost(format!("encode: {e}")),
-        };
-        if let Err(e) = sink.send(Message::Text(text.into())).await {
-            return End::Lost(format!("send: {e}"));
+impl Connection for StreamSetup {
+    async fn run(&self, link: &mut Link<'_>) -> Result<Infallible, End> {
+        let setup = self;
+        let inner = &setup.inner;
+        let config = &inner.config;
+        let (mut sink, mut stream) = open(config.ws_url.as_str()).await?;
+        for subscription in subscriptions(setup) {
+            let request = serde_json::to_string(&WsRequest::Subscribe { subscription });
+            send_text(&mut sink, request).await?;
         }
-    }
-    backoff.reset();
-    if tx
-        .send(Received::new(VenueEvent::Connected, utc_ns()))
-        .await
-        .is_err()
-    {
-        return End::Closed;
-    }
-    let keeps_switch = setup.account && config.dead_man.is_some();
-    if keeps_switch {
-        arm(inner);
-    }
-    let mut rearm = interval(config.dead_man_rearm);
-    rearm.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    rearm.tick().await;
-    let mut ping = interval(config.ping_interval.min(config.stale_after));
-    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    ping.tick().await;
-    let mut deadline = Instant::now() + config.idle_timeout;
-    let connected_at = Instant::now();
-    let mut books: HashMap<usize, (Vec<BookLevel>, Vec<BookLevel>, Instant)> = HashMap::new();
-    loop {
-        tokio::select! {
-            frame = timeout_at(deadline, stream.next()) => {
-                let text = match frame {
-                    Err(_) => return End::Lost("idle timeout".to_owned()),
-                    Ok(None) => return End::Lost("closed by venue".to_owned()),
-                    Ok(Some(Err(e))) => return End::Lost(format!("read: {e}")),
-                    Ok(Some(Ok(Message::Text(text)))) => text,
-                    Ok(Some(Ok(Message::Close(_)))) => return End::Lost("closed by venue".to_owned()),
-                    Ok(Some(Ok(_))) => continue,
-                };
-                let read_at = utc_ns();
-                deadline = Instant::now() + config.idle_timeout;
-                let msg: WsMessage = match serde_json::from_str(text.as_str()) {
-                    Ok(msg) => msg,
-                    Err(e) => {
-                        inner.stats.add(SkipKind::Undecodable);
-                        tracing::debug!(error = %e, "undecodable hyperliquid frame skipped");
-                        continue;
-                    }
-                };
-                for event in events(setup, &mut books, msg) {
-                    match event {
-                        Ok(event) => {
-                            if tx.send(Received::new(event, read_at)).await.is_err() {
-                                return End::Closed;
+        link.connected().await?;
+        let keeps_switch = setup.account && config.dead_man.is_some();
+        if keeps_switch {
+            arm(inner);
+        }
+        let mut rearm = interval(config.dead_man_rearm);
+        rearm.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        rearm.tick().await;
+        let mut ping = interval(config.ping_interval.min(config.stale_after));
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        ping.tick().await;
+        let mut deadline = Instant::now() + config.idle_timeout;
+        let connected_at = Instant::now();
+        let mut books: HashMap<usize, (Vec<BookLevel>, Vec<BookLevel>, Instant)> = HashMap::new();
+        loop {
+            tokio::select! {
+                frame = next_text(&mut stream, deadline) => {
+                    let Some(text) = frame? else { continue };
+                    let read_at = utc_ns();
+                    deadline = Instant::now() + config.idle_timeout;
+                    let msg: WsMessage = match serde_json::from_str(text.as_str()) {
+                        Ok(msg) => msg,
+                        Err(e) => {
+                            inner.stats.add(SkipKind::Undecodable);
+                            tracing::debug!(error = %e, "undecodable hyperliquid frame skipped");
+                            continue;
+                        }
+                    };
+                    for event in events(setup, &mut books, msg) {
+                        match event {
+                            Ok(event) => {
+                                link.send(event, read_at).await?;
+                            }
+                            Err(e) => {
+                                inner.stats.add(SkipKind::InvalidValue);
+                                tracing::debug!(error = %e, "hyperliquid message not convertible");
                             }
                         }
-                        Err(e) => {
-                            inner.stats.add(SkipKind::InvalidValue);
-                            tracing::debug!(error = %e, "hyperliquid message not convertible");
+                    }
+                }
+                _ = ping.tick() => {
+                    send_text(&mut sink, serde_json::to_string(&WsRequest::Ping)).await?;
+                    if setup.market_data {
+                        let now = Instant::now();
+                        for &i in &setup.markets {
+                            let last = books.get(&i).map_or(connected_at, |b| b.2);
+                            if now.saturating_duration_since(last) > config.stale_after {
+                                return Err(End::Lost(format!(
+                                    "book of {} stale for {:?}: resync",
+                                    inner.markets[i].coin, config.stale_after
+                                )));
+                            }
                         }
                     }
                 }
+                _ = rearm.tick(), if keeps_switch => arm(inner),
             }
-            _ = ping.tick() => {
-                let text = match serde_json::to_string(&WsRequest::Ping) {
-                    Ok(text) => text,
-                    Err(e) => return End::Lost(format!("encode: {e}")),
-                };
-                if let Err(e) = sink.send(Message::Text(text.into())).await {
-                    return End::Lost(format!("send: {e}"));
-                }
-                if setup.market_data {
-                    let now = Instant::now();
-                    for &i in &setup.markets {
-                        let last = books.get(&i).map_or(connected_at, |b| b.2);
-                        if now.saturating_duration_since(last) > config.stale_after {
-                            return End::Lost(format!(
-                                "book of {} stale for {:?}: resync",
-                                inner.markets[i].coin, config.stale_after
-                            ));
-                        }
-                    }
-                }
-            }
-            _ = rearm.tick(), if keeps_switch => arm(inner),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! [`SeiVenue`]: the [`Venue`] trait over Tendermint JSON-RPC.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -13,7 +14,6 @@ use flashmm_core::time::UnixNanos;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
-use tokio::time::sleep;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::events::{parse_book_attributes, parse_events, BOOK_EVENT, TRADE_EVENT};
@@ -22,10 +22,9 @@ use super::tx::{SignedTx, TxBody, TxMsg};
 use super::SeiVenueConfig;
 use crate::protocol::{ApiError, ErrorCode, OrderRef};
 use crate::signing::Signer;
-use crate::venue::sim::Backoff;
+use crate::venue::reconnect::{reconnecting, utc_ns, Connection, End, Link};
 use crate::venue::{
-    AssetBalance, EventStream, NewOrder, OrderReport, Received, ReplaceOrder, Venue, VenueError,
-    VenueEvent,
+    AssetBalance, EventStream, NewOrder, OrderReport, ReplaceOrder, Venue, VenueError, VenueEvent,
 };
 
 /// The `abci_query` path of a market's book (data: the market id, hex).
@@ -44,12 +43,6 @@ pub struct SeiVenue {
     signer: Option<Arc<Signer>>,
     /// Orders this client sent, by client id, as last known (for cancel and replace reports).
     orders: Mutex<HashMap<ClientOrderId, OrderReport>>,
-}
-
-fn utc_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 impl SeiVenue {
@@ -184,12 +177,13 @@ impl Venue for SeiVenue {
             .map(|m| self.spec(m).cloned())
             .collect::<Result<Vec<_>, _>>()?;
         let (tx, rx) = mpsc::channel(4096);
-        let task = tokio::spawn(run_stream(
-            self.endpoints.clone(),
-            self.config.clone(),
+        let delays = (self.config.backoff_min, self.config.backoff_max);
+        let subscription = Subscription {
+            endpoints: self.endpoints.clone(),
+            config: self.config.clone(),
             specs,
-            tx,
-        ));
+        };
+        let task = tokio::spawn(reconnecting("Sei subscription", delays, subscription, tx));
         Ok(EventStream::new(rx, task))
     }
 
@@ -309,105 +303,77 @@ impl Venue for SeiVenue {
     }
 }
 
-/// The subscription task: connect (with failover), subscribe, query snapshots, forward
-/// events; on loss report it and reconnect after a jittered delay.
-async fn run_stream(
+/// The subscription task's connection: connect (with failover), subscribe, query snapshots,
+/// forward events.
+struct Subscription {
     endpoints: Arc<Endpoints>,
     config: SeiVenueConfig,
     specs: Vec<MarketSpec>,
-    tx: mpsc::Sender<Received>,
-) {
-    let mut backoff = Backoff::new(config.backoff_min, config.backoff_max);
-    loop {
-        let reason = match connection(&endpoints, &config, &specs, &tx, &mut backoff).await {
-            None => return,
-            Some(reason) => reason,
-        };
-        tracing::warn!(reason, "Sei subscription lost, reconnecting");
-        if tx
-            .send(Received::new(VenueEvent::Disconnected { reason }, utc_ns()))
-            .await
-            .is_err()
-        {
-            return;
-        }
-        sleep(backoff.next_delay()).await;
-    }
 }
 
-/// One connection; `None` when the consumer is gone, else why it ended.
-async fn connection(
-    endpoints: &Endpoints,
-    config: &SeiVenueConfig,
-    specs: &[MarketSpec],
-    tx: &mpsc::Sender<Received>,
-    backoff: &mut Backoff,
-) -> Option<String> {
-    let (mut ws, _) = match endpoints.connect(config.call_timeout).await {
-        Ok(ok) => ok,
-        Err(e) => return Some(e.to_string()),
-    };
-    for (i, spec) in specs.iter().enumerate() {
-        let m = spec.id().as_str();
-        let book = format!("tm.event='Tx' AND {BOOK_EVENT}.market='{m}'");
-        let trade = format!("tm.event='Tx' AND {TRADE_EVENT}.market='{m}'");
-        let id = 2 * i as u64 + 1;
-        for (id, query) in [(id, book), (id + 1, trade)] {
-            if let Err(e) = rpc::send(&mut ws, id, "subscribe", json!({ "query": query })).await {
-                return Some(e.to_string());
+impl Connection for Subscription {
+    async fn run(&self, link: &mut Link<'_>) -> Result<Infallible, End> {
+        let (endpoints, config, specs) = (&self.endpoints, &self.config, &self.specs);
+        let (mut ws, _) = endpoints
+            .connect(config.call_timeout)
+            .await
+            .map_err(End::lost)?;
+        for (i, spec) in specs.iter().enumerate() {
+            let m = spec.id().as_str();
+            let book = format!("tm.event='Tx' AND {BOOK_EVENT}.market='{m}'");
+            let trade = format!("tm.event='Tx' AND {TRADE_EVENT}.market='{m}'");
+            let id = 2 * i as u64 + 1;
+            for (id, query) in [(id, book), (id + 1, trade)] {
+                rpc::send(&mut ws, id, "subscribe", json!({ "query": query }))
+                    .await
+                    .map_err(End::lost)?;
             }
+            let snap_id = SNAPSHOT_ID + i as u64;
+            rpc::send(&mut ws, snap_id, "abci_query", book_query(spec.id()))
+                .await
+                .map_err(End::lost)?;
         }
-        let snap_id = SNAPSHOT_ID + i as u64;
-        if let Err(e) = rpc::send(&mut ws, snap_id, "abci_query", book_query(spec.id())).await {
-            return Some(e.to_string());
-        }
-    }
-    backoff.reset();
-    tx.send(Received::new(VenueEvent::Connected, utc_ns()))
-        .await
-        .ok()?;
-    while let Some(msg) = ws.next().await {
-        let text = match msg {
-            Ok(Message::Text(t)) => t,
-            Ok(Message::Close(_)) => return Some("closed by node".into()),
-            Ok(_) => continue,
-            Err(e) => return Some(e.to_string()),
-        };
-        let read_at = utc_ns();
-        let v: Value = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(error = %e, "Sei: undecodable message skipped");
-                continue;
-            }
-        };
-        let id = v.get("id").and_then(Value::as_u64);
-        let result = match rpc::into_result(v) {
-            Ok(r) => r,
-            Err(e) => return Some(e.to_string()),
-        };
-        let events = if id.is_some_and(|id| id >= SNAPSHOT_ID) {
-            match snapshot_from(&result, specs) {
-                Ok(s) => vec![VenueEvent::Snapshot(s)],
-                Err(e) => return Some(format!("snapshot: {e}")),
-            }
-        } else if let Some(map) = result.get("events") {
-            let parsed = serde_json::from_value::<HashMap<String, Vec<String>>>(map.clone())
-                .map_err(|e| e.to_string())
-                .and_then(|m| parse_events(&m, specs).map_err(|e| e.to_string()));
-            match parsed {
-                Ok(events) => events,
+        link.connected().await?;
+        while let Some(msg) = ws.next().await {
+            let text = match msg {
+                Ok(Message::Text(t)) => t,
+                Ok(Message::Close(_)) => return Err(End::Lost("closed by node".into())),
+                Ok(_) => continue,
+                Err(e) => return Err(End::lost(e)),
+            };
+            let read_at = utc_ns();
+            let v: Value = match serde_json::from_str(&text) {
+                Ok(v) => v,
                 Err(e) => {
-                    tracing::warn!(error = %e, "Sei: event skipped");
+                    tracing::warn!(error = %e, "Sei: undecodable message skipped");
                     continue;
                 }
+            };
+            let id = v.get("id").and_then(Value::as_u64);
+            let result = rpc::into_result(v).map_err(End::lost)?;
+            let events = if id.is_some_and(|id| id >= SNAPSHOT_ID) {
+                match snapshot_from(&result, specs) {
+                    Ok(s) => vec![VenueEvent::Snapshot(s)],
+                    Err(e) => return Err(End::Lost(format!("snapshot: {e}"))),
+                }
+            } else if let Some(map) = result.get("events") {
+                let parsed = serde_json::from_value::<HashMap<String, Vec<String>>>(map.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|m| parse_events(&m, specs).map_err(|e| e.to_string()));
+                match parsed {
+                    Ok(events) => events,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Sei: event skipped");
+                        continue;
+                    }
+                }
+            } else {
+                continue;
+            };
+            for event in events {
+                link.send(event, read_at).await?;
             }
-        } else {
-            continue;
-        };
-        for event in events {
-            tx.send(Received::new(event, read_at)).await.ok()?;
         }
+        Err(End::Lost("connection ended".into()))
     }
-    Some("connection ended".into())
 }

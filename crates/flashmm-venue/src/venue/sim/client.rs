@@ -1,6 +1,6 @@
 //! The simulator client: REST calls and the subscription.
 
-use super::stream::{run_stream, StreamSetup};
+use super::stream::StreamSetup;
 use super::SimVenueConfig;
 use crate::protocol::{
     market_path_key, paths, ApiError, BalancesResponse, CancelAllRequest, CancelAllResponse,
@@ -8,6 +8,7 @@ use crate::protocol::{
     ReplaceRequest, SnapshotMsg,
 };
 use crate::signing::Signer;
+use crate::venue::reconnect::{reconnecting, utc_ns};
 use crate::venue::{
     AssetBalance, EventStream, NewOrder, OrderRef, OrderReport, ReplaceOrder, Venue, VenueError,
 };
@@ -17,7 +18,6 @@ use flashmm_core::market::{MarketId, MarketSpec};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
 /// The [`Venue`] client of the simulator.
@@ -28,14 +28,6 @@ pub struct SimVenue {
     signer: Option<Arc<Signer>>,
     markets: Vec<MarketSpec>,
     stats: Arc<super::StreamStats>,
-}
-
-/// The wall clock in UTC ns.
-pub(crate) fn utc_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 fn transport(e: reqwest::Error) -> VenueError {
@@ -103,7 +95,8 @@ impl SimVenue {
             market_data,
             stats: self.stats.clone(),
         };
-        let task = tokio::spawn(run_stream(setup, tx));
+        let delays = (self.config.backoff_min, self.config.backoff_max);
+        let task = tokio::spawn(reconnecting("sim venue stream", delays, setup, tx));
         Ok(EventStream::new(rx, task))
     }
 

@@ -2,17 +2,15 @@
 //! on any failure (a refused authentication included) report it, wait a jittered exponential
 //! delay, and start again.
 
-use super::client::utc_ns;
-use super::{Backoff, SimVenueConfig, SkipKind, StreamStats};
+use super::{SimVenueConfig, SkipKind, StreamStats};
 use crate::protocol::{decode, encode, paths, ClientMessage, ServerMessage};
 use crate::signing::Signer;
-use crate::venue::{OrderReport, Received, VenueEvent};
+use crate::venue::reconnect::{next_text, open, send_text, utc_ns, Connection, End, Link};
+use crate::venue::{OrderReport, VenueEvent};
 use flashmm_core::market::MarketSpec;
-use futures_util::{SinkExt, StreamExt};
+use std::convert::Infallible;
 use std::sync::Arc;
-use tokio::sync::mpsc;
-use tokio::time::{interval, sleep, timeout_at, Instant, MissedTickBehavior};
-use tokio_tungstenite::tungstenite::Message;
+use tokio::time::{interval, Instant, MissedTickBehavior};
 
 /// What the connection task needs.
 pub(crate) struct StreamSetup {
@@ -24,125 +22,62 @@ pub(crate) struct StreamSetup {
     pub stats: Arc<StreamStats>,
 }
 
-/// Why one connection ended.
-enum End {
-    /// The consumer dropped the stream: stop for good.
-    Closed,
-    /// The connection failed or was lost: reconnect.
-    Lost(String),
-}
-
-/// Runs until the consumer drops the stream.
-pub(crate) async fn run_stream(setup: StreamSetup, tx: mpsc::Sender<Received>) {
-    let mut backoff = Backoff::new(setup.config.backoff_min, setup.config.backoff_max);
-    loop {
-        let reason = match connection(&setup, &tx, &mut backoff).await {
-            End::Closed => return,
-            End::Lost(reason) => reason,
-        };
-        tracing::warn!(reason, "sim venue stream lost, reconnecting");
-        if tx
-            .send(Received::new(VenueEvent::Disconnected { reason }, utc_ns()))
-            .await
-            .is_err()
-        {
-            return;
+impl Connection for StreamSetup {
+    async fn run(&self, link: &mut Link<'_>) -> Result<Infallible, End> {
+        let setup = self;
+        let (mut sink, mut stream) = open(setup.config.ws_url.as_str()).await?;
+        let mut hello = Vec::with_capacity(2);
+        if setup.market_data {
+            hello.push(ClientMessage::Subscribe {
+                markets: setup.specs.iter().map(|s| s.id().clone()).collect(),
+            });
         }
-        sleep(backoff.next_delay()).await;
-    }
-}
-
-async fn connection(
-    setup: &StreamSetup,
-    tx: &mpsc::Sender<Received>,
-    backoff: &mut Backoff,
-) -> End {
-    // TCP_NODELAY: a ping or an auth written while the previous frame is unacknowledged would
-    // otherwise wait for the venue's delayed ACK.
-    let connect =
-        tokio_tungstenite::connect_async_with_config(setup.config.ws_url.as_str(), None, true);
-    let (ws, _) = match connect.await {
-        Ok(ok) => ok,
-        Err(e) => return End::Lost(format!("connect: {e}")),
-    };
-    let (mut sink, mut stream) = ws.split();
-    let mut hello = Vec::with_capacity(2);
-    if setup.market_data {
-        hello.push(ClientMessage::Subscribe {
-            markets: setup.specs.iter().map(|s| s.id().clone()).collect(),
-        });
-    }
-    if let Some(signer) = &setup.signer {
-        let ttl = i64::try_from(setup.config.request_ttl.as_nanos()).unwrap_or(i64::MAX);
-        let auth = signer.sign("GET", paths::WS_AUTH, b"", utc_ns().saturating_add(ttl));
-        hello.insert(0, ClientMessage::Auth { auth });
-    }
-    for msg in &hello {
-        let text = match encode(msg) {
-            Ok(text) => text,
-            Err(e) => return End::Lost(format!("encode: {e}")),
-        };
-        if let Err(e) = sink.send(Message::Text(text.into())).await {
-            return End::Lost(format!("send: {e}"));
+        if let Some(signer) = &setup.signer {
+            let ttl = i64::try_from(setup.config.request_ttl.as_nanos()).unwrap_or(i64::MAX);
+            let auth = signer.sign("GET", paths::WS_AUTH, b"", utc_ns().saturating_add(ttl));
+            hello.insert(0, ClientMessage::Auth { auth });
         }
-    }
-    backoff.reset();
-    if tx
-        .send(Received::new(VenueEvent::Connected, utc_ns()))
-        .await
-        .is_err()
-    {
-        return End::Closed;
-    }
-    let mut ping = interval(setup.config.ping_interval);
-    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut ping_id = 0u64;
-    let mut deadline = Instant::now() + setup.config.idle_timeout;
-    // A refused `auth` (rate limit, expiry) would leave a session without the account's
-    // order and fill events: treat it as a lost connection and start again.
-    let mut authenticated = setup.signer.is_none();
-    loop {
-        tokio::select! {
-            frame = timeout_at(deadline, stream.next()) => {
-                let text = match frame {
-                    Err(_) => return End::Lost("idle timeout".to_owned()),
-                    Ok(None) => return End::Lost("closed by venue".to_owned()),
-                    Ok(Some(Err(e))) => return End::Lost(format!("read: {e}")),
-                    Ok(Some(Ok(Message::Text(text)))) => text,
-                    Ok(Some(Ok(Message::Close(_)))) => return End::Lost("closed by venue".to_owned()),
-                    Ok(Some(Ok(_))) => continue,
-                };
-                let read_at = utc_ns();
-                deadline = Instant::now() + setup.config.idle_timeout;
-                let msg: ServerMessage = match decode(text.as_str()) {
-                    Ok(msg) => msg,
-                    Err(e) => {
-                        setup.stats.add(SkipKind::Undecodable);
-                        tracing::debug!(error = %e, "undecodable venue frame skipped");
-                        continue;
+        for msg in &hello {
+            send_text(&mut sink, encode(msg)).await?;
+        }
+        link.connected().await?;
+        let mut ping = interval(setup.config.ping_interval);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut ping_id = 0u64;
+        let mut deadline = Instant::now() + setup.config.idle_timeout;
+        // A refused `auth` (rate limit, expiry) would leave a session without the account's
+        // order and fill events: treat it as a lost connection and start again.
+        let mut authenticated = setup.signer.is_none();
+        loop {
+            tokio::select! {
+                frame = next_text(&mut stream, deadline) => {
+                    let Some(text) = frame? else { continue };
+                    let read_at = utc_ns();
+                    deadline = Instant::now() + setup.config.idle_timeout;
+                    let msg: ServerMessage = match decode(text.as_str()) {
+                        Ok(msg) => msg,
+                        Err(e) => {
+                            setup.stats.add(SkipKind::Undecodable);
+                            tracing::debug!(error = %e, "undecodable venue frame skipped");
+                            continue;
+                        }
+                    };
+                    match &msg {
+                        ServerMessage::Authenticated { .. } => authenticated = true,
+                        ServerMessage::Error { code, message } if !authenticated => {
+                            return Err(End::Lost(format!(
+                                "authentication refused: {code:?}: {message}"
+                            )));
+                        }
+                        _ => {}
                     }
-                };
-                match &msg {
-                    ServerMessage::Authenticated { .. } => authenticated = true,
-                    ServerMessage::Error { code, message } if !authenticated => {
-                        return End::Lost(format!("authentication refused: {code:?}: {message}"));
-                    }
-                    _ => {}
-                }
-                if let Some(event) = to_event(&setup.specs, &setup.stats, msg) {
-                    if tx.send(Received::new(event, read_at)).await.is_err() {
-                        return End::Closed;
+                    if let Some(event) = to_event(&setup.specs, &setup.stats, msg) {
+                        link.send(event, read_at).await?;
                     }
                 }
-            }
-            _ = ping.tick() => {
-                ping_id += 1;
-                let text = match encode(&ClientMessage::Ping { id: ping_id }) {
-                    Ok(text) => text,
-                    Err(e) => return End::Lost(format!("encode: {e}")),
-                };
-                if let Err(e) = sink.send(Message::Text(text.into())).await {
-                    return End::Lost(format!("send: {e}"));
+                _ = ping.tick() => {
+                    ping_id += 1;
+                    send_text(&mut sink, encode(&ClientMessage::Ping { id: ping_id })).await?;
                 }
             }
         }
