@@ -11,6 +11,7 @@
 use crate::feed::{Feed, FeedEvent, FeedStats, FeedStream};
 use crate::rest::RestClient;
 use crate::sync::{DepthSync, DiffIds, DiffStep, SnapshotStep};
+use crate::uncross::{Fixes, Uncrossed};
 use crate::{FeedConfig, RestError};
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
 use flashmm_core::identifiers::TradeId;
@@ -64,6 +65,8 @@ struct Book {
     seq: Option<u64>,
     /// Bumped at each resync, so that the answer of an older fetch is ignored.
     generation: u64,
+    /// The levels kept uncrossed around the last `bookTicker`.
+    levels: Uncrossed,
 }
 
 /// A snapshot fetch's answer.
@@ -157,6 +160,7 @@ async fn connection(
             sync: DepthSync::new(config.market.continuity(), config.max_buffer),
             seq: None,
             generation: 0,
+            levels: Uncrossed::default(),
         })
         .collect();
     let (fetch_tx, mut fetch_rx) = mpsc::channel::<Fetched>(books.len().max(1) * 4);
@@ -349,18 +353,7 @@ fn on_frame(
                         ev.fetch = Some(i);
                     }
                 }
-                DiffStep::Apply(diff) => match apply(b, diff) {
-                    Ok(delta) => ev.out.push(FeedEvent::Delta(delta)),
-                    Err(why) => {
-                        tracing::warn!(
-                            symbol = b.symbol,
-                            why,
-                            "diff refused by the book, resyncing"
-                        );
-                        resync(b);
-                        ev.fetch = None;
-                    }
-                },
+                DiffStep::Apply(diff) => ev.out.push(FeedEvent::Delta(apply(b, diff, stats))),
                 DiffStep::Stale => FeedStats::bump(&stats.stale_diffs),
                 DiffStep::Gap {
                     expected_after,
@@ -381,6 +374,10 @@ fn on_frame(
         Message::Ticker(t) => {
             let bid = levels(&b.spec, &[[t.bid, t.bid_qty]])?;
             let ask = levels(&b.spec, &[[t.ask, t.ask_qty]])?;
+            if bid[0].price >= ask[0].price {
+                return Err(format!("crossed bookTicker {} >= {}", t.bid, t.ask));
+            }
+            b.levels.on_ticker(t.update_id, bid[0].price, ask[0].price);
             ev.out.push(FeedEvent::Top(TopOfBook {
                 market: b.spec.id().clone(),
                 venue_seq: t.update_id,
@@ -410,24 +407,32 @@ fn on_frame(
     Ok(ev)
 }
 
-/// Voids a book after the book itself refused a diff; the next diff starts a new sync.
-fn resync(b: &mut Book) {
-    b.sync.reset();
-    b.generation += 1;
+/// Counts what the uncrossing policy did.
+fn count(stats: &FeedStats, fixes: Fixes) {
+    stats
+        .crossed_fixes
+        .fetch_add(fixes.crossed, std::sync::atomic::Ordering::Relaxed);
+    stats
+        .ticker_overrides
+        .fetch_add(fixes.overridden, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// An in-sync diff as a delta following the book's last sequence.
-fn apply(b: &mut Book, diff: Diff) -> Result<BookDelta, String> {
+/// An in-sync diff as a delta following the book's last sequence, settled around the last
+/// `bookTicker` so the book stays uncrossed.
+fn apply(b: &mut Book, diff: Diff, stats: &FeedStats) -> BookDelta {
+    let mut fixes = Fixes::default();
+    let (bids, asks) = b.levels.diff(diff.last, &diff.bids, &diff.asks, &mut fixes);
+    count(stats, fixes);
     let delta = BookDelta {
         market: b.spec.id().clone(),
         seq: diff.last,
         prev_seq: b.seq,
-        bids: diff.bids,
-        asks: diff.asks,
+        bids,
+        asks,
         ts: diff.ts,
     };
     b.seq = Some(diff.last);
-    Ok(delta)
+    delta
 }
 
 fn on_snapshot(
@@ -439,26 +444,26 @@ fn on_snapshot(
     let Message::Snapshot(s) = parse_message(body).map_err(|k| format!("{k:?}"))? else {
         return Err("not a depth snapshot".to_owned());
     };
-    let snapshot = BookSnapshot {
-        market: b.spec.id().clone(),
-        seq: s.last_update_id,
-        bids: levels(&b.spec, &s.bids)?,
-        asks: levels(&b.spec, &s.asks)?,
-        ts: s.event_ms.map_or(at, ms),
-    };
+    let (bids, asks) = (levels(&b.spec, &s.bids)?, levels(&b.spec, &s.asks)?);
     match b.sync.on_snapshot(s.last_update_id) {
         SnapshotStep::Synced(diffs) => {
             FeedStats::bump(&stats.syncs);
+            let mut fixes = Fixes::default();
+            let (bids, asks) = b
+                .levels
+                .snapshot(s.last_update_id, &bids, &asks, &mut fixes);
+            count(stats, fixes);
+            let snapshot = BookSnapshot {
+                market: b.spec.id().clone(),
+                seq: s.last_update_id,
+                bids,
+                asks,
+                ts: s.event_ms.map_or(at, ms),
+            };
             b.seq = Some(snapshot.seq);
             let mut out = vec![FeedEvent::Snapshot(snapshot)];
             for diff in diffs {
-                match apply(b, diff) {
-                    Ok(delta) => out.push(FeedEvent::Delta(delta)),
-                    Err(why) => {
-                        resync(b);
-                        return Err(format!("buffered diff refused: {why}"));
-                    }
-                }
+                out.push(FeedEvent::Delta(apply(b, diff, stats)));
             }
             Ok(out)
         }

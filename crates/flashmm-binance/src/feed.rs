@@ -69,8 +69,14 @@ pub struct FeedStats {
     pub stale_snapshots: AtomicU64,
     /// REST or WebSocket answers 429/418.
     pub rate_limited: AtomicU64,
-    /// Frames skipped as malformed (bad JSON, unknown stream or symbol, off-grid values).
+    /// Frames skipped as malformed (bad JSON, unknown stream or symbol, off-grid values, a
+    /// crossed `bookTicker`).
     pub malformed: AtomicU64,
+    /// Book levels removed because they were beyond a newer `bookTicker` or crossed a newer
+    /// level (Binance's spot diffs leave such stale levels at times).
+    pub crossed_fixes: AtomicU64,
+    /// Diff levels not applied because a newer `bookTicker` is better than them.
+    pub ticker_overrides: AtomicU64,
 }
 
 impl FeedStats {

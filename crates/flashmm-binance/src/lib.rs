@@ -26,6 +26,7 @@ mod market;
 pub mod record;
 mod rest;
 mod sync;
+mod uncross;
 
 pub use client::subscribe;
 pub use config::{FeedConfig, FeedSymbol};

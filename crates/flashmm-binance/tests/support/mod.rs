@@ -91,6 +91,22 @@ impl MapBook {
         }
     }
 
+    /// Whether every level of `self` is in `other` with the same size.
+    pub fn is_within(&self, other: &MapBook) -> bool {
+        let within = |a: &BTreeMap<Price, Qty>, b: &BTreeMap<Price, Qty>| {
+            a.iter().all(|(p, q)| b.get(p) == Some(q))
+        };
+        within(&self.bids, &other.bids) && within(&self.asks, &other.asks)
+    }
+
+    /// Levels in `other` missing here.
+    pub fn missing_from(&self, other: &MapBook) -> usize {
+        let n = |a: &BTreeMap<Price, Qty>, b: &BTreeMap<Price, Qty>| {
+            b.keys().filter(|p| !a.contains_key(p)).count()
+        };
+        n(&self.bids, &other.bids) + n(&self.asks, &other.asks)
+    }
+
     /// The levels of a side, best first.
     pub fn levels(&self, side: Side) -> Vec<BookLevel> {
         let l = |(&p, &q): (&Price, &Qty)| BookLevel::new(p, q);
@@ -126,6 +142,10 @@ pub struct Capture {
     pub digests: HashMap<u64, u64>,
     /// The offline book's REST-snapshot JSON after diff `i`.
     snapshots: Vec<String>,
+    /// The spec levels are converted with.
+    spec: MarketSpec,
+    /// The capture's REST snapshot's `lastUpdateId`.
+    first_seq: u64,
 }
 
 fn snapshot_json(spec: &MarketSpec, book: &MapBook, last_update_id: u64) -> String {
@@ -156,12 +176,15 @@ impl Capture {
             diffs: Vec::new(),
             digests: HashMap::new(),
             snapshots: Vec::new(),
+            spec: spec.clone(),
+            first_seq: 0,
         };
         for (_, json) in lines {
             match parse_message(json).unwrap() {
                 Message::Snapshot(s) => {
                     book.reset(&levels(spec, &s.bids), &levels(spec, &s.asks));
                     at = Some(s.last_update_id);
+                    out.first_seq = s.last_update_id;
                     out.first_snapshot = snapshot_json(spec, &book, s.last_update_id);
                     out.digests.insert(s.last_update_id, digest(&book));
                 }
@@ -187,6 +210,21 @@ impl Capture {
             }
         }
         out
+    }
+
+    /// The offline book (the venue's levels as sent, crossed at times) at update id `seq`.
+    pub fn book_at(&self, seq: u64) -> Option<MapBook> {
+        let json = if seq == self.first_seq {
+            &self.first_snapshot
+        } else {
+            &self.snapshots[self.diffs.iter().position(|&d| d == seq)?]
+        };
+        let Message::Snapshot(s) = parse_message(json).unwrap() else {
+            panic!("not a snapshot")
+        };
+        let mut book = MapBook::default();
+        book.reset(&levels(&self.spec, &s.bids), &levels(&self.spec, &s.asks));
+        Some(book)
     }
 }
 
@@ -251,6 +289,11 @@ impl Mock {
     /// Every depth snapshot body answered so far, in order.
     pub fn sent_snapshots(&self) -> Vec<String> {
         self.state.lock().unwrap().sent_snapshots.clone()
+    }
+
+    /// The offline book at update id `seq` (see [`Capture::book_at`]).
+    pub fn book_at(&self, seq: u64) -> Option<MapBook> {
+        self.state.lock().unwrap().capture.book_at(seq)
     }
 
     /// Whether every frame was sent.
