@@ -12,6 +12,8 @@
 //! - `flashmm import binance FILE... --out REC` turns raw Binance captures into a recording.
 //! - `flashmm recording info REC` prints a recording's markets, time span and counts.
 //! - `flashmm record --out REC [--seconds N]` records the live `md:{mkt}` streams.
+//! - `flashmm record --venue binance --symbols BTCUSDT,ETHUSDT --out DIR [--rotate-mb N]`
+//!   records Binance's public feed directly, one recording per symbol per rotation.
 //! - `flashmm backtest --data REC_OR_RAW [--compare]` replays data through the strategy and reports.
 //! - `flashmm keys new|import|address|verify` manage the encrypted keystore of the trading key.
 //! - `flashmm venue check` connects to the configured venue and checks markets, key, account,
@@ -64,7 +66,8 @@ enum Command {
     /// Inspect FlashMM recordings.
     #[command(subcommand)]
     Recording(cmd::import::RecordingCommand),
-    /// Record the live market data streams into a recording.
+    /// Record the live market data streams into a recording, or a venue's public feed
+    /// (`--venue binance`) into rotated recordings per symbol.
     Record(cmd::record::RecordArgs),
     /// Estimate the simulator's background flow parameters from real data.
     Calibrate(cmd::calibrate::CalibrateArgs),
