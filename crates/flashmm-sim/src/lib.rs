@@ -8,6 +8,8 @@
 //!   calibration from a recording.
 //! - [`exchange`]: the simulator's markets, accounts and request handling behind the server.
 //! - [`faults`]: run-time fault injection settings of the simulator.
+//! - [`queue`]: the queue-position fill model of orders resting in a recorded book, shared
+//!   with the backtester and used by the replay of recordings.
 //!
 //! Nothing here reads a clock or touches the network: the `sim-venue` server feeds requests
 //! and time in and publishes what comes out, in the wire protocol of
@@ -20,4 +22,5 @@ pub mod exchange;
 pub mod faults;
 pub mod flow;
 pub mod matching;
+pub mod queue;
 pub mod ratelimit;

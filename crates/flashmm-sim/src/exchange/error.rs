@@ -40,4 +40,12 @@ pub enum ExchangeError {
     /// The key is already registered to an account.
     #[error("key {0} already registered")]
     DuplicateKey(String),
+    /// A recording cannot be replayed as a market.
+    #[error("replay of market {market}: {reason}")]
+    Replay {
+        /// The market.
+        market: String,
+        /// Why.
+        reason: String,
+    },
 }

@@ -1,12 +1,17 @@
 //! [`Exchange`]: the simulator's state and request handling.
 
 use super::market::{open_status, order_update, FillLog, Market, MarketOrders, Pending, Translate};
-use super::{ExchangeConfig, ExchangeError, MarketSetup, Outbound};
+use super::replay::Replay;
+use super::{ExchangeConfig, ExchangeError, MarketSetup, Outbound, ReplayOptions};
 use crate::account::{AccountId, Ledger};
 use crate::flow::FlowAgent;
-use crate::matching::{EngineConfig, MatchingEngine, OrderEvent, OrderId, RejectReason, Report};
+use crate::matching::{
+    EngineConfig, MatchingEngine, OrderEvent, OrderId, OrderRequest, RejectReason, Report,
+    TimeInForce,
+};
 use crate::ratelimit::{RateLimitError, RateLimiter};
-use flashmm_core::market::{ConversionError, MarketId, MarketSpec};
+use flashmm_core::market::{ConversionError, MarketId, MarketSpec, Qty};
+use flashmm_recording::Record;
 use flashmm_venue::protocol::{
     ApiError, BalanceEntry, BalancesResponse, CancelAllResponse, CancelRequest, ErrorCode,
     FillsResponse, MarketsResponse, OpenOrdersResponse, OrderAck, OrderRef, OrderStatusWire,
@@ -81,6 +86,7 @@ impl Exchange {
                 spec: setup.spec,
                 engine,
                 flow,
+                replay: None,
                 book: MarketOrders::default(),
             });
         }
@@ -155,9 +161,83 @@ impl Exchange {
         self.market_index(market).map(|i| &self.markets[i].spec)
     }
 
+    /// Makes a hosted market follow a recording instead of a synthetic flow: its public book
+    /// and trades are the recording's, replayed from the exchange's first advance at the
+    /// configured speed, and participants' orders rest in the recorded book with a queue
+    /// position each ([`crate::queue`]); the recorded flow fills them when it reaches them
+    /// (a trade through their price, their queue traded away, the other side reaching them),
+    /// against a counterparty account of the venue. An order that would take from the
+    /// recording is refused when post-only, else it takes the displayed levels up to its
+    /// limit and its remainder is cancelled (the recording does not lose what it took). A
+    /// replace that would take is refused. Participants' orders do not show in the public
+    /// book: the recording does not contain them.
+    ///
+    /// `records` are the market's records in receive order, `recorded` the recording's spec
+    /// of it, whose tick and lot must be the hosted market's. Call before the first advance.
+    pub fn attach_replay(
+        &mut self,
+        market: &MarketId,
+        recorded: &MarketSpec,
+        records: Vec<Record>,
+        options: ReplayOptions,
+    ) -> Result<(), ExchangeError> {
+        let err = |reason: String| ExchangeError::Replay {
+            market: market.to_string(),
+            reason,
+        };
+        let m = self
+            .market_index(market)
+            .ok_or_else(|| err("not a hosted market".to_owned()))?;
+        let hosted = &mut self.markets[m];
+        if hosted.flow.is_some() {
+            return Err(err("the market has a synthetic flow".to_owned()));
+        }
+        if hosted.replay.is_some() {
+            return Err(err("the market is replayed already".to_owned()));
+        }
+        if recorded.tick_size() != hosted.spec.tick_size()
+            || recorded.lot_size() != hosted.spec.lot_size()
+        {
+            return Err(err(format!(
+                "recorded with tick {} and lot {}, hosted with tick {} and lot {}",
+                recorded.tick_size(),
+                recorded.lot_size(),
+                hosted.spec.tick_size(),
+                hosted.spec.lot_size()
+            )));
+        }
+        if records.is_empty() {
+            return Err(err("no record".to_owned()));
+        }
+        if let Some(other) = records.iter().find(|r| r.event.market() != market) {
+            return Err(err(format!("a record of market {}", other.event.market())));
+        }
+        let offset = u32::try_from(m).unwrap_or(u32::MAX / 4).saturating_mul(2);
+        let counterparty = AccountId(FLOW_ACCOUNT_BASE.saturating_add(offset + 1));
+        let replay = Replay::new(
+            records.into(),
+            options,
+            &hosted.engine,
+            &mut self.ledger,
+            counterparty,
+        )?;
+        hosted.replay = Some(replay);
+        Ok(())
+    }
+
+    /// The laps a replayed market has completed (restarts from its beginning); `None` for a
+    /// market that is not replayed.
+    pub fn replay_laps(&self, market: &MarketId) -> Option<u64> {
+        let m = self.market_index(market)?;
+        self.markets[m].replay.as_ref().map(Replay::laps)
+    }
+
     /// The whole book of a market at `ts`.
     pub fn snapshot(&self, market: &MarketId, ts: i64) -> Result<SnapshotMsg, ApiError> {
         let m = self.market(market)?;
+        if let Some(replay) = &self.markets[m].replay {
+            return Ok(replay.snapshot(&self.markets[m].spec, ts));
+        }
         let snap = self.markets[m].engine.snapshot();
         let spec = &self.markets[m].spec;
         Ok(SnapshotMsg {
@@ -169,30 +249,39 @@ impl Exchange {
         })
     }
 
-    /// Runs every market's background flow up to wall time `now_ns` (scaled by the speed).
+    /// Runs every market's background flow, or its replay, up to wall time `now_ns` (scaled
+    /// by the speed).
     pub fn advance(&mut self, now_ns: i64, out: &mut Vec<Outbound>) {
-        let elapsed = now_ns.saturating_sub(self.start_ns) as f64 * self.config.speed;
+        let speed = self.config.speed;
+        let elapsed = now_ns.saturating_sub(self.start_ns) as f64 * speed;
         let sim_now = self.start_ns.saturating_add(elapsed as i64);
         let fill_history = self.config.fill_history;
         for market in &mut self.markets {
-            let Some(flow) = market.flow.as_mut() else {
-                continue;
-            };
+            let Market {
+                index,
+                spec,
+                engine,
+                flow,
+                replay,
+                book,
+            } = market;
             let mut tr = Translate {
-                index: market.index,
-                spec: &market.spec,
-                orders: &mut market.book,
+                index: *index,
+                spec,
+                orders: book,
                 fills: &mut self.fills,
                 fill_history,
                 pending: None,
                 ts: now_ns,
+                public: replay.is_none(),
             };
-            flow.run_until(
-                sim_now,
-                &mut market.engine,
-                &mut self.ledger,
-                |_, _, report| tr.report(report, out),
-            );
+            if let Some(replay) = replay.as_mut() {
+                replay.run_until(now_ns, speed, engine, &mut self.ledger, &mut tr, out);
+            } else if let Some(flow) = flow.as_mut() {
+                flow.run_until(sim_now, engine, &mut self.ledger, |_, _, report| {
+                    tr.report(report, out)
+                });
+            }
         }
     }
 
@@ -237,6 +326,9 @@ impl Exchange {
                 format!("client order id {} is open", req.client_order_id),
             ));
         }
+        if market.replay.is_some() {
+            return self.place_replayed(m, account, req, now_ns, out);
+        }
         let report = market
             .engine
             .place_decimal(
@@ -255,6 +347,105 @@ impl Exchange {
         self.finish(m, account, &report, Some(&pending), None, now_ns, out)
     }
 
+    /// Places an order in a replayed market (see [`Exchange::attach_replay`]).
+    fn place_replayed(
+        &mut self,
+        m: usize,
+        account: AccountId,
+        req: &PlaceOrderRequest,
+        now_ns: i64,
+        out: &mut Vec<Outbound>,
+    ) -> Result<OrderAck, ApiError> {
+        let market = &mut self.markets[m];
+        let Some(replay) = market.replay.as_mut() else {
+            return Err(ApiError::new(ErrorCode::Internal, "not a replayed market"));
+        };
+        let price = market
+            .spec
+            .price_from_decimal(req.price)
+            .map_err(|e| ApiError::rejected(price_reject(e)))?;
+        let qty = market
+            .spec
+            .qty_from_decimal(req.size)
+            .map_err(|e| ApiError::rejected(size_reject(e)))?;
+        if !replay.book_valid() {
+            return Err(ApiError::new(
+                ErrorCode::Rejected,
+                "the replayed book is not ready",
+            ));
+        }
+        let crossed = replay.crossed_levels(req.side, price);
+        if !crossed.is_empty() && req.tif == TimeInForce::PostOnly {
+            return Err(ApiError::rejected(RejectReason::PostOnlyWouldTake));
+        }
+        let offset = u32::try_from(m).unwrap_or(u32::MAX / 4).saturating_mul(2);
+        let counterparty = AccountId(FLOW_ACCOUNT_BASE.saturating_add(offset + 1));
+        // The venue's counterparty shows the recorded levels the order takes, for its size.
+        let mut reports = Vec::new();
+        let mut left = qty.lots();
+        for level in &crossed {
+            if left <= 0 {
+                break;
+            }
+            let take = level.qty.lots().min(left);
+            left -= take;
+            let report = market.engine.place(
+                &mut self.ledger,
+                OrderRequest {
+                    account: counterparty,
+                    side: req.side.opposite(),
+                    price: level.price,
+                    qty: Qty::from_lots(take),
+                    tif: TimeInForce::Gtc,
+                },
+            );
+            reports.push((report.clone(), false));
+        }
+        let report = market
+            .engine
+            .place(
+                &mut self.ledger,
+                OrderRequest {
+                    account,
+                    side: req.side,
+                    price,
+                    qty,
+                    tif: req.tif,
+                },
+            )
+            .clone();
+        if let Some(err) = rejection(&report, account) {
+            if !crossed.is_empty() {
+                market.engine.cancel_all(&mut self.ledger, counterparty);
+            }
+            return Err(err);
+        }
+        let created = accepted(&report, account);
+        reports.push((report, true));
+        if !crossed.is_empty() {
+            let report = market.engine.cancel_all(&mut self.ledger, counterparty);
+            reports.push((report.clone(), false));
+        }
+        let id = created.ok_or_else(|| ApiError::new(ErrorCode::Internal, "no order created"))?;
+        if let Some(o) = market.engine.order(id).copied() {
+            if replay.crosses(o.side, o.price) {
+                // The recording does not lose what the order took: the rest is cancelled.
+                let report = market.engine.cancel(&mut self.ledger, account, id);
+                reports.push((report.clone(), false));
+            }
+        }
+        let pending = Pending {
+            account,
+            client_id: req.client_order_id.clone(),
+        };
+        let start = out.len();
+        for (report, with_pending) in &reports {
+            self.sync_replay(m, report);
+            self.translate(m, report, with_pending.then_some(&pending), now_ns, out);
+        }
+        ack_of(&out[start..], account, id)
+    }
+
     /// Cancels one order of `account`.
     pub fn cancel(
         &mut self,
@@ -267,6 +458,7 @@ impl Exchange {
         let id = self.resolve(m, account, &req.order)?;
         let market = &mut self.markets[m];
         let report = market.engine.cancel(&mut self.ledger, account, id).clone();
+        self.sync_replay(m, &report);
         self.finish(m, account, &report, None, Some(id), now_ns, out)
     }
 
@@ -310,10 +502,21 @@ impl Exchange {
             .spec
             .qty_from_decimal(req.size)
             .map_err(|e| ApiError::rejected(size_reject(e)))?;
+        if let Some(replay) = &market.replay {
+            let side = market
+                .engine
+                .order(id)
+                .map(|o| o.side)
+                .ok_or_else(unknown_order)?;
+            if replay.crosses(side, price) {
+                return Err(ApiError::rejected(RejectReason::PostOnlyWouldTake));
+            }
+        }
         let report = market
             .engine
             .replace(&mut self.ledger, account, id, price, qty)
             .clone();
+        self.sync_replay(m, &report);
         let pending = Pending { account, client_id };
         self.finish(m, account, &report, Some(&pending), Some(id), now_ns, out)
     }
@@ -334,6 +537,7 @@ impl Exchange {
         for m in targets {
             let market = &mut self.markets[m];
             let report = market.engine.cancel_all(&mut self.ledger, account).clone();
+            self.sync_replay(m, &report);
             self.translate(m, &report, None, now_ns, out);
         }
         let cancelled = out[start..]
@@ -436,6 +640,32 @@ impl Exchange {
             .ok_or_else(unknown_order)
     }
 
+    /// Keeps a replayed market's queue model in line with what a participant's request did to
+    /// the engine: orders gone or reduced in place, orders newly resting.
+    fn sync_replay(&mut self, m: usize, report: &Report) {
+        let market = &mut self.markets[m];
+        let Some(replay) = market.replay.as_mut() else {
+            return;
+        };
+        for event in &report.events {
+            let order = match *event {
+                OrderEvent::Accepted { order, .. }
+                | OrderEvent::Cancelled { order, .. }
+                | OrderEvent::Expired { order, .. }
+                | OrderEvent::Amended { order, .. } => order,
+                OrderEvent::Filled(ref f) => f.order,
+                OrderEvent::Rejected { .. } => continue,
+            };
+            // The engine's state after the request is the truth.
+            let open = market.engine.order(order).copied();
+            if replay.has(order) {
+                replay.reduce(order, open.map_or(0, |o| o.qty.lots()));
+            } else if let (OrderEvent::Accepted { .. }, Some(o)) = (event, open) {
+                replay.rest(order, o.side, o.price, o.qty);
+            }
+        }
+    }
+
     fn translate(
         &mut self,
         m: usize,
@@ -454,6 +684,7 @@ impl Exchange {
             fill_history,
             pending,
             ts: now_ns,
+            public: market.replay.is_none(),
         }
         .report(report, out);
     }
@@ -471,50 +702,63 @@ impl Exchange {
         now_ns: i64,
         out: &mut Vec<Outbound>,
     ) -> Result<OrderAck, ApiError> {
-        for e in &report.events {
-            if let OrderEvent::Rejected {
-                account: a, reason, ..
-            } = e
-            {
-                if *a == account {
-                    return Err(match reason {
-                        RejectReason::UnknownOrder => unknown_order(),
-                        other => ApiError::rejected(other.clone()),
-                    });
-                }
-            }
+        if let Some(err) = rejection(report, account) {
+            return Err(err);
         }
-        let created = report.events.iter().find_map(|e| match e {
-            OrderEvent::Accepted {
-                order, account: a, ..
-            } if *a == account => Some(*order),
-            _ => None,
-        });
-        let id = created
+        let id = accepted(report, account)
             .or(target)
             .ok_or_else(|| ApiError::new(ErrorCode::Internal, "no order in the report"))?;
         let start = out.len();
         self.translate(m, report, pending, now_ns, out);
-        let venue_id = super::market::venue_id(id);
-        let mut order: Option<OrderUpdateMsg> = None;
-        let mut fills = Vec::new();
-        for o in &out[start..] {
-            match o {
-                Outbound::Account {
-                    account: a,
-                    msg: ServerMessage::Order(u),
-                } if *a == account && u.order_id == venue_id => order = Some(u.clone()),
-                Outbound::Account {
-                    account: a,
-                    msg: ServerMessage::Fill(f),
-                } if *a == account && f.order_id == venue_id => fills.push(f.clone()),
-                _ => {}
-            }
-        }
-        let order =
-            order.ok_or_else(|| ApiError::new(ErrorCode::Internal, "no update for the order"))?;
-        Ok(OrderAck { order, fills })
+        ack_of(&out[start..], account, id)
     }
+}
+
+/// The error of a report that rejected `account`'s request.
+fn rejection(report: &Report, account: AccountId) -> Option<ApiError> {
+    report.events.iter().find_map(|e| match e {
+        OrderEvent::Rejected {
+            account: a, reason, ..
+        } if *a == account => Some(match reason {
+            RejectReason::UnknownOrder => unknown_order(),
+            other => ApiError::rejected(other.clone()),
+        }),
+        _ => None,
+    })
+}
+
+/// The order a report created for `account`.
+fn accepted(report: &Report, account: AccountId) -> Option<OrderId> {
+    report.events.iter().find_map(|e| match e {
+        OrderEvent::Accepted {
+            order, account: a, ..
+        } if *a == account => Some(*order),
+        _ => None,
+    })
+}
+
+/// The acknowledgement of order `id` of `account` from the messages a request produced: its
+/// last update and its fills.
+fn ack_of(out: &[Outbound], account: AccountId, id: OrderId) -> Result<OrderAck, ApiError> {
+    let venue_id = super::market::venue_id(id);
+    let mut order: Option<OrderUpdateMsg> = None;
+    let mut fills = Vec::new();
+    for o in out {
+        match o {
+            Outbound::Account {
+                account: a,
+                msg: ServerMessage::Order(u),
+            } if *a == account && u.order_id == venue_id => order = Some(u.clone()),
+            Outbound::Account {
+                account: a,
+                msg: ServerMessage::Fill(f),
+            } if *a == account && f.order_id == venue_id => fills.push(f.clone()),
+            _ => {}
+        }
+    }
+    let order =
+        order.ok_or_else(|| ApiError::new(ErrorCode::Internal, "no update for the order"))?;
+    Ok(OrderAck { order, fills })
 }
 
 fn unknown_order() -> ApiError {

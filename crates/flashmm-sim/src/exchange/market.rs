@@ -1,6 +1,7 @@
 //! One hosted market: its engine and flow, the metadata of participants' orders, and the
 //! translation of the engine's reports into wire messages.
 
+use super::replay::Replay;
 use super::Outbound;
 use crate::account::AccountId;
 use crate::flow::FlowAgent;
@@ -40,6 +41,8 @@ pub(crate) struct Market {
     pub spec: MarketSpec,
     pub engine: MatchingEngine,
     pub flow: Option<FlowAgent>,
+    /// The recording the market follows, instead of a flow.
+    pub replay: Option<Replay>,
     pub book: MarketOrders,
 }
 
@@ -67,12 +70,24 @@ pub(crate) struct Translate<'a> {
     pub fill_history: usize,
     pub pending: Option<&'a Pending>,
     pub ts: i64,
+    /// Whether the engine's book changes and trades are public market data (not in a
+    /// replayed market, whose public data is the recording's).
+    pub public: bool,
 }
 
 impl Translate<'_> {
     /// Appends the wire messages of `report`: the book delta, the public trades, then the
     /// order updates and fills of participants' orders.
     pub fn report(&mut self, report: &Report, out: &mut Vec<Outbound>) {
+        if self.public {
+            self.public_data(report, out);
+        }
+        for event in &report.events {
+            self.event(event, out);
+        }
+    }
+
+    fn public_data(&mut self, report: &Report, out: &mut Vec<Outbound>) {
         if report.book_changed() {
             let side_levels = |side: Side| -> Vec<WireLevel> {
                 report
@@ -107,9 +122,6 @@ impl Translate<'_> {
                     ts: self.ts,
                 }),
             });
-        }
-        for event in &report.events {
-            self.event(event, out);
         }
     }
 
@@ -184,6 +196,7 @@ impl Translate<'_> {
                 let reason = match reason {
                     CancelReason::Requested => "requested".to_owned(),
                     CancelReason::SelfTrade => "self_trade".to_owned(),
+                    CancelReason::MarketReset => "market_reset".to_owned(),
                     CancelReason::Replaced { by } => format!("replaced_by:{by}"),
                 };
                 let update = self.update(

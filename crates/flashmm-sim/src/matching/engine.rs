@@ -181,6 +181,18 @@ impl MatchingEngine {
         self.finish()
     }
 
+    /// Cancels an open order on the venue's own account, whoever owns it, for `reason`.
+    pub fn cancel_by_venue(
+        &mut self,
+        ledger: &mut Ledger,
+        id: OrderId,
+        reason: CancelReason,
+    ) -> &Report {
+        self.report.reset();
+        self.cancel_resting(ledger, id, reason);
+        self.finish()
+    }
+
     /// Cancels every open order of `account`, oldest first.
     pub fn cancel_all(&mut self, ledger: &mut Ledger, account: AccountId) -> &Report {
         self.report.reset();
@@ -209,6 +221,63 @@ impl MatchingEngine {
             self.reject(account, Some(id), reason);
         }
         self.finish()
+    }
+
+    /// An outside counterparty, `taker`, takes up to `qty` of the resting order `id` at its
+    /// price: the order fills as maker, `taker` as taker, both settled in `ledger`. The replay
+    /// of a recording fills participants' orders this way when the recorded flow reaches
+    /// them. Rejected when there is no such order or `taker` cannot fund its side.
+    pub fn take_resting(
+        &mut self,
+        ledger: &mut Ledger,
+        taker: AccountId,
+        id: OrderId,
+        qty: Qty,
+    ) -> &Report {
+        self.report.reset();
+        if let Err(reason) = self.try_take_resting(ledger, taker, id, qty) {
+            self.reject(taker, Some(id), reason);
+        }
+        self.finish()
+    }
+
+    fn try_take_resting(
+        &mut self,
+        ledger: &mut Ledger,
+        taker: AccountId,
+        id: OrderId,
+        qty: Qty,
+    ) -> Result<(), RejectReason> {
+        let maker = *self.book.get(id).ok_or(RejectReason::UnknownOrder)?;
+        let qty = Qty::from_lots(qty.lots().min(maker.qty.lots()));
+        if qty.lots() <= 0 {
+            return Err(RejectReason::NonPositiveSize);
+        }
+        let side = maker.side.opposite();
+        let notional = self
+            .spec
+            .notional(maker.price, qty)
+            .map_err(|_| RejectReason::OutOfRange)?;
+        let reserved = self.reservation(side, notional, qty)?;
+        let asset = self.funding_asset(side);
+        ledger
+            .reserve(taker, asset, reserved)
+            .map_err(insufficient)?;
+        let mut order = RestingOrder {
+            id: self.new_order_id(),
+            account: taker,
+            side,
+            price: maker.price,
+            qty,
+            filled: Qty::ZERO,
+            tif: TimeInForce::Ioc,
+            reserved,
+        };
+        self.execute(ledger, maker, &mut order);
+        if !order.reserved.is_zero() {
+            ledger.spend_reserved(taker, asset, order.reserved, Decimal::ZERO);
+        }
+        Ok(())
     }
 
     fn try_place(&mut self, ledger: &mut Ledger, req: OrderRequest) -> Result<(), RejectReason> {

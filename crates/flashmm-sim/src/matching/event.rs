@@ -18,6 +18,8 @@ pub enum CancelReason {
     },
     /// Self-trade prevention: an incoming order of the same account would have matched it.
     SelfTrade,
+    /// The venue reset the market (a replayed recording restarting from its beginning).
+    MarketReset,
 }
 
 /// Something that happened to one order, in the order it happened.
