@@ -237,6 +237,91 @@ def full_proba(model, X: np.ndarray) -> np.ndarray:
     return out
 
 
+def calibrate(proba: np.ndarray, temperature: float, flat_bias: float) -> np.ndarray:
+    """The calibrated probabilities: softmax(log p / T + b·[class = flat]).
+
+    Scaling every log-probability by one temperature keeps the order of the classes, and the
+    bias touches only "flat", so the predicted direction (sign of p_up − p_down) is the
+    uncalibrated one: calibration changes how sure the model is, never which way it leans.
+    crates/flashmm-model applies the same formula (`Calibration`)."""
+    z = np.log(np.clip(proba, 1e-7, 1.0)) / temperature
+    z[:, 1] += flat_bias
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_calibration(y: np.ndarray, proba: np.ndarray) -> tuple:
+    """Temperature and flat-class bias minimising the log-loss of `proba` against `y` (the
+    validation part; never the test part)."""
+    from scipy.optimize import minimize
+
+    def nll(params):
+        t, b = float(np.exp(params[0])), float(params[1])
+        p = calibrate(proba, t, b)
+        return -float(np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1.0))))
+
+    best = minimize(nll, x0=np.array([0.0, 0.0]), method="Nelder-Mead",
+                    options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 2000})
+    return float(np.exp(best.x[0])), float(best.x[1])
+
+
+def reliability(y: np.ndarray, proba: np.ndarray, bins: int = 10) -> list:
+    """Predicted against observed frequency of each class, by bins of predicted probability."""
+    rows = []
+    for c, name in enumerate(CLASSES):
+        edges = np.linspace(0.0, 1.0, bins + 1)
+        which = np.clip(np.digitize(proba[:, c], edges[1:-1]), 0, bins - 1)
+        for k in range(bins):
+            m = which == k
+            if m.sum() == 0:
+                continue
+            rows.append({
+                "class": name,
+                "bin": [float(edges[k]), float(edges[k + 1])],
+                "rows": int(m.sum()),
+                "predicted": float(proba[m, c].mean()),
+                "observed": float((y[m] == c).mean()),
+            })
+    return rows
+
+
+def calibrate_existing(out: str, Xva, yva, Xte, yte) -> int:
+    """Fits the calibration of the model in `out` (its model.json and ONNX file, run through
+    ONNX Runtime as the Rust crate runs it) on the validation part and writes it, with the
+    calibrated metrics, into its model.json; the ONNX file is not touched."""
+    import onnxruntime
+
+    path = os.path.join(out, "model.json")
+    with open(path) as f:
+        doc = json.load(f)
+    norm = doc["normalisation"]
+    mean32 = np.array(norm["mean"], dtype=np.float32)
+    std32 = np.array(norm["std"], dtype=np.float32)
+    clip = float(norm["clip"])
+    sess = onnxruntime.InferenceSession(os.path.join(out, doc["onnx_file"]), providers=["CPUExecutionProvider"])
+
+    def proba(X):
+        Z = np.clip((X.astype(np.float32) - mean32) / std32, -clip, clip).astype(np.float32)
+        return sess.run([doc["output_name"]], {doc["input_name"]: Z})[0].astype(np.float64)
+
+    pva, pte = proba(Xva), proba(Xte)
+    temperature, flat_bias = fit_calibration(yva, pva)
+    cal_te = calibrate(pte, temperature, flat_bias)
+    doc["calibration"] = {"method": "temperature_flat_bias", "temperature": temperature, "flat_bias": flat_bias}
+    doc["metrics"]["test"]["model_calibrated"] = metrics(yte, cal_te)
+    doc["metrics"]["test"]["reliability_calibrated"] = reliability(yte, cal_te)
+    doc["metrics"]["validation"]["model_calibrated"] = metrics(yva, calibrate(pva, temperature, flat_bias))
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    print(f"calibration (validation): temperature {temperature:.4f}, flat bias {flat_bias:.4f}; wrote {path}")
+    for name in ("model", "model_calibrated", "majority"):
+        m = doc["metrics"]["test"][name]
+        print(f"test {name:18s} macro-F1 {m['macro_f1']:.4f} accuracy {m['accuracy']:.4f} log-loss {m['log_loss']:.4f}")
+    return 0
+
+
 # ----------------------------------------------------------------------------------------------
 # Models
 
@@ -330,6 +415,8 @@ def main(argv=None) -> int:
     ap.add_argument("--test-frac", type=float, default=0.2)
     ap.add_argument("--max-train-rows", type=int, default=400_000, help="keep the latest N train rows")
     ap.add_argument("--only", choices=["mlp", "logistic"], help="train one candidate only")
+    ap.add_argument("--calibrate-only", action="store_true",
+                    help="fit only the calibration of the model already in --out, on its validation part")
     ap.add_argument("--synthetic", metavar="FILE", help="write a synthetic dataset to FILE and exit")
     ap.add_argument("--rows", type=int, default=20_000, help="rows of --synthetic")
     ap.add_argument("--schema-hash", default=DEFAULT_SCHEMA_HASH, help="schema hash of --synthetic")
@@ -359,6 +446,8 @@ def main(argv=None) -> int:
     Xtr, ytr = ds.X[train_idx].astype(np.float64), ds.label[train_idx]
     Xva, yva = ds.X[val].astype(np.float64), ds.label[val]
     Xte, yte = ds.X[test].astype(np.float64), ds.label[test]
+    if args.calibrate_only:
+        return calibrate_existing(args.out, Xva, yva, Xte, yte)
 
     mean = Xtr.mean(axis=0)
     std = Xtr.std(axis=0)
@@ -409,6 +498,12 @@ def main(argv=None) -> int:
     maj_test = metrics(yte, maj_proba)
     maj_test["majority_class"] = CLASSES[majority]
 
+    temperature, flat_bias = fit_calibration(yva, full_proba(model, Zva))
+    cal_test = calibrate(full_proba(model, Zte), temperature, flat_bias)
+    calibrated_test = metrics(yte, cal_test)
+    calibrated_val = metrics(yva, calibrate(full_proba(model, Zva), temperature, flat_bias))
+    print(f"calibration (validation): temperature {temperature:.4f}, flat bias {flat_bias:.4f}")
+
     onnx_bytes = export_onnx(model, ds.X.shape[1])
     if len(onnx_bytes) > MAX_ONNX_BYTES:
         raise SystemExit(f"ONNX model is {len(onnx_bytes)} bytes, over the 5 MB limit")
@@ -450,6 +545,11 @@ def main(argv=None) -> int:
         "dead_band_bps": float(meta["dead_band_bps"]),
         "classes": CLASSES,
         "class_mean_move_bps": class_moves,
+        "calibration": {
+            "method": "temperature_flat_bias",
+            "temperature": temperature,
+            "flat_bias": flat_bias,
+        },
         "normalisation": {
             "mean": [float(x) for x in mean32],
             "std": [float(x) for x in std32],
@@ -458,10 +558,12 @@ def main(argv=None) -> int:
         "metrics": {
             "test": {
                 "model": results[chosen]["test"],
+                "model_calibrated": calibrated_test,
+                "reliability_calibrated": reliability(yte, cal_test),
                 "majority": maj_test,
                 "imbalance_logistic": imb_test,
             },
-            "validation": {"model": results[chosen]["validation"]},
+            "validation": {"model": results[chosen]["validation"], "model_calibrated": calibrated_val},
             "candidates": results,
             "onnx_max_abs_diff": max_diff,
         },
@@ -512,7 +614,7 @@ def main(argv=None) -> int:
 
     t = doc["metrics"]["test"]
     print(f"chose {chosen}; wrote {os.path.join(args.out, onnx_file)} ({len(onnx_bytes)} bytes) and model.json")
-    for name in ("model", "majority", "imbalance_logistic"):
+    for name in ("model", "model_calibrated", "majority", "imbalance_logistic"):
         m = t[name]
         hr = "n/a" if m["hit_rate"] is None else f"{m['hit_rate']:.4f}"
         print(

@@ -8,6 +8,7 @@
 //! - [`normaliser`] — [`Normaliser`], the training set's z-scoring, clipped.
 //! - [`runtime`] — the ONNX Runtime library (`ORT_DYLIB_PATH` or `.venv/ort-dylib-path`) and
 //!   the process-wide environment.
+//! - [`calibration`] — [`Calibration`], the fitted map to calibrated probabilities.
 //! - [`model`] — [`Model`], a checked, warmed-up session.
 //! - [`output`] — [`ModelOutput`], probabilities and expected move.
 //! - [`hot`] — [`HotModel`], a model that reloads when its files change.
@@ -17,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod calibration;
 pub mod error;
 #[cfg(feature = "fixture")]
 pub mod fixture;
@@ -29,6 +31,7 @@ pub mod runtime;
 pub mod schema;
 pub mod split;
 
+pub use calibration::Calibration;
 pub use error::ModelError;
 pub use hot::{HotModel, ReloadEvent};
 pub use metadata::{ModelMetadata, NormalisationSpec, CLASSES, FORMAT_VERSION, METADATA_FILE};

@@ -60,6 +60,9 @@ pub struct ModelMetadata {
     pub classes: Vec<String>,
     /// Mean realised move (bps) of each class in the training set, for the expected move.
     pub class_mean_move_bps: [f32; 3],
+    /// The calibration of the output probabilities (none: the network's own).
+    #[serde(default)]
+    pub calibration: Option<crate::Calibration>,
     /// Normalisation of the inputs.
     pub normalisation: NormalisationSpec,
     /// Test and validation metrics (free form, reported as is).
@@ -152,6 +155,9 @@ impl ModelMetadata {
                 ),
             ));
         }
+        if let Some(c) = &self.calibration {
+            c.check().map_err(|e| invalid("calibration", e))?;
+        }
         if self.class_mean_move_bps.iter().any(|m| !m.is_finite()) {
             return Err(invalid("class_mean_move_bps", "not finite".to_owned()));
         }
@@ -233,6 +239,7 @@ mod tests {
             dead_band_bps: 0.5,
             classes: CLASSES.iter().map(|c| (*c).to_owned()).collect(),
             class_mean_move_bps: [-2.0, 0.0, 2.0],
+            calibration: None,
             normalisation: NormalisationSpec {
                 mean: vec![0.0, 1.0],
                 std: vec![1.0, 2.0],
@@ -312,5 +319,22 @@ mod tests {
         }
         let err = ModelMetadata::parse("{\"format_version\": 1}", Path::new("m.json")).unwrap_err();
         assert!(matches!(err, ModelError::Metadata { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_calibration_that_cannot_be_applied_is_refused() {
+        let mut m = sample();
+        m.calibration = Some(crate::Calibration {
+            method: crate::calibration::METHOD.to_owned(),
+            temperature: -1.0,
+            flat_bias: 0.0,
+        });
+        assert!(m.validate().is_err());
+        m.calibration = Some(crate::Calibration {
+            method: crate::calibration::METHOD.to_owned(),
+            temperature: 2.0,
+            flat_bias: 1.5,
+        });
+        assert!(m.validate().is_ok());
     }
 }

@@ -126,7 +126,10 @@ impl Model {
         {
             return Err(ModelError::BadOutput(p));
         }
-        let p = p.map(|v| v.clamp(0.0, 1.0));
+        let mut p = p.map(|v| v.clamp(0.0, 1.0));
+        if let Some(c) = &self.meta.calibration {
+            p = c.apply(p);
+        }
         Ok(ModelOutput::from_probabilities(
             p,
             &self.meta.class_mean_move_bps,

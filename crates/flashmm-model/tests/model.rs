@@ -60,7 +60,15 @@ n = m["normalisation"]
 x = np.array(rows, dtype=np.float32)
 z = np.clip((x - np.array(n["mean"], np.float32)) / np.array(n["std"], np.float32), -n["clip"], n["clip"])
 s = ort.InferenceSession(os.path.join(os.path.dirname(meta_path), m["onnx_file"]))
-print(json.dumps(s.run([m["output_name"]], {m["input_name"]: z.astype(np.float32)})[0].tolist()))
+p = s.run([m["output_name"]], {m["input_name"]: z.astype(np.float32)})[0].astype(np.float64)
+c = m.get("calibration")
+if c:
+    # scripts/train_model.py's calibrate(): softmax(ln p / T + b * [class = flat]).
+    lz = np.log(np.clip(p, 1e-7, 1.0)) / c["temperature"]
+    lz[:, 1] += c["flat_bias"]
+    e = np.exp(lz - lz.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+print(json.dumps(p.tolist()))
 "#;
     let out = Command::new(fixture::python().unwrap())
         .args(["-c", script])

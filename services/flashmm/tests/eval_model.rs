@@ -77,7 +77,16 @@ fn committed_model_beats_both_baselines_on_unseen_real_data() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["imbalance_logistic", "majority", "model"], "{out}");
+    assert_eq!(
+        keys,
+        ["expected_move", "imbalance_logistic", "majority", "model"],
+        "{out}"
+    );
+    // The expected move follows the realised one, and its error is a real number.
+    let moves = &report["expected_move"];
+    assert!(moves["correlation"].as_f64().unwrap_or(-1.0) > 0.2, "{out}");
+    let mae = moves["mae_bps"].as_f64().unwrap_or(-1.0);
+    assert!(mae.is_finite() && mae > 0.0, "{out}");
     for name in ["model", "majority", "imbalance_logistic"] {
         let m = &report[name];
         for key in ["macro_f1", "accuracy", "hit_rate"] {

@@ -19,6 +19,8 @@ pub struct Dataset {
     pub label: Vec<u8>,
     /// Level-1 book imbalance of each row.
     pub l1_imbalance: Vec<f32>,
+    /// The realised mid move over the horizon, bps.
+    pub move_bps: Vec<f32>,
     /// Schema hash of the features, `0x…`.
     pub schema_hash: String,
     /// Label horizon, ms.
@@ -59,6 +61,7 @@ impl Dataset {
         let ts = array("ts")?;
         let label = array("label")?;
         let l1 = array("l1_imbalance")?;
+        let moves = array("move_bps")?;
         let meta = array("meta")?;
 
         let meta: serde_json::Value = serde_json::from_str(&meta.unicode()?)
@@ -81,6 +84,7 @@ impl Dataset {
                 .collect::<Option<Vec<u8>>>()
                 .with_context(|| format!("{}: labels outside 0, 1, 2", path.display()))?,
             l1_imbalance: l1.f32()?,
+            move_bps: moves.f32()?,
             schema_hash: meta["schema_hash"]
                 .as_str()
                 .with_context(|| format!("{}: meta lacks schema_hash", path.display()))?
@@ -96,6 +100,7 @@ impl Dataset {
             ("ts", dataset.ts.len()),
             ("label", dataset.label.len()),
             ("l1_imbalance", dataset.l1_imbalance.len()),
+            ("move_bps", dataset.move_bps.len()),
         ] {
             ensure!(
                 n == rows,

@@ -24,6 +24,55 @@ pub struct Scores {
     pub non_flat_rows: usize,
 }
 
+/// How well the model's expected move (`Σ p_c · mean move of c`, bps) estimates the realised
+/// move over the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MoveError {
+    /// Mean absolute error of the expected move, bps.
+    pub mae_bps: f64,
+    /// Mean absolute error of predicting no move at all, bps (the bar to beat).
+    pub zero_mae_bps: f64,
+    /// Mean of expected − realised, bps (its bias).
+    pub bias_bps: f64,
+    /// Pearson correlation of expected and realised moves (0 when either is constant).
+    pub correlation: f64,
+}
+
+/// Compares expected moves with realised ones, row by row.
+pub fn move_error(expected: &[f64], realised: &[f64]) -> MoveError {
+    let n = expected.len().min(realised.len());
+    if n == 0 {
+        return MoveError {
+            mae_bps: 0.0,
+            zero_mae_bps: 0.0,
+            bias_bps: 0.0,
+            correlation: 0.0,
+        };
+    }
+    let pairs = || expected.iter().zip(realised).take(n);
+    let mean = |v: f64| v / n as f64;
+    let (me, mr) = (
+        mean(expected.iter().take(n).sum()),
+        mean(realised.iter().take(n).sum()),
+    );
+    let (mut cov, mut ve, mut vr) = (0.0, 0.0, 0.0);
+    for (e, r) in pairs() {
+        cov += (e - me) * (r - mr);
+        ve += (e - me) * (e - me);
+        vr += (r - mr) * (r - mr);
+    }
+    MoveError {
+        mae_bps: mean(pairs().map(|(e, r)| (e - r).abs()).sum()),
+        zero_mae_bps: mean(realised.iter().take(n).map(|r| r.abs()).sum()),
+        bias_bps: me - mr,
+        correlation: if ve > 0.0 && vr > 0.0 {
+            cov / (ve * vr).sqrt()
+        } else {
+            0.0
+        },
+    }
+}
+
 /// Scores probabilities `proba` (`[down, flat, up]` per row) against `labels` (0, 1, 2).
 pub fn score(labels: &[u8], proba: &[[f64; 3]]) -> Scores {
     let rows = labels.len().min(proba.len());
@@ -121,5 +170,18 @@ mod tests {
         assert!(s.log_loss.is_finite());
         let s = score(&[2], &[[0.25, 0.5, 0.25]]);
         assert_eq!(s.hit_rate, Some(0.0));
+    }
+
+    #[test]
+    fn move_error_against_the_zero_forecast() {
+        let realised = [1.0, -2.0, 0.0, 3.0];
+        let perfect = move_error(&realised, &realised);
+        assert_eq!(perfect.mae_bps, 0.0);
+        assert!((perfect.zero_mae_bps - 1.5).abs() < 1e-12);
+        assert!((perfect.correlation - 1.0).abs() < 1e-12);
+        let shifted = move_error(&[2.0, -1.0, 1.0, 4.0], &realised);
+        assert!((shifted.bias_bps - 1.0).abs() < 1e-12);
+        assert!((shifted.mae_bps - 1.0).abs() < 1e-12);
+        assert_eq!(move_error(&[0.0; 4], &realised).correlation, 0.0);
     }
 }

@@ -72,13 +72,17 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
     let (train_labels, test_labels) = (labels(&train), labels(&test));
 
     let mut model_proba = Vec::with_capacity(test.len());
+    let mut expected = Vec::with_capacity(test.len());
     for &i in &test {
         let out = model
             .predict(data.row(i))
             .with_context(|| format!("model inference on row {i}"))?;
         model_proba.push([out.p_down, out.p_flat, out.p_up].map(f64::from));
+        expected.push(f64::from(out.expected_move_bps));
     }
     let model_scores = metrics::score(&test_labels, &model_proba);
+    let realised: Vec<f64> = test.iter().map(|&i| f64::from(data.move_bps[i])).collect();
+    let moves = metrics::move_error(&expected, &realised);
 
     let mut counts = [0usize; 3];
     for &y in &train_labels {
@@ -108,6 +112,7 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
         majority_json["class"] = json!(flashmm_model::CLASSES[metrics::argmax(&prior)]);
         let out = json!({
             "model": model_json,
+            "expected_move": serde_json::to_value(moves)?,
             "majority": majority_json,
             "imbalance_logistic": serde_json::to_value(logistic_scores)?,
         });
@@ -143,6 +148,11 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
     ] {
         println!("{}", row(name, s));
     }
+    println!(
+        "expected move: mean absolute error {:.3} bps (no-move forecast {:.3}), bias {:+.3} bps, \
+         correlation {:.3}",
+        moves.mae_bps, moves.zero_mae_bps, moves.bias_bps, moves.correlation
+    );
     Ok(())
 }
 
