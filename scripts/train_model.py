@@ -286,6 +286,13 @@ def reliability(y: np.ndarray, proba: np.ndarray, bins: int = 10) -> list:
     return rows
 
 
+def model_id(stem: str, onnx_sha: str, calibration: dict) -> str:
+    """`{stem}-{onnx digest}-c{calibration digest}`: a new calibration of the same network is a
+    new model, with an id of its own in predictions, reports and metrics."""
+    cal = hashlib.sha256(json.dumps(calibration, sort_keys=True).encode()).hexdigest()
+    return f"{stem}-{onnx_sha[:12]}-c{cal[:6]}"
+
+
 def calibrate_existing(out: str, Xva, yva, Xte, yte) -> int:
     """Fits the calibration of the model in `out` (its model.json and ONNX file, run through
     ONNX Runtime as the Rust crate runs it) on the validation part and writes it, with the
@@ -309,6 +316,8 @@ def calibrate_existing(out: str, Xva, yva, Xte, yte) -> int:
     temperature, flat_bias = fit_calibration(yva, pva)
     cal_te = calibrate(pte, temperature, flat_bias)
     doc["calibration"] = {"method": "temperature_flat_bias", "temperature": temperature, "flat_bias": flat_bias}
+    stem = doc["onnx_file"].rsplit(".", 1)[0]
+    doc["model_id"] = model_id(stem, doc["onnx_sha256"], doc["calibration"])
     doc["metrics"]["test"]["model_calibrated"] = metrics(yte, cal_te)
     doc["metrics"]["test"]["reliability_calibrated"] = reliability(yte, cal_te)
     doc["metrics"]["validation"]["model_calibrated"] = metrics(yva, calibrate(pva, temperature, flat_bias))
@@ -533,7 +542,11 @@ def main(argv=None) -> int:
 
     doc = {
         "format_version": FORMAT_VERSION,
-        "model_id": f"{args.name}-{onnx_sha[:12]}",
+        "model_id": model_id(
+            args.name,
+            onnx_sha,
+            {"method": "temperature_flat_bias", "temperature": temperature, "flat_bias": flat_bias},
+        ),
         "kind": chosen,
         "onnx_file": onnx_file,
         "onnx_sha256": onnx_sha,
