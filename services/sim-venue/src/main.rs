@@ -9,7 +9,10 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use flashmm_runtime::{self as runtime, ServiceArgs};
-use flashmm_sim::exchange::{default_flow_params, Exchange, ExchangeConfig, MarketSetup};
+use flashmm_sim::exchange::{
+    default_flow_params, Exchange, ExchangeConfig, MarketSetup, ReplayOptions,
+};
+use flashmm_sim::queue::CancelModel;
 use flashmm_sim::ratelimit::RateLimit;
 use flashmm_venue::signing::Signer;
 use rust_decimal::Decimal;
@@ -27,8 +30,8 @@ struct Args {
     /// Seed of the background flow and fault draws: same seed, same flow.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Simulated flow time per wall-clock time.
-    #[arg(long, default_value_t = 1.0)]
+    /// Simulated flow (or replayed recording) time per wall-clock time.
+    #[arg(long, default_value_t = 1.0, env = "SIM_SPEED")]
     speed: f64,
     /// Public key (hex, compressed or uncompressed secp256k1) of the demo account; a key is
     /// generated and printed when absent.
@@ -45,6 +48,22 @@ struct Args {
     /// Disable background flow (a quiet book that only participants trade in).
     #[arg(long)]
     no_flow: bool,
+    /// A recording (`flashmm import`, `flashmm record`) whose markets follow it instead of a
+    /// synthetic flow: the recorded book is their resting liquidity, participants' orders are
+    /// filled by the queue model; repeatable (recordings of one span stay aligned). Each
+    /// recorded market must be configured with the recording's tick and lot.
+    #[arg(
+        long = "replay",
+        value_name = "REC",
+        env = "SIM_REPLAY",
+        value_delimiter = ','
+    )]
+    replay: Vec<std::path::PathBuf>,
+    /// With `--replay`: start the recordings again from their beginning when they end (the
+    /// participants' orders are cancelled and the books cleared); otherwise the markets stay
+    /// as the recordings left them.
+    #[arg(long = "loop", env = "SIM_REPLAY_LOOP", requires = "replay")]
+    looped: bool,
     /// Cancel an account's orders when its last authenticated WebSocket session drops.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     cancel_on_disconnect: bool,
@@ -86,6 +105,51 @@ fn bind_from_url(url: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("venue.sim_rest_url `{url}` is not http://IP:PORT"))
 }
 
+/// One market's records from the `--replay` recordings, with the recording's spec of it.
+type Replayed = (
+    flashmm_core::market::MarketSpec,
+    Vec<flashmm_recording::Record>,
+);
+
+/// Reads the `--replay` recordings into each market's records (tops left out: the book
+/// events carry them) and the recording-time span they share.
+fn load_replays(
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<(std::collections::HashMap<String, Replayed>, i64, i64)> {
+    let mut markets: std::collections::HashMap<String, Replayed> = Default::default();
+    let (mut start, mut end) = (i64::MAX, i64::MIN);
+    for path in paths {
+        let shown = path.display();
+        let reader = flashmm_recording::RecordingReader::open(path)
+            .with_context(|| format!("opening recording {shown}"))?;
+        let header = reader.header().clone();
+        for record in reader {
+            let record = record.with_context(|| format!("reading recording {shown}"))?;
+            if matches!(record.event, flashmm_recording::RecordEvent::Top(_)) {
+                continue;
+            }
+            let symbol = record.event.market().as_str().to_owned();
+            let entry = match markets.entry(symbol) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let spec = header.market(e.key()).cloned().with_context(|| {
+                        format!("{shown}: a record of {}, not in its header", e.key())
+                    })?;
+                    e.insert((spec, Vec::new()))
+                }
+            };
+            let ts = record.recv_ts.as_i64();
+            if entry.1.last().is_some_and(|r| r.recv_ts.as_i64() > ts) {
+                anyhow::bail!("{shown}: records of {} out of time order", entry.0.id());
+            }
+            start = start.min(ts);
+            end = end.max(ts);
+            entry.1.push(record);
+        }
+    }
+    Ok((markets, start, end))
+}
+
 /// The `--flow MARKET=PATH` files, read and checked, by market.
 fn load_flows(
     flows: &[String],
@@ -122,17 +186,31 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        anyhow::bail!("--speed {} is not a positive number", args.speed);
+    }
     let mut calibrated = load_flows(&args.flow)?;
+    let (mut replays, replay_start, replay_end) = load_replays(&args.replay)?;
     let mut markets = Vec::with_capacity(config.markets.len());
+    let mut replayed = Vec::new();
     for spec in config.market_specs()? {
         let params = calibrated
             .remove(spec.id().as_str())
             .unwrap_or_else(|| default_flow_params(&spec));
-        let flow = (!args.no_flow).then_some(params);
+        let flow = match replays.remove(spec.id().as_str()) {
+            Some(replay) => {
+                replayed.push((spec.id().clone(), replay));
+                None
+            }
+            None => (!args.no_flow).then_some(params),
+        };
         markets.push(MarketSetup { spec, flow });
     }
     if let Some(market) = calibrated.keys().next() {
         anyhow::bail!("--flow names {market}, which is not a configured market");
+    }
+    if let Some(market) = replays.keys().next() {
+        anyhow::bail!("--replay: the recording's market {market} is not a configured market");
     }
     let exchange_config = ExchangeConfig {
         rate_limit: RateLimit {
@@ -144,6 +222,23 @@ async fn main() -> anyhow::Result<()> {
         ..ExchangeConfig::default()
     };
     let mut exchange = Exchange::new(markets, exchange_config, sim_venue::now_ns())?;
+    for (market, (recorded, records)) in replayed {
+        tracing::info!(
+            %market,
+            records = records.len(),
+            span_s = (replay_end - replay_start) as f64 / 1e9,
+            looped = args.looped,
+            speed = args.speed,
+            "replaying a recording"
+        );
+        let options = ReplayOptions {
+            start_ns: replay_start,
+            end_ns: replay_end,
+            looped: args.looped,
+            cancel_model: CancelModel::default(),
+        };
+        exchange.attach_replay(&market, &recorded, records, options)?;
+    }
     if args.wire == Wire::Hyperliquid {
         use sim_venue::hyperliquid::start;
         let network = match args.hl_network.as_str() {

@@ -82,6 +82,7 @@ const COMMON_ENV: [&str; 29] = [
 fn own_env(service: &str) -> &'static [&'static str] {
     match service {
         "inference" => &["FLASHMM_MODEL", "ORT_DYLIB_PATH"],
+        "sim-venue" => &["SIM_*"],
         "execution" => &[
             "TRADING_PRIVATE_KEY",
             "TRADING_KEY_FILE",
