@@ -101,3 +101,41 @@ CONF
     for _ in $(seq 1 100); do influx_alive "$url" && return 0; sleep 0.1; done
     die "influxd did not answer on $host:$port (see $dir/influxd.log)"
 }
+
+# replay_markets FLASHMM CONFIG DIR: when ../shared/data holds the BTCUSDT and ETHUSDT spot
+# captures, imports them into DIR (once), replaces the markets of the config file CONFIG (edited
+# in place) by the recordings' (their tick and lot) and exports SIM_REPLAY and SIM_REPLAY_LOOP,
+# so the simulator replays them in a loop (docs/operations.md). Returns 1, changing nothing, when
+# the captures are absent.
+replay_markets() {
+    local flashmm="$1" config="$2" dir="$3" sym symbol tick lot recs="" markets=""
+    local data="$FLASHMM_ROOT/../shared/data/binance/spot"
+    for sym in btcusdt ethusdt; do
+        compgen -G "$data/${sym}_*.gz" >/dev/null || return 1
+    done
+    mkdir -p "$dir"
+    for sym in btcusdt ethusdt; do
+        if [ ! -s "$dir/$sym.rec" ]; then
+            log "importing $data/${sym}_*.gz into $dir/$sym.rec"
+            "$flashmm" import binance "$data/${sym}_"*.gz --out "$dir/$sym.rec" >/dev/null
+        fi
+        # "market     BTC/USDT tick 0.01 lot 0.000001 min notional 0 maker 0 taker 0"
+        read -r symbol tick lot < <("$flashmm" recording info "$dir/$sym.rec" |
+            awk '$1 == "market" && !seen {print $2, $4, $6; seen = 1}')
+        [ -n "$lot" ] || die "cannot read the market of $dir/$sym.rec"
+        markets+="
+[[markets]]
+symbol = \"$symbol\"
+tick_size = \"$tick\"
+lot_size = \"$lot\"
+min_notional = \"1\"
+maker_fee_rate = \"-0.0001\"
+taker_fee_rate = \"0.0005\"
+"
+        recs+="${recs:+,}$dir/$sym.rec"
+    done
+    awk '/^\[\[markets\]\]/ {skip = 1; next} /^\[/ {skip = 0} !skip' "$config" >"$config.tmp"
+    printf '%s' "$markets" >>"$config.tmp"
+    mv "$config.tmp" "$config"
+    export SIM_REPLAY="$recs" SIM_REPLAY_LOOP=true
+}
