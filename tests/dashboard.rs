@@ -6,7 +6,6 @@
 #[path = "api_fixture.rs"]
 mod fixture;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,6 +14,7 @@ use fixture::{Api, ADMIN_TOKEN};
 use flashmm_auth::Role;
 use flashmm_bus::{Bus, Payload, Range};
 use flashmm_core::control::{AuditEntry, AuditOutcome, ExecAction, ExecCommand};
+use flashmm_e2e::rig::{start_sim, wait_market_data};
 use flashmm_e2e::{
     bin, free_port, http_request, redis_url, scratch_dir, unique_namespace, wait_for, Service,
 };
@@ -321,37 +321,13 @@ async fn pause_click_pauses_the_real_execution() {
         ("FLASHMM_NAMESPACE", ns.as_str()),
         ("REDIS_URL", url.as_str()),
     ];
-    let mut child = Command::new(bin("sim-venue"))
-        .args(["--config", &config_arg, "--seed", "11"])
-        .envs(env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sim-venue");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("demo key line");
-    let secret = line
-        .split_whitespace()
-        .skip_while(|w| *w != "secret")
-        .nth(1)
-        .expect("secret on the demo line")
-        .to_owned();
-    let _sim = Service { child };
+    let (_sim, secret) = start_sim(&config_arg, &[], &env);
     let _ingest = Service::start(&bin("ingest"), &["--config", &config_arg], &env);
     let bus = flashmm_bus::RedisBus::connect(flashmm_bus::RedisBusConfig::new(url.clone()))
         .await
         .expect("redis");
     let namespace = flashmm_bus::Namespace::new(&ns).expect("namespace");
-    for mkt in ["SEI-USDC", "ETH-USDC"] {
-        let stream = namespace.md(mkt).expect("md");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while bus.len(&stream).await.unwrap_or(0) < 5 {
-            assert!(Instant::now() < deadline, "{mkt}: no market data");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+    wait_market_data(&bus, &namespace).await;
     let mut exec_env = env.to_vec();
     exec_env.push(("TRADING_PRIVATE_KEY", secret.as_str()));
     let _execution = Service::start(&bin("execution"), &["--config", &config_arg], &exec_env);

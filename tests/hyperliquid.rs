@@ -12,16 +12,12 @@ use std::time::Duration;
 
 use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
 use flashmm_core::identifiers::ClientOrderId;
-use flashmm_core::market::{MarketId, Side};
-use flashmm_e2e::{
-    bin, config_with_free_ports, http_get, http_post_json, port, redis_url, scratch_dir,
-    unique_namespace, Service,
-};
+use flashmm_core::market::Side;
+use flashmm_e2e::rig::{saved_positions, two_sided, wait_until, MARKETS};
+use flashmm_e2e::{bin, http_get, http_post_json, port, Service, Stage};
 use flashmm_hyperliquid::{Cloid, Network, Signer};
-use flashmm_venue::venue::{HyperliquidConfig, HyperliquidVenue, OrderReport, Venue};
+use flashmm_venue::venue::{HyperliquidConfig, HyperliquidVenue, Venue};
 use rust_decimal::Decimal;
-
-const MARKETS: [&str; 2] = ["SEI/USDC", "ETH/USDC"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -60,32 +56,6 @@ fn logs(dir: &Path) -> String {
     out
 }
 
-fn two_sided(orders: &[OrderReport]) -> bool {
-    MARKETS.iter().all(|m| {
-        let m = MarketId::new(m).expect("market");
-        [Side::Buy, Side::Sell]
-            .iter()
-            .all(|s| orders.iter().any(|o| o.market == m && o.side == *s))
-    })
-}
-
-async fn wait_until<F, Fut>(timeout: Duration, mut f: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if f().await {
-            return true;
-        }
-        if tokio::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 /// Per market, the base position the venue's fills add up to.
 async fn venue_positions(venue: &HyperliquidVenue) -> Vec<Decimal> {
     let fills = venue.fills(0).await.expect("venue fills");
@@ -112,24 +82,6 @@ async fn venue_positions(venue: &HyperliquidVenue) -> Vec<Decimal> {
         .collect()
 }
 
-/// Per market, the base position execution saved (`Decimal::MIN` where none is).
-async fn saved_positions(bus: &RedisBus, ns: &Namespace) -> Vec<Decimal> {
-    let positions = bus
-        .get_state(&ns.state("positions").expect("key"))
-        .await
-        .unwrap_or_default();
-    MARKETS
-        .iter()
-        .map(|m| {
-            positions
-                .get(*m)
-                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-                .and_then(|p| p["base_qty"].as_str()?.parse().ok())
-                .unwrap_or(Decimal::MIN)
-        })
-        .collect()
-}
-
 /// The cloids of the orders execution tracks (`state:orders`).
 async fn tracked_cloids(bus: &RedisBus, ns: &Namespace) -> BTreeSet<String> {
     bus.get_state(&ns.state("orders").expect("key"))
@@ -143,11 +95,13 @@ async fn tracked_cloids(bus: &RedisBus, ns: &Namespace) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
-    let dir = scratch_dir("hl-e2e");
-    let (config, ports) = config_with_free_ports(&dir);
-    let config = config.to_string_lossy().into_owned();
-    let ns = unique_namespace("hl-e2e");
-    let url = redis_url();
+    let Stage {
+        dir,
+        config,
+        ports,
+        ns,
+        url,
+    } = Stage::new("hl-e2e");
     let venue_port = port(&ports, "venue");
     let master = Signer::from_bytes([0x5a; 32]).expect("master key");
     let agent = Signer::from_bytes([0xa5; 32]).expect("agent key");

@@ -5,14 +5,11 @@
 use std::time::Duration;
 
 use flashmm_bus::Decodable;
-use flashmm_bus::{Bus, Namespace, Payload, Range, RedisBus, RedisBusConfig};
-use flashmm_core::market_event::MarketEvent;
+use flashmm_bus::{Bus, Namespace, Payload, Range, RedisBus};
 use flashmm_core::book::OrderBook;
 use flashmm_core::market::MarketId;
-use flashmm_e2e::{
-    bin, config_with_free_ports, http_get, http_post_json, metric, port, redis_url, scratch_dir,
-    unique_namespace, wait_for, Service,
-};
+use flashmm_core::market_event::MarketEvent;
+use flashmm_e2e::{http_get, http_post_json, metric, wait_for, Stage};
 
 async fn md_events(bus: &RedisBus, ns: &Namespace, mkt: &str) -> Vec<MarketEvent> {
     let stream = ns.md(mkt).unwrap();
@@ -51,25 +48,11 @@ fn replay(symbol: &str, events: &[MarketEvent]) -> (usize, usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ingest_streams_both_markets_and_heals_feed_faults() {
-    let dir = scratch_dir("ingest");
-    let (config, ports) = config_with_free_ports(&dir);
-    let config = config.to_string_lossy().into_owned();
-    let ns = unique_namespace("ingest");
-    let url = redis_url();
-    let env = [
-        ("FLASHMM_NAMESPACE", ns.as_str()),
-        ("REDIS_URL", url.as_str()),
-    ];
-    let mut venue = Service::start(
-        &bin("sim-venue"),
-        &["--config", &config, "--seed", "7"],
-        &env,
-    );
-    let mut ingest = Service::start(&bin("ingest"), &["--config", &config], &env);
-    let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
-        .await
-        .unwrap();
-    let namespace = Namespace::new(&ns).unwrap();
+    let stage = Stage::new("ingest");
+    let mut venue = stage.start("sim-venue", &["--seed", "7"]);
+    let mut ingest = stage.start("ingest", &[]);
+    let bus = stage.bus().await;
+    let namespace = stage.namespace();
 
     for mkt in ["SEI-USDC", "ETH-USDC"] {
         let mut ready = false;
@@ -88,8 +71,8 @@ async fn ingest_streams_both_markets_and_heals_feed_faults() {
         assert!(ready, "{mkt}: no market data streamed");
     }
 
-    let venue_port = port(&ports, "venue");
-    let ingest_metrics = port(&ports, "ingest");
+    let venue_port = stage.port("venue");
+    let ingest_metrics = stage.port("ingest");
     let (status, _) = http_post_json(venue_port, "/admin/faults", r#"{"skip_seq": 3}"#).unwrap();
     assert!(status.contains("200"), "{status}");
     let gaps = wait_for(Duration::from_secs(10), || {
@@ -151,7 +134,7 @@ async fn ingest_streams_both_markets_and_heals_feed_faults() {
     assert!(eth_deltas >= 20);
 
     bus.purge(&namespace).await.unwrap();
-    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(stage.dir);
 }
 
 /// A hostile venue for ingest: plain HTTP for the market list and book snapshots, a WebSocket
@@ -266,18 +249,10 @@ mod hostile {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ingest_survives_a_hostile_feed_counts_every_kind_and_resyncs() {
-    let dir = scratch_dir("ingest-hostile");
-    let (config, ports) = config_with_free_ports(&dir);
-    let config = config.to_string_lossy().into_owned();
-    let ns = unique_namespace("ingest-hostile");
-    let url = redis_url();
-    let env = [
-        ("FLASHMM_NAMESPACE", ns.as_str()),
-        ("REDIS_URL", url.as_str()),
-    ];
-    tokio::spawn(hostile::serve(port(&ports, "venue")));
-    let mut ingest = Service::start(&bin("ingest"), &["--config", &config], &env);
-    let ingest_metrics = port(&ports, "ingest");
+    let stage = Stage::new("ingest-hostile");
+    tokio::spawn(hostile::serve(stage.port("venue")));
+    let mut ingest = stage.start("ingest", &[]);
+    let ingest_metrics = stage.port("ingest");
     let reasons = [
         "flashmm_ingest_malformed_total{reason=\"undecodable\"}",
         "flashmm_ingest_malformed_total{reason=\"invalid_value\"}",
@@ -318,10 +293,8 @@ async fn ingest_survives_a_hostile_feed_counts_every_kind_and_resyncs() {
     );
 
     // The published stream replays cleanly and ends at the venue's book.
-    let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
-        .await
-        .unwrap();
-    let namespace = Namespace::new(&ns).unwrap();
+    let bus = stage.bus().await;
+    let namespace = stage.namespace();
     let events = md_events(&bus, &namespace, "SEI-USDC").await;
     replay("SEI/USDC", &events);
     let mut book = OrderBook::new(MarketId::new("SEI/USDC").unwrap());
@@ -338,5 +311,5 @@ async fn ingest_survives_a_hostile_feed_counts_every_kind_and_resyncs() {
     ingest
         .terminate(Duration::from_secs(5))
         .expect("ingest stops");
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&stage.dir);
 }

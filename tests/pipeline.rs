@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use flashmm_bus::{Bus, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use flashmm_bus::{Bus, Namespace, Payload, Range, RedisBus};
 use flashmm_core::signal::FeatureVector;
-use flashmm_e2e::{bin, config_with_free_ports, redis_url, scratch_dir, unique_namespace, Service};
+use flashmm_e2e::Stage;
 
 async fn vectors(bus: &RedisBus, ns: &Namespace, mkt: &str) -> Vec<(i64, FeatureVector)> {
     bus.range(&ns.feat(mkt).unwrap(), Range::Oldest(1_000_000))
@@ -33,22 +33,12 @@ async fn wait_vectors(bus: &RedisBus, ns: &Namespace, mkt: &str, at_least: usize
 
 #[tokio::test(flavor = "multi_thread")]
 async fn features_follow_market_data_and_survive_a_kill() {
-    let dir = scratch_dir("pipe");
-    let (config, _) = config_with_free_ports(&dir);
-    let config = config.to_string_lossy().into_owned();
-    let ns = unique_namespace("pipe");
-    let url = redis_url();
-    let env = [
-        ("FLASHMM_NAMESPACE", ns.as_str()),
-        ("REDIS_URL", url.as_str()),
-    ];
-    let mut venue = Service::start(&bin("sim-venue"), &["--config", &config], &env);
-    let mut ingest = Service::start(&bin("ingest"), &["--config", &config], &env);
-    let mut feature = Service::start(&bin("feature"), &["--config", &config], &env);
-    let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
-        .await
-        .unwrap();
-    let namespace = Namespace::new(&ns).unwrap();
+    let stage = Stage::new("pipe");
+    let mut venue = stage.start("sim-venue", &[]);
+    let mut ingest = stage.start("ingest", &[]);
+    let mut feature = stage.start("feature", &[]);
+    let bus = stage.bus().await;
+    let namespace = stage.namespace();
 
     wait_vectors(&bus, &namespace, "SEI-USDC", 20).await;
     wait_vectors(&bus, &namespace, "ETH-USDC", 20).await;
@@ -71,7 +61,7 @@ async fn features_follow_market_data_and_survive_a_kill() {
     let md = namespace.md("SEI-USDC").unwrap();
     assert!(bus.len(&md).await.unwrap() > 0);
 
-    let mut feature = Service::start(&bin("feature"), &["--config", &config], &env);
+    let mut feature = stage.start("feature", &[]);
     wait_vectors(&bus, &namespace, "SEI-USDC", before + 20).await;
     let mut drained = false;
     for _ in 0..100 {
@@ -92,5 +82,5 @@ async fn features_follow_market_data_and_survive_a_kill() {
         assert!(status.is_some_and(|s| s.success()), "{name}: {status:?}");
     }
     bus.purge(&namespace).await.unwrap();
-    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(stage.dir);
 }

@@ -5,32 +5,27 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use flashmm_core::book::OrderBook;
-use flashmm_e2e::{bin, config_with_free_ports, redis_url, scratch_dir, unique_namespace, Service};
+use flashmm_e2e::{bin, Stage};
 use flashmm_recording::{RecordEvent, RecordingReader};
 
 #[test]
 fn record_writes_a_replayable_recording_of_every_market() {
-    let dir = scratch_dir("record");
-    let (config, _ports) = config_with_free_ports(&dir);
-    let config = config.to_string_lossy().into_owned();
-    let ns = unique_namespace("record");
-    let url = redis_url();
-    let env = [
-        ("FLASHMM_NAMESPACE", ns.as_str()),
-        ("REDIS_URL", url.as_str()),
-    ];
-    let _venue = Service::start(
-        &bin("sim-venue"),
-        &["--config", &config, "--seed", "11"],
-        &env,
-    );
-    let _ingest = Service::start(&bin("ingest"), &["--config", &config], &env);
+    let stage = Stage::new("record");
+    let _venue = stage.start("sim-venue", &["--seed", "11"]);
+    let _ingest = stage.start("ingest", &[]);
 
-    let out = dir.join("live.rec");
+    let out = stage.dir.join("live.rec");
     let status = Command::new(bin("flashmm"))
-        .args(["--config", &config, "record", "--seconds", "4", "--out"])
+        .args([
+            "--config",
+            &stage.config,
+            "record",
+            "--seconds",
+            "4",
+            "--out",
+        ])
         .arg(&out)
-        .envs(env)
+        .envs(stage.env())
         .status()
         .expect("run flashmm record");
     assert!(status.success(), "flashmm record failed");
@@ -79,5 +74,5 @@ fn record_writes_a_replayable_recording_of_every_market() {
         );
         assert!(books[symbol].best_bid().is_some() && books[symbol].best_ask().is_some());
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&stage.dir);
 }

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
 use flashmm_e2e::private_redis::PrivateRedis;
 use flashmm_e2e::{
-    bin, config_with_free_ports, http_get, metric, port, scratch_dir, unique_namespace, Service,
+    bin, config_with_free_ports, http_get, metric, poll_until, port, scratch_dir, unique_namespace,
+    Service,
 };
 
 /// Starts a service with its stderr (JSON logs) in `dir/<name>.log`.
@@ -51,23 +52,8 @@ fn health_row(api_port: u16, service: &str) -> Option<(bool, bool)> {
     Some((row["up"].as_bool()?, row["stalled"].as_bool()?))
 }
 
-/// Polls `check` every 100 ms for up to `timeout`.
-async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if check().await {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+/// How often the checks poll.
+const EVERY: Duration = Duration::from_millis(100);
 
 const PIPELINE: [&str; 3] = ["ingest", "feature", "inference"];
 
@@ -125,12 +111,12 @@ async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_
     };
 
     assert!(
-        eventually(Duration::from_secs(60), flowing).await,
+        poll_until(EVERY, Duration::from_secs(60), flowing).await,
         "the pipeline never flowed: {}",
         all_logs()
     );
     assert!(
-        eventually(Duration::from_secs(10), all_up).await,
+        poll_until(EVERY, Duration::from_secs(10), all_up).await,
         "not every service up before the flush: {}",
         http_get(api_port, "/health")
             .map(|r| r.1)
@@ -141,7 +127,7 @@ async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_
     assert!(redis.cli(&["FLUSHALL"]).contains("OK"));
     let flushed = Instant::now();
     assert!(
-        eventually(Duration::from_secs(10), flowing).await,
+        poll_until(EVERY, Duration::from_secs(10), flowing).await,
         "md, feat and pred not all flowing 10 s after FLUSHALL: md {} feat {} pred {}: {}",
         bus.len(&md).await.unwrap_or(0),
         bus.len(&feat).await.unwrap_or(0),
@@ -150,7 +136,7 @@ async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_
     );
     eprintln!("flowing again {:?} after FLUSHALL", flushed.elapsed());
     assert!(
-        eventually(Duration::from_secs(10), all_up).await,
+        poll_until(EVERY, Duration::from_secs(10), all_up).await,
         "/health after the flush: {}",
         http_get(api_port, "/health")
             .map(|r| r.1)
@@ -173,7 +159,7 @@ async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_
     ]);
     assert!(made_string.contains("OK"), "{made_string}");
     assert!(
-        eventually(Duration::from_secs(15), || async {
+        poll_until(EVERY, Duration::from_secs(15), || async {
             health_row(api_port, "inference") == Some((false, true))
         })
         .await,
@@ -200,7 +186,7 @@ async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_
     redis.cli(&["DEL", feat.as_str()]);
     let before = bus.len(&pred).await.unwrap_or(0);
     assert!(
-        eventually(Duration::from_secs(10), || async {
+        poll_until(EVERY, Duration::from_secs(10), || async {
             health_row(api_port, "inference") == Some((true, false))
                 && bus.len(&pred).await.unwrap_or(0) > before
         })

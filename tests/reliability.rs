@@ -23,27 +23,15 @@ use std::time::{Duration, Instant};
 
 use flashmm_bus::{Bus, Envelope, Namespace, Range, RedisBus, RedisBusConfig};
 use flashmm_core::control::{ExecAction, ExecCommand};
-use flashmm_core::market::{MarketId, Side};
+use flashmm_core::market::Side;
+use flashmm_e2e::rig::{open_orders, two_sided, wait_until};
 use flashmm_e2e::{
     bin, bin_dir, client_id_use, config_with_free_ports, free_port, http_get, http_post_json,
-    metric, port, redis_url, scratch_dir, unique_namespace,
+    metric, port, redis_url, scratch_dir, unique_namespace, SERVICES, TEST_KEY,
 };
 use flashmm_venue::protocol::FillMsg;
 use flashmm_venue::venue::{OrderReport, SimVenue, SimVenueConfig, Venue};
 use rust_decimal::Decimal;
-
-/// A throwaway secp256k1 key: `flashmm up` funds its account in the simulator.
-const TEST_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
-
-/// Every long-running service, in start order.
-const SERVICES: [&str; 6] = [
-    "sim-venue",
-    "ingest",
-    "feature",
-    "inference",
-    "execution",
-    "api",
-];
 
 /// The markets of `config/flashmm.toml`, as stream keys and as venue ids.
 const MARKETS: [(&str, &str); 2] = [("SEI-USDC", "SEI/USDC"), ("ETH-USDC", "ETH/USDC")];
@@ -165,18 +153,9 @@ impl System {
         assert_ne!(self.pid(service), pid, "{service} was not started again");
     }
 
-    /// The account's open orders at the venue. A refused query (the test shares the account's
-    /// rate limit with execution) is retried; one that keeps failing fails the test, so an
-    /// unreadable venue never passes for one with nothing open.
+    /// The account's open orders at the venue (see [`open_orders`]).
     async fn open_orders(&self) -> Vec<OrderReport> {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            match self.venue.open_orders(None).await {
-                Ok(orders) => return orders,
-                Err(e) => assert!(Instant::now() < deadline, "venue open orders: {e}"),
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        open_orders(&self.venue).await
     }
 
     async fn wait_two_sided(&self, timeout: Duration) -> bool {
@@ -432,35 +411,6 @@ fn group_lag(url: &str, stream: &str, group: &str) -> Option<u64> {
         }
     }
     None
-}
-
-/// Whether both sides of both markets have resting orders.
-fn two_sided(orders: &[OrderReport]) -> bool {
-    MARKETS.iter().all(|(_, m)| {
-        let m = MarketId::new(m).expect("market id");
-        [Side::Buy, Side::Sell]
-            .iter()
-            .all(|s| orders.iter().any(|o| o.market == m && o.side == *s))
-    })
-}
-
-/// Polls `f` every 250 ms until it holds or `timeout` passes (the venue checks share the
-/// trading account's rate limit with execution, so they stay slow).
-async fn wait_until<F, Fut>(timeout: Duration, mut f: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if f().await {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,10 +11,9 @@ use std::time::Duration;
 use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
 use flashmm_e2e::{
     bin, bin_dir, config_with_free_ports, http_get, port, redis_url, scratch_dir, unique_namespace,
-    wait_for,
+    wait_for, SERVICES, TEST_KEY,
 };
 
-const TRADING_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 const KEY_ID: &str = "024e3b81af9c2234cad09d679ce6035ed1392347ce64ce405f5dcd36228a25de6e";
 const PASSPHRASE: &str = "passphrase-7f3a9e";
 const REDIS_PASSWORD: &str = "redis-pw-5d1e0c";
@@ -24,7 +23,7 @@ const TWITTER_BEARER_TOKEN: &str = "twitter-token-4410";
 const INFLUXDB_TOKEN: &str = "influx-token-12bf";
 
 const SECRETS: [&str; 7] = [
-    TRADING_KEY,
+    TEST_KEY,
     PASSPHRASE,
     REDIS_PASSWORD,
     API_ADMIN_TOKEN,
@@ -99,7 +98,7 @@ async fn no_log_or_cli_output_holds_a_secret() {
         .stdin
         .take()
         .unwrap()
-        .write_all(TRADING_KEY.as_bytes())
+        .write_all(TEST_KEY.as_bytes())
         .unwrap();
     let out = import.wait_with_output().unwrap();
     let text = format!(
@@ -172,14 +171,6 @@ fn environ(pid: u32) -> std::collections::BTreeMap<String, String> {
 
 #[test]
 fn flashmm_up_gives_each_service_only_its_own_secrets() {
-    const SERVICES: [&str; 6] = [
-        "sim-venue",
-        "ingest",
-        "feature",
-        "inference",
-        "execution",
-        "api",
-    ];
     const UNLISTED: &str = "unlisted-credential-5e3f";
     let dir = scratch_dir("secrets-up");
     let (config, _ports) = config_with_free_ports(&dir);
@@ -198,7 +189,7 @@ fn flashmm_up_gives_each_service_only_its_own_secrets() {
             .args(args)
             .env("FLASHMM_NAMESPACE", &ns)
             .env("REDIS_URL", redis_url())
-            .env("TRADING_PRIVATE_KEY", TRADING_KEY)
+            .env("TRADING_PRIVATE_KEY", TEST_KEY)
             .env("TRADING_KEY_FILE", &keystore)
             .env("ENCRYPTION_KEY", PASSPHRASE)
             .env("ENCRYPTION_KEY_FILE", &passphrase_file)
@@ -229,7 +220,7 @@ fn flashmm_up_gives_each_service_only_its_own_secrets() {
     );
     // Which service may hold which secret's value; every other holds none of them.
     let owners = [
-        (TRADING_KEY, "execution"),
+        (TEST_KEY, "execution"),
         (PASSPHRASE, "execution"),
         (passphrase_file.as_str(), "execution"),
         (keystore.as_str(), "execution"),

@@ -5,11 +5,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
-use flashmm_e2e::{
-    bin, config_with_free_ports, http_get, redis_url, scratch_dir, unique_namespace, wait_for,
-    Service,
-};
+use flashmm_bus::Bus;
+use flashmm_e2e::{bin, http_get, wait_for, Service, Stage, TEST_KEY};
 
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/flashmm.toml");
 const PIPELINE: [&str; 5] = ["ingest", "feature", "inference", "execution", "api"];
@@ -40,29 +37,22 @@ fn every_service_checks_its_config() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn running_services_serve_metrics_beat_and_stop_cleanly() {
-    let dir = scratch_dir("svc");
-    let (config, ports) = config_with_free_ports(&dir);
-    let config = config.to_string_lossy().into_owned();
-    let ns = unique_namespace("svc");
-    let url = redis_url();
-    let env = [
-        ("FLASHMM_NAMESPACE", ns.as_str()),
-        ("REDIS_URL", url.as_str()),
-        // A throwaway key: execution loads it, then waits for the (absent) venue.
-        (
-            "TRADING_PRIVATE_KEY",
-            "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
-        ),
-    ];
+    let stage = Stage::new("svc");
+    let mut env = stage.env().to_vec();
+    // A throwaway key: execution loads it, then waits for the (absent) venue.
+    env.push(("TRADING_PRIVATE_KEY", TEST_KEY));
     let mut running: Vec<(&str, Service)> = PIPELINE
         .iter()
-        .map(|s| (*s, Service::start(&bin(s), &["--config", &config], &env)))
+        .map(|s| {
+            (
+                *s,
+                Service::start(&bin(s), &["--config", &stage.config], &env),
+            )
+        })
         .collect();
 
-    let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
-        .await
-        .unwrap();
-    let namespace = Namespace::new(&ns).unwrap();
+    let bus = stage.bus().await;
+    let namespace = stage.namespace();
     let key = namespace.state("heartbeat").unwrap();
     let mut beats = Default::default();
     for _ in 0..250 {
@@ -85,7 +75,7 @@ async fn running_services_serve_metrics_beat_and_stop_cleanly() {
     }
 
     for (service, _) in &running {
-        let port = ports.iter().find(|(s, _)| s == service).unwrap().1;
+        let port = stage.port(service);
         let (status, body) = wait_for(Duration::from_secs(5), || {
             http_get(port, "/metrics")
                 .ok()
@@ -107,5 +97,5 @@ async fn running_services_serve_metrics_beat_and_stop_cleanly() {
         );
     }
     bus.purge(&namespace).await.unwrap();
-    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(&stage.dir);
 }

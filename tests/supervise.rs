@@ -5,19 +5,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use flashmm_e2e::{bin, bin_dir, config_with_free_ports, redis_url, scratch_dir, unique_namespace};
-
-const SERVICES: [&str; 6] = [
-    "sim-venue",
-    "ingest",
-    "feature",
-    "inference",
-    "execution",
-    "api",
-];
-
-/// A throwaway secp256k1 key for the simulator account of this test.
-const TEST_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+use flashmm_e2e::{
+    bin, bin_dir, config_with_free_ports, redis_url, scratch_dir, unique_namespace, SERVICES,
+    TEST_KEY,
+};
 
 fn flashmm(config: &Path, namespace: &str, args: &[&str]) -> Output {
     flashmm_with(config, namespace, args, &[])

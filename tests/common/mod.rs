@@ -10,6 +10,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A throwaway secp256k1 trading key (the account `flashmm up` funds in the simulator).
+pub const TEST_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+
+/// Every long-running service, in the order `flashmm up` starts them.
+pub const SERVICES: [&str; 6] = [
+    "sim-venue",
+    "ingest",
+    "feature",
+    "inference",
+    "execution",
+    "api",
+];
+
 /// The Redis the tests use.
 pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
@@ -110,6 +123,93 @@ pub fn test_signer(secret_hex: &str) -> flashmm_venue::signing::Signer {
 /// A scratch directory under the system temp dir, unique to this test.
 pub fn scratch_dir(tag: &str) -> PathBuf {
     std::env::temp_dir().join(unique_namespace(tag))
+}
+
+/// What an end-to-end test starts from: a scratch directory with a config on free ports, and a
+/// namespace of the test's own on a Redis.
+pub struct Stage {
+    /// The scratch directory (config, logs).
+    pub dir: PathBuf,
+    /// The config file with free ports.
+    pub config: String,
+    /// The ports by name (see [`config_with_free_ports`]).
+    pub ports: Vec<(String, u16)>,
+    /// The namespace's name.
+    pub ns: String,
+    /// The Redis URL.
+    pub url: String,
+}
+
+impl Stage {
+    /// A stage on the Redis at [`redis_url`]; `tag` names its directory and namespace.
+    pub fn new(tag: &str) -> Stage {
+        Stage::on(tag, redis_url())
+    }
+
+    /// A stage on the Redis at `url`.
+    pub fn on(tag: &str, url: String) -> Stage {
+        let dir = scratch_dir(tag);
+        let (config, ports) = config_with_free_ports(&dir);
+        Stage {
+            config: config.to_string_lossy().into_owned(),
+            ports,
+            ns: unique_namespace(tag),
+            url,
+            dir,
+        }
+    }
+
+    /// The environment of the test's services: `FLASHMM_NAMESPACE` and `REDIS_URL`.
+    pub fn env(&self) -> [(&str, &str); 2] {
+        [
+            ("FLASHMM_NAMESPACE", self.ns.as_str()),
+            ("REDIS_URL", self.url.as_str()),
+        ]
+    }
+
+    /// Starts the binary `name` with `--config` and `args`, in [`Stage::env`].
+    pub fn start(&self, name: &str, args: &[&str]) -> Service {
+        let args: Vec<&str> = ["--config", self.config.as_str()]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        Service::start(&bin(name), &args, &self.env())
+    }
+
+    /// The port named `name`.
+    pub fn port(&self, name: &str) -> u16 {
+        port(&self.ports, name)
+    }
+
+    /// The test's namespace.
+    pub fn namespace(&self) -> flashmm_bus::Namespace {
+        flashmm_bus::Namespace::new(&self.ns).expect("namespace")
+    }
+
+    /// A Redis connection of the test's own.
+    pub async fn bus(&self) -> flashmm_bus::RedisBus {
+        flashmm_bus::RedisBus::connect(flashmm_bus::RedisBusConfig::new(self.url.clone()))
+            .await
+            .expect("redis")
+    }
+}
+
+/// Polls `check` every `every` until it holds (`true`) or `timeout` passes (`false`).
+pub async fn poll_until<F, Fut>(every: Duration, timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(every).await;
+    }
 }
 
 /// A service process, killed when dropped.

@@ -6,11 +6,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::{
-    bin, config_with_free_ports, http_get, port, redis_url, scratch_dir, test_signer,
-    unique_namespace, Service,
-};
-use flashmm_bus::{Bus, Envelope, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use crate::{bin, http_get, poll_until, port, redis_url, test_signer, Service, Stage};
+use flashmm_bus::{Bus, Envelope, Namespace, Payload, Range, RedisBus};
 use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_core::market::{MarketId, Side};
 use flashmm_core::risk::RiskEvent;
@@ -53,38 +50,17 @@ impl Rig {
 
     /// A rig on the Redis at `url` whose simulator takes `sim_args` too.
     pub async fn start_on(tag: &str, sim_args: &[&str], url: String) -> Rig {
-        let dir = scratch_dir(tag);
-        let (config, ports) = config_with_free_ports(&dir);
-        let config = config.to_string_lossy().into_owned();
-        let ns = unique_namespace(tag);
-        let mut child = Command::new(bin("sim-venue"))
-            .args(["--config", &config, "--seed", "11"])
-            .args(sim_args)
-            .env("FLASHMM_NAMESPACE", &ns)
-            .env("REDIS_URL", &url)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sim-venue");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("demo key line");
-        let secret = line
-            .split_whitespace()
-            .skip_while(|w| *w != "secret")
-            .nth(1)
-            .expect("secret on the demo line")
-            .to_owned();
-        let sim = Service { child };
-        let ingest = Service::start(
-            &bin("ingest"),
-            &["--config", &config],
-            &[("FLASHMM_NAMESPACE", &ns), ("REDIS_URL", &url)],
-        );
-        let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
-            .await
-            .unwrap();
+        let stage = Stage::on(tag, url);
+        let (sim, secret) = start_sim(&stage.config, sim_args, &stage.env());
+        let ingest = stage.start("ingest", &[]);
+        let bus = stage.bus().await;
+        let Stage {
+            dir,
+            config,
+            ports,
+            ns,
+            url,
+        } = stage;
         let venue_port = port(&ports, "venue");
         let mut venue = None;
         for _ in 0..100 {
@@ -100,14 +76,7 @@ impl Rig {
         }
         let namespace = Namespace::new(&ns).unwrap();
         // Market data flows before execution starts.
-        for mkt in ["SEI-USDC", "ETH-USDC"] {
-            let stream = namespace.md(mkt).unwrap();
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while bus.len(&stream).await.unwrap_or(0) < 5 {
-                assert!(Instant::now() < deadline, "{mkt}: no market data");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
+        wait_market_data(&bus, &namespace).await;
         Rig {
             config,
             ports,
@@ -146,18 +115,9 @@ impl Rig {
         }
     }
 
-    /// The account's open orders at the venue. A refused query (the test shares the account's
-    /// rate limit with execution) is retried; one that keeps failing fails the test, so an
-    /// unreadable venue never passes for one with nothing open.
+    /// The account's open orders at the venue (see [`open_orders`]).
     pub async fn open_orders(&self) -> Vec<OrderReport> {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            match self.venue.open_orders(None).await {
-                Ok(orders) => return orders,
-                Err(e) => assert!(Instant::now() < deadline, "venue open orders: {e}"),
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        open_orders(&self.venue).await
     }
 
     pub async fn state(&self, name: &str) -> std::collections::BTreeMap<String, String> {
@@ -213,9 +173,60 @@ impl Rig {
     }
 }
 
+/// Starts the simulator (`--seed 11` and `sim_args`) on `config` in `env`; returns it with its
+/// demo account's secret key, from the first line it prints.
+pub fn start_sim(config: &str, sim_args: &[&str], env: &[(&str, &str)]) -> (Service, String) {
+    let mut child = Command::new(bin("sim-venue"))
+        .args(["--config", config, "--seed", "11"])
+        .args(sim_args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sim-venue");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("demo key line");
+    let secret = line
+        .split_whitespace()
+        .skip_while(|w| *w != "secret")
+        .nth(1)
+        .expect("secret on the demo line")
+        .to_owned();
+    (Service { child }, secret)
+}
+
+/// Waits (20 s at most, else fails the test) until ingest has written market data of both
+/// markets into `namespace`.
+pub async fn wait_market_data(bus: &RedisBus, namespace: &Namespace) {
+    for mkt in ["SEI-USDC", "ETH-USDC"] {
+        let stream = namespace.md(mkt).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while bus.len(&stream).await.unwrap_or(0) < 5 {
+            assert!(Instant::now() < deadline, "{mkt}: no market data");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The open orders of `venue`'s account. A refused query (the test shares the account's rate
+/// limit with execution) is retried; one that keeps failing for 5 s fails the test, so an
+/// unreadable venue never passes for one with nothing open.
+pub async fn open_orders(venue: &impl Venue) -> Vec<OrderReport> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match venue.open_orders(None).await {
+            Ok(orders) => return orders,
+            Err(e) => assert!(Instant::now() < deadline, "venue open orders: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// Whether both sides of both markets have resting orders.
 pub fn two_sided(orders: &[OrderReport]) -> bool {
-    ["SEI/USDC", "ETH/USDC"].iter().all(|m| {
+    MARKETS.iter().all(|m| {
         let m = MarketId::new(m).unwrap();
         [Side::Buy, Side::Sell]
             .iter()
@@ -226,21 +237,12 @@ pub fn two_sided(orders: &[OrderReport]) -> bool {
 /// Polls `f` every 250 ms until it holds or `timeout` passes. The checks query the venue with
 /// the trading account's key, whose signed requests share one rate-limit bucket with
 /// execution: faster polling would starve the service under test.
-pub async fn wait_until<F, Fut>(timeout: Duration, mut f: F) -> bool
+pub async fn wait_until<F, Fut>(timeout: Duration, f: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if f().await {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    poll_until(Duration::from_millis(250), timeout, f).await
 }
 
 /// The markets the rig trades, in configuration order.
@@ -259,6 +261,25 @@ pub fn venue_positions(fills: &[flashmm_venue::protocol::FillMsg]) -> Vec<rust_d
                     Side::Sell => -f.size,
                 })
                 .sum()
+        })
+        .collect()
+}
+
+/// Per market of [`MARKETS`], the base position execution saved in `state:positions` of `ns`
+/// (`Decimal::MIN` where none is saved, or the state cannot be read).
+pub async fn saved_positions(bus: &RedisBus, ns: &Namespace) -> Vec<rust_decimal::Decimal> {
+    let positions = bus
+        .get_state(&ns.state("positions").expect("key"))
+        .await
+        .unwrap_or_default();
+    MARKETS
+        .iter()
+        .map(|m| {
+            positions
+                .get(*m)
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                .and_then(|p| p["base_qty"].as_str()?.parse().ok())
+                .unwrap_or(rust_decimal::Decimal::MIN)
         })
         .collect()
 }
@@ -283,20 +304,9 @@ impl Rig {
         wait_until(timeout, || async { two_sided(&self.open_orders().await) }).await
     }
 
-    /// Per market of [`MARKETS`], the base position execution saved in `state:positions`
-    /// (`Decimal::MIN` where none is saved).
+    /// [`saved_positions`] of the rig's namespace.
     pub async fn positions(&self) -> Vec<rust_decimal::Decimal> {
-        let positions = self.state("positions").await;
-        MARKETS
-            .iter()
-            .map(|m| {
-                positions
-                    .get(*m)
-                    .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-                    .and_then(|p| p["base_qty"].as_str()?.parse().ok())
-                    .unwrap_or(rust_decimal::Decimal::MIN)
-            })
-            .collect()
+        saved_positions(&self.bus, &self.namespace).await
     }
 
     /// Every fill of the account at the venue (retrying the account's rate limit).
