@@ -120,6 +120,7 @@ fn into_result(v: Vec<RiskViolation>) -> Result<(), Vec<RiskViolation>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::risk::fixture::kinds;
     use crate::risk::RiskViolationKind as K;
     use crate::time::UnixNanos;
 
@@ -159,14 +160,6 @@ mod tests {
             side: Side::Buy,
             notional: dec(n),
         }
-    }
-
-    fn kinds(r: Result<(), Vec<RiskViolation>>) -> Vec<K> {
-        r.err()
-            .unwrap_or_default()
-            .iter()
-            .map(RiskViolation::kind)
-            .collect()
     }
 
     #[test]

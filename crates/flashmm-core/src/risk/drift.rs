@@ -28,30 +28,12 @@ pub fn check_drift(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::risk::{BreakerConfig, RiskViolationKind};
-
-    fn limits() -> GuardLimits {
-        GuardLimits {
-            price_band_bps: Decimal::from(100),
-            global_max_notional: Decimal::from(3_000),
-            extreme_move_sigmas: 5.0,
-            extreme_move_window_ms: 1_000,
-            extreme_move_min_bps: 20.0,
-            drift_hit_rate_floor: 0.45,
-            drift_min_samples: 100,
-            breaker: BreakerConfig {
-                threshold: 5,
-                window_ms: 1_000,
-                backoff_ms: 1_000,
-                max_backoff_ms: 30_000,
-            },
-            max_clock_skew_ms: 1_000,
-        }
-    }
+    use crate::risk::fixture::guard_limits;
+    use crate::risk::RiskViolationKind;
 
     #[test]
     fn trips_below_floor_once_enough_samples() {
-        let l = limits();
+        let l = guard_limits();
         assert_eq!(check_drift(&l, None, 1_000), None);
         assert_eq!(check_drift(&l, Some(0.30), 99), None, "too few outcomes");
         assert_eq!(

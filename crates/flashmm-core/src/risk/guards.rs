@@ -136,43 +136,11 @@ pub fn check_guards(limits: &GuardLimits, o: &GuardedOrder<'_>) -> Vec<RiskViola
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::risk::fixture::{guard_limits as limits, guarded_order as order};
     use crate::risk::RiskViolationKind as K;
 
     fn spec() -> MarketSpec {
         crate::market::fixture::sei_usdc()
-    }
-
-    fn limits() -> GuardLimits {
-        GuardLimits {
-            price_band_bps: Decimal::from(100),
-            global_max_notional: Decimal::from(3_000),
-            extreme_move_sigmas: 5.0,
-            extreme_move_window_ms: 1_000,
-            extreme_move_min_bps: 20.0,
-            drift_hit_rate_floor: 0.45,
-            drift_min_samples: 100,
-            breaker: BreakerConfig {
-                threshold: 5,
-                window_ms: 1_000,
-                backoff_ms: 1_000,
-                max_backoff_ms: 30_000,
-            },
-            max_clock_skew_ms: 1_000,
-        }
-    }
-
-    /// A buy of 100 lots (10 SEI) at `price` ticks, mid 4.0000.
-    fn order(spec: &MarketSpec, side: Side, price: i64) -> GuardedOrder<'_> {
-        GuardedOrder {
-            spec,
-            side,
-            price: Price::from_ticks(price),
-            qty: Qty::from_lots(100),
-            mid_x2_ticks: 80_000,
-            own_opposite: None,
-            position_notional: Decimal::ZERO,
-            global_exposure: Decimal::ZERO,
-        }
     }
 
     fn kinds(v: Vec<RiskViolation>) -> Vec<K> {

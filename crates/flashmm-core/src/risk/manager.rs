@@ -144,7 +144,8 @@ impl MarketRisk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::{MarketSpec, Price, Qty, Side};
+    use crate::market::{MarketSpec, Side};
+    use crate::risk::fixture::{guard_limits, guarded_order, kinds};
     use crate::risk::{BreakerConfig, RiskViolationKind as K};
 
     use crate::time::NANOS_PER_MILLI as MS;
@@ -165,20 +166,11 @@ mod tests {
                 max_orders_per_sec: 2,
             },
             GuardLimits {
-                price_band_bps: Decimal::from(100),
-                global_max_notional: Decimal::from(3_000),
-                extreme_move_sigmas: 5.0,
-                extreme_move_window_ms: 1_000,
-                extreme_move_min_bps: 20.0,
-                drift_hit_rate_floor: 0.45,
-                drift_min_samples: 100,
                 breaker: BreakerConfig {
                     threshold: 2,
-                    window_ms: 1_000,
-                    backoff_ms: 1_000,
-                    max_backoff_ms: 30_000,
+                    ..guard_limits().breaker
                 },
-                max_clock_skew_ms: 1_000,
+                ..guard_limits()
             },
             UnixNanos(0),
         )
@@ -200,24 +192,7 @@ mod tests {
     }
 
     fn order(spec: &MarketSpec) -> GuardedOrder<'_> {
-        GuardedOrder {
-            spec,
-            side: Side::Buy,
-            price: Price::from_ticks(39_990),
-            qty: Qty::from_lots(100),
-            mid_x2_ticks: 80_000,
-            own_opposite: None,
-            position_notional: Decimal::ZERO,
-            global_exposure: Decimal::ZERO,
-        }
-    }
-
-    fn kinds(r: Result<(), Vec<RiskViolation>>) -> Vec<K> {
-        r.err()
-            .unwrap_or_default()
-            .iter()
-            .map(RiskViolation::kind)
-            .collect()
+        guarded_order(spec, Side::Buy, 39_990)
     }
 
     #[test]

@@ -20,6 +20,8 @@ mod check;
 mod drift;
 mod event;
 mod extreme_move;
+#[cfg(test)]
+mod fixture;
 mod guards;
 mod inventory_ratio;
 mod limits;
