@@ -20,14 +20,15 @@ pub fn risk_limits(config: &Config) -> RiskLimits {
     }
 }
 
-/// The quoting parameters of `[trading]` on top of the strategy defaults; sizes are set per
-/// market from notionals at its first mid ([`crate::MarketEngine`]).
+/// The quoting parameters of `[trading]` on top of `[trading.quote]` (default: the strategy
+/// defaults); sizes are set per market from notionals at its first mid
+/// ([`crate::MarketEngine`]).
 pub fn quote_template(config: &Config) -> RawQuoteParams {
     let t = &config.trading;
     RawQuoteParams {
         quote_frequency_hz: t.quote_frequency_hz,
         levels: t.levels as usize,
         min_spread_bps: t.min_spread_bps.try_into().unwrap_or(0.0),
-        ..RawQuoteParams::default()
+        ..t.quote.clone().unwrap_or_default()
     }
 }

@@ -251,6 +251,13 @@ pub struct TradingConfig {
     pub level_notional_usdc: Decimal,
     /// Narrowest allowed spread, in basis points of mid.
     pub min_spread_bps: Decimal,
+    /// `[trading.quote]`: any other quoting parameter (`QuoteParams` fields, e.g.
+    /// `skew_multiple`, `max_skew_bps`, `entropy_widen`, as `flashmm tune` writes them); the
+    /// missing ones take their defaults. The three keys above and the sizes (from
+    /// `level_notional_usdc` and `[risk] max_position_usdc`) are set by `[trading]`, whatever
+    /// this table says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<crate::strategy::RawQuoteParams>,
 }
 
 /// Risk limits, per market unless stated.
@@ -636,6 +643,16 @@ impl Config {
                 "trading.min_spread_bps",
                 "must not be negative",
             ));
+        }
+        if let Some(quote) = &self.trading.quote {
+            let raw = crate::strategy::RawQuoteParams {
+                quote_frequency_hz: self.trading.quote_frequency_hz,
+                levels: self.trading.levels as usize,
+                min_spread_bps: self.trading.min_spread_bps.try_into().unwrap_or(0.0),
+                ..quote.clone()
+            };
+            crate::strategy::QuoteParams::validate(raw)
+                .map_err(|e| ConfigError::invalid("trading.quote", e.to_string()))?;
         }
         for (key, value) in [
             ("risk.max_open_orders", u64::from(self.risk.max_open_orders)),
