@@ -230,7 +230,10 @@ fn garbage_is_refused_with_one_line() {
 #[test]
 fn trading_quote_table_sets_other_quoting_parameters() {
     let config = Config::from_toml(FILE, no_env).unwrap();
-    assert!(config.trading.quote.is_none(), "the committed file has none");
+    assert!(
+        config.trading.quote.is_none(),
+        "the committed file has none"
+    );
     let with = FILE.replace(
         "[risk]",
         "[trading.quote]\nskew_multiple = 0.25\nmax_skew_bps = 1.5\n\n[risk]",
@@ -238,7 +241,10 @@ fn trading_quote_table_sets_other_quoting_parameters() {
     let config = Config::from_toml(&with, no_env).unwrap();
     let quote = config.trading.quote.unwrap();
     assert_eq!((quote.skew_multiple, quote.max_skew_bps), (0.25, 1.5));
-    assert_eq!(quote.gamma, crate::strategy::RawQuoteParams::default().gamma);
+    assert_eq!(
+        quote.gamma,
+        crate::strategy::RawQuoteParams::default().gamma
+    );
     let unknown = FILE.replace("[risk]", "[trading.quote]\nskew = 1.0\n\n[risk]");
     assert!(err(&unknown, no_env).contains("skew"));
     let bad = FILE.replace("[risk]", "[trading.quote]\ngamma = -1.0\n\n[risk]");
