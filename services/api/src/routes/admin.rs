@@ -9,14 +9,14 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use flashmm_auth::Principal;
-use flashmm_runtime as runtime;
 use flashmm_bus::{Bus, BusError, Envelope};
 use flashmm_core::control::{AuditOutcome, ExecAction, ExecCommand};
+use flashmm_runtime as runtime;
 use serde::Deserialize;
 
 use crate::client::ClientAddr;
@@ -62,122 +62,136 @@ impl ActionRequest {
     }
 }
 
+/// What every admin action is given: the state, the authenticated admin, the client address
+/// and the reason of the optional body ([`ActionRequest`]).
+pub struct AdminAction {
+    app: Arc<AppState>,
+    who: Principal,
+    client: IpAddr,
+    reason: Option<String>,
+}
+
+impl FromRequest<Arc<AppState>> for AdminAction {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Extension(who) = Extension::<Principal>::from_request_parts(&mut parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Extension(ClientAddr(client)) =
+            Extension::<ClientAddr>::from_request_parts(&mut parts, app)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let body = Bytes::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let request = ActionRequest::parse(&body).map_err(IntoResponse::into_response)?;
+        Ok(AdminAction {
+            app: app.clone(),
+            who,
+            client,
+            reason: request.reason,
+        })
+    }
+}
+
 /// `POST /admin/pause`.
-pub async fn pause(
-    State(app): State<Arc<AppState>>,
-    Extension(who): Extension<Principal>,
-    Extension(ClientAddr(client)): Extension<ClientAddr>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let request = ActionRequest::parse(&body)?;
-    let reason = request
+pub async fn pause(action: AdminAction) -> Result<Response, ApiError> {
+    let reason = action
         .reason
-        .unwrap_or_else(|| format!("paused by {}", who.sub));
-    let action = ExecAction::Pause {
+        .clone()
+        .unwrap_or_else(|| format!("paused by {}", action.who.sub));
+    let pause = ExecAction::Pause {
         reason: reason.clone(),
     };
-    send(&app, &who, client, "pause", &reason, action).await
+    action.send("pause", &reason, pause).await
 }
 
 /// `POST /admin/resume`.
-pub async fn resume(
-    State(app): State<Arc<AppState>>,
-    Extension(who): Extension<Principal>,
-    Extension(ClientAddr(client)): Extension<ClientAddr>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let reason = ActionRequest::parse(&body)?.reason.unwrap_or_default();
-    send(&app, &who, client, "resume", &reason, ExecAction::Resume).await
+pub async fn resume(action: AdminAction) -> Result<Response, ApiError> {
+    action.send_with_reason("resume", ExecAction::Resume).await
 }
 
 /// `POST /admin/cancel-all`.
-pub async fn cancel_all(
-    State(app): State<Arc<AppState>>,
-    Extension(who): Extension<Principal>,
-    Extension(ClientAddr(client)): Extension<ClientAddr>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let reason = ActionRequest::parse(&body)?.reason.unwrap_or_default();
-    send(
-        &app,
-        &who,
-        client,
-        "cancel_all",
-        &reason,
-        ExecAction::CancelAll,
-    )
-    .await
+pub async fn cancel_all(action: AdminAction) -> Result<Response, ApiError> {
+    action
+        .send_with_reason("cancel_all", ExecAction::CancelAll)
+        .await
 }
 
 /// `POST /admin/flatten`.
-pub async fn flatten(
-    State(app): State<Arc<AppState>>,
-    Extension(who): Extension<Principal>,
-    Extension(ClientAddr(client)): Extension<ClientAddr>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let reason = ActionRequest::parse(&body)?.reason.unwrap_or_default();
-    send(&app, &who, client, "flatten", &reason, ExecAction::Flatten).await
+pub async fn flatten(action: AdminAction) -> Result<Response, ApiError> {
+    action
+        .send_with_reason("flatten", ExecAction::Flatten)
+        .await
 }
 
-/// Writes the command, then its audit entry; answers 202 with the command's entry id.
-async fn send(
-    app: &AppState,
-    who: &Principal,
-    client: IpAddr,
-    name: &str,
-    detail: &str,
-    action: ExecAction,
-) -> Result<Response, ApiError> {
-    let client = client.to_string();
-    let ts = runtime::now();
-    let command = ExecCommand {
-        action,
-        actor: who.sub.clone(),
-        ts,
-    };
-    let written: Result<_, BusError> = async {
-        let envelope = Envelope::new("", ts, ts, &command)?;
-        let stream = app.reader.namespace().cmd_exec();
-        app.reader
-            .bus()
-            .publish_capped(&stream, &envelope, Some(app.stream_maxlen))
-            .await
+impl AdminAction {
+    /// [`send`](Self::send) with the body's reason (empty without one) as the detail.
+    async fn send_with_reason(&self, name: &str, action: ExecAction) -> Result<Response, ApiError> {
+        let reason = self.reason.clone().unwrap_or_default();
+        self.send(name, &reason, action).await
     }
-    .await;
-    match written {
-        Ok(id) => {
-            app.audit
-                .record(
-                    &who.sub,
-                    who.role.as_str(),
-                    name,
-                    detail,
-                    AuditOutcome::Accepted,
-                    &client,
-                )
-                .await;
-            let body = serde_json::json!({
-                "status": "accepted",
-                "action": name,
-                "actor": who.sub,
-                "command_id": id.as_str(),
-                "ts": ts.as_i64(),
-            });
-            Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+
+    /// Writes the command, then its audit entry; answers 202 with the command's entry id.
+    async fn send(
+        &self,
+        name: &str,
+        detail: &str,
+        action: ExecAction,
+    ) -> Result<Response, ApiError> {
+        let (app, who) = (&self.app, &self.who);
+        let client = self.client.to_string();
+        let ts = runtime::now();
+        let command = ExecCommand {
+            action,
+            actor: who.sub.clone(),
+            ts,
+        };
+        let written: Result<_, BusError> = async {
+            let envelope = Envelope::new("", ts, ts, &command)?;
+            let stream = app.reader.namespace().cmd_exec();
+            app.reader
+                .bus()
+                .publish_capped(&stream, &envelope, Some(app.stream_maxlen))
+                .await
         }
-        Err(e) => {
-            app.audit
-                .record(
-                    &who.sub,
-                    who.role.as_str(),
-                    name,
-                    "command not written: state store unavailable",
-                    AuditOutcome::Failed,
-                    &client,
-                )
-                .await;
-            Err(ApiError::Bus(e))
+        .await;
+        match written {
+            Ok(id) => {
+                app.audit
+                    .record(
+                        &who.sub,
+                        who.role.as_str(),
+                        name,
+                        detail,
+                        AuditOutcome::Accepted,
+                        &client,
+                    )
+                    .await;
+                let body = serde_json::json!({
+                    "status": "accepted",
+                    "action": name,
+                    "actor": who.sub,
+                    "command_id": id.as_str(),
+                    "ts": ts.as_i64(),
+                });
+                Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+            }
+            Err(e) => {
+                app.audit
+                    .record(
+                        &who.sub,
+                        who.role.as_str(),
+                        name,
+                        "command not written: state store unavailable",
+                        AuditOutcome::Failed,
+                        &client,
+                    )
+                    .await;
+                Err(ApiError::Bus(e))
+            }
         }
     }
 }
