@@ -11,19 +11,7 @@ use flashmm_core::book::OrderBook;
 use flashmm_core::market::MarketSpec;
 use rust_decimal::Decimal;
 use std::time::Duration;
-use support::{capture, digest, read_lines, start, Capture, Faults, MapBook};
-
-fn spec(id: &str, tick: Decimal) -> MarketSpec {
-    MarketSpec::new(
-        id.parse().unwrap(),
-        tick,
-        Decimal::new(1, 8),
-        Decimal::ZERO,
-        Decimal::ZERO,
-        Decimal::ZERO,
-    )
-    .unwrap()
-}
+use support::{capture, digest, read_lines, spec, start, Capture, Faults, MapBook};
 
 /// Runs the client against the mock until it has applied the capture's last diff; checks
 /// every book it yields against the offline one; returns the feed's counters.
@@ -121,15 +109,6 @@ async fn spot_book_survives_gaps_duplicates_stale_snapshot_429_and_a_dropped_con
     let Some(file) = capture("binance/spot/btcusdt_20240808.gz") else {
         return;
     };
-    let diff_frame = |c: &Capture, n: usize| {
-        c.frames
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, d))| d.is_some())
-            .nth(n)
-            .map(|(i, _)| i)
-            .unwrap()
-    };
     let (stats, checked, snapshots) = run(
         BinanceMarket::Spot,
         "BTCUSDT",
@@ -137,9 +116,9 @@ async fn spot_book_survives_gaps_duplicates_stale_snapshot_429_and_a_dropped_con
         16_000,
         &file,
         |c| Faults {
-            skip: vec![diff_frame(c, 500)],
-            duplicate: vec![diff_frame(c, 420), diff_frame(c, 700)],
-            drop_at: Some((diff_frame(c, 800), 40)),
+            skip: vec![c.diff_frame(500)],
+            duplicate: vec![c.diff_frame(420), c.diff_frame(700)],
+            drop_at: Some((c.diff_frame(800), 40)),
             rate_limit_first: true,
             stale_snapshot: true,
         },
@@ -170,15 +149,6 @@ async fn usdm_book_chains_by_pu_through_a_gap_and_a_dropped_connection() {
     let Some(file) = capture("binance/usdm/btcusdt_20240718.gz") else {
         return;
     };
-    let diff_frame = |c: &Capture, n: usize| {
-        c.frames
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, d))| d.is_some())
-            .nth(n)
-            .map(|(i, _)| i)
-            .unwrap()
-    };
     let (stats, checked, snapshots) = run(
         BinanceMarket::UsdM,
         "BTCUSDT",
@@ -186,9 +156,9 @@ async fn usdm_book_chains_by_pu_through_a_gap_and_a_dropped_connection() {
         8_000,
         &file,
         |c| Faults {
-            skip: vec![diff_frame(c, 100)],
-            duplicate: vec![diff_frame(c, 50)],
-            drop_at: Some((diff_frame(c, 250), 25)),
+            skip: vec![c.diff_frame(100)],
+            duplicate: vec![c.diff_frame(50)],
+            drop_at: Some((c.diff_frame(250), 25)),
             rate_limit_first: false,
             stale_snapshot: true,
         },

@@ -8,14 +8,13 @@ mod support;
 use flashmm_binance::record::{record, resolve_symbols, RecordConfig};
 use flashmm_binance::{BinanceMarket, FeedConfig, RestClient};
 use flashmm_core::book::OrderBook;
-use flashmm_core::market::MarketSpec;
 use flashmm_recording::import::binance::{import_binance, BinanceImportConfig};
 use flashmm_recording::{Compression, Record, RecordEvent, RecordingReader};
 use rust_decimal::Decimal;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::{capture, read_lines, start, Capture, Faults};
+use support::{capture, read_lines, spec, start, Capture, Faults};
 
 const EXCHANGE_INFO: &str = r#"{"timezone":"UTC","symbols":[
  {"symbol":"ETHUSDT","filters":[{"filterType":"PRICE_FILTER","tickSize":"0.01000000"},{"filterType":"LOT_SIZE","stepSize":"0.00010000"}]},
@@ -61,29 +60,12 @@ async fn live_recording_rotates_and_equals_the_import_of_the_served_lines() {
     let Some(file) = capture("binance/spot/btcusdt_20240808.gz") else {
         return;
     };
-    let mock_spec = MarketSpec::new(
-        "BTC/USDT".parse().unwrap(),
-        Decimal::new(1, 2),
-        Decimal::new(1, 8),
-        Decimal::ZERO,
-        Decimal::ZERO,
-        Decimal::ZERO,
-    )
-    .unwrap();
+    let mock_spec = spec("BTC/USDT", Decimal::new(1, 2));
     let capture = Capture::new(&mock_spec, &read_lines(&file, 8_000));
-    let diff_frame = |c: &Capture, n: usize| {
-        c.frames
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, d))| d.is_some())
-            .nth(n)
-            .map(|(i, _)| i)
-            .unwrap()
-    };
     let faults = Faults {
-        skip: vec![diff_frame(&capture, 150)],
-        duplicate: vec![diff_frame(&capture, 100)],
-        drop_at: Some((diff_frame(&capture, 300), 20)),
+        skip: vec![capture.diff_frame(150)],
+        duplicate: vec![capture.diff_frame(100)],
+        drop_at: Some((capture.diff_frame(300), 20)),
         rate_limit_first: false,
         stale_snapshot: false,
     };

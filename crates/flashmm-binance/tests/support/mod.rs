@@ -26,6 +26,21 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 /// `../shared/data` beside the repository.
 pub const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
 
+/// A fee-less spec of `id` with `tick`, lot 0.00000001 and no minimum notional, as Binance
+/// lists its USDT pairs.
+pub fn spec(id: &str, tick: rust_decimal::Decimal) -> MarketSpec {
+    use rust_decimal::Decimal;
+    MarketSpec::new(
+        id.parse().expect("fixture market id"),
+        tick,
+        Decimal::new(1, 8),
+        Decimal::ZERO,
+        Decimal::ZERO,
+        Decimal::ZERO,
+    )
+    .expect("fixture market spec")
+}
+
 /// The capture file, or `None` (with a message) when the data is absent; under `CI=true`
 /// a missing capture fails.
 pub fn capture(rel: &str) -> Option<PathBuf> {
@@ -210,6 +225,20 @@ impl Capture {
             }
         }
         out
+    }
+
+    /// The index in [`frames`](Self::frames) of the `n`th served diff.
+    ///
+    /// # Panics
+    /// When fewer than `n + 1` diffs are served.
+    pub fn diff_frame(&self, n: usize) -> usize {
+        self.frames
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, d))| d.is_some())
+            .nth(n)
+            .map(|(i, _)| i)
+            .expect("the capture serves that many diffs")
     }
 
     /// The offline book (the venue's levels as sent, crossed at times) at update id `seq`.
