@@ -251,8 +251,15 @@ impl MarketEngine {
         }
         match event {
             MarketEvent::Snapshot(s) => match self.book.apply_snapshot(s) {
-                BookUpdate::Snapshot { resynced: true } => self.risk.reset_mids(),
-                BookUpdate::Snapshot { resynced: false } => {}
+                // The first snapshot, one after a gap, or an empty book (the venue cleared the
+                // market, as a replayed recording does when it restarts): what follows is no
+                // move from the mids before.
+                BookUpdate::Snapshot { resynced } => {
+                    let book = self.book.book();
+                    if resynced || (book.best_bid().is_none() && book.best_ask().is_none()) {
+                        self.risk.reset_mids();
+                    }
+                }
                 _ => return None,
             },
             MarketEvent::Delta(d) => match self.book.apply_delta(d) {
@@ -776,6 +783,31 @@ mod tests {
         // The same move with a two-sided book is one.
         let moved = snapshot(202, levels(4_099, -1), levels(4_101, 1));
         let v = m.on_market_event(at(20), MonoNanos(0), &moved);
+        assert!(
+            matches!(v, Some(RiskViolation::ExtremeMove { .. })),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn a_cleared_book_is_no_move() {
+        let mut m = engine(1_000);
+        for s in 1..=200u64 {
+            let mid = 4_000 + (s % 2) as i64;
+            let snap = snapshot(s, levels(mid - 1, -1), levels(mid + 1, 1));
+            assert!(m
+                .on_market_event(UnixNanos(s as i64 * 1_000_000_000), MonoNanos(0), &snap)
+                .is_none());
+        }
+        let at = |ms: i64| UnixNanos(200_000_000_000 + ms * 1_000_000);
+        // The venue clears the book, then the market restarts 2.5 % away: no move.
+        let cleared = snapshot(201, vec![], vec![]);
+        assert_eq!(m.on_market_event(at(10), MonoNanos(0), &cleared), None);
+        let restarted = snapshot(202, levels(4_099, -1), levels(4_101, 1));
+        assert_eq!(m.on_market_event(at(20), MonoNanos(0), &restarted), None);
+        // The same jump without the clear is one.
+        let back = snapshot(203, levels(3_999, -1), levels(4_001, 1));
+        let v = m.on_market_event(at(30), MonoNanos(0), &back);
         assert!(
             matches!(v, Some(RiskViolation::ExtremeMove { .. })),
             "{v:?}"
