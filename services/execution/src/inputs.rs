@@ -2,8 +2,8 @@
 //! venue's event stream, all into one channel.
 
 use flashmm_bus::{Bus, BusError, Consumer, ConsumerConfig, EntryId, Namespace, StreamName};
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::control::ExecCommand;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::signal::Prediction;
 use flashmm_core::time::UnixNanos;
 use flashmm_venue::venue::{EventStream, VenueEvent};
@@ -57,35 +57,30 @@ fn consumer_config(name: String) -> ConsumerConfig {
     }
 }
 
-/// Forwards `md:{key}` of market `idx`, acking once forwarded (market data is not replayed
-/// after a restart: the book is rebuilt from the next snapshot).
-pub async fn market_data<B: Bus + Clone + 'static>(
+/// Forwards `md:{key}` and `pred:{key}` of market `idx`, acking each entry once forwarded
+/// (market data is not replayed after a restart: the book is rebuilt from the next snapshot).
+pub async fn market<B: Bus + Clone + 'static>(
     bus: B,
     ns: Namespace,
     idx: usize,
     key: String,
     tx: mpsc::Sender<Input>,
 ) -> Result<(), BusError> {
-    let name = format!("execution-md-{key}");
-    forward(bus, ns.md(&key)?, name, tx, move |event, origin, at| {
-        Input::Md(idx, event, origin, at)
-    })
-    .await
-}
-
-/// Forwards `pred:{key}` of market `idx`, acking once forwarded.
-pub async fn predictions<B: Bus + Clone + 'static>(
-    bus: B,
-    ns: Namespace,
-    idx: usize,
-    key: String,
-    tx: mpsc::Sender<Input>,
-) -> Result<(), BusError> {
-    let name = format!("execution-pred-{key}");
-    forward(bus, ns.pred(&key)?, name, tx, move |p, origin, at| {
-        Input::Pred(idx, p, origin, at)
-    })
-    .await
+    let md = forward(
+        bus.clone(),
+        ns.md(&key)?,
+        format!("execution-md-{key}"),
+        tx.clone(),
+        move |event, origin, at| Input::Md(idx, event, origin, at),
+    );
+    let pred = forward(
+        bus,
+        ns.pred(&key)?,
+        format!("execution-pred-{key}"),
+        tx,
+        move |p, origin, at| Input::Pred(idx, p, origin, at),
+    );
+    tokio::try_join!(md, pred).map(|_| ())
 }
 
 /// Reads `stream` as consumer `name` and sends each entry to the engine as `input` makes it

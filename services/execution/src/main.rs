@@ -108,14 +108,7 @@ async fn run() -> anyhow::Result<()> {
     let (tx, rx) = mpsc::channel::<Input>(65_536);
     let mut tasks = tokio::task::JoinSet::new();
     for (idx, key) in keys.into_iter().enumerate() {
-        tasks.spawn(inputs::market_data(
-            bus.clone(),
-            ns.clone(),
-            idx,
-            key.clone(),
-            tx.clone(),
-        ));
-        tasks.spawn(inputs::predictions(
+        tasks.spawn(inputs::market(
             bus.clone(),
             ns.clone(),
             idx,

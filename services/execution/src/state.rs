@@ -224,13 +224,6 @@ impl StateStore {
             "notional": s(m.position_notional()),
             "updated_ts": now.as_i64(),
         });
-        let pnl = json!({
-            "realized": s(realized),
-            "unrealized": s(unrealized),
-            "fees": s(fees),
-            "net": s(realized + unrealized - fees),
-            "ts": now.as_i64(),
-        });
         [
             Write::Set {
                 key: self.exec.clone(),
@@ -240,16 +233,25 @@ impl StateStore {
                 key: self.positions.clone(),
                 fields: vec![(symbol.clone(), position.to_string())],
             },
-            Write::Set {
-                key: self.pnl.clone(),
-                fields: vec![(symbol, pnl.to_string())],
-            },
+            self.pnl_entry(symbol, realized, unrealized, fees, now),
         ]
     }
 
     /// The account's total P&L.
     pub fn total_pnl(
         &self,
+        realized: Decimal,
+        unrealized: Decimal,
+        fees: Decimal,
+        now: UnixNanos,
+    ) -> Write {
+        self.pnl_entry("total".into(), realized, unrealized, fees, now)
+    }
+
+    /// The `pnl` view's entry `name` (a market's symbol, or `total`).
+    fn pnl_entry(
+        &self,
+        name: String,
         realized: Decimal,
         unrealized: Decimal,
         fees: Decimal,
@@ -264,7 +266,7 @@ impl StateStore {
         });
         Write::Set {
             key: self.pnl.clone(),
-            fields: vec![("total".into(), pnl.to_string())],
+            fields: vec![(name, pnl.to_string())],
         }
     }
 
