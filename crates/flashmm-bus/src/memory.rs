@@ -34,6 +34,26 @@ struct State {
     hashes: HashMap<String, BTreeMap<String, String>>,
 }
 
+impl State {
+    /// The entries of `stream` and its consumer group `group`; [`BusError::NoGroup`] when
+    /// either is missing.
+    fn group_mut(
+        &mut self,
+        stream: &StreamName,
+        group: &str,
+    ) -> Result<(&BTreeMap<Id, RawFields>, &mut Group), BusError> {
+        let s = self
+            .streams
+            .get_mut(stream.as_str())
+            .ok_or_else(|| no_group(stream, group))?;
+        let g = s
+            .groups
+            .get_mut(group)
+            .ok_or_else(|| no_group(stream, group))?;
+        Ok((&s.entries, g))
+    }
+}
+
 #[derive(Debug, Default)]
 struct Stream {
     entries: BTreeMap<Id, RawFields>,
@@ -105,18 +125,11 @@ impl MemoryBus {
         count: usize,
     ) -> Result<Vec<Delivery>, BusError> {
         let mut state = self.lock();
-        let s = state
-            .streams
-            .get_mut(stream.as_str())
-            .ok_or_else(|| no_group(stream, group))?;
-        let g = s
-            .groups
-            .get_mut(group)
-            .ok_or_else(|| no_group(stream, group))?;
+        let (entries, g) = state.group_mut(stream, group)?;
         let start = (g.last_delivered.0, g.last_delivered.1.saturating_add(1));
         let now = Instant::now();
         let mut out = Vec::new();
-        for (id, fields) in s.entries.range(start..).take(count) {
+        for (id, fields) in entries.range(start..).take(count) {
             g.last_delivered = *id;
             g.pending.insert(
                 *id,
@@ -240,14 +253,7 @@ impl Bus for MemoryBus {
         count: usize,
     ) -> Result<Vec<Delivery>, BusError> {
         let mut state = self.lock();
-        let s = state
-            .streams
-            .get_mut(stream.as_str())
-            .ok_or_else(|| no_group(stream, group))?;
-        let g = s
-            .groups
-            .get_mut(group)
-            .ok_or_else(|| no_group(stream, group))?;
+        let (entries, g) = state.group_mut(stream, group)?;
         let now = Instant::now();
         let mut out = Vec::new();
         let mut deleted = Vec::new();
@@ -258,7 +264,7 @@ impl Bus for MemoryBus {
             if now.duration_since(pending.delivered_at) < min_idle {
                 continue;
             }
-            match s.entries.get(id) {
+            match entries.get(id) {
                 Some(fields) => {
                     pending.consumer = consumer.to_owned();
                     pending.delivered_at = now;
