@@ -15,7 +15,8 @@
 //! - [`predictor`] and [`seam`]: the model, reached over the in-memory bus;
 //! - [`metrics`]: [`MetricsRecorder`]; [`report`]: [`Report`]; [`plot`]: the PNG;
 //! - [`runner`]: [`Backtest`], the event loop;
-//! - [`synthetic`]: a seeded random-walk market for benches and tests.
+//! - [`synthetic`]: a seeded random-walk market for benches and tests;
+//! - [`tune`]: walk-forward tuning of the quoting parameters over a grid.
 //!
 //! See the crate README for the models and their assumptions.
 
@@ -37,6 +38,7 @@ pub mod seam;
 pub mod source;
 pub mod strategy;
 pub mod synthetic;
+pub mod tune;
 
 pub use config::BacktestConfig;
 pub use error::BacktestError;
