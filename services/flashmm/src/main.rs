@@ -15,6 +15,8 @@
 //! - `flashmm record --venue binance --symbols BTCUSDT,ETHUSDT --out DIR [--rotate-mb N]`
 //!   records Binance's public feed directly, one recording per symbol per rotation.
 //! - `flashmm backtest --data REC_OR_RAW [--compare]` replays data through the strategy and reports.
+//! - `flashmm tune --data REC... --grid FILE` chooses quoting parameters on training windows
+//!   (walk-forward) and reports them on later windows.
 //! - `flashmm keys new|import|address|verify` manage the encrypted keystore of the trading key.
 //! - `flashmm venue check` connects to the configured venue and checks markets, key, account,
 //!   balances and open orders.
@@ -73,6 +75,8 @@ enum Command {
     Calibrate(cmd::calibrate::CalibrateArgs),
     /// Replay recorded data through the strategy against a simulated venue and report.
     Backtest(cmd::backtest::BacktestArgs),
+    /// Walk-forward tuning of the quoting parameters over a grid.
+    Tune(cmd::tune::TuneArgs),
     /// Manage the encrypted keystore of the trading key.
     #[command(subcommand)]
     Keys(cmd::keys::KeysCommand),
@@ -109,6 +113,7 @@ async fn main() -> std::process::ExitCode {
         Command::Venue(c) => cmd::venue::run(&cli.config, c).await,
         Command::Calibrate(args) => cmd::calibrate::run(args),
         Command::Backtest(args) => cmd::backtest::run(&cli.config, args),
+        Command::Tune(args) => cmd::tune::run(&cli.config, args),
         Command::Up(args) => cmd::supervise::up(&cli.config, &args).await,
         Command::Down(args) => cmd::supervise::down(&cli.config, &args).await,
         Command::Restart { service, args } => {

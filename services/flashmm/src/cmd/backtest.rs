@@ -73,11 +73,16 @@ pub struct BacktestArgs {
     /// Warm-up before quoting starts, when `--trade-from-ns` is not given, seconds.
     #[arg(long, default_value_t = 30.0)]
     warmup_secs: f64,
-    /// Quoting parameters as JSON (`QuoteParams` fields; missing ones take their defaults);
-    /// default: the defaults with `[trading]` of the configuration and sizes from
-    /// `level_notional_usdc` and `max_position_usdc` at the first mid.
+    /// Quoting parameters: a `.toml` file of `[trading]` keys and a `[trading.quote]` table
+    /// (as `flashmm tune` writes) over the configuration's, sizes from notionals; or JSON
+    /// (`QuoteParams` fields, sizes in lots; missing ones take their defaults); default: the
+    /// configuration's `[trading]` and sizes from `level_notional_usdc` and
+    /// `max_position_usdc` at the first mid.
     #[arg(long)]
     params: Option<PathBuf>,
+    /// Stop the replay before this UTC time in ns (nothing at or after it is read).
+    #[arg(long)]
+    until_ns: Option<i64>,
     /// Market symbol, e.g. `BTC/USDT`; default: the data's first market.
     #[arg(long)]
     market: Option<String>,
@@ -128,7 +133,7 @@ pub fn run(config_path: &Path, args: BacktestArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let mut reports = Vec::new();
     if args.baseline || args.compare {
-        reports.push(run_one(&source, &spec, &bt, None)?);
+        reports.push(run_one(&source, &spec, &bt, None, args.until_ns)?);
     }
     if !args.baseline {
         let schema = FeatureSchema::new(schema_hash(&FeatureConfig::default()), NUM_FEATURES);
@@ -138,7 +143,7 @@ pub fn run(config_path: &Path, args: BacktestArgs) -> anyhow::Result<()> {
                 args.model.display()
             )
         })?;
-        reports.push(run_one(&source, &spec, &bt, Some(model))?);
+        reports.push(run_one(&source, &spec, &bt, Some(model), args.until_ns)?);
     }
     for r in &reports {
         let path = args.out.join(format!("report-{}.json", r.strategy));
@@ -157,6 +162,7 @@ fn run_one(
     spec: &MarketSpec,
     config: &BacktestConfig,
     model: Option<Model>,
+    until_ns: Option<i64>,
 ) -> anyhow::Result<Report> {
     let name = if model.is_some() { "ml" } else { "baseline" };
     let seam = match model {
@@ -180,8 +186,11 @@ fn run_one(
     };
     bar.set_prefix(name);
     let mut progress = |p: Progress| bar.set_position(p.records);
-    let report =
-        Backtest::new(config.clone(), spec.clone(), seam)?.run(source.reader()?, &mut progress)?;
+    let until = until_ns.unwrap_or(i64::MAX);
+    let records = source
+        .reader()?
+        .take_while(|r| r.as_ref().map_or(true, |r| r.recv_ts.as_i64() < until));
+    let report = Backtest::new(config.clone(), spec.clone(), seam)?.run(records, &mut progress)?;
     bar.finish_and_clear();
     Ok(report)
 }
@@ -210,6 +219,17 @@ fn quoting(args: &BacktestArgs, config: &Config) -> anyhow::Result<Quoting> {
     if let Some(path) = &args.params {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
+        if path.extension().is_some_and(|e| e == "toml") {
+            let set = super::tune::read_params_toml(&text)
+                .with_context(|| format!("{}: bad quoting parameters", path.display()))?;
+            let template = set
+                .apply(&quote_template(config))
+                .with_context(|| format!("{}: bad quoting parameters", path.display()))?;
+            return Ok(Quoting::FromNotional {
+                template,
+                level_notional: config.trading.level_notional_usdc,
+            });
+        }
         let params: QuoteParams = serde_json::from_str(&text)
             .with_context(|| format!("{}: bad quoting parameters", path.display()))?;
         return Ok(Quoting::Fixed(params));

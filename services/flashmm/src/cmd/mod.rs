@@ -12,4 +12,5 @@ pub mod status;
 pub mod streams;
 pub mod supervise;
 pub mod token;
+pub mod tune;
 pub mod venue;
