@@ -12,12 +12,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use flashmm_bus::{Bus, Envelope, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use flashmm_bus::{Bus, Envelope, Namespace, RedisBus, RedisBusConfig};
 use flashmm_core::book::{BookLevel, BookSnapshot};
 use flashmm_core::market::{MarketId, Price, Qty};
 use flashmm_core::signal::{FeatureVector, Prediction};
 use flashmm_core::time::UnixNanos;
-use flashmm_e2e::{bin, config_with_free_ports, redis_url, scratch_dir, unique_namespace, Service};
+use flashmm_e2e::{
+    bin, config_with_free_ports, read_stream, redis_url, scratch_dir, unique_namespace, Service,
+};
 
 const MKT: &str = "SEI-USDC";
 const SCHEMA_HASH: u64 = 0xfa5a_acba_1c80_1b80;
@@ -165,15 +167,10 @@ impl Harness {
     }
 
     async fn predictions(&self) -> Vec<(i64, Prediction)> {
-        self.bus
-            .range(&self.ns.pred(MKT).unwrap(), Range::Oldest(1_000_000))
-            .await
-            .unwrap()
+        let entries = read_stream(&self.bus, &self.ns.pred(MKT).unwrap()).await;
+        entries
             .into_iter()
-            .map(|d| match d.payload {
-                Payload::Envelope(e) => (e.origin_ts.as_i64(), e.decode::<Prediction>().unwrap()),
-                Payload::Malformed { error, .. } => panic!("malformed pred entry: {error}"),
-            })
+            .map(|(e, p)| (e.origin_ts.as_i64(), p))
             .collect()
     }
 

@@ -4,24 +4,15 @@
 
 use std::time::Duration;
 
-use flashmm_bus::Decodable;
-use flashmm_bus::{Bus, Namespace, Payload, Range, RedisBus};
+use flashmm_bus::{Bus, Namespace, RedisBus};
 use flashmm_core::book::OrderBook;
 use flashmm_core::market::MarketId;
 use flashmm_core::market_event::MarketEvent;
-use flashmm_e2e::{http_get, http_post_json, metric, wait_for, Stage};
+use flashmm_e2e::{http_get, http_post_json, metric, read_stream, wait_for, Stage};
 
 async fn md_events(bus: &RedisBus, ns: &Namespace, mkt: &str) -> Vec<MarketEvent> {
-    let stream = ns.md(mkt).unwrap();
-    bus.range(&stream, Range::Oldest(1_000_000))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| match d.payload {
-            Payload::Envelope(e) => MarketEvent::decode(&e).expect("md entries decode"),
-            Payload::Malformed { error, .. } => panic!("malformed md entry: {error}"),
-        })
-        .collect()
+    let entries = read_stream(bus, &ns.md(mkt).unwrap()).await;
+    entries.into_iter().map(|(_, event)| event).collect()
 }
 
 /// Replays `events` into a book; returns (snapshots, deltas) applied. Panics on any refusal.

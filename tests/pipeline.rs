@@ -4,19 +4,15 @@
 
 use std::time::Duration;
 
-use flashmm_bus::{Bus, Namespace, Payload, Range, RedisBus};
+use flashmm_bus::{Bus, Namespace, RedisBus};
 use flashmm_core::signal::FeatureVector;
-use flashmm_e2e::Stage;
+use flashmm_e2e::{read_stream, Stage};
 
 async fn vectors(bus: &RedisBus, ns: &Namespace, mkt: &str) -> Vec<(i64, FeatureVector)> {
-    bus.range(&ns.feat(mkt).unwrap(), Range::Oldest(1_000_000))
-        .await
-        .unwrap()
+    let entries = read_stream(bus, &ns.feat(mkt).unwrap()).await;
+    entries
         .into_iter()
-        .map(|d| match d.payload {
-            Payload::Envelope(e) => (e.ts.as_i64(), e.decode::<FeatureVector>().unwrap()),
-            Payload::Malformed { error, .. } => panic!("malformed feat entry: {error}"),
-        })
+        .map(|(e, v)| (e.ts.as_i64(), v))
         .collect()
 }
 

@@ -194,6 +194,32 @@ impl Stage {
     }
 }
 
+/// Every entry of `stream` (up to a million) with its envelope, decoded as `T`.
+///
+/// # Panics
+/// On a read error, a malformed entry or one that does not decode as `T`.
+pub async fn read_stream<T: flashmm_bus::Decodable>(
+    bus: &flashmm_bus::RedisBus,
+    stream: &flashmm_bus::StreamName,
+) -> Vec<(flashmm_bus::Envelope, T)> {
+    use flashmm_bus::{Bus, Payload, Range};
+    bus.range(stream, Range::Oldest(1_000_000))
+        .await
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", stream.as_str()))
+        .into_iter()
+        .map(|d| match d.payload {
+            Payload::Envelope(e) => {
+                let msg = T::decode(&e)
+                    .unwrap_or_else(|err| panic!("entry of {}: {err}", stream.as_str()));
+                (e, msg)
+            }
+            Payload::Malformed { error, .. } => {
+                panic!("malformed entry on {}: {error}", stream.as_str())
+            }
+        })
+        .collect()
+}
+
 /// Polls `check` every `every` until it holds (`true`) or `timeout` passes (`false`).
 pub async fn poll_until<F, Fut>(every: Duration, timeout: Duration, mut check: F) -> bool
 where
@@ -432,22 +458,13 @@ pub async fn client_id_use(
     markets: &[&str],
     fills: &[flashmm_venue::protocol::FillMsg],
 ) -> ClientIdUse {
-    use flashmm_bus::{Bus, Payload, Range};
     use flashmm_core::order::{OrderEvent, OrderUpdate};
     use std::collections::{BTreeMap, BTreeSet};
     let mut submitted: BTreeMap<String, usize> = BTreeMap::new();
     let mut venue_ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for mkt in markets {
         let stream = ns.orders(mkt).expect("orders stream name");
-        let entries = bus
-            .range(&stream, Range::Oldest(1_000_000))
-            .await
-            .expect("read orders stream");
-        for entry in entries {
-            let Payload::Envelope(e) = entry.payload else {
-                panic!("malformed entry on {}", stream.as_str());
-            };
-            let update: OrderUpdate = e.decode().expect("order update");
+        for (_, update) in read_stream::<OrderUpdate>(bus, &stream).await {
             let id = update.order.client_id().as_str().to_owned();
             if update.event == OrderEvent::Submitted {
                 *submitted.entry(id.clone()).or_default() += 1;
