@@ -15,7 +15,7 @@ use crate::uncross::{Fixes, Uncrossed};
 use crate::{FeedConfig, RestError};
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
 use flashmm_core::identifiers::TradeId;
-use flashmm_core::market::{MarketSpec, Side};
+use flashmm_core::market::MarketSpec;
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
 use flashmm_recording::import::binance::message::{parse_message, Message, RawLevel};
@@ -394,11 +394,7 @@ fn on_frame(
                 trade_id: TradeId::new(t.id.to_string()).map_err(|e| e.to_string())?,
                 price,
                 qty,
-                aggressor: if t.buyer_is_maker {
-                    Side::Sell
-                } else {
-                    Side::Buy
-                },
+                aggressor: t.aggressor(),
                 ts: ms(t.trade_ms),
             }));
         }

@@ -246,12 +246,7 @@ impl BinanceConverter {
                 trade_id,
                 price,
                 qty,
-                // The buyer was the maker: the seller crossed the spread.
-                aggressor: if t.buyer_is_maker {
-                    Side::Sell
-                } else {
-                    Side::Buy
-                },
+                aggressor: t.aggressor(),
                 ts,
             }),
         });

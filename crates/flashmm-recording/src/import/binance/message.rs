@@ -6,6 +6,7 @@
 //! parsed in one place.
 
 use crate::import::MalformedKind;
+use flashmm_core::market::Side;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -128,6 +129,17 @@ pub struct RawTrade<'a> {
     pub trade_ms: u64,
     /// Whether the buyer was the maker (a sell aggressor).
     pub buyer_is_maker: bool,
+}
+
+impl RawTrade<'_> {
+    /// The side that crossed the spread: the seller when the buyer was the maker.
+    pub fn aggressor(&self) -> Side {
+        if self.buyer_is_maker {
+            Side::Sell
+        } else {
+            Side::Buy
+        }
+    }
 }
 
 #[derive(Deserialize)]
