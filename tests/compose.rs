@@ -24,15 +24,11 @@ use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
 use flashmm_core::market::{MarketId, Side};
 use flashmm_e2e::{
     bin, bin_dir, config_with_free_ports, http_get, port, redis_url, scratch_dir, test_signer,
-    unique_namespace, wait_for, Service,
+    unique_namespace, wait_for, Service, TEST_KEY, TEST_KEY_ID,
 };
 use flashmm_venue::venue::{OrderReport, SimVenue, SimVenueConfig, Venue};
 use serde_norway::Value;
 
-/// A throwaway secp256k1 key: the account execution trades from.
-const TRADING_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
-/// Its public key id.
-const KEY_ID: &str = "024e3b81af9c2234cad09d679ce6035ed1392347ce64ce405f5dcd36228a25de6e";
 const PASSPHRASE: &str = "compose-passphrase-31c7";
 const API_ADMIN_TOKEN: &str = "compose-admin-token-0b9d5e-83c2a7f14d";
 const SECRET_KEY: &str = "compose-jwt-secret-7d21aa-5be04f93c1";
@@ -442,13 +438,9 @@ fn lay_out_project(project: &Path, values: &[(&str, &str)]) -> Vec<(String, u16)
     std::os::unix::fs::symlink(root().join("models"), project.join("models")).expect("models");
     let keystore = project.join("keys/trading.json");
     let keystore = keystore.to_str().expect("utf-8 path");
-    flashmm(
-        project,
-        &["keys", "import", "--file", keystore],
-        TRADING_KEY,
-    );
+    flashmm(project, &["keys", "import", "--file", keystore], TEST_KEY);
     let key_id = flashmm(project, &["keys", "address", "--file", keystore], "");
-    assert_eq!(key_id, KEY_ID, "flashmm keys address");
+    assert_eq!(key_id, TEST_KEY_ID, "flashmm keys address");
 
     let mut dotenv = read(&root().join(".env.example"));
     dotenv.push_str("\n# the test's values\n");
@@ -560,7 +552,7 @@ async fn the_compose_services_quote_both_markets() {
             format!("http://127.0.0.1:{venue_port}"),
             format!("ws://127.0.0.1:{venue_port}/ws"),
         ),
-        Some(Arc::new(test_signer(TRADING_KEY))),
+        Some(Arc::new(test_signer(TEST_KEY))),
     )
     .await
     .expect("the simulator answers");
@@ -619,7 +611,7 @@ async fn the_compose_services_quote_both_markets() {
             name == "execution",
             "{name}: ENCRYPTION_KEY_FILE"
         );
-        assert!(!holds(TRADING_KEY) && !holds(PASSPHRASE), "{name}");
+        assert!(!holds(TEST_KEY) && !holds(PASSPHRASE), "{name}");
     }
 
     drop(running);

@@ -11,10 +11,9 @@ use std::time::Duration;
 use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
 use flashmm_e2e::{
     bin, bin_dir, config_with_free_ports, http_get, port, redis_url, scratch_dir, unique_namespace,
-    wait_for, SERVICES, TEST_KEY,
+    wait_for, SERVICES, TEST_KEY, TEST_KEY_ID,
 };
 
-const KEY_ID: &str = "024e3b81af9c2234cad09d679ce6035ed1392347ce64ce405f5dcd36228a25de6e";
 const PASSPHRASE: &str = "passphrase-7f3a9e";
 const REDIS_PASSWORD: &str = "redis-pw-5d1e0c";
 const API_ADMIN_TOKEN: &str = "admin-token-9c2e44-a71d0e5b93f26c48";
@@ -107,7 +106,7 @@ async fn no_log_or_cli_output_holds_a_secret() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{text}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), KEY_ID);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), TEST_KEY_ID);
     assert_clean("flashmm keys import", &text);
     let stored = std::fs::read_to_string(&keystore).unwrap();
     assert_clean("the keystore file", &stored);
@@ -124,7 +123,7 @@ async fn no_log_or_cli_output_holds_a_secret() {
     }
 
     // The simulator knows the key (by its id only); then the pipeline and the API.
-    let sim = command("sim-venue", &["--account-pubkey", KEY_ID])
+    let sim = command("sim-venue", &["--account-pubkey", TEST_KEY_ID])
         .spawn()
         .unwrap();
     let sim_port = port(&ports, "sim-venue");

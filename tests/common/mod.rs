@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 /// A throwaway secp256k1 trading key (the account `flashmm up` funds in the simulator).
 pub const TEST_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 
+/// The public key id of [`TEST_KEY`], as `flashmm keys` prints it.
+pub const TEST_KEY_ID: &str = "024e3b81af9c2234cad09d679ce6035ed1392347ce64ce405f5dcd36228a25de6e";
+
 /// Every long-running service, in the order `flashmm up` starts them.
 pub const SERVICES: [&str; 6] = [
     "sim-venue",
