@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use fixture::{now_ns, now_secs, Api, ADMIN_TOKEN, SECRET};
 use flashmm_auth::{Claims, Role};
-use flashmm_bus::{Bus, Payload, Range};
-use flashmm_core::control::{AuditEntry, AuditOutcome, ExecAction, ExecCommand};
+use flashmm_core::control::{AuditOutcome, ExecAction};
 use flashmm_e2e::{http_request, metric};
 use futures_util::StreamExt;
 use serde_json::Value;
@@ -18,30 +17,6 @@ use tokio_tungstenite::tungstenite::Message;
 
 fn json(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
-}
-
-async fn commands(api: &Api) -> Vec<ExecCommand> {
-    let stream = api.namespace.cmd_exec();
-    let entries = api.bus.range(&stream, Range::Oldest(100)).await.unwrap();
-    entries
-        .iter()
-        .map(|d| match &d.payload {
-            Payload::Envelope(e) => e.decode::<ExecCommand>().unwrap(),
-            Payload::Malformed { error, .. } => panic!("malformed command: {error}"),
-        })
-        .collect()
-}
-
-async fn audit(api: &Api) -> Vec<AuditEntry> {
-    let stream = api.namespace.audit();
-    let entries = api.bus.range(&stream, Range::Oldest(100)).await.unwrap();
-    entries
-        .iter()
-        .map(|d| match &d.payload {
-            Payload::Envelope(e) => e.decode::<AuditEntry>().unwrap(),
-            Payload::Malformed { error, .. } => panic!("malformed audit entry: {error}"),
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -189,10 +164,10 @@ async fn each_bad_credential_gets_its_status() {
         }
     }
     assert!(
-        commands(&api).await.is_empty(),
+        api.commands().await.is_empty(),
         "no refused call reached execution"
     );
-    let denied = audit(&api).await;
+    let denied = api.audit().await;
     assert_eq!(denied.len(), 7, "every refusal is audited");
     assert!(denied
         .iter()
@@ -275,7 +250,7 @@ async fn admin_actions_reach_execution_and_the_audit_trail() {
     let big = format!(r#"{{"reason":"{}"}}"#, "x".repeat(4096));
     assert_eq!(api.post("/admin/pause", a, &big).status, 413);
 
-    let sent = commands(&api).await;
+    let sent = api.commands().await;
     let actions: Vec<ExecAction> = sent.iter().map(|c| c.action.clone()).collect();
     assert_eq!(
         actions,
@@ -293,7 +268,7 @@ async fn admin_actions_reach_execution_and_the_audit_trail() {
     assert!(sent
         .iter()
         .all(|c| (now_ns() - c.ts.0).abs() < 60_000_000_000));
-    let trail = audit(&api).await;
+    let trail = api.audit().await;
     let summary: Vec<(&str, AuditOutcome, &str)> = trail
         .iter()
         .map(|e| (e.action.as_str(), e.outcome, e.detail.as_str()))
@@ -634,6 +609,6 @@ async fn a_request_that_stalls_times_out() {
     let head = String::from_utf8_lossy(&response[..n]).into_owned();
     assert!(head.starts_with("HTTP/1.1 408"), "{head}");
     assert!(started.elapsed() < Duration::from_secs(4));
-    assert!(commands(&api).await.is_empty(), "nothing was sent");
+    assert!(api.commands().await.is_empty(), "nothing was sent");
     api.stop().await;
 }

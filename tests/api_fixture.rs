@@ -10,14 +10,15 @@ use std::time::Duration;
 
 use flashmm_auth::Role;
 use flashmm_bus::{Bus, Envelope, Namespace, RedisBus, RedisBusConfig};
+use flashmm_core::control::{AuditEntry, ExecCommand};
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::{MarketId, Price, Qty, Side};
 use flashmm_core::order::{Fill, Liquidity};
 use flashmm_core::signal::Prediction;
 use flashmm_core::time::UnixNanos;
 use flashmm_e2e::{
-    bin, config_with_free_ports, http_request, port, redis_url, scratch_dir, unique_namespace,
-    wait_for, HttpResponse, Service,
+    bin, config_with_free_ports, http_request, port, read_stream, redis_url, scratch_dir,
+    unique_namespace, wait_for, HttpResponse, Service,
 };
 
 /// `SECRET_KEY` of the API under test.
@@ -144,6 +145,18 @@ impl Api {
             headers.push(("Authorization", a));
         }
         http_request(self.port, "POST", path, &headers, Some(body.as_bytes())).expect("POST")
+    }
+
+    /// The commands written to `cmd:exec`, oldest first.
+    pub async fn commands(&self) -> Vec<ExecCommand> {
+        let entries = read_stream(&self.bus, &self.namespace.cmd_exec()).await;
+        entries.into_iter().map(|(_, command)| command).collect()
+    }
+
+    /// The audit trail, oldest first.
+    pub async fn audit(&self) -> Vec<AuditEntry> {
+        let entries = read_stream(&self.bus, &self.namespace.audit()).await;
+        entries.into_iter().map(|(_, entry)| entry).collect()
     }
 
     /// Writes one field of a state hash.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use fixture::{Api, ADMIN_TOKEN};
 use flashmm_auth::Role;
 use flashmm_bus::{Bus, Payload, Range};
-use flashmm_core::control::{AuditEntry, AuditOutcome, ExecAction, ExecCommand};
+use flashmm_core::control::{AuditEntry, AuditOutcome, ExecAction};
 use flashmm_e2e::rig::{start_sim, wait_market_data};
 use flashmm_e2e::{
     bin, free_port, http_request, redis_url, scratch_dir, unique_namespace, wait_for, Service,
@@ -267,15 +267,7 @@ async fn dashboard_shows_live_state_and_pause_reaches_execution() {
         t.contains("accepted")
     })
     .await;
-    let stream = api.namespace.cmd_exec();
-    let entries = api.bus.range(&stream, Range::Oldest(10)).await.unwrap();
-    let commands: Vec<ExecCommand> = entries
-        .iter()
-        .filter_map(|d| match &d.payload {
-            Payload::Envelope(e) => e.decode().ok(),
-            Payload::Malformed { .. } => None,
-        })
-        .collect();
+    let commands = api.commands().await;
     assert_eq!(commands.len(), 1, "{commands:?}");
     assert_eq!(
         commands[0].action,

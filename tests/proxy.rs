@@ -18,8 +18,7 @@ use std::time::{Duration, Instant};
 
 use fixture::{now_secs, Api, ADMIN_TOKEN, SECRET};
 use flashmm_auth::Role;
-use flashmm_bus::{Bus, Payload, Range};
-use flashmm_core::control::{AuditEntry, AuditOutcome};
+use flashmm_core::control::AuditOutcome;
 use flashmm_e2e::{bin, free_port, port, redis_url, scratch_dir, unique_namespace, wait_for};
 use futures_util::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -259,21 +258,6 @@ async fn direct(from: IpAddr, port: u16, path: &str, headers: &[(&str, &str)]) -
     exchange(tcp, "127.0.0.1", "GET", path, headers).await.0
 }
 
-async fn audit(api: &Api) -> Vec<AuditEntry> {
-    let entries = api
-        .bus
-        .range(&api.namespace.audit(), Range::Oldest(100))
-        .await
-        .expect("XRANGE audit");
-    entries
-        .iter()
-        .map(|d| match &d.payload {
-            Payload::Envelope(e) => e.decode::<AuditEntry>().expect("audit entry"),
-            Payload::Malformed { error, .. } => panic!("malformed audit entry: {error}"),
-        })
-        .collect()
-}
-
 /// Requests `/health` from `from` through nginx until one is answered 429, the n-th with the
 /// headers `headers(n)`.
 async fn flood(nginx: &Nginx, from: IpAddr, headers: impl Fn(usize) -> Vec<(String, String)>) {
@@ -338,7 +322,8 @@ async fn api_behind_the_shipped_nginx() {
             .await;
         assert_eq!(status, 202, "pause after a /health flood: {body}");
     }
-    let entry = audit(&api)
+    let entry = api
+        .audit()
         .await
         .into_iter()
         .find(|e| e.action == "pause" && e.outcome == AuditOutcome::Accepted)
