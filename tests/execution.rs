@@ -8,12 +8,12 @@
 
 use std::time::{Duration, Instant};
 
-use flashmm_bus::{Bus, Payload, Range};
+use flashmm_bus::Bus;
 use flashmm_core::control::ExecAction;
 use flashmm_core::market::Side;
 use flashmm_core::order::{OrderStatus, OrderUpdate};
 use flashmm_e2e::rig::{two_sided, venue_positions, wait_until, Rig};
-use flashmm_e2e::{client_id_use, http_post_json, metric, port};
+use flashmm_e2e::{client_id_use, http_post_json, metric, port, read_stream};
 use rust_decimal::Decimal;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -446,17 +446,11 @@ async fn flatten_closes_every_position_and_stays_paused() {
     assert!(listed.is_empty(), "state:orders lists {listed:?}");
     let mut filled = 0;
     for mkt in ["SEI-USDC", "ETH-USDC"] {
-        let updates = rig
-            .bus
-            .range(&rig.namespace.orders(mkt).unwrap(), Range::Oldest(100_000))
-            .await
-            .unwrap();
+        let updates =
+            read_stream::<OrderUpdate>(&rig.bus, &rig.namespace.orders(mkt).unwrap()).await;
         filled += updates
             .into_iter()
-            .filter_map(|d| match d.payload {
-                Payload::Envelope(e) => e.decode::<OrderUpdate>().ok(),
-                Payload::Malformed { .. } => None,
-            })
+            .map(|(_, u)| u)
             .filter(|u| u.order.status() == OrderStatus::Filled)
             .count();
     }

@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::{bin, http_get, poll_until, port, redis_url, test_signer, Service, Stage};
-use flashmm_bus::{Bus, Envelope, Namespace, Payload, Range, RedisBus};
+use crate::{bin, http_get, poll_until, port, read_stream, redis_url, test_signer, Service, Stage};
+use flashmm_bus::{Bus, Envelope, Namespace, RedisBus};
 use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_core::market::{MarketId, Side};
 use flashmm_core::risk::RiskEvent;
@@ -141,16 +141,10 @@ impl Rig {
     }
 
     pub async fn risk_kinds(&self) -> Vec<String> {
-        self.bus
-            .range(&self.namespace.risk(), Range::Oldest(100_000))
-            .await
-            .unwrap()
+        let events = read_stream::<RiskEvent>(&self.bus, &self.namespace.risk()).await;
+        events
             .into_iter()
-            .filter_map(|d| match d.payload {
-                Payload::Envelope(e) => e.decode::<RiskEvent>().ok(),
-                Payload::Malformed { .. } => None,
-            })
-            .map(|e| e.kind.as_str().to_owned())
+            .map(|(_, e)| e.kind.as_str().to_owned())
             .collect()
     }
 
