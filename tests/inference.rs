@@ -12,14 +12,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use flashmm_bus::{Bus, Envelope, Namespace, RedisBus, RedisBusConfig};
+use flashmm_bus::{Bus, Envelope, Namespace, RedisBus};
 use flashmm_core::book::{BookLevel, BookSnapshot};
 use flashmm_core::market::{MarketId, Price, Qty};
 use flashmm_core::signal::{FeatureVector, Prediction};
 use flashmm_core::time::UnixNanos;
-use flashmm_e2e::{
-    bin, config_with_free_ports, read_stream, redis_url, scratch_dir, unique_namespace, Service,
-};
+use flashmm_e2e::{read_stream, scratch_dir, Service, Stage};
 
 const MKT: &str = "SEI-USDC";
 const SCHEMA_HASH: u64 = 0xfa5a_acba_1c80_1b80;
@@ -61,34 +59,24 @@ struct Harness {
 
 impl Harness {
     async fn start(tag: &str, model: Option<&Path>) -> Harness {
-        let dir = scratch_dir(tag);
-        let (config, _) = config_with_free_ports(&dir);
+        let stage = Stage::new(tag);
         let model = model
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| dir.join("model/model.json"));
-        let ns = unique_namespace(tag);
-        let url = redis_url();
-        let service = Service::start(
-            &bin("inference"),
+            .unwrap_or_else(|| stage.dir.join("model/model.json"));
+        let service = stage.start(
+            "inference",
             &[
-                "--config",
-                &config.to_string_lossy(),
                 "--model",
                 &model.to_string_lossy(),
                 "--reload-poll-ms",
                 "100",
             ],
-            &[
-                ("FLASHMM_NAMESPACE", ns.as_str()),
-                ("REDIS_URL", url.as_str()),
-            ],
         );
-        let bus = RedisBus::connect(RedisBusConfig::new(url)).await.unwrap();
         Harness {
-            bus,
-            ns: Namespace::new(&ns).unwrap(),
+            bus: stage.bus().await,
+            ns: stage.namespace(),
             _service: service,
-            dir,
+            dir: stage.dir,
             model,
         }
     }
