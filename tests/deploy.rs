@@ -7,12 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
+use flashmm_bus::Bus;
 use flashmm_core::config::{Config, ENV_OVERRIDES, SERVICES};
-use flashmm_e2e::{
-    bin, config_with_free_ports, http_get, metric, port, redis_url, scratch_dir, unique_namespace,
-    wait_for, Service,
-};
+use flashmm_e2e::{http_get, metric, wait_for, Stage};
 use flashmm_venue::signing::keystore::{PASSPHRASE_ENV, PASSPHRASE_FILE_ENV};
 use serde_norway::Value;
 
@@ -479,16 +476,9 @@ fn metric_names_are_read_from_queries() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_running_service_serves_process_metrics() {
-    let dir = scratch_dir("procmetrics");
-    let (config, ports) = config_with_free_ports(&dir);
-    let ns = unique_namespace("procmetrics");
-    let url = redis_url();
-    let mut service = Service::start(
-        &bin("sim-venue"),
-        &["--config", config.to_str().unwrap()],
-        &[("FLASHMM_NAMESPACE", &ns), ("REDIS_URL", &url)],
-    );
-    let metrics_port = port(&ports, "sim-venue");
+    let stage = Stage::new("procmetrics");
+    let mut service = stage.start("sim-venue", &[]);
+    let metrics_port = stage.port("sim-venue");
     let body = wait_for(Duration::from_secs(10), || {
         http_get(metrics_port, "/metrics")
             .ok()
@@ -525,7 +515,6 @@ async fn a_running_service_serves_process_metrics() {
     assert!(metric(&body, "process_cpu_seconds_total") >= 0.0);
 
     assert!(service.terminate(Duration::from_secs(5)).is_some());
-    let bus = RedisBus::connect(RedisBusConfig::new(url)).await.unwrap();
-    bus.purge(&Namespace::new(&ns).unwrap()).await.unwrap();
-    let _ = std::fs::remove_dir_all(dir);
+    stage.bus().await.purge(&stage.namespace()).await.unwrap();
+    let _ = std::fs::remove_dir_all(&stage.dir);
 }
