@@ -7,16 +7,13 @@
 //! string): inference's consume loop retries errors while its process and heartbeat task run,
 //! and `/health` reports it stalled and down; once the key goes, it is up again.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use flashmm_bus::{Bus, Namespace, RedisBus, RedisBusConfig};
+use flashmm_bus::Bus;
 use flashmm_e2e::private_redis::PrivateRedis;
-use flashmm_e2e::{
-    bin, config_with_free_ports, http_get, metric, poll_until, port, scratch_dir, unique_namespace,
-    Service,
-};
+use flashmm_e2e::{bin, http_get, metric, poll_until, port, Service, Stage};
 
 /// Starts a service with its stderr (JSON logs) in `dir/<name>.log`.
 fn start(dir: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Service {
@@ -60,42 +57,34 @@ const PIPELINE: [&str; 3] = ["ingest", "feature", "inference"];
 #[tokio::test(flavor = "multi_thread")]
 async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_health_red() {
     let redis = PrivateRedis::start();
-    let dir: PathBuf = scratch_dir("redis-empty");
-    let (config, ports) = config_with_free_ports(&dir);
-    let config = config.to_string_lossy().into_owned();
-    let ns = unique_namespace("empty");
-    let url = redis.url();
+    let stage = Stage::on("redis-empty", redis.url());
+    let (dir, config, ports) = (&stage.dir, stage.config.as_str(), &stage.ports);
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/model.json");
     let model = model.to_string_lossy().into_owned();
-    let env = [
-        ("FLASHMM_NAMESPACE", ns.as_str()),
-        ("REDIS_URL", url.as_str()),
-    ];
-    let base = ["--config", config.as_str()];
+    let env = stage.env();
+    let base = ["--config", config];
     let mut services = [
-        ("sim-venue", start(&dir, "sim-venue", &base, &env)),
-        ("ingest", start(&dir, "ingest", &base, &env)),
-        ("feature", start(&dir, "feature", &base, &env)),
+        ("sim-venue", start(dir, "sim-venue", &base, &env)),
+        ("ingest", start(dir, "ingest", &base, &env)),
+        ("feature", start(dir, "feature", &base, &env)),
         (
             "inference",
             start(
-                &dir,
+                dir,
                 "inference",
-                &["--config", &config, "--model", &model],
+                &["--config", config, "--model", &model],
                 &env,
             ),
         ),
-        ("api", start(&dir, "api", &base, &env)),
+        ("api", start(dir, "api", &base, &env)),
     ];
-    let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
-        .await
-        .expect("connect to the private Redis");
-    let namespace = Namespace::new(&ns).unwrap();
+    let bus = stage.bus().await;
+    let namespace = stage.namespace();
     let md = namespace.md("SEI-USDC").unwrap();
     let feat = namespace.feat("SEI-USDC").unwrap();
     let pred = namespace.pred("SEI-USDC").unwrap();
-    let api_port = port(&ports, "api-http");
-    let all_logs = || -> String { PIPELINE.iter().map(|s| logs(&dir, s)).collect() };
+    let api_port = port(ports, "api-http");
+    let all_logs = || -> String { PIPELINE.iter().map(|s| logs(dir, s)).collect() };
     let flowing = || async {
         for stream in [&md, &feat, &pred] {
             if bus.len(stream).await.unwrap_or(0) == 0 {
@@ -143,7 +132,7 @@ async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_
             .unwrap_or_default()
     );
     let (_, feature_metrics) =
-        http_get(port(&ports, "feature"), "/metrics").expect("feature /metrics");
+        http_get(port(ports, "feature"), "/metrics").expect("feature /metrics");
     assert!(
         metric(&feature_metrics, "flashmm_bus_groups_recreated_total") >= 1.0,
         "feature counted no recreated group"
@@ -167,7 +156,7 @@ async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_
         http_get(api_port, "/health")
             .map(|r| r.1)
             .unwrap_or_default(),
-        logs(&dir, "inference")
+        logs(dir, "inference")
     );
     assert_eq!(
         health_row(api_port, "ingest"),
@@ -178,7 +167,7 @@ async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_
         assert!(
             service.child.try_wait().ok().flatten().is_none(),
             "{name} exited: {}",
-            logs(&dir, name)
+            logs(dir, name)
         );
     }
 
@@ -195,18 +184,14 @@ async fn flushall_mid_run_the_pipeline_flows_again_and_a_stalled_consumer_turns_
         http_get(api_port, "/health")
             .map(|r| r.1)
             .unwrap_or_default(),
-        logs(&dir, "inference")
+        logs(dir, "inference")
     );
 
     for (name, service) in services.iter_mut().rev() {
         let status = service.terminate(Duration::from_secs(10));
-        assert!(
-            status.is_some(),
-            "{name} did not stop: {}",
-            logs(&dir, name)
-        );
+        assert!(status.is_some(), "{name} did not stop: {}", logs(dir, name));
     }
     bus.quit().await.ok();
     drop(redis);
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }
