@@ -21,13 +21,13 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flashmm_bus::{Bus, Envelope, Namespace, Range, RedisBus, RedisBusConfig};
+use flashmm_bus::{Bus, Envelope, Namespace, Range, RedisBus};
 use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_core::market::Side;
 use flashmm_e2e::rig::{open_orders, two_sided, wait_until};
 use flashmm_e2e::{
-    bin, bin_dir, client_id_use, config_with_free_ports, free_port, http_get, http_post_json,
-    metric, port, redis_url, scratch_dir, unique_namespace, SERVICES, TEST_KEY,
+    bin, bin_dir, client_id_use, free_port, http_get, http_post_json, metric, redis_url,
+    scratch_dir, Stage, SERVICES, TEST_KEY,
 };
 use flashmm_venue::protocol::FillMsg;
 use flashmm_venue::venue::{OrderReport, SimVenue, SimVenueConfig, Venue};
@@ -50,13 +50,9 @@ const STALE_MS: u64 = 2000;
 
 /// The whole system started by `flashmm up` in a namespace and scratch directory of its own.
 struct System {
-    dir: PathBuf,
-    config: PathBuf,
-    ports: Vec<(String, u16)>,
-    ns: String,
+    stage: Stage,
     namespace: Namespace,
     run_dir: PathBuf,
-    url: String,
     bus: RedisBus,
     venue: SimVenue,
 }
@@ -64,14 +60,12 @@ struct System {
 impl System {
     /// Starts every service against the Redis at `url` and waits for two-sided quotes.
     async fn up(tag: &str, url: &str) -> System {
-        let dir = scratch_dir(tag);
-        let (config, ports) = config_with_free_ports(&dir);
-        let ns = unique_namespace(tag);
-        let run_dir = dir.join("logs");
+        let stage = Stage::on(tag, url.to_owned());
+        let run_dir = stage.dir.join("logs");
         let started = Instant::now();
-        let up = flashmm(&config, &ns, url, &run_dir, &["up"]);
+        let up = flashmm(&stage, &run_dir, &["up"]);
         if !up.status.success() {
-            let _ = flashmm(&config, &ns, url, &run_dir, &["down"]);
+            let _ = flashmm(&stage, &run_dir, &["down"]);
             panic!(
                 "flashmm up failed: {}{}",
                 String::from_utf8_lossy(&up.stdout),
@@ -79,17 +73,11 @@ impl System {
             );
         }
         let sys = System {
-            bus: RedisBus::connect(RedisBusConfig::new(url.to_owned()))
-                .await
-                .expect("redis"),
-            venue: connect_venue(port(&ports, "venue")).await,
-            dir,
-            config,
-            ports,
-            namespace: Namespace::new(&ns).expect("namespace"),
-            ns,
+            bus: stage.bus().await,
+            venue: connect_venue(stage.port("venue")).await,
+            namespace: stage.namespace(),
+            stage,
             run_dir,
-            url: url.to_owned(),
         };
         assert!(
             sys.wait_two_sided(Duration::from_secs(30)).await,
@@ -104,7 +92,7 @@ impl System {
     }
 
     fn flashmm(&self, args: &[&str]) -> Output {
-        flashmm(&self.config, &self.ns, &self.url, &self.run_dir, args)
+        flashmm(&self.stage, &self.run_dir, args)
     }
 
     fn flashmm_ok(&self, args: &[&str]) {
@@ -193,7 +181,7 @@ impl System {
     }
 
     fn metrics(&self, service: &str) -> String {
-        http_get(port(&self.ports, service), "/metrics")
+        http_get(self.stage.port(service), "/metrics")
             .map(|(_, b)| b)
             .unwrap_or_default()
     }
@@ -225,7 +213,7 @@ impl System {
                     .pending_count(&stream, group)
                     .await
                     .unwrap_or(u64::MAX);
-                let lag = group_lag(&self.url, stream.as_str(), group).unwrap_or(u64::MAX);
+                let lag = group_lag(&self.stage.url, stream.as_str(), group).unwrap_or(u64::MAX);
                 out.push((format!("{}/{group}", stream.short()), pending, lag));
             }
         }
@@ -294,7 +282,7 @@ impl System {
             String::from_utf8_lossy(&out.stderr)
         );
         let _ = self.bus.purge(&self.namespace).await;
-        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_dir_all(&self.stage.dir);
     }
 }
 
@@ -307,16 +295,15 @@ impl Drop for System {
 }
 
 /// `flashmm ARGS --run-dir RUN [--bin-dir BINS]` in a namespace, with the test key.
-fn flashmm(config: &Path, ns: &str, url: &str, run_dir: &Path, args: &[&str]) -> Output {
+fn flashmm(stage: &Stage, run_dir: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(bin("flashmm"));
-    cmd.arg("--config").arg(config).args(args);
+    cmd.arg("--config").arg(&stage.config).args(args);
     if args.first() != Some(&"down") {
         cmd.arg("--bin-dir").arg(bin_dir());
     }
     cmd.arg("--run-dir")
         .arg(run_dir)
-        .env("FLASHMM_NAMESPACE", ns)
-        .env("REDIS_URL", url)
+        .envs(stage.env())
         .env("TRADING_PRIVATE_KEY", TEST_KEY)
         .output()
         .expect("run flashmm")
@@ -447,7 +434,7 @@ async fn kill_9_of_each_service_loses_nothing() {
             }
             .expect("stream name");
             // An empty stream (no model served: no predictions) is consumed through 0-0.
-            let mark = newest_id(&sys.url, stream.as_str()).unwrap_or((0, 0));
+            let mark = newest_id(&sys.stage.url, stream.as_str()).unwrap_or((0, 0));
             marks.push((stream, group, mark));
         }
     }
@@ -457,7 +444,7 @@ async fn kill_9_of_each_service_loses_nothing() {
         undrained = marks
             .iter()
             .filter(|(stream, group, mark)| {
-                !consumed_through(&sys.url, stream.as_str(), group, *mark)
+                !consumed_through(&sys.stage.url, stream.as_str(), group, *mark)
             })
             .map(|(stream, group, _)| format!("{}/{group}", stream.short()))
             .collect();
@@ -713,7 +700,7 @@ async fn redis_restart_pauses_trading_and_services_reconnect() {
 #[tokio::test(flavor = "multi_thread")]
 async fn feed_faults_pull_quotes_and_resync_restores_them() {
     let sys = System::up("rel-feed", &redis_url()).await;
-    let venue_port = port(&sys.ports, "venue");
+    let venue_port = sys.stage.port("venue");
     let fault = |json: &str| {
         let (status, body) = http_post_json(venue_port, "/admin/faults", json).expect("faults");
         assert!(status.contains("200"), "{status}: {body}");
