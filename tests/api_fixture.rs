@@ -4,22 +4,19 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use flashmm_auth::Role;
-use flashmm_bus::{Bus, Envelope, Namespace, RedisBus, RedisBusConfig};
+use flashmm_bus::{Bus, Envelope, Namespace, RedisBus};
 use flashmm_core::control::{AuditEntry, ExecCommand};
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::{MarketId, Price, Qty, Side};
 use flashmm_core::order::{Fill, Liquidity};
 use flashmm_core::signal::Prediction;
 use flashmm_core::time::UnixNanos;
-use flashmm_e2e::{
-    bin, config_with_free_ports, http_request, port, read_stream, redis_url, scratch_dir,
-    unique_namespace, wait_for, HttpResponse, Service,
-};
+use flashmm_e2e::{bin, http_request, read_stream, wait_for, HttpResponse, Service, Stage};
 
 /// `SECRET_KEY` of the API under test.
 pub const SECRET: &str = "e2e-jwt-signing-key-7f3a-0d5e91b2";
@@ -57,16 +54,13 @@ impl Api {
     /// Starts `api` with the committed config, rate limits raised out of the way, and
     /// `edits` (`from`, `to`) applied to the config text.
     pub async fn start(tag: &str, edits: &[(&str, &str)]) -> Api {
-        let (dir, config, ports) = Api::config(tag, edits);
-        Api::launch(dir, &config, &ports, &unique_namespace(tag)).await
+        Api::launch(Api::config(tag, edits)).await
     }
 
-    /// A scratch dir with a config of free ports, rate limits raised out of the way and
-    /// `edits` applied; returns the dir, the config's path and the ports.
-    pub fn config(tag: &str, edits: &[(&str, &str)]) -> (PathBuf, PathBuf, Vec<(String, u16)>) {
-        let dir = scratch_dir(tag);
-        let (config, ports) = config_with_free_ports(&dir);
-        let mut text = std::fs::read_to_string(&config).expect("config");
+    /// A stage whose config has rate limits raised out of the way and `edits` applied.
+    pub fn config(tag: &str, edits: &[(&str, &str)]) -> Stage {
+        let stage = Stage::new(tag);
+        let mut text = std::fs::read_to_string(&stage.config).expect("config");
         let mut all = vec![
             ("rate_limit_per_sec = 20", "rate_limit_per_sec = 10000"),
             ("rate_limit_burst = 40", "rate_limit_burst = 10000"),
@@ -76,17 +70,16 @@ impl Api {
             assert!(text.contains(from), "config has no {from:?}");
             text = text.replace(from, to);
         }
-        std::fs::write(&config, text).expect("write config");
-        (dir, config, ports)
+        std::fs::write(&stage.config, text).expect("write config");
+        stage
     }
 
-    /// Starts `api` with `config` in namespace `ns`; `dir` is removed by [`Api::stop`].
-    pub async fn launch(dir: PathBuf, config: &Path, ports: &[(String, u16)], ns: &str) -> Api {
-        let log = dir.join("api.log");
+    /// Starts `api` on `stage`; its directory is removed by [`Api::stop`].
+    pub async fn launch(stage: Stage) -> Api {
+        let log = stage.dir.join("api.log");
         let child = Command::new(bin("api"))
-            .args(["--config", &config.to_string_lossy()])
-            .env("FLASHMM_NAMESPACE", ns)
-            .env("REDIS_URL", redis_url())
+            .args(["--config", &stage.config])
+            .envs(stage.env())
             .env("SECRET_KEY", SECRET)
             .env("API_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("LOG_LEVEL", "debug")
@@ -96,20 +89,17 @@ impl Api {
             .spawn()
             .expect("spawn api");
         let process = Service { child };
-        let port = port(ports, "api-http");
+        let port = stage.port("api-http");
         wait_for(Duration::from_secs(10), || {
             http_request(port, "GET", "/health", &[], None).ok()
         })
         .expect("api answers within 10 s");
-        let bus = RedisBus::connect(RedisBusConfig::new(redis_url()))
-            .await
-            .expect("redis");
         Api {
             port,
-            namespace: Namespace::new(ns).expect("namespace"),
-            bus,
+            namespace: stage.namespace(),
+            bus: stage.bus().await,
             log,
-            dir,
+            dir: stage.dir,
             process,
         }
     }

@@ -15,9 +15,7 @@ use flashmm_auth::Role;
 use flashmm_bus::{Bus, Payload, Range};
 use flashmm_core::control::{AuditEntry, AuditOutcome, ExecAction};
 use flashmm_e2e::rig::{start_sim, wait_market_data};
-use flashmm_e2e::{
-    bin, free_port, http_request, redis_url, scratch_dir, unique_namespace, wait_for, Service,
-};
+use flashmm_e2e::{bin, free_port, http_request, scratch_dir, wait_for, Service};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
@@ -305,25 +303,16 @@ async fn dashboard_shows_live_state_and_pause_reaches_execution() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pause_click_pauses_the_real_execution() {
     let tag = "dash-pipeline";
-    let (dir, config, ports) = Api::config(tag, &[]);
-    let config_arg = config.to_string_lossy().into_owned();
-    let ns = unique_namespace(tag);
-    let url = redis_url();
-    let env = [
-        ("FLASHMM_NAMESPACE", ns.as_str()),
-        ("REDIS_URL", url.as_str()),
-    ];
-    let (_sim, secret) = start_sim(&config_arg, &[], &env);
-    let _ingest = Service::start(&bin("ingest"), &["--config", &config_arg], &env);
-    let bus = flashmm_bus::RedisBus::connect(flashmm_bus::RedisBusConfig::new(url.clone()))
-        .await
-        .expect("redis");
-    let namespace = flashmm_bus::Namespace::new(&ns).expect("namespace");
-    wait_market_data(&bus, &namespace).await;
+    let stage = Api::config(tag, &[]);
+    let env = stage.env();
+    let (_sim, secret) = start_sim(&stage.config, &[], &env);
+    let _ingest = stage.start("ingest", &[]);
+    let bus = stage.bus().await;
+    wait_market_data(&bus, &stage.namespace()).await;
     let mut exec_env = env.to_vec();
     exec_env.push(("TRADING_PRIVATE_KEY", secret.as_str()));
-    let _execution = Service::start(&bin("execution"), &["--config", &config_arg], &exec_env);
-    let api = Api::launch(dir, &config, &ports, &ns).await;
+    let _execution = Service::start(&bin("execution"), &["--config", &stage.config], &exec_env);
+    let api = Api::launch(stage).await;
     let browser = Browser::start();
     let mut page = open_dashboard(&browser, &api).await;
 

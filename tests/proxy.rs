@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use fixture::{now_secs, Api, ADMIN_TOKEN, SECRET};
 use flashmm_auth::Role;
 use flashmm_core::control::AuditOutcome;
-use flashmm_e2e::{bin, free_port, port, redis_url, scratch_dir, unique_namespace, wait_for};
+use flashmm_e2e::{bin, free_port, redis_url, scratch_dir, unique_namespace, wait_for};
 use futures_util::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -286,7 +286,7 @@ fn spoofed(n: usize) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn api_behind_the_shipped_nginx() {
     // Buckets of 5 requests refilled at 1 a second; loopback nginx trusted, no other peer.
-    let (dir, config, ports) = Api::config(
+    let stage = Api::config(
         "proxy",
         &[
             ("rate_limit_per_sec = 10000", "rate_limit_per_sec = 1"),
@@ -299,9 +299,10 @@ async fn api_behind_the_shipped_nginx() {
             ("max_token_ttl_secs = 86400", "max_token_ttl_secs = 3600"),
         ],
     );
-    let api_port = port(&ports, "api-http");
-    let api = Api::launch(dir.clone(), &config, &ports, &unique_namespace("proxy")).await;
-    let nginx = Nginx::start(&dir.join("nginx"), api_port);
+    let api_port = stage.port("api-http");
+    let nginx_dir = stage.dir.join("nginx");
+    let api = Api::launch(stage).await;
+    let nginx = Nginx::start(&nginx_dir, api_port);
     let admin = api.token(Role::Admin, 600);
     let admin_auth = format!("Bearer {admin}");
 
