@@ -1,10 +1,8 @@
 //! [`Address`]: a 20-byte account address, written `0x` + 40 lowercase hex digits.
 
-use crate::hex_util::{from_0x, to_0x};
+use crate::hex_util::{from_0x, impl_0x_text};
 use secp256k1::PublicKey;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha3::{Digest, Keccak256};
-use std::fmt;
 use std::str::FromStr;
 
 /// A 20-byte account address (a user, an API wallet or a vault). Written lowercase, without
@@ -54,30 +52,7 @@ impl FromStr for Address {
     }
 }
 
-impl fmt::Display for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&to_0x(&self.0))
-    }
-}
-
-impl fmt::Debug for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Address({self})")
-    }
-}
-
-impl Serialize for Address {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Address {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+impl_0x_text!(Address);
 
 #[cfg(test)]
 mod tests {

@@ -1,11 +1,9 @@
 //! [`Cloid`]: Hyperliquid's 16-byte client order id, derived from a FlashMM
 //! [`ClientOrderId`].
 
-use crate::hex_util::{from_0x, to_0x};
+use crate::hex_util::{from_0x, impl_0x_text};
 use flashmm_core::identifiers::ClientOrderId;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha3::{Digest, Keccak256};
-use std::fmt;
 use std::str::FromStr;
 
 /// A Hyperliquid client order id: 16 bytes, written `0x` + 32 lowercase hex digits.
@@ -54,30 +52,7 @@ impl FromStr for Cloid {
     }
 }
 
-impl fmt::Display for Cloid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&to_0x(&self.0))
-    }
-}
-
-impl fmt::Debug for Cloid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Cloid({self})")
-    }
-}
-
-impl Serialize for Cloid {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Cloid {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+impl_0x_text!(Cloid);
 
 #[cfg(test)]
 mod tests {
