@@ -200,5 +200,21 @@ fn bad_grids_are_refused() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{grid}: {err}");
     }
+    let out = flashmm()
+        .args([
+            "tune",
+            "--baseline",
+            "--data",
+            "/nonexistent.rec",
+            "--out",
+            "p.json",
+        ])
+        .arg("--grid")
+        .arg(dir.join("g.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("written as TOML"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

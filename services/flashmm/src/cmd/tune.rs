@@ -76,7 +76,8 @@ pub struct TuneArgs {
     /// Worker threads; default: every core.
     #[arg(long)]
     jobs: Option<usize>,
-    /// Where the chosen parameters go (TOML).
+    /// Where the chosen parameters go: a `.toml` file of `[trading]` keys and a
+    /// `[trading.quote]` table.
     #[arg(long, default_value = "tuned-params.toml")]
     out: PathBuf,
     /// Also write every figure as JSON here: the windows, each set's training objective and
@@ -142,6 +143,13 @@ pub fn run(config_path: &Path, args: TuneArgs) -> anyhow::Result<()> {
                 args.data.len()
             );
         }
+    }
+    if args.out.extension().is_none_or(|e| e != "toml") {
+        bail!(
+            "--out {}: the chosen parameters are written as TOML (a .toml file, the \
+             configuration's [trading] form; `flashmm backtest --params` reads it)",
+            args.out.display()
+        );
     }
     let grid_text = std::fs::read_to_string(&args.grid)
         .with_context(|| format!("cannot read {}", args.grid.display()))?;
