@@ -11,7 +11,7 @@ use crate::matching::{
 };
 use crate::ratelimit::{RateLimitError, RateLimiter};
 use flashmm_core::market::{ConversionError, MarketId, MarketSpec, Qty};
-use flashmm_recording::Record;
+use flashmm_recording::{Record, RecordEvent};
 use flashmm_venue::protocol::{
     ApiError, BalanceEntry, BalancesResponse, CancelAllResponse, CancelRequest, ErrorCode,
     FillsResponse, MarketsResponse, OpenOrdersResponse, OrderAck, OrderRef, OrderStatusWire,
@@ -223,6 +223,78 @@ impl Exchange {
         )?;
         hosted.replay = Some(replay);
         Ok(())
+    }
+
+    /// Makes a hosted market follow a live feed instead of a synthetic flow: a replay
+    /// ([`Exchange::attach_replay`]) whose records are given one at a time, as they arrive,
+    /// by [`Exchange::follow`]. Everything else is the replay's: the feed's book and trades
+    /// are the market's public data, participants' orders rest in it with a queue position
+    /// and fill against a counterparty account of the venue. Until the feed's first snapshot
+    /// the book is not ready and orders are refused.
+    pub fn attach_follow(&mut self, market: &MarketId) -> Result<(), ExchangeError> {
+        let err = |reason: String| ExchangeError::Replay {
+            market: market.to_string(),
+            reason,
+        };
+        let m = self
+            .market_index(market)
+            .ok_or_else(|| err("not a hosted market".to_owned()))?;
+        let hosted = &mut self.markets[m];
+        if hosted.flow.is_some() {
+            return Err(err("the market has a synthetic flow".to_owned()));
+        }
+        if hosted.replay.is_some() {
+            return Err(err("the market is replayed already".to_owned()));
+        }
+        let offset = u32::try_from(m).unwrap_or(u32::MAX / 4).saturating_mul(2);
+        let counterparty = AccountId(FLOW_ACCOUNT_BASE.saturating_add(offset + 1));
+        hosted.replay = Some(Replay::follow(
+            &hosted.engine,
+            &mut self.ledger,
+            counterparty,
+        )?);
+        Ok(())
+    }
+
+    /// Applies one event of a followed market's feed at wall time `now_ns` (see
+    /// [`Exchange::attach_follow`]): a snapshot replaces the book (a resync after a
+    /// reconnection or a gap: participants' orders stay, each keeping its queue position moved
+    /// by its level's change, and one the new book crosses fills in full at its price), a
+    /// delta updates it, a trade fills the orders it reaches; each goes out on the feed
+    /// (renumbered). Tops are ignored. Returns whether the event's market follows a feed.
+    pub fn follow(&mut self, event: &RecordEvent, now_ns: i64, out: &mut Vec<Outbound>) -> bool {
+        if matches!(event, RecordEvent::Top(_)) {
+            return self
+                .market_index(event.market())
+                .is_some_and(|m| self.markets[m].replay.is_some());
+        }
+        let Some(m) = self.market_index(event.market()) else {
+            return false;
+        };
+        let fill_history = self.config.fill_history;
+        let Market {
+            index,
+            spec,
+            engine,
+            replay,
+            book,
+            ..
+        } = &mut self.markets[m];
+        let Some(replay) = replay.as_mut() else {
+            return false;
+        };
+        let mut tr = Translate {
+            index: *index,
+            spec,
+            orders: book,
+            fills: &mut self.fills,
+            fill_history,
+            pending: None,
+            ts: now_ns,
+            public: false,
+        };
+        replay.apply_now(event, now_ns, engine, &mut self.ledger, &mut tr, out);
+        true
     }
 
     /// The laps a replayed market has completed (restarts from its beginning); `None` for a

@@ -72,6 +72,36 @@ impl Replay {
         })
     }
 
+    /// A market that follows a live feed: no record of its own, each event is applied as it
+    /// arrives ([`Replay::apply_now`]).
+    pub fn follow(
+        engine: &MatchingEngine,
+        ledger: &mut Ledger,
+        taker: AccountId,
+    ) -> Result<Self, crate::account::LedgerError> {
+        let options = ReplayOptions {
+            start_ns: 0,
+            end_ns: 0,
+            looped: false,
+            cancel_model: CancelModel::default(),
+        };
+        Replay::new(Vec::new().into(), options, engine, ledger, taker)
+    }
+
+    /// Applies one event of a followed feed now (wall time `now_ns`): published on the
+    /// simulator's feed and filling participants' orders it reaches, as a recorded one.
+    pub fn apply_now(
+        &mut self,
+        event: &RecordEvent,
+        now_ns: i64,
+        engine: &mut MatchingEngine,
+        ledger: &mut Ledger,
+        tr: &mut Translate<'_>,
+        out: &mut Vec<Outbound>,
+    ) {
+        self.apply(event, now_ns, engine, ledger, tr, out);
+    }
+
     /// Laps completed (restarts from the beginning).
     pub fn laps(&self) -> u64 {
         self.laps
