@@ -7,6 +7,7 @@
 
 mod admin;
 mod error;
+pub mod follow;
 pub mod hyperliquid;
 mod rest;
 mod state;

@@ -64,6 +64,29 @@ struct Args {
     /// as the recordings left them.
     #[arg(long = "loop", env = "SIM_REPLAY_LOOP", requires = "replay")]
     looped: bool,
+    /// Paper trading: the `--symbols` markets follow this venue's live public feed instead
+    /// of a flow or a recording (the feed's book and trades are their public data,
+    /// participants' orders fill by the queue model). Each must be configured with the
+    /// venue's tick and lot.
+    #[arg(long, value_enum, env = "SIM_FOLLOW", conflicts_with = "replay")]
+    follow: Option<FollowSource>,
+    /// With `--follow`: the venue's symbols, comma separated (e.g. `BTCUSDT,ETHUSDT`).
+    #[arg(
+        long,
+        env = "SIM_FOLLOW_SYMBOLS",
+        value_delimiter = ',',
+        requires = "follow"
+    )]
+    symbols: Vec<String>,
+    /// With `--follow binance`: `spot` or `usdm` (USD-M futures).
+    #[arg(long, env = "SIM_FOLLOW_MARKET", default_value = "spot")]
+    market: flashmm_binance::BinanceMarket,
+    /// With `--follow`: the venue's WebSocket base URL (default: its own for the market).
+    #[arg(long, env = "SIM_FOLLOW_WS_URL", requires = "follow")]
+    ws_url: Option<String>,
+    /// With `--follow`: the venue's REST base URL (default: its own for the market).
+    #[arg(long, env = "SIM_FOLLOW_REST_URL", requires = "follow")]
+    rest_url: Option<String>,
     /// Cancel an account's orders when its last authenticated WebSocket session drops.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     cancel_on_disconnect: bool,
@@ -85,6 +108,70 @@ struct Args {
     /// Hyperliquid wire: the network actions must be signed for.
     #[arg(long = "hl-network", default_value = "testnet")]
     hl_network: String,
+}
+
+/// A live feed the markets can follow (`--follow`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FollowSource {
+    /// Binance's public market data (spot or USD-M, `--market`).
+    Binance,
+}
+
+/// The live feed of `--follow binance`: each symbol's configured market, whose tick and lot
+/// must be the venue's (`exchangeInfo`, refined by a first depth snapshot as `flashmm
+/// record` does).
+async fn follow_config(
+    args: &Args,
+    specs: &[flashmm_core::market::MarketSpec],
+) -> anyhow::Result<flashmm_binance::FeedConfig> {
+    use flashmm_binance::{record::resolve_symbols, FeedConfig, FeedSymbol, RestClient};
+    let symbols: Vec<String> = args
+        .symbols
+        .iter()
+        .map(|s| s.trim().to_ascii_uppercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if symbols.is_empty() {
+        anyhow::bail!("--follow needs --symbols");
+    }
+    let mut feed = FeedConfig::new(args.market, Vec::new());
+    if let Some(url) = &args.ws_url {
+        feed.ws_url = url.clone();
+    }
+    if let Some(url) = &args.rest_url {
+        feed.rest_url = url.clone();
+    }
+    let rest = RestClient::new(args.market, feed.rest_url.clone(), feed.http_timeout)?;
+    let venue = resolve_symbols(&rest, &symbols, feed.depth_limit)
+        .await
+        .context("resolving the symbols' tick and lot")?;
+    for v in venue {
+        let spec = specs
+            .iter()
+            .find(|s| s.id() == v.spec.id())
+            .with_context(|| {
+                format!(
+                    "--follow: {} ({}) is not a configured market",
+                    v.symbol,
+                    v.spec.id()
+                )
+            })?;
+        if spec.tick_size() != v.spec.tick_size() || spec.lot_size() != v.spec.lot_size() {
+            anyhow::bail!(
+                "--follow: {} is configured with tick {} and lot {}, the venue's are tick {} and lot {}",
+                spec.id(),
+                spec.tick_size(),
+                spec.lot_size(),
+                v.spec.tick_size(),
+                v.spec.lot_size()
+            );
+        }
+        feed.symbols.push(FeedSymbol {
+            symbol: v.symbol,
+            spec: spec.clone(),
+        });
+    }
+    Ok(feed)
 }
 
 /// The wire `sim-venue` speaks.
@@ -191,9 +278,19 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut calibrated = load_flows(&args.flow)?;
     let (mut replays, replay_start, replay_end) = load_replays(&args.replay)?;
+    let specs = config.market_specs()?;
+    let follow = match args.follow {
+        Some(FollowSource::Binance) => Some(follow_config(&args, &specs).await?),
+        None => None,
+    };
+    let followed = |spec: &flashmm_core::market::MarketSpec| {
+        follow
+            .as_ref()
+            .is_some_and(|f| f.symbols.iter().any(|s| s.spec.id() == spec.id()))
+    };
     let mut markets = Vec::with_capacity(config.markets.len());
     let mut replayed = Vec::new();
-    for spec in config.market_specs()? {
+    for spec in specs.iter().cloned() {
         let params = calibrated
             .remove(spec.id().as_str())
             .unwrap_or_else(|| default_flow_params(&spec));
@@ -202,6 +299,7 @@ async fn main() -> anyhow::Result<()> {
                 replayed.push((spec.id().clone(), replay));
                 None
             }
+            None if followed(&spec) => None,
             None => (!args.no_flow).then_some(params),
         };
         markets.push(MarketSetup { spec, flow });
@@ -239,7 +337,20 @@ async fn main() -> anyhow::Result<()> {
         };
         exchange.attach_replay(&market, &recorded, records, options)?;
     }
+    let feed = match follow {
+        Some(feed) => {
+            for s in &feed.symbols {
+                exchange.attach_follow(s.spec.id())?;
+                tracing::info!(market = %s.spec.id(), symbol = %s.symbol, venue = %feed.market, "following the live feed");
+            }
+            Some(flashmm_binance::subscribe(feed)?)
+        }
+        None => None,
+    };
     if args.wire == Wire::Hyperliquid {
+        if feed.is_some() {
+            anyhow::bail!("--follow is not served on the Hyperliquid wire");
+        }
         use sim_venue::hyperliquid::start;
         let network = match args.hl_network.as_str() {
             "testnet" => flashmm_hyperliquid::Network::Testnet,
@@ -314,6 +425,7 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(%bind, "listening");
     let _flow = sim_venue::spawn_flow(state.clone(), Duration::from_millis(5));
+    let _follow = feed.map(|feed| sim_venue::follow::spawn(state.clone(), feed));
     sim_venue::serve(listener, state, runtime::shutdown_signal()).await?;
     tracing::info!(service = "sim-venue", "stopped");
     Ok(())

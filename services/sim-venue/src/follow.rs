@@ -1,0 +1,42 @@
+//! Paper trading's market side: the markets follow a live feed (Binance's public data through
+//! `flashmm_binance::subscribe`) instead of a recording or a synthetic flow
+//! (`Exchange::attach_follow`). Each event is applied as it arrives: the feed's book and
+//! trades are the markets' public data, participants' orders fill by the queue model.
+
+use crate::state::{now_ns, AppState};
+use flashmm_binance::{Feed, FeedEvent, FeedStream};
+use flashmm_recording::RecordEvent;
+
+/// Applies one event of the live feed to the followed markets and publishes what it did.
+/// A reconnection (`Connected`, `Disconnected`) changes nothing by itself: the book stays as
+/// last seen until the resync's snapshot replaces it, and participants' orders stay resting
+/// through it. Returns whether the event was a market's public data of a followed market.
+pub fn apply(state: &AppState, feed: &Feed) -> bool {
+    let event = match &feed.event {
+        FeedEvent::Snapshot(s) => RecordEvent::Snapshot(s.clone()),
+        FeedEvent::Delta(d) => RecordEvent::Delta(d.clone()),
+        FeedEvent::Trade(t) => RecordEvent::Trade(t.clone()),
+        FeedEvent::Connected => {
+            tracing::info!("live feed connected");
+            return false;
+        }
+        FeedEvent::Disconnected { reason } => {
+            tracing::warn!(%reason, "live feed lost, reconnecting");
+            metrics::counter!("sim_venue_follow_disconnects_total").increment(1);
+            return false;
+        }
+        FeedEvent::Top(_) | FeedEvent::Raw { .. } => return false,
+    };
+    let now = now_ns();
+    state.with_exchange(|ex, out| ex.follow(&event, now, out))
+}
+
+/// Applies every event of `feed` as it arrives, until the feed ends.
+pub fn spawn(state: AppState, mut feed: FeedStream) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(event) = feed.next().await {
+            apply(&state, &event);
+        }
+        tracing::error!("live feed ended");
+    })
+}
