@@ -18,14 +18,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flashmm_runtime as runtime;
 use flashmm_bus::{Bus, Envelope, Payload, Range};
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::market::{MarketId, Side};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::signal::Prediction;
 use flashmm_core::time::UnixNanos;
 use flashmm_e2e::rig::{wait_until, Rig};
 use flashmm_e2e::{http_get, port};
+use flashmm_runtime as runtime;
 use flashmm_venue::venue::OrderReport;
 
 const MARKETS: [&str; 2] = ["SEI-USDC", "ETH-USDC"];

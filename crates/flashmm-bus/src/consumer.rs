@@ -9,12 +9,12 @@ use flashmm_core::time::UnixNanos;
 use tokio::time::Instant;
 
 use crate::bus::{Bus, Delivery, EntryId, Payload, Range};
-use flashmm_core::message::Decodable;
 use crate::envelope::{Envelope, RawFields};
 use crate::error::{BusError, FieldsError};
 use crate::progress::{LoopStamp, Progress};
 use crate::stream::StreamName;
 use crate::telemetry;
+use flashmm_core::message::Decodable;
 
 /// How a [`Consumer`] reads.
 #[derive(Debug, Clone)]

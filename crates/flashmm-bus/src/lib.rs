@@ -49,12 +49,12 @@ pub mod telemetry;
 pub use bus::{Bus, Delivery, EntryId, Payload, Range, DEFAULT_DLQ_MAXLEN};
 pub use connect::{connect_bus, dlq_maxlen_from, DLQ_MAXLEN_ENV};
 pub use consumer::{Consumer, ConsumerConfig, Meta, Received, ACK_DELAY};
-pub use flashmm_core::message::Decodable;
 pub use envelope::{
     Envelope, RawFields, FIELD_BODY, FIELD_MARKET, FIELD_ORIGIN_TS, FIELD_TS, FIELD_TYPE,
     FIELD_VERSION,
 };
 pub use error::{BusError, DecodeError, EncodeError, FieldsError, NameError};
+pub use flashmm_core::message::Decodable;
 pub use heartbeat::{spawn_heartbeat, spawn_heartbeat_watching, stalled_field};
 pub use memory::MemoryBus;
 pub use redis::{RedisBus, RedisBusConfig, DEFAULT_REDIS_URL};

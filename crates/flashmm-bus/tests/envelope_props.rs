@@ -6,10 +6,13 @@
 
 use std::path::PathBuf;
 
-use flashmm_bus::{Decodable, DecodeError, EntryId, Envelope, FieldsError, Payload, FIELD_BODY, FIELD_MARKET, FIELD_ORIGIN_TS, FIELD_TS, FIELD_TYPE, FIELD_VERSION};
-use flashmm_core::market_event::MarketEvent;
+use flashmm_bus::{
+    Decodable, DecodeError, EntryId, Envelope, FieldsError, Payload, FIELD_BODY, FIELD_MARKET,
+    FIELD_ORIGIN_TS, FIELD_TS, FIELD_TYPE, FIELD_VERSION,
+};
 use flashmm_core::book::{BookDelta, BookSnapshot};
 use flashmm_core::control::{AuditEntry, ExecCommand, Heartbeat};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::message::StreamMessage;
 use flashmm_core::order::{Fill, OrderUpdate};
 use flashmm_core::quote::QuoteIntent;

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use flashmm_bus::{Bus, Consumer, ConsumerConfig, Envelope, Namespace, Range};
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::book::{BookDelta, BookSnapshot};
 use flashmm_core::control::{ExecCommand, Heartbeat};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::message::StreamMessage;
 use flashmm_core::order::{Fill, OrderUpdate};
 use flashmm_core::quote::QuoteIntent;
@@ -85,8 +85,7 @@ async fn market_data_stream<B: Bus + Clone + 'static>(bus: B, ns: Namespace) {
         MarketEvent::Trade(golden()),
     ];
     for event in &events {
-        let envelope = Envelope::new("SEI-USDC", UnixNanos(2), UnixNanos(1), event)
-            .unwrap();
+        let envelope = Envelope::new("SEI-USDC", UnixNanos(2), UnixNanos(1), event).unwrap();
         bus.publish(&stream, &envelope).await.unwrap();
     }
     let stray: Heartbeat = golden();

@@ -195,13 +195,25 @@ mod tests {
             f.on_event(&delta(2, 5), ms(0)).unwrap(),
             FeatureStep::Book(BookUpdate::AwaitingSnapshot)
         );
-        assert_eq!(f.on_event(&snapshot(1), ms(1)).unwrap(), FeatureStep::Publish);
-        assert_eq!(f.on_event(&delta(2, 30), ms(50)).unwrap(), FeatureStep::Held);
+        assert_eq!(
+            f.on_event(&snapshot(1), ms(1)).unwrap(),
+            FeatureStep::Publish
+        );
+        assert_eq!(
+            f.on_event(&delta(2, 30), ms(50)).unwrap(),
+            FeatureStep::Held
+        );
         // The held change is in the features all the same.
         let mut direct = FeatureEngine::new(market(), FeatureConfig::default()).unwrap();
         direct.on_book(f.book(), ms(50)).unwrap();
-        assert_eq!(f.value(Feature::Imbalance0), direct.value(Feature::Imbalance0));
-        assert_eq!(f.on_event(&delta(3, 40), ms(101)).unwrap(), FeatureStep::Publish);
+        assert_eq!(
+            f.value(Feature::Imbalance0),
+            direct.value(Feature::Imbalance0)
+        );
+        assert_eq!(
+            f.on_event(&delta(3, 40), ms(101)).unwrap(),
+            FeatureStep::Publish
+        );
         assert!(matches!(
             f.on_event(&delta(9, 40), ms(300)).unwrap(),
             FeatureStep::Book(BookUpdate::Refused(_))
@@ -212,7 +224,13 @@ mod tests {
     #[test]
     fn without_a_throttle_every_book_change_publishes() {
         let mut f = MarketFeatures::new(market(), FeatureConfig::default(), None).unwrap();
-        assert_eq!(f.on_event(&snapshot(1), UnixNanos(1)).unwrap(), FeatureStep::Publish);
-        assert_eq!(f.on_event(&delta(2, 3), UnixNanos(2)).unwrap(), FeatureStep::Publish);
+        assert_eq!(
+            f.on_event(&snapshot(1), UnixNanos(1)).unwrap(),
+            FeatureStep::Publish
+        );
+        assert_eq!(
+            f.on_event(&delta(2, 3), UnixNanos(2)).unwrap(),
+            FeatureStep::Publish
+        );
     }
 }

@@ -6,9 +6,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 // `market` is imported for the fixture below, which names it `super::market`.
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
 use flashmm_core::market::{MarketId, Price, Qty};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::strategy::InventoryView;
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use flashmm_trading::market::{self, MarketEngine};

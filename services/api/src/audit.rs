@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use flashmm_runtime as runtime;
 use flashmm_bus::{Bus, Envelope, StreamName};
 use flashmm_core::control::{AuditEntry, AuditOutcome};
+use flashmm_runtime as runtime;
 
 use crate::telemetry;
 

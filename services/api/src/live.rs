@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use flashmm_runtime as runtime;
-use flashmm_bus::{BusError};
+use flashmm_bus::BusError;
 use flashmm_core::control::AuditEntry;
 use flashmm_core::risk::RiskEvent;
+use flashmm_runtime as runtime;
 use serde::Serialize;
 use tokio::sync::watch;
 

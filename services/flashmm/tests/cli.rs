@@ -4,8 +4,8 @@
 use std::process::{Command, Output};
 
 use flashmm_bus::{Bus, Envelope, Namespace, RedisBus, RedisBusConfig};
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::control::Heartbeat;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
 
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/flashmm.toml");
@@ -91,8 +91,7 @@ async fn streams_list_and_tail_decode_msgpack_bodies() {
     let md = ns.md("SEI-USDC").unwrap();
     bus.publish(
         &md,
-        &Envelope::new("SEI-USDC", UnixNanos(5), UnixNanos(4), &trade)
-            .unwrap(),
+        &Envelope::new("SEI-USDC", UnixNanos(5), UnixNanos(4), &trade).unwrap(),
     )
     .await
     .unwrap();

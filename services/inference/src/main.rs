@@ -16,10 +16,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use flashmm_runtime::{self as runtime, ServiceArgs};
 use flashmm_core::market::MarketId;
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
 use flashmm_model::FeatureSchema;
+use flashmm_runtime::{self as runtime, ServiceArgs};
 use inference::monitor::{self, MonitorConfig};
 use inference::worker::{self, WorkerConfig};
 use tokio::sync::{mpsc, watch};

@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use flashmm_runtime::{self as runtime, LogLimiter};
 use flashmm_bus::{
     Bus, BusError, Consumer, ConsumerConfig, EntryId, Envelope, Namespace, Received,
 };
 use flashmm_core::market::MarketId;
 use flashmm_core::signal::FeatureVector;
 use flashmm_model::{FeatureSchema, ModelError};
+use flashmm_runtime::{self as runtime, LogLimiter};
 use metrics::{counter, histogram};
 use tokio::sync::{mpsc, watch};
 

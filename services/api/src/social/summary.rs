@@ -99,7 +99,8 @@ impl Summary {
             volume: volume.round_dp(2),
             fills,
             spread_captured: spread_captured.round_dp(4),
-            uptime_secs: (snapshot.ts - snapshot.started).max(0) / flashmm_core::time::NANOS_PER_SEC,
+            uptime_secs: (snapshot.ts - snapshot.started).max(0)
+                / flashmm_core::time::NANOS_PER_SEC,
             positions: snapshot
                 .markets
                 .iter()

@@ -12,7 +12,6 @@ use crate::settings::ExecArgs;
 use crate::state::{StateStore, HOLD};
 use crate::telemetry as t;
 use crate::writer::Writer;
-use flashmm_runtime as runtime;
 use flashmm_bus::{Bus, Namespace};
 use flashmm_core::control::{ExecAction, ExecCommand};
 use flashmm_core::identifiers::ClientOrderId;
@@ -21,6 +20,7 @@ use flashmm_core::order::TimeInForce;
 use flashmm_core::order::{Fill, Order, OrderEvent, OrderStatus, OrderUpdate};
 use flashmm_core::risk::{KillSwitch, RiskEvent, RiskViolation, RiskViolationKind};
 use flashmm_core::time::{MonoNanos, UnixNanos};
+use flashmm_runtime as runtime;
 use flashmm_trading::{Account, AccountView, Instruction, MarketEngine, Pacer, Tif};
 use flashmm_venue::protocol::ErrorCode;
 use flashmm_venue::venue::{

@@ -11,7 +11,6 @@ use flashmm_backtest::{
     plot, Backtest, BacktestConfig, BusSeam, CancelModel, DataSource, FeeSchedule, Latency,
     ModelPredictor, Progress, Quoting, Report,
 };
-use flashmm_runtime::load_config;
 use flashmm_bus::MemoryBus;
 use flashmm_core::config::Config;
 use flashmm_core::market::MarketSpec;
@@ -20,6 +19,7 @@ use flashmm_core::time::UnixNanos;
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
 use flashmm_model::{FeatureSchema, Model};
 use flashmm_recording::RecordEvent;
+use flashmm_runtime::load_config;
 use flashmm_trading::settings::{quote_template, risk_limits};
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
-use flashmm_runtime::{load_config, now};
 use flashmm_bus::{Bus, Decodable, Namespace, Payload, Range, RedisBus, RedisBusConfig};
 use flashmm_core::market_event::MarketEvent;
 use flashmm_core::signal::Prediction;
+use flashmm_runtime::{load_config, now};
 use serde_json::Value;
 
 /// Required services, in pipeline order.
@@ -118,10 +118,16 @@ fn service_cell(service: &str, beats: &BTreeMap<String, String>, now_ns: i64) ->
         .filter(|ms| *ms > 0);
     match beats.get(service).and_then(|v| v.parse::<i64>().ok()) {
         Some(ts) if stalled_ms.is_some() => {
-            format!("{service} STALLED {}s", (now_ns - ts) / flashmm_core::time::NANOS_PER_SEC)
+            format!(
+                "{service} STALLED {}s",
+                (now_ns - ts) / flashmm_core::time::NANOS_PER_SEC
+            )
         }
         Some(ts) if now_ns - ts < 3_000_000_000 => format!("{service} ok"),
-        Some(ts) => format!("{service} DOWN {}s", (now_ns - ts) / flashmm_core::time::NANOS_PER_SEC),
+        Some(ts) => format!(
+            "{service} DOWN {}s",
+            (now_ns - ts) / flashmm_core::time::NANOS_PER_SEC
+        ),
         None => format!("{service} -"),
     }
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Subcommand;
-use flashmm_runtime::load_config;
 use flashmm_bus::{Bus, Delivery, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use flashmm_runtime::load_config;
 use serde_json::{json, Value};
 
 /// `flashmm streams` subcommands.
