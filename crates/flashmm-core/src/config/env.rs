@@ -20,7 +20,7 @@ const fn o(var: &'static str, key: &'static str, secret: bool) -> EnvOverride {
 }
 
 /// Every environment variable FlashMM reads, in the order they are applied.
-pub const ENV_OVERRIDES: [EnvOverride; 21] = [
+pub const ENV_OVERRIDES: [EnvOverride; 22] = [
     o("ENVIRONMENT", "environment", false),
     o("LOG_LEVEL", "log_level", false),
     o("FLASHMM_NAMESPACE", "namespace", false),
@@ -30,6 +30,7 @@ pub const ENV_OVERRIDES: [EnvOverride; 21] = [
     o("MAX_POSITION_USDC", "risk.max_position_usdc", false),
     o("QUOTE_FREQUENCY_HZ", "trading.quote_frequency_hz", false),
     o("VENUE", "venue.kind", false),
+    o("PAPER_SYMBOLS", "venue.paper.symbols", false),
     o("SEI_RPC_URL", "venue.sei_rpc_url", false),
     o("SEI_WS_URL", "venue.sei_ws_url", false),
     o("SEI_CHAIN_ID", "venue.sei_chain_id", false),
@@ -78,6 +79,7 @@ pub(super) fn apply(
             "VENUE" => {
                 config.venue.kind = match raw.trim() {
                     "sim" => super::VenueKind::Sim,
+                    "paper" => super::VenueKind::Paper,
                     "hyperliquid" => super::VenueKind::Hyperliquid,
                     // Refused with the reason when the configuration is validated.
                     "sei" => super::VenueKind::Sei,
@@ -85,10 +87,19 @@ pub(super) fn apply(
                         return Err(ConfigError::Env {
                             var: o.var,
                             key: o.key,
-                            message: format!("expected `sim` or `hyperliquid`, got {raw:?}"),
+                            message: format!(
+                                "expected `sim`, `paper` or `hyperliquid`, got {raw:?}"
+                            ),
                         })
                     }
                 }
+            }
+            "PAPER_SYMBOLS" => {
+                config.venue.paper.symbols = raw
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
             }
             "HYPERLIQUID_NETWORK" => {
                 config.venue.hyperliquid.network = match raw.trim() {

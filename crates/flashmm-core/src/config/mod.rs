@@ -84,6 +84,9 @@ pub struct InfluxConfig {
 pub enum VenueKind {
     /// The local exchange simulator (`sim-venue`), the default.
     Sim,
+    /// Paper trading (`venue.paper`): the simulator's markets follow a venue's live public
+    /// feed, and our orders are matched locally against that live book with the queue model.
+    Paper,
     /// Hyperliquid (`venue.hyperliquid`): testnet unless mainnet is set explicitly.
     Hyperliquid,
     /// Sei. Refused at start: Sei's order-book module (x/dex) was removed from sei-chain in
@@ -96,8 +99,59 @@ impl VenueKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             VenueKind::Sim => "sim",
+            VenueKind::Paper => "paper",
             VenueKind::Hyperliquid => "hyperliquid",
             VenueKind::Sei => "sei",
+        }
+    }
+}
+
+/// Where paper trading takes its live market data from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaperSource {
+    /// Binance's public market data (no key needed).
+    Binance,
+}
+
+/// Paper trading: which live feed the simulator's markets follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaperConfig {
+    /// The live feed (`binance`).
+    pub source: PaperSource,
+    /// The venue's symbols, one per configured market (e.g. `BTCUSDT` for `BTC/USDT`) (env
+    /// `PAPER_SYMBOLS`, comma separated).
+    pub symbols: Vec<String>,
+    /// With `binance`: `spot` or `usdm` (USD-M futures).
+    pub market: String,
+}
+
+impl Default for PaperConfig {
+    fn default() -> Self {
+        PaperConfig {
+            source: PaperSource::Binance,
+            symbols: Vec::new(),
+            market: "spot".to_owned(),
+        }
+    }
+}
+
+impl VenueConfig {
+    /// What the venue is, for operators: `sim`, `paper (binance spot: BTCUSDT, ETHUSDT)`,
+    /// `hyperliquid testnet`, ...
+    pub fn describe(&self) -> String {
+        match self.kind {
+            VenueKind::Paper => format!(
+                "paper (binance {}: {})",
+                self.paper.market,
+                self.paper.symbols.join(", ")
+            ),
+            VenueKind::Hyperliquid => match self.hyperliquid.network {
+                HyperliquidNetwork::Testnet => "hyperliquid testnet".to_owned(),
+                HyperliquidNetwork::Mainnet => "hyperliquid MAINNET".to_owned(),
+            },
+            kind => kind.as_str().to_owned(),
         }
     }
 }
@@ -178,6 +232,9 @@ pub struct VenueConfig {
     /// Hyperliquid, for `kind = "hyperliquid"` (`[venue.hyperliquid]`, optional).
     #[serde(default)]
     pub hyperliquid: HyperliquidConfig,
+    /// Paper trading's live feed, used when `kind = "paper"`.
+    #[serde(default)]
+    pub paper: PaperConfig,
 }
 
 /// One traded market and its exchange rules. Money is written as quoted decimal strings so it
@@ -467,6 +524,31 @@ impl Config {
     fn validate_venue(&self) -> Result<(), ConfigError> {
         match self.venue.kind {
             VenueKind::Sim => Ok(()),
+            VenueKind::Paper => {
+                let paper = &self.venue.paper;
+                if paper.symbols.len() != self.markets.len()
+                    || paper.symbols.iter().any(|s| {
+                        s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                {
+                    return Err(ConfigError::invalid(
+                        "venue.paper.symbols",
+                        format!(
+                            "one venue symbol (letters, digits, `_`) per configured market: {} \
+                             markets, got {:?}",
+                            self.markets.len(),
+                            paper.symbols
+                        ),
+                    ));
+                }
+                if !matches!(paper.market.as_str(), "spot" | "usdm") {
+                    return Err(ConfigError::invalid(
+                        "venue.paper.market",
+                        format!("expected `spot` or `usdm`, got {:?}", paper.market),
+                    ));
+                }
+                Ok(())
+            }
             VenueKind::Sei => Err(ConfigError::invalid("venue.kind", SEI_REMOVED)),
             VenueKind::Hyperliquid => {
                 let hl = &self.venue.hyperliquid;

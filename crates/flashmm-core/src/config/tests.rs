@@ -250,3 +250,37 @@ fn trading_quote_table_sets_other_quoting_parameters() {
     let bad = FILE.replace("[risk]", "[trading.quote]\ngamma = -1.0\n\n[risk]");
     assert!(err(&bad, no_env).contains("trading.quote"));
 }
+
+#[test]
+fn paper_needs_one_venue_symbol_per_market() {
+    let markets = Config::from_toml(FILE, |_| None).unwrap().markets.len();
+    let symbols: Vec<String> = (0..markets).map(|i| format!("SYM{i}USDT")).collect();
+    let joined = symbols.join(",");
+    let config = Config::from_toml(FILE, |k| match k {
+        "VENUE" => Some("paper".to_string()),
+        "PAPER_SYMBOLS" => Some(joined.clone()),
+        _ => None,
+    })
+    .unwrap();
+    assert_eq!(config.venue.kind, VenueKind::Paper);
+    assert_eq!(config.venue.paper.symbols, symbols);
+    assert!(
+        config
+            .venue
+            .describe()
+            .starts_with("paper (binance spot: SYM0USDT"),
+        "{}",
+        config.venue.describe()
+    );
+    let short = Config::from_toml(FILE, |k| match k {
+        "VENUE" => Some("paper".to_string()),
+        "PAPER_SYMBOLS" => Some("BTCUSDT".to_string()),
+        _ => None,
+    });
+    if markets != 1 {
+        let e = short.unwrap_err().to_string();
+        assert!(e.contains("venue.paper.symbols"), "{e}");
+    }
+    let none = Config::from_toml(FILE, |k| (k == "VENUE").then(|| "paper".to_string()));
+    assert!(none.is_err(), "paper without symbols is refused");
+}

@@ -81,7 +81,8 @@ pub async fn connect(
     channel_capacity: usize,
 ) -> Result<AnyVenue, VenueError> {
     match config.venue.kind {
-        VenueKind::Sim => {
+        // Paper trading is the simulator following a live feed: the same client.
+        VenueKind::Sim | VenueKind::Paper => {
             let c = SimVenueConfig {
                 channel_capacity,
                 ..SimVenueConfig::new(

@@ -33,6 +33,7 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
         .iter()
         .map(|s| service_cell(s, &beats, t.0))
         .collect();
+    println!("venue      {}", config.venue.describe());
     println!("services   {}", line.join(" | "));
     let trading = bus.get_state(&namespace.state("trading")?).await?;
     println!(

@@ -46,7 +46,7 @@ pub const START_ORDER: [&str; 6] = [
 
 /// Variables every service gets: what a process needs to run, the non-secret configuration
 /// overrides, and `REDIS_URL` (every service uses the bus).
-const COMMON_ENV: [&str; 29] = [
+const COMMON_ENV: [&str; 30] = [
     "PATH",
     "HOME",
     "USER",
@@ -69,6 +69,7 @@ const COMMON_ENV: [&str; 29] = [
     "MAX_POSITION_USDC",
     "QUOTE_FREQUENCY_HZ",
     "VENUE",
+    "PAPER_SYMBOLS",
     "SEI_RPC_URL",
     "SEI_WS_URL",
     "SEI_CHAIN_ID",
@@ -111,6 +112,26 @@ pub fn allowed_env(service: &str, name: &str) -> bool {
         })
 }
 
+/// The command-line arguments the configured venue adds to `service`: under `paper`, the
+/// simulator follows the live feed of `[venue.paper]`.
+fn venue_args(service: &str, config: &Config) -> Vec<String> {
+    if service != "sim-venue" || config.venue.kind != VenueKind::Paper {
+        return Vec::new();
+    }
+    let paper = &config.venue.paper;
+    let source = match paper.source {
+        flashmm_core::config::PaperSource::Binance => "binance",
+    };
+    vec![
+        "--follow".into(),
+        source.into(),
+        "--symbols".into(),
+        paper.symbols.join(","),
+        "--market".into(),
+        paper.market.clone(),
+    ]
+}
+
 /// Options shared by `up`, `down` and `restart`.
 #[derive(Debug, Args)]
 pub struct SuperviseArgs {
@@ -130,6 +151,9 @@ pub async fn up(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> 
     let config = load_config(config_path)?;
     let sup = Supervisor::new(config_path, &config, args)?;
     let bus = connect(&config).await?;
+    if config.venue.kind == VenueKind::Paper {
+        println!("venue: {}", config.venue.describe());
+    }
     if config.venue.kind == VenueKind::Hyperliquid {
         let hl = &config.venue.hyperliquid;
         match hl.network {
@@ -141,8 +165,9 @@ pub async fn up(config_path: &Path, args: &SuperviseArgs) -> anyhow::Result<()> 
         }
     }
     for service in START_ORDER {
-        // The simulator is the venue only when `venue.kind = "sim"`.
-        if service == "sim-venue" && config.venue.kind != VenueKind::Sim {
+        // The simulator is the venue of `sim`, and of `paper` following a live feed.
+        if service == "sim-venue" && !matches!(config.venue.kind, VenueKind::Sim | VenueKind::Paper)
+        {
             continue;
         }
         match sup.running(service) {
@@ -228,6 +253,8 @@ struct Supervisor {
     wait: Duration,
     /// The public key of the trading key, which the simulator funds as its demo account.
     sim_account: Option<String>,
+    /// What the configured venue adds to the simulator's command line (`paper`: the feed).
+    sim_venue_args: Vec<String>,
 }
 
 impl Supervisor {
@@ -249,6 +276,7 @@ impl Supervisor {
             bin_dir,
             wait: Duration::from_secs(args.wait_secs),
             sim_account: trading_key_id(loaded)?,
+            sim_venue_args: venue_args("sim-venue", loaded),
         })
     }
 
@@ -271,12 +299,14 @@ impl Supervisor {
     }
 
     fn spawn(&self, service: &str) -> anyhow::Result<Child> {
-        match (&self.sim_account, service) {
-            (Some(key), "sim-venue") => {
-                self.spawn_with(service, &["--account-pubkey".into(), key.clone()])
-            }
-            _ => self.spawn_with(service, &[]),
+        if service != "sim-venue" {
+            return self.spawn_with(service, &[]);
         }
+        let mut extra = self.sim_venue_args.clone();
+        if let Some(key) = &self.sim_account {
+            extra.extend(["--account-pubkey".into(), key.clone()]);
+        }
+        self.spawn_with(service, &extra)
     }
 
     /// Starts `service` with `--config` and `extra` arguments, detached, logging to its log.
@@ -486,5 +516,37 @@ mod tests {
             assert!(receivers(name).is_empty(), "{name} is passed on");
         }
         assert_eq!(receivers("FLASHMM_MODEL"), ["inference"]);
+    }
+
+    #[test]
+    fn paper_starts_the_simulator_following_the_configured_feed() {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/flashmm.toml"),
+        )
+        .expect("config/flashmm.toml");
+        let sim = Config::from_toml(&text, |_| None).expect("config");
+        assert!(venue_args("sim-venue", &sim).is_empty());
+        let symbols: Vec<String> = (0..sim.markets.len())
+            .map(|i| format!("S{i}USDT"))
+            .collect();
+        let joined = symbols.join(",");
+        let paper = Config::from_toml(&text, |k| match k {
+            "VENUE" => Some("paper".to_owned()),
+            "PAPER_SYMBOLS" => Some(joined.clone()),
+            _ => None,
+        })
+        .expect("paper config");
+        assert_eq!(
+            venue_args("sim-venue", &paper),
+            [
+                "--follow",
+                "binance",
+                "--symbols",
+                joined.as_str(),
+                "--market",
+                "spot"
+            ]
+        );
+        assert!(venue_args("execution", &paper).is_empty());
     }
 }
