@@ -31,6 +31,7 @@ async fn read_routes_serve_execution_state() {
     assert_eq!(r.status, 200, "{}", r.body);
     let status = json(&r.body);
     assert_eq!(status["mode"], "quoting");
+    assert_eq!(status["venue"], "sim");
     assert_eq!(status["paused"], false);
     let sei = &status["markets"][0];
     assert_eq!(sei["market"], "SEI/USDC");

@@ -68,6 +68,7 @@
     var st = s.status;
     var modeCls = st.mode === "quoting" ? "ok" : st.mode === "killed" ? "bad" : "warn";
     badge("mode", st.mode, modeCls);
+    badge("venue", "venue: " + st.venue, /^hyperliquid MAINNET/.test(st.venue) ? "bad" : "ok");
     badge("killswitch", "kill switch: " + (st.killed ? "TRIPPED" : "armed"), st.killed ? "bad" : "ok");
     text("reason", st.reason);
     fillMarkets(st.markets);

@@ -137,6 +137,7 @@ mod tests {
         let snapshot = Snapshot {
             ts: 1_700_000_000_000_000_000,
             status: TradingStatus {
+                venue: "sim".into(),
                 mode: "quoting".into(),
                 paused: false,
                 killed: false,

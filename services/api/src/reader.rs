@@ -38,6 +38,7 @@ pub struct StateReader {
     bus: Arc<dyn Bus>,
     ns: Namespace,
     markets: Arc<[MarketSpec]>,
+    venue: Arc<str>,
 }
 
 impl StateReader {
@@ -47,7 +48,20 @@ impl StateReader {
             bus,
             ns,
             markets: markets.into(),
+            venue: Arc::from("sim"),
         }
+    }
+
+    /// The reader naming the venue `venue` (`VenueConfig::describe`: `sim`, `paper (binance
+    /// spot: BTCUSDT)`, `hyperliquid testnet`) in the status.
+    pub fn with_venue(mut self, venue: &str) -> Self {
+        self.venue = Arc::from(venue);
+        self
+    }
+
+    /// What the venue is.
+    pub fn venue(&self) -> &str {
+        &self.venue
     }
 
     /// The configured markets.

@@ -108,7 +108,8 @@ impl AppState {
             })
             .collect();
         Ok(AppState {
-            reader: StateReader::new(bus.clone(), namespace.clone(), markets),
+            reader: StateReader::new(bus.clone(), namespace.clone(), markets)
+                .with_venue(&config.venue.describe()),
             market_pnl_history,
             audit: AuditLog::new(bus, namespace.audit()),
             auth,

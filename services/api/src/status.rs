@@ -56,6 +56,9 @@ pub struct MarketStatus {
 /// The body of `GET /trading/status`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TradingStatus {
+    /// The venue quotes go to: `sim`, `paper (binance spot: BTCUSDT, ETHUSDT)`,
+    /// `hyperliquid testnet`, ...
+    pub venue: String,
     /// `quoting`, `paused`, `killed`, `stopped` or `unknown`.
     pub mode: String,
     /// True when execution does not quote (paused, killed or stopped).
@@ -99,6 +102,7 @@ impl TradingStatus {
             });
         }
         Ok(TradingStatus {
+            venue: reader.venue().to_owned(),
             paused: trading.is_paused(),
             killed: trading.is_killed(),
             mode: trading.mode,
