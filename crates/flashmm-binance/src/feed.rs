@@ -1,6 +1,7 @@
 //! What the live feed yields, and its counters.
 
 use flashmm_core::book::{BookDelta, BookSnapshot};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
 use flashmm_recording::TopOfBook;
@@ -126,9 +127,9 @@ impl FeedStream {
                 let event = match feed.event {
                     FeedEvent::Connected => VenueEvent::Connected,
                     FeedEvent::Disconnected { reason } => VenueEvent::Disconnected { reason },
-                    FeedEvent::Snapshot(s) => VenueEvent::Snapshot(s),
-                    FeedEvent::Delta(d) => VenueEvent::Delta(d),
-                    FeedEvent::Trade(t) => VenueEvent::Trade(t),
+                    FeedEvent::Snapshot(s) => VenueEvent::Market(MarketEvent::Snapshot(s)),
+                    FeedEvent::Delta(d) => VenueEvent::Market(MarketEvent::Delta(d)),
+                    FeedEvent::Trade(t) => VenueEvent::Market(MarketEvent::Trade(t)),
                     FeedEvent::Top(_) | FeedEvent::Raw { .. } => continue,
                 };
                 if tx

@@ -6,7 +6,7 @@ use crate::message::{Decodable, Encodable, Entry, EntryWriter, StreamMessage};
 use crate::trade::Trade;
 
 /// What `md:{mkt}` carries: book snapshots, book deltas and public trades, in venue order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MarketEvent {
     /// A full book (`book_snapshot`).
     Snapshot(BookSnapshot),

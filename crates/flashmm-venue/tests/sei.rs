@@ -2,6 +2,7 @@
 //! JSON-RPC (`subscribe` with event notifications, `abci_query`, `broadcast_tx_sync` that
 //! verifies signatures).
 
+use flashmm_core::market_event::MarketEvent;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -175,15 +176,17 @@ async fn book_and_trade(venue: &SeiVenue) -> (OrderBook, flashmm_core::trade::Tr
     let mut trade = None;
     while trade.is_none() || book.seq() != Some(11) {
         match next(&mut stream).await {
-            VenueEvent::Snapshot(s) => {
+            VenueEvent::Market(MarketEvent::Snapshot(s)) => {
                 book.apply_snapshot(&s).unwrap();
                 for d in pending.drain(..) {
                     book.apply_delta(&d).unwrap();
                 }
             }
-            VenueEvent::Delta(d) if book.seq().is_some() => book.apply_delta(&d).unwrap(),
-            VenueEvent::Delta(d) => pending.push(d),
-            VenueEvent::Trade(t) => trade = Some(t),
+            VenueEvent::Market(MarketEvent::Delta(d)) if book.seq().is_some() => {
+                book.apply_delta(&d).unwrap()
+            }
+            VenueEvent::Market(MarketEvent::Delta(d)) => pending.push(d),
+            VenueEvent::Market(MarketEvent::Trade(t)) => trade = Some(t),
             other => panic!("unexpected {other:?}"),
         }
     }

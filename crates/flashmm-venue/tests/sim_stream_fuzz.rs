@@ -3,6 +3,7 @@
 //! negative values, off-grid prices and unknown markets between valid frames. The stream
 //! survives, yields only the valid events, and counts each kind of skipped frame.
 
+use flashmm_core::market_event::MarketEvent;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -119,8 +120,8 @@ async fn garbage_is_counted_and_only_valid_events_come_through() {
             .expect("stream open");
         match event {
             VenueEvent::Connected => {}
-            VenueEvent::Snapshot(s) => seqs.push(s.seq),
-            VenueEvent::Delta(d) => seqs.push(d.seq),
+            VenueEvent::Market(MarketEvent::Snapshot(s)) => seqs.push(s.seq),
+            VenueEvent::Market(MarketEvent::Delta(d)) => seqs.push(d.seq),
             other => panic!("unexpected {other:?}"),
         }
     }

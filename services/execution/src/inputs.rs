@@ -158,7 +158,9 @@ pub async fn venue_events(mut events: EventStream, tx: mpsc::Sender<Input>) {
     while let Some(e) = events.next().await {
         if matches!(
             e,
-            VenueEvent::Snapshot(_) | VenueEvent::Delta(_) | VenueEvent::Trade(_)
+            VenueEvent::Market(MarketEvent::Snapshot(_))
+                | VenueEvent::Market(MarketEvent::Delta(_))
+                | VenueEvent::Market(MarketEvent::Trade(_))
         ) {
             continue;
         }

@@ -94,7 +94,7 @@ impl BookKeeper {
     /// Applies a venue event and says what to publish.
     pub fn on_event(&mut self, event: VenueEvent) -> Outcome {
         match event {
-            VenueEvent::Snapshot(snapshot) => {
+            VenueEvent::Market(MarketEvent::Snapshot(snapshot)) => {
                 let Some(book) = self.books.get_mut(&snapshot.market) else {
                     return Outcome::UnknownMarket(snapshot.market);
                 };
@@ -106,7 +106,7 @@ impl BookKeeper {
                     _ => Outcome::Publish(MarketEvent::Snapshot(snapshot)),
                 }
             }
-            VenueEvent::Delta(delta) => {
+            VenueEvent::Market(MarketEvent::Delta(delta)) => {
                 let Some(book) = self.books.get_mut(&delta.market) else {
                     return Outcome::UnknownMarket(delta.market);
                 };
@@ -128,7 +128,7 @@ impl BookKeeper {
                     },
                 }
             }
-            VenueEvent::Trade(trade) => {
+            VenueEvent::Market(MarketEvent::Trade(trade)) => {
                 if !self.books.contains_key(&trade.market) {
                     return Outcome::UnknownMarket(trade.market);
                 }
@@ -166,24 +166,24 @@ mod tests {
     }
 
     fn snapshot(seq: u64) -> VenueEvent {
-        VenueEvent::Snapshot(BookSnapshot {
+        VenueEvent::Market(MarketEvent::Snapshot(BookSnapshot {
             market: sei(),
             seq,
             bids: vec![lv(100, 5)],
             asks: vec![lv(102, 5)],
             ts: UnixNanos(1),
-        })
+        }))
     }
 
     fn delta(seq: u64, bid: BookLevel, ask: BookLevel) -> VenueEvent {
-        VenueEvent::Delta(BookDelta {
+        VenueEvent::Market(MarketEvent::Delta(BookDelta {
             market: sei(),
             seq,
             prev_seq: Some(seq - 1),
             bids: vec![bid],
             asks: vec![ask],
             ts: UnixNanos(2),
-        })
+        }))
     }
 
     #[test]
@@ -268,14 +268,14 @@ mod tests {
         let mut k = BookKeeper::new([sei()]);
         let eth = MarketId::new("ETH/USDC").unwrap();
         let trade = |market: MarketId, qty: i64| {
-            VenueEvent::Trade(Trade {
+            VenueEvent::Market(MarketEvent::Trade(Trade {
                 market,
                 trade_id: TradeId::new("t1").unwrap(),
                 price: Price::from_ticks(101),
                 qty: Qty::from_lots(qty),
                 aggressor: Side::Buy,
                 ts: UnixNanos(3),
-            })
+            }))
         };
         assert_eq!(
             k.on_event(trade(eth.clone(), 1)),

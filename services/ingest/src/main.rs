@@ -476,13 +476,15 @@ async fn resync(
 ) -> Option<MarketEvent> {
     counter!("flashmm_ingest_resyncs_total", "market" => market.to_string()).increment(1);
     match venue.snapshot(market).await {
-        Ok(snapshot) => match keeper.on_event(VenueEvent::Snapshot(snapshot)) {
-            Outcome::Publish(md) => Some(md),
-            other => {
-                tracing::warn!(%market, outcome = ?other, "resync snapshot refused");
-                None
+        Ok(snapshot) => {
+            match keeper.on_event(VenueEvent::Market(MarketEvent::Snapshot(snapshot))) {
+                Outcome::Publish(md) => Some(md),
+                other => {
+                    tracing::warn!(%market, outcome = ?other, "resync snapshot refused");
+                    None
+                }
             }
-        },
+        }
         Err(e) => {
             tracing::warn!(%market, error = %e, "resync snapshot not available");
             None

@@ -12,6 +12,7 @@ use flashmm_binance::{subscribe, BinanceMarket, FeedConfig, FeedEvent, FeedStats
 use flashmm_core::book::{BookLevel, OrderBook};
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::market::{MarketId, MarketSpec, Price, Side};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::{Liquidity, OrderStatus};
 use flashmm_sim::account::AccountId;
 use flashmm_sim::exchange::{Exchange, ExchangeConfig, MarketSetup};
@@ -294,8 +295,8 @@ async fn the_simulator_follows_the_live_book_fills_from_its_trades_and_survives_
     let caught_up = async {
         loop {
             match wire_feed.next().await.expect("the simulator's feed ended") {
-                VenueEvent::Snapshot(s) => book.apply_snapshot(&s).unwrap(),
-                VenueEvent::Delta(d) => book.apply_delta(&d).unwrap(),
+                VenueEvent::Market(MarketEvent::Snapshot(s)) => book.apply_snapshot(&s).unwrap(),
+                VenueEvent::Market(MarketEvent::Delta(d)) => book.apply_delta(&d).unwrap(),
                 _ => continue,
             }
             if wire(&spec, &book) == (bids.clone(), asks.clone()) {

@@ -5,6 +5,7 @@
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot, OrderBook};
 use flashmm_core::identifiers::{ClientOrderId, TradeId};
 use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::OrderStatus;
 use flashmm_core::time::{UnixNanos, NANOS_PER_MILLI};
 use flashmm_core::trade::Trade;
@@ -161,7 +162,7 @@ async fn the_feed_is_the_recording_and_a_loop_clears_the_book() {
         let (mut snapshots, mut trades, mut cleared) = (0, 0, 0);
         while cleared < 2 {
             match stream.next().await.expect("stream ended") {
-                VenueEvent::Snapshot(s) => {
+                VenueEvent::Market(MarketEvent::Snapshot(s)) => {
                     book.apply_snapshot(&s).unwrap();
                     snapshots += 1;
                     if s.bids.is_empty() && s.asks.is_empty() {
@@ -171,8 +172,8 @@ async fn the_feed_is_the_recording_and_a_loop_clears_the_book() {
                         assert_eq!(book.best_ask().map(|l| l.price.ticks()), Some(10_001));
                     }
                 }
-                VenueEvent::Delta(delta) => book.apply_delta(&delta).unwrap(),
-                VenueEvent::Trade(t) => {
+                VenueEvent::Market(MarketEvent::Delta(delta)) => book.apply_delta(&delta).unwrap(),
+                VenueEvent::Market(MarketEvent::Trade(t)) => {
                     assert_eq!((t.price.ticks(), t.qty.lots()), (10_000, 1));
                     assert_eq!(t.aggressor, Side::Sell);
                     trades += 1;

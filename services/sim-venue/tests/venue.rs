@@ -3,6 +3,7 @@
 use flashmm_core::book::{BookError, OrderBook};
 use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::market::{MarketId, MarketSpec, Side};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::OrderStatus;
 use flashmm_sim::exchange::{default_flow_params, Exchange, ExchangeConfig, MarketSetup};
 use flashmm_sim::matching::{RejectReason, TimeInForce};
@@ -265,15 +266,15 @@ async fn ws_snapshot_then_gapless_deltas_rebuild_the_venue_book() {
         let deadline = tokio::time::Instant::now() + Duration::from_millis(600);
         while tokio::time::Instant::now() < deadline || deltas < 20 {
             match next_book_event(&mut stream).await {
-                VenueEvent::Snapshot(s) => {
+                VenueEvent::Market(MarketEvent::Snapshot(s)) => {
                     assert!(book.seq().is_none(), "one snapshot per connection");
                     book.apply_snapshot(&s).unwrap();
                 }
-                VenueEvent::Delta(delta) => {
+                VenueEvent::Market(MarketEvent::Delta(delta)) => {
                     book.apply_delta(&delta).unwrap();
                     deltas += 1;
                 }
-                VenueEvent::Trade(_) => trades += 1,
+                VenueEvent::Market(MarketEvent::Trade(_)) => trades += 1,
                 _ => {}
             }
         }
@@ -281,7 +282,9 @@ async fn ws_snapshot_then_gapless_deltas_rebuild_the_venue_book() {
         // A REST snapshot taken now is at or ahead of the book; catch up to it exactly.
         let rest = venue.snapshot(&sei()).await.unwrap();
         while book.seq() < Some(rest.seq) {
-            if let VenueEvent::Delta(delta) = next_book_event(&mut stream).await {
+            if let VenueEvent::Market(MarketEvent::Delta(delta)) =
+                next_book_event(&mut stream).await
+            {
                 book.apply_delta(&delta).unwrap();
             }
         }
@@ -303,14 +306,17 @@ async fn skip_seq_fault_produces_a_detectable_gap() {
         let mut stream = venue.subscribe(&[sei()]).await.unwrap();
         let mut book = OrderBook::new(sei());
         loop {
-            if let VenueEvent::Snapshot(s) = next_book_event(&mut stream).await {
+            if let VenueEvent::Market(MarketEvent::Snapshot(s)) = next_book_event(&mut stream).await
+            {
                 book.apply_snapshot(&s).unwrap();
                 break;
             }
         }
         server.faults(r#"{"skip_seq": 3}"#).await;
         let gap = loop {
-            if let VenueEvent::Delta(delta) = next_book_event(&mut stream).await {
+            if let VenueEvent::Market(MarketEvent::Delta(delta)) =
+                next_book_event(&mut stream).await
+            {
                 match book.apply_delta(&delta) {
                     Ok(()) => continue,
                     Err(e) => break e,
@@ -323,7 +329,9 @@ async fn skip_seq_fault_produces_a_detectable_gap() {
         book.apply_snapshot(&snap).unwrap();
         let mut applied = 0;
         while applied < 3 {
-            if let VenueEvent::Delta(delta) = next_book_event(&mut stream).await {
+            if let VenueEvent::Market(MarketEvent::Delta(delta)) =
+                next_book_event(&mut stream).await
+            {
                 if delta.seq > snap.seq {
                     book.apply_delta(&delta).unwrap();
                     applied += 1;
@@ -342,7 +350,8 @@ async fn drop_fault_disconnects_and_the_client_reconnects() {
         let mut stream = venue.subscribe(&[sei()]).await.unwrap();
         assert_eq!(next_book_event(&mut stream).await, VenueEvent::Connected);
         loop {
-            if let VenueEvent::Snapshot(_) = next_book_event(&mut stream).await {
+            if let VenueEvent::Market(MarketEvent::Snapshot(_)) = next_book_event(&mut stream).await
+            {
                 break;
             }
         }
@@ -351,7 +360,7 @@ async fn drop_fault_disconnects_and_the_client_reconnects() {
         loop {
             match next_book_event(&mut stream).await {
                 VenueEvent::Disconnected { .. } => saw_disconnect = true,
-                VenueEvent::Snapshot(s) if saw_disconnect => {
+                VenueEvent::Market(MarketEvent::Snapshot(s)) if saw_disconnect => {
                     assert_eq!(s.market, sei());
                     break;
                 }
@@ -445,7 +454,8 @@ async fn cancel_on_disconnect_cancels_the_account_orders() {
         let mut stream = venue.subscribe(&[sei()]).await.unwrap();
         assert_eq!(next_book_event(&mut stream).await, VenueEvent::Connected);
         loop {
-            if let VenueEvent::Snapshot(_) = next_book_event(&mut stream).await {
+            if let VenueEvent::Market(MarketEvent::Snapshot(_)) = next_book_event(&mut stream).await
+            {
                 break;
             }
         }

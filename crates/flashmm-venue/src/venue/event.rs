@@ -1,13 +1,12 @@
 //! What a subscription yields, and the state of one order.
 
 use crate::protocol::{FillMsg, OrderUpdateMsg, WireConversionError};
-use flashmm_core::book::{BookDelta, BookSnapshot};
 use flashmm_core::identifiers::{ClientOrderId, VenueOrderId};
 use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::TimeInForce;
 use flashmm_core::order::{Fill, OrderStatus};
 use flashmm_core::time::UnixNanos;
-use flashmm_core::trade::Trade;
 
 /// One of the account's orders as the venue reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,12 +77,9 @@ pub enum VenueEvent {
         /// Why.
         reason: String,
     },
-    /// A market's whole book.
-    Snapshot(BookSnapshot),
-    /// Changed levels of a market's book, with `seq` and `prev_seq`.
-    Delta(BookDelta),
-    /// A public trade.
-    Trade(Trade),
+    /// Public market data: a book snapshot, a book delta (with `seq` and `prev_seq`) or a
+    /// trade.
+    Market(MarketEvent),
     /// A change of one of the account's orders.
     Order(OrderReport),
     /// A fill of one of the account's orders.

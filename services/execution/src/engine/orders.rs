@@ -3,6 +3,7 @@
 //! updates published.
 
 use super::*;
+use flashmm_core::market_event::MarketEvent;
 
 impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
     pub(super) fn venue_failure(&mut self, idx: usize, kind: &'static str) {
@@ -441,7 +442,9 @@ impl<B: Bus + Clone + 'static, V: Venue + 'static> Engine<B, V> {
                     self.book_fill(idx, &fill, self.clock.utc(), true);
                 }
             }
-            VenueEvent::Snapshot(_) | VenueEvent::Delta(_) | VenueEvent::Trade(_) => {}
+            VenueEvent::Market(MarketEvent::Snapshot(_))
+            | VenueEvent::Market(MarketEvent::Delta(_))
+            | VenueEvent::Market(MarketEvent::Trade(_)) => {}
         }
     }
 }

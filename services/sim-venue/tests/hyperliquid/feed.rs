@@ -1,6 +1,7 @@
 //! Market data after every connect, stale books, the dead man's switch, rate limits.
 
 use super::mock::*;
+use flashmm_core::market_event::MarketEvent;
 
 #[tokio::test]
 async fn market_data_snapshots_after_every_connect() {
@@ -19,10 +20,10 @@ async fn market_data_snapshots_after_every_connect() {
         .expect("public client");
     let mut events = data.subscribe(&[sei()]).await.expect("subscribe");
     let snap = next_matching(&mut events, "snapshot", |e| {
-        matches!(e, VenueEvent::Snapshot(_))
+        matches!(e, VenueEvent::Market(MarketEvent::Snapshot(_)))
     })
     .await;
-    let VenueEvent::Snapshot(snap) = snap else {
+    let VenueEvent::Market(MarketEvent::Snapshot(snap)) = snap else {
         unreachable!()
     };
     assert_eq!(snap.bids.len(), 1);
@@ -32,8 +33,11 @@ async fn market_data_snapshots_after_every_connect() {
         .place(&order("mk-3", Side::Buy, 4250, 100, TimeInForce::Gtc))
         .await
         .expect("bid");
-    let delta = next_matching(&mut events, "delta", |e| matches!(e, VenueEvent::Delta(_))).await;
-    let VenueEvent::Delta(delta) = delta else {
+    let delta = next_matching(&mut events, "delta", |e| {
+        matches!(e, VenueEvent::Market(MarketEvent::Delta(_)))
+    })
+    .await;
+    let VenueEvent::Market(MarketEvent::Delta(delta)) = delta else {
         unreachable!()
     };
     assert!(delta.seq > snap.seq);
@@ -54,7 +58,7 @@ async fn market_data_snapshots_after_every_connect() {
     next_matching(
         &mut events,
         "trade",
-        |e| matches!(e, VenueEvent::Trade(t) if t.aggressor == Side::Sell),
+        |e| matches!(e, VenueEvent::Market(MarketEvent::Trade(t)) if t.aggressor == Side::Sell),
     )
     .await;
     // Dropped by the venue: disconnected, reconnected, a fresh snapshot.
@@ -69,10 +73,10 @@ async fn market_data_snapshots_after_every_connect() {
     })
     .await;
     let again = next_matching(&mut events, "snapshot", |e| {
-        matches!(e, VenueEvent::Snapshot(_))
+        matches!(e, VenueEvent::Market(MarketEvent::Snapshot(_)))
     })
     .await;
-    let VenueEvent::Snapshot(again) = again else {
+    let VenueEvent::Market(MarketEvent::Snapshot(again)) = again else {
         unreachable!()
     };
     assert!(again.seq > delta.seq);
@@ -94,7 +98,7 @@ async fn stale_books_reconnect() {
         .expect("client");
     let mut events = data.subscribe(&[sei()]).await.expect("subscribe");
     next_matching(&mut events, "snapshot", |e| {
-        matches!(e, VenueEvent::Snapshot(_))
+        matches!(e, VenueEvent::Market(MarketEvent::Snapshot(_)))
     })
     .await;
     // Nothing changes: no book for longer than stale_after, so the client resyncs.
@@ -111,7 +115,7 @@ async fn stale_books_reconnect() {
     })
     .await;
     next_matching(&mut events, "snapshot", |e| {
-        matches!(e, VenueEvent::Snapshot(_))
+        matches!(e, VenueEvent::Market(MarketEvent::Snapshot(_)))
     })
     .await;
 }

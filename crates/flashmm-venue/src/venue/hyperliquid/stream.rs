@@ -19,6 +19,7 @@ use crate::venue::sim::SkipKind;
 use crate::venue::{VenueError, VenueEvent};
 use flashmm_core::book::{BookDelta, BookLevel};
 use flashmm_core::market::Qty;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
 use flashmm_hyperliquid::info::L2Book;
 use flashmm_hyperliquid::ws::{Subscription, WsMessage, WsRequest};
@@ -163,18 +164,20 @@ fn book_event(
     let asks = levels(m, book.asks())?;
     let seq = setup.inner.next_seq();
     let event = match books.get(&idx) {
-        None => Some(VenueEvent::Snapshot(book_snapshot(m, book, seq)?)),
+        None => Some(VenueEvent::Market(MarketEvent::Snapshot(book_snapshot(
+            m, book, seq,
+        )?))),
         Some((old_bids, old_asks, _)) => {
             let (db, da) = (diff(old_bids, &bids), diff(old_asks, &asks));
             (!db.is_empty() || !da.is_empty()).then(|| {
-                VenueEvent::Delta(BookDelta {
+                VenueEvent::Market(MarketEvent::Delta(BookDelta {
                     market: m.spec.id().clone(),
                     seq,
                     prev_seq: None,
                     bids: db,
                     asks: da,
                     ts: UnixNanos(super::convert::ms_to_ns(book.time)),
-                })
+                }))
             })
         }
     };
@@ -205,7 +208,10 @@ fn events(
         },
         WsMessage::Trades(trades) if setup.market_data => trades
             .iter()
-            .filter_map(|t| streamed(&t.coin).map(|(_, m)| trade(m, t).map(VenueEvent::Trade)))
+            .filter_map(|t| {
+                streamed(&t.coin)
+                    .map(|(_, m)| trade(m, t).map(|e| VenueEvent::Market(MarketEvent::Trade(e))))
+            })
             .collect(),
         WsMessage::OrderUpdates(updates) if setup.account => updates
             .iter()

@@ -1,5 +1,6 @@
 //! [`SeiVenue`]: the [`Venue`] trait over Tendermint JSON-RPC.
 
+use flashmm_core::market_event::MarketEvent;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -353,7 +354,7 @@ impl Connection for Subscription {
             let result = rpc::into_result(v).map_err(End::lost)?;
             let events = if id.is_some_and(|id| id >= SNAPSHOT_ID) {
                 match snapshot_from(&result, specs) {
-                    Ok(s) => vec![VenueEvent::Snapshot(s)],
+                    Ok(s) => vec![VenueEvent::Market(MarketEvent::Snapshot(s))],
                     Err(e) => return Err(End::Lost(format!("snapshot: {e}"))),
                 }
             } else if let Some(map) = result.get("events") {

@@ -12,6 +12,7 @@
 //! Decimals are parsed exactly and converted with the market's spec; an off-grid value is an
 //! error, never rounded.
 
+use flashmm_core::market_event::MarketEvent;
 use std::collections::HashMap;
 
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
@@ -83,7 +84,9 @@ pub fn parse_events(
     let books = Occurrences::new(events, BOOK_EVENT)?;
     for i in 0..books.count {
         let attrs = books.at(i)?;
-        out.push(VenueEvent::Delta(book_delta(&attrs, specs)?));
+        out.push(VenueEvent::Market(MarketEvent::Delta(book_delta(
+            &attrs, specs,
+        )?)));
     }
     let trades = Occurrences::new(events, TRADE_EVENT)?;
     for i in 0..trades.count {
@@ -97,14 +100,14 @@ pub fn parse_events(
             "sell" => Side::Sell,
             other => return Err(bad("aggressor", other)),
         };
-        out.push(VenueEvent::Trade(Trade {
+        out.push(VenueEvent::Market(MarketEvent::Trade(Trade {
             market: spec.id().clone(),
             trade_id: TradeId::new(id).map_err(|_| bad("id", id))?,
             price: spec.price(price).map_err(|_| bad("price", price))?,
             qty: spec.qty(size).map_err(|_| bad("size", size))?,
             aggressor,
             ts: ts(get(&a, TRADE_EVENT, "ts")?)?,
-        }));
+        })));
     }
     Ok(out)
 }
@@ -278,7 +281,7 @@ mod tests {
         ]);
         let out = parse_events(&events, &specs()).unwrap();
         assert_eq!(out.len(), 3);
-        let VenueEvent::Delta(d) = &out[0] else {
+        let VenueEvent::Market(MarketEvent::Delta(d)) = &out[0] else {
             panic!("{out:?}")
         };
         assert_eq!((d.seq, d.prev_seq), (5, Some(4)));
@@ -289,7 +292,7 @@ mod tests {
                 BookLevel::new(Price::from_ticks(4000), Qty::from_lots(0))
             ]
         );
-        let VenueEvent::Trade(t) = &out[2] else {
+        let VenueEvent::Market(MarketEvent::Trade(t)) = &out[2] else {
             panic!("{out:?}")
         };
         assert_eq!((t.price.ticks(), t.qty.lots()), (4002, 35));

@@ -8,6 +8,7 @@ use crate::signing::Signer;
 use crate::venue::reconnect::{next_text, open, send_text, utc_ns, Connection, End, Link};
 use crate::venue::{OrderReport, VenueEvent};
 use flashmm_core::market::MarketSpec;
+use flashmm_core::market_event::MarketEvent;
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::time::{interval, Instant, MissedTickBehavior};
@@ -99,17 +100,17 @@ fn to_event(specs: &[MarketSpec], stats: &StreamStats, msg: ServerMessage) -> Op
     let result = match &msg {
         ServerMessage::Snapshot(s) => spec_of(&s.market).map(|spec| {
             s.to_core(spec)
-                .map(VenueEvent::Snapshot)
+                .map(|e| VenueEvent::Market(MarketEvent::Snapshot(e)))
                 .map_err(|e| e.to_string())
         }),
         ServerMessage::Delta(d) => spec_of(&d.market).map(|spec| {
             d.to_core(spec)
-                .map(VenueEvent::Delta)
+                .map(|e| VenueEvent::Market(MarketEvent::Delta(e)))
                 .map_err(|e| e.to_string())
         }),
         ServerMessage::Trade(t) => spec_of(&t.market).map(|spec| {
             t.to_core(spec)
-                .map(VenueEvent::Trade)
+                .map(|e| VenueEvent::Market(MarketEvent::Trade(e)))
                 .map_err(|e| e.to_string())
         }),
         ServerMessage::Order(u) => spec_of(&u.market).map(|spec| {
