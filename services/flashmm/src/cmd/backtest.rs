@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use flashmm_backtest::{
-    plot, Backtest, BacktestConfig, BusSeam, CancelModel, DataSource, FeeSchedule, Latency,
-    ModelPredictor, Progress, Quoting, Report,
+    plot, Backtest, BacktestConfig, BusSeam, DataSource, ModelPredictor, Progress, Quoting, Report,
 };
 use flashmm_bus::MemoryBus;
 use flashmm_core::config::Config;
@@ -20,9 +19,10 @@ use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
 use flashmm_model::{FeatureSchema, Model};
 use flashmm_recording::RecordEvent;
 use flashmm_runtime::load_config;
+
+use super::simulation::SimulationArgs;
 use flashmm_trading::settings::{quote_template, risk_limits};
 use indicatif::{ProgressBar, ProgressStyle};
-use rust_decimal::Decimal;
 
 /// Arguments of `flashmm backtest`.
 #[derive(Debug, clap::Args)]
@@ -42,30 +42,6 @@ pub struct BacktestArgs {
     /// Directory for the JSON reports and the PNG chart.
     #[arg(long, default_value = "backtest-out")]
     out: PathBuf,
-    /// Seed of the latency jitter: the same seed gives the same run.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Market data latency from the venue to the strategy, ms.
-    #[arg(long, default_value_t = 5.0)]
-    feed_latency_ms: f64,
-    /// Order latency (and venue report latency back), ms.
-    #[arg(long, default_value_t = 10.0)]
-    order_latency_ms: f64,
-    /// Uniform jitter added to each latency, as a fraction of it.
-    #[arg(long, default_value_t = 0.2)]
-    jitter: f64,
-    /// Maker fee rate (negative: rebate), e.g. -0.0001; default: the market spec's.
-    #[arg(long, allow_hyphen_values = true)]
-    maker_fee: Option<Decimal>,
-    /// Taker fee rate, e.g. 0.0005; default: the market spec's.
-    #[arg(long, allow_hyphen_values = true)]
-    taker_fee: Option<Decimal>,
-    /// Share of cancellations assumed in front of our orders: proportional, front or back.
-    #[arg(long, default_value = "proportional", value_parser = parse_cancel_model)]
-    cancel_model: CancelModel,
-    /// Let orders that would cross take liquidity (taker fee) instead of being refused.
-    #[arg(long)]
-    allow_taker: bool,
     /// Quote only from this UTC time in ns (earlier data warms up the book, features and
     /// estimators); default: `--warmup-secs` after the first record.
     #[arg(long)]
@@ -86,42 +62,30 @@ pub struct BacktestArgs {
     /// Market symbol, e.g. `BTC/USDT`; default: the data's first market.
     #[arg(long)]
     market: Option<String>,
-}
-
-fn parse_cancel_model(s: &str) -> Result<CancelModel, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| format!("expected proportional, front or back, got {s:?}"))
+    /// The simulated venue's latency, fees and order handling.
+    #[command(flatten)]
+    sim: SimulationArgs,
 }
 
 /// Runs `flashmm backtest`.
 pub fn run(config_path: &Path, args: BacktestArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
-    for (name, v) in [
-        ("--feed-latency-ms", args.feed_latency_ms),
-        ("--order-latency-ms", args.order_latency_ms),
-        ("--jitter", args.jitter),
-        ("--warmup-secs", args.warmup_secs),
-    ] {
-        if !(v.is_finite() && v >= 0.0) {
-            bail!("{name} must be a non-negative number, got {v}");
-        }
+    args.sim.check()?;
+    if !(args.warmup_secs.is_finite() && args.warmup_secs >= 0.0) {
+        bail!(
+            "--warmup-secs must be a non-negative number, got {}",
+            args.warmup_secs
+        );
     }
     let source = DataSource::open(&args.data)
         .with_context(|| format!("cannot read {}", args.data[0].display()))?;
     let spec = source.spec(args.market.as_deref())?;
     let first_ts = first_book(&source, &spec)?;
     let quote = quoting(&args, &config)?;
-    let fees = FeeSchedule {
-        maker_rate: args.maker_fee.unwrap_or(spec.maker_fee_rate()),
-        taker_rate: args.taker_fee.unwrap_or(spec.taker_fee_rate()),
-    };
+    let fees = args.sim.fees(&spec);
     let warmup_ns = (args.warmup_secs * 1e9) as i64;
     let mut bt = BacktestConfig::new(fees, risk_limits(&config));
-    bt.seed = args.seed;
-    bt.feed_latency = Latency::from_ms(args.feed_latency_ms, args.feed_latency_ms * args.jitter);
-    bt.order_latency = Latency::from_ms(args.order_latency_ms, args.order_latency_ms * args.jitter);
-    bt.cancel_model = args.cancel_model;
-    bt.post_only = !args.allow_taker;
+    args.sim.apply(&mut bt);
     bt.quote = quote;
     bt.feature_rate_hz = config.features.max_rate_hz;
     bt.trade_from = Some(UnixNanos(

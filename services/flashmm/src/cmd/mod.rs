@@ -8,6 +8,7 @@ pub mod eval_model;
 pub mod import;
 pub mod keys;
 pub mod record;
+pub mod simulation;
 pub mod status;
 pub mod streams;
 pub mod supervise;

@@ -10,13 +10,13 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use flashmm_backtest::tune::{Fold, Grid, Objective, ParamSet, Split, Tape, TuneOutcome, Tuner};
-use flashmm_backtest::{
-    BacktestConfig, BusSeam, CancelModel, DataSource, FeeSchedule, Latency, ModelPredictor,
-};
+use flashmm_backtest::{BacktestConfig, BusSeam, DataSource, FeeSchedule, ModelPredictor};
 use flashmm_bus::MemoryBus;
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
 use flashmm_model::{FeatureSchema, Model};
 use flashmm_runtime::load_config;
+
+use super::simulation::SimulationArgs;
 use flashmm_trading::settings::{quote_template, risk_limits};
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
@@ -84,44 +84,16 @@ pub struct TuneArgs {
     /// net P&L, the choice, and the chosen set's full report on each report window.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Seed of the latency jitter.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Market data latency from the venue to the strategy, ms.
-    #[arg(long, default_value_t = 5.0)]
-    feed_latency_ms: f64,
-    /// Order latency (and venue report latency back), ms.
-    #[arg(long, default_value_t = 10.0)]
-    order_latency_ms: f64,
-    /// Uniform jitter added to each latency, as a fraction of it.
-    #[arg(long, default_value_t = 0.2)]
-    jitter: f64,
-    /// Maker fee rate (negative: rebate); default: each market spec's.
-    #[arg(long, allow_hyphen_values = true)]
-    maker_fee: Option<Decimal>,
-    /// Taker fee rate; default: each market spec's.
-    #[arg(long, allow_hyphen_values = true)]
-    taker_fee: Option<Decimal>,
-    /// Share of cancellations assumed in front of our orders: proportional, front or back.
-    #[arg(long, default_value = "proportional", value_parser = parse_cancel_model)]
-    cancel_model: CancelModel,
-    /// Let orders that would cross take liquidity instead of being refused.
-    #[arg(long)]
-    allow_taker: bool,
-}
-
-fn parse_cancel_model(s: &str) -> Result<CancelModel, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| format!("expected proportional, front or back, got {s:?}"))
+    /// The simulated venue's latency, fees and order handling.
+    #[command(flatten)]
+    sim: SimulationArgs,
 }
 
 /// Runs `flashmm tune`.
 pub fn run(config_path: &Path, args: TuneArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
+    args.sim.check()?;
     for (name, v) in [
-        ("--feed-latency-ms", args.feed_latency_ms),
-        ("--order-latency-ms", args.order_latency_ms),
-        ("--jitter", args.jitter),
         ("--warmup-secs", args.warmup_secs),
         ("--embargo-secs", args.embargo_secs),
     ] {
@@ -184,10 +156,7 @@ pub fn run(config_path: &Path, args: TuneArgs) -> anyhow::Result<()> {
             None => first + ((last - first) as f64 * (1.0 - args.holdout_frac)) as i64,
         };
         let folds = split.folds(&name, first, bound, args.cut_ns.get(i).copied())?;
-        let fees = FeeSchedule {
-            maker_rate: args.maker_fee.unwrap_or(tape.spec.maker_fee_rate()),
-            taker_rate: args.taker_fee.unwrap_or(tape.spec.taker_fee_rate()),
-        };
+        let fees = args.sim.fees(&tape.spec);
         tapes.push((tape, folds, fees));
     }
     let decode_secs = decode_start.elapsed().as_secs_f64();
@@ -199,12 +168,7 @@ pub fn run(config_path: &Path, args: TuneArgs) -> anyhow::Result<()> {
         },
         risk_limits(&config),
     );
-    base.seed = args.seed;
-    base.feed_latency = Latency::from_ms(args.feed_latency_ms, args.feed_latency_ms * args.jitter);
-    base.order_latency =
-        Latency::from_ms(args.order_latency_ms, args.order_latency_ms * args.jitter);
-    base.cancel_model = args.cancel_model;
-    base.post_only = !args.allow_taker;
+    args.sim.apply(&mut base);
     base.feature_rate_hz = config.features.max_rate_hz;
 
     let schema = FeatureSchema::new(schema_hash(&FeatureConfig::default()), NUM_FEATURES);
