@@ -93,57 +93,31 @@ impl BookKeeper {
 
     /// Applies a venue event and says what to publish.
     pub fn on_event(&mut self, event: VenueEvent) -> Outcome {
-        match event {
-            VenueEvent::Market(MarketEvent::Snapshot(snapshot)) => {
-                let Some(book) = self.books.get_mut(&snapshot.market) else {
-                    return Outcome::UnknownMarket(snapshot.market);
-                };
-                match book.apply_snapshot(&snapshot) {
-                    BookUpdate::Refused(e) => Outcome::Resync {
-                        market: snapshot.market,
-                        reason: reason(&e),
-                    },
-                    _ => Outcome::Publish(MarketEvent::Snapshot(snapshot)),
+        let VenueEvent::Market(event) = event else {
+            // Connection state and our own orders and fills: not market data.
+            return Outcome::Ignore;
+        };
+        let Some(book) = self.books.get_mut(event.market()) else {
+            return Outcome::UnknownMarket(event.market().clone());
+        };
+        let dropped = |reason| Outcome::Drop {
+            market: event.market().clone(),
+            reason,
+        };
+        match book.apply(&event) {
+            None => match &event {
+                MarketEvent::Trade(t) if t.price.ticks() <= 0 || t.qty.lots() <= 0 => {
+                    dropped("bad_trade")
                 }
-            }
-            VenueEvent::Market(MarketEvent::Delta(delta)) => {
-                let Some(book) = self.books.get_mut(&delta.market) else {
-                    return Outcome::UnknownMarket(delta.market);
-                };
-                match book.apply_delta(&delta) {
-                    BookUpdate::Snapshot { .. } | BookUpdate::Delta => {
-                        Outcome::Publish(MarketEvent::Delta(delta))
-                    }
-                    BookUpdate::AwaitingSnapshot => Outcome::Drop {
-                        market: delta.market,
-                        reason: "awaiting_snapshot",
-                    },
-                    BookUpdate::Stale(e) => Outcome::Drop {
-                        market: delta.market,
-                        reason: reason(&e),
-                    },
-                    BookUpdate::Refused(e) => Outcome::Resync {
-                        market: delta.market,
-                        reason: reason(&e),
-                    },
-                }
-            }
-            VenueEvent::Market(MarketEvent::Trade(trade)) => {
-                if !self.books.contains_key(&trade.market) {
-                    return Outcome::UnknownMarket(trade.market);
-                }
-                if trade.price.ticks() <= 0 || trade.qty.lots() <= 0 {
-                    return Outcome::Drop {
-                        market: trade.market,
-                        reason: "bad_trade",
-                    };
-                }
-                Outcome::Publish(MarketEvent::Trade(trade))
-            }
-            VenueEvent::Connected
-            | VenueEvent::Disconnected { .. }
-            | VenueEvent::Order(_)
-            | VenueEvent::Fill(_) => Outcome::Ignore,
+                _ => Outcome::Publish(event),
+            },
+            Some(BookUpdate::Snapshot { .. } | BookUpdate::Delta) => Outcome::Publish(event),
+            Some(BookUpdate::AwaitingSnapshot) => dropped("awaiting_snapshot"),
+            Some(BookUpdate::Stale(e)) => dropped(reason(&e)),
+            Some(BookUpdate::Refused(e)) => Outcome::Resync {
+                market: event.market().clone(),
+                reason: reason(&e),
+            },
         }
     }
 }
