@@ -251,6 +251,11 @@ def calibrate(proba: np.ndarray, temperature: float, flat_bias: float) -> np.nda
     return e / e.sum(axis=1, keepdims=True)
 
 
+def calibration_doc(temperature: float, flat_bias: float) -> dict:
+    """The `calibration` entry of model.json (crates/flashmm-model's `Calibration`)."""
+    return {"method": "temperature_flat_bias", "temperature": temperature, "flat_bias": flat_bias}
+
+
 def fit_calibration(y: np.ndarray, proba: np.ndarray) -> tuple:
     """Temperature and flat-class bias minimising the log-loss of `proba` against `y` (the
     validation part; never the test part)."""
@@ -315,7 +320,7 @@ def calibrate_existing(out: str, Xva, yva, Xte, yte) -> int:
     pva, pte = proba(Xva), proba(Xte)
     temperature, flat_bias = fit_calibration(yva, pva)
     cal_te = calibrate(pte, temperature, flat_bias)
-    doc["calibration"] = {"method": "temperature_flat_bias", "temperature": temperature, "flat_bias": flat_bias}
+    doc["calibration"] = calibration_doc(temperature, flat_bias)
     stem = doc["onnx_file"].rsplit(".", 1)[0]
     doc["model_id"] = model_id(stem, doc["onnx_sha256"], doc["calibration"])
     doc["metrics"]["test"]["model_calibrated"] = metrics(yte, cal_te)
@@ -542,11 +547,7 @@ def main(argv=None) -> int:
 
     doc = {
         "format_version": FORMAT_VERSION,
-        "model_id": model_id(
-            args.name,
-            onnx_sha,
-            {"method": "temperature_flat_bias", "temperature": temperature, "flat_bias": flat_bias},
-        ),
+        "model_id": model_id(args.name, onnx_sha, calibration_doc(temperature, flat_bias)),
         "kind": chosen,
         "onnx_file": onnx_file,
         "onnx_sha256": onnx_sha,
@@ -558,11 +559,7 @@ def main(argv=None) -> int:
         "dead_band_bps": float(meta["dead_band_bps"]),
         "classes": CLASSES,
         "class_mean_move_bps": class_moves,
-        "calibration": {
-            "method": "temperature_flat_bias",
-            "temperature": temperature,
-            "flat_bias": flat_bias,
-        },
+        "calibration": calibration_doc(temperature, flat_bias),
         "normalisation": {
             "mean": [float(x) for x in mean32],
             "std": [float(x) for x in std32],
