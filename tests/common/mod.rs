@@ -17,14 +17,7 @@ pub const TEST_KEY: &str = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468
 pub const TEST_KEY_ID: &str = "024e3b81af9c2234cad09d679ce6035ed1392347ce64ce405f5dcd36228a25de6e";
 
 /// Every long-running service, in the order `flashmm up` starts them.
-pub const SERVICES: [&str; 6] = [
-    "sim-venue",
-    "ingest",
-    "feature",
-    "inference",
-    "execution",
-    "api",
-];
+pub use flashmm_core::config::SERVICES;
 
 /// The Redis the tests use.
 pub fn redis_url() -> String {

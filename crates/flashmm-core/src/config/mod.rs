@@ -488,14 +488,15 @@ pub struct ServiceConfig {
     pub metrics_port: u16,
 }
 
-/// The services that must have a `[services.NAME]` table.
+/// The services that must have a `[services.NAME]` table, in the order `flashmm up` starts
+/// them (`flashmm down` stops them in reverse).
 pub const SERVICES: [&str; 6] = [
+    "sim-venue",
     "ingest",
     "feature",
     "inference",
     "execution",
     "api",
-    "sim-venue",
 ];
 
 impl Config {

@@ -5,20 +5,11 @@ use std::path::Path;
 
 use anyhow::Context;
 use flashmm_bus::{Bus, Decodable, Namespace, Payload, Range, RedisBus, RedisBusConfig};
+use flashmm_core::config::SERVICES;
 use flashmm_core::market_event::MarketEvent;
 use flashmm_core::signal::Prediction;
 use flashmm_runtime::{load_config, now};
 use serde_json::Value;
-
-/// Required services, in pipeline order.
-const SERVICES: [&str; 6] = [
-    "sim-venue",
-    "ingest",
-    "feature",
-    "inference",
-    "execution",
-    "api",
-];
 
 /// Prints heartbeats, per-market stream activity, the last prediction and trading state.
 pub async fn run(path: &Path) -> anyhow::Result<()> {

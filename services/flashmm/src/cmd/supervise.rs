@@ -35,14 +35,7 @@ use flashmm_venue::signing::keystore::{PASSPHRASE_ENV, PASSPHRASE_FILE_ENV};
 use flashmm_venue::signing::{Keystore, Signer};
 
 /// Start order; `down` stops in reverse.
-pub const START_ORDER: [&str; 6] = [
-    "sim-venue",
-    "ingest",
-    "feature",
-    "inference",
-    "execution",
-    "api",
-];
+pub use flashmm_core::config::SERVICES as START_ORDER;
 
 /// Variables every service gets: what a process needs to run, the non-secret configuration
 /// overrides, and `REDIS_URL` (every service uses the bus).
