@@ -27,8 +27,7 @@ fn spec(market: MarketId) -> MarketSpec {
 
 fn replay(spec: &MarketSpec, records: Vec<Record>) {
     let fees = FeeSchedule::from_spec(spec);
-    let mut config = BacktestConfig::new(fees, BacktestConfig::unlimited_risk());
-    config.guards = BacktestConfig::unlimited_guards();
+    let config = BacktestConfig::unlimited(fees);
     let report = Backtest::new(config, spec.clone(), None)
         .expect("config")
         .run(records.into_iter().map(Ok), &mut |_| {})

@@ -79,8 +79,16 @@ impl BacktestConfig {
         }
     }
 
-    /// Risk limits loose enough never to bind on their own: for tests of the mechanics.
-    pub fn unlimited_risk() -> RiskLimits {
+    /// [`BacktestConfig::new`] with risk limits and guards that never bind on their own: for
+    /// tests and benches of the mechanics.
+    pub fn unlimited(fees: FeeSchedule) -> Self {
+        let mut config = Self::new(fees, Self::unlimited_risk());
+        config.guards = Self::unlimited_guards();
+        config
+    }
+
+    /// Risk limits loose enough never to bind on their own.
+    fn unlimited_risk() -> RiskLimits {
         let big = Decimal::from(1_000_000_000u64);
         RiskLimits {
             max_position_quote: big,
@@ -119,8 +127,8 @@ impl BacktestConfig {
         }
     }
 
-    /// Guards that never bind: for tests of the mechanics.
-    pub fn unlimited_guards() -> GuardLimits {
+    /// Guards that never bind.
+    fn unlimited_guards() -> GuardLimits {
         GuardLimits {
             price_band_bps: Decimal::from(1_000_000),
             global_max_notional: Decimal::from(1_000_000_000u64),

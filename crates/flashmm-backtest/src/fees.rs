@@ -49,21 +49,12 @@ impl FeeSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flashmm_core::market::MarketId;
     use std::str::FromStr;
 
     #[test]
     fn maker_rebate_and_taker_fee_are_exact() {
         let d = |s| Decimal::from_str(s).unwrap();
-        let spec = MarketSpec::new(
-            MarketId::new("SEI/USDC").unwrap(),
-            d("0.0001"),
-            d("0.1"),
-            d("1"),
-            d("-0.0001"),
-            d("0.0005"),
-        )
-        .unwrap();
+        let spec = flashmm_core::market::fixture::sei_usdc_with_fees();
         let fees = FeeSchedule::from_spec(&spec);
         // 123 lots (12.3 SEI) at 4123 ticks (0.4123): notional 5.07129.
         let (p, q) = (Price::from_ticks(4_123), Qty::from_lots(123));

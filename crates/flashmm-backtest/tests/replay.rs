@@ -27,15 +27,7 @@ fn market() -> MarketId {
 }
 
 fn spec() -> MarketSpec {
-    MarketSpec::new(
-        market(),
-        d("0.0001"),
-        d("0.1"),
-        d("0"),
-        d("-0.0001"),
-        d("0.0005"),
-    )
-    .unwrap()
+    flashmm_core::market::fixture::simulated(market().as_str(), Decimal::ZERO)
 }
 
 fn lv(p: i64, q: i64) -> BookLevel {
@@ -103,11 +95,7 @@ fn config(order_latency_ms: f64) -> BacktestConfig {
         quote_frequency_hz: 1_000.0,
         ..RawQuoteParams::default()
     };
-    let mut c = BacktestConfig::new(
-        FeeSchedule::from_spec(&spec()),
-        BacktestConfig::unlimited_risk(),
-    );
-    c.guards = BacktestConfig::unlimited_guards();
+    let mut c = BacktestConfig::unlimited(FeeSchedule::from_spec(&spec()));
     c.quote = flashmm_backtest::Quoting::Fixed(QuoteParams::validate(raw).unwrap());
     c.feed_latency = Latency::from_ms(5.0, 0.0);
     c.order_latency = Latency::from_ms(order_latency_ms, 0.0);

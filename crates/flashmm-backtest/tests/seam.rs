@@ -2,7 +2,6 @@
 //! services' envelopes, every entry is acked, and the prediction skews the quotes (a
 //! predictor that always expects a rise ends long on average, one that expects a fall short).
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use flashmm_backtest::synthetic::synthetic_records;
@@ -10,7 +9,7 @@ use flashmm_backtest::{
     Backtest, BacktestConfig, BacktestError, BusSeam, FeeSchedule, Predictor, Report,
 };
 use flashmm_bus::{Bus, MemoryBus, Namespace, Range};
-use flashmm_core::market::{MarketId, MarketSpec};
+use flashmm_core::market::MarketSpec;
 use flashmm_core::signal::{FeatureVector, Prediction};
 use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
 use flashmm_core::time::UnixNanos;
@@ -55,16 +54,7 @@ impl Predictor for Fixed {
 }
 
 fn spec() -> MarketSpec {
-    let d = |s| Decimal::from_str(s).unwrap();
-    MarketSpec::new(
-        MarketId::new("SEI/USDC").unwrap(),
-        d("0.0001"),
-        d("0.1"),
-        d("0"),
-        d("-0.0001"),
-        d("0.0005"),
-    )
-    .unwrap()
+    flashmm_core::market::fixture::simulated("SEI/USDC", Decimal::ZERO)
 }
 
 fn run(move_bps: f32, bus: &MemoryBus) -> Report {
@@ -76,11 +66,7 @@ fn run(move_bps: f32, bus: &MemoryBus) -> Report {
         skew_multiple: 1.0,
         ..RawQuoteParams::default()
     };
-    let mut config = BacktestConfig::new(
-        FeeSchedule::from_spec(&spec()),
-        BacktestConfig::unlimited_risk(),
-    );
-    config.guards = BacktestConfig::unlimited_guards();
+    let mut config = BacktestConfig::unlimited(FeeSchedule::from_spec(&spec()));
     config.quote = flashmm_backtest::Quoting::Fixed(QuoteParams::validate(raw).unwrap());
     let seam = BusSeam::new(
         bus.clone(),

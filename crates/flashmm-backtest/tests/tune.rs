@@ -9,7 +9,7 @@ use std::sync::Arc;
 use flashmm_backtest::synthetic::synthetic_records;
 use flashmm_backtest::tune::{argmax, Grid, Objective, Split, Tape, TuneOutcome, Tuner};
 use flashmm_backtest::{BacktestConfig, FeeSchedule, Quoting};
-use flashmm_core::market::{MarketId, MarketSpec};
+use flashmm_core::market::MarketSpec;
 use flashmm_core::strategy::RawQuoteParams;
 use flashmm_recording::Record;
 use rust_decimal::Decimal;
@@ -23,15 +23,7 @@ fn d(s: &str) -> Decimal {
 }
 
 fn spec() -> MarketSpec {
-    MarketSpec::new(
-        MarketId::new("SYN/USD").unwrap(),
-        d("0.0001"),
-        d("0.1"),
-        d("0"),
-        d("-0.0001"),
-        d("0.0005"),
-    )
-    .unwrap()
+    flashmm_core::market::fixture::simulated("SYN/USD", Decimal::ZERO)
 }
 
 fn fees() -> FeeSchedule {
@@ -42,8 +34,7 @@ fn fees() -> FeeSchedule {
 }
 
 fn base() -> BacktestConfig {
-    let mut c = BacktestConfig::new(fees(), BacktestConfig::unlimited_risk());
-    c.guards = BacktestConfig::unlimited_guards();
+    let mut c = BacktestConfig::unlimited(fees());
     c.seed = 5;
     c
 }

@@ -1,7 +1,7 @@
 //! Matching engine throughput: resting adds, add + cancel, and aggressive orders that match.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
+use flashmm_core::market::{Price, Qty, Side};
 use flashmm_sim::account::{AccountId, Ledger};
 use flashmm_sim::flow::{FlowAgent, FlowParams};
 use flashmm_sim::matching::{
@@ -17,15 +17,7 @@ const TAKER: AccountId = AccountId(2);
 
 fn engine() -> (MatchingEngine, Ledger) {
     let d = |s: &str| Decimal::from_str(s).unwrap();
-    let spec = MarketSpec::new(
-        MarketId::new("SEI/USDC").unwrap(),
-        d("0.0001"),
-        d("0.1"),
-        d("1"),
-        d("-0.0001"),
-        d("0.0005"),
-    )
-    .unwrap();
+    let spec = flashmm_core::market::fixture::sei_usdc_with_fees();
     let mut ledger = Ledger::new();
     let e = MatchingEngine::new(spec, EngineConfig::default(), &mut ledger).unwrap();
     for a in [MAKER, TAKER] {

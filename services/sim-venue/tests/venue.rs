@@ -30,15 +30,7 @@ fn sei() -> MarketId {
 }
 
 fn spec() -> MarketSpec {
-    MarketSpec::new(
-        sei(),
-        d("0.0001"),
-        d("0.1"),
-        d("1"),
-        d("-0.0001"),
-        d("0.0005"),
-    )
-    .unwrap()
+    flashmm_core::market::fixture::sei_usdc_with_fees()
 }
 
 struct Server {

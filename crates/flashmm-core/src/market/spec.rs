@@ -89,6 +89,13 @@ impl MarketSpec {
         })
     }
 
+    /// The same market with other fee rates (a venue's schedule over a recording's spec).
+    pub fn with_fees(mut self, maker_fee_rate: Decimal, taker_fee_rate: Decimal) -> Self {
+        self.maker_fee_rate = maker_fee_rate;
+        self.taker_fee_rate = taker_fee_rate;
+        self
+    }
+
     /// The market this spec describes.
     pub fn id(&self) -> &MarketId {
         &self.id
@@ -221,15 +228,7 @@ mod tests {
     }
 
     fn spec() -> MarketSpec {
-        MarketSpec::new(
-            MarketId::new("SEI/USDC").unwrap(),
-            d("0.0001"),
-            d("0.1"),
-            d("1"),
-            d("-0.0001"),
-            d("0.0005"),
-        )
-        .unwrap()
+        crate::market::fixture::sei_usdc_with_fees()
     }
 
     #[test]

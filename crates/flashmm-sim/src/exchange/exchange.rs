@@ -161,6 +161,25 @@ impl Exchange {
         self.market_index(market).map(|i| &self.markets[i].spec)
     }
 
+    /// The index of `market`, which must be hosted with neither a synthetic flow nor a replay.
+    fn replay_slot(&self, market: &MarketId) -> Result<usize, ExchangeError> {
+        let err = |reason: &str| ExchangeError::Replay {
+            market: market.to_string(),
+            reason: reason.to_owned(),
+        };
+        let m = self
+            .market_index(market)
+            .ok_or_else(|| err("not a hosted market"))?;
+        let hosted = &self.markets[m];
+        if hosted.flow.is_some() {
+            return Err(err("the market has a synthetic flow"));
+        }
+        if hosted.replay.is_some() {
+            return Err(err("the market is replayed already"));
+        }
+        Ok(m)
+    }
+
     /// Makes a hosted market follow a recording instead of a synthetic flow: its public book
     /// and trades are the recording's, replayed from the exchange's first advance at the
     /// configured speed, and participants' orders rest in the recorded book with a queue
@@ -185,16 +204,8 @@ impl Exchange {
             market: market.to_string(),
             reason,
         };
-        let m = self
-            .market_index(market)
-            .ok_or_else(|| err("not a hosted market".to_owned()))?;
+        let m = self.replay_slot(market)?;
         let hosted = &mut self.markets[m];
-        if hosted.flow.is_some() {
-            return Err(err("the market has a synthetic flow".to_owned()));
-        }
-        if hosted.replay.is_some() {
-            return Err(err("the market is replayed already".to_owned()));
-        }
         if recorded.tick_size() != hosted.spec.tick_size()
             || recorded.lot_size() != hosted.spec.lot_size()
         {
@@ -212,8 +223,7 @@ impl Exchange {
         if let Some(other) = records.iter().find(|r| r.event.market() != market) {
             return Err(err(format!("a record of market {}", other.event.market())));
         }
-        let offset = u32::try_from(m).unwrap_or(u32::MAX / 4).saturating_mul(2);
-        let counterparty = AccountId(FLOW_ACCOUNT_BASE.saturating_add(offset + 1));
+        let counterparty = replay_counterparty(m);
         let replay = Replay::new(
             records.into(),
             options,
@@ -232,22 +242,9 @@ impl Exchange {
     /// and fill against a counterparty account of the venue. Until the feed's first snapshot
     /// the book is not ready and orders are refused.
     pub fn attach_follow(&mut self, market: &MarketId) -> Result<(), ExchangeError> {
-        let err = |reason: String| ExchangeError::Replay {
-            market: market.to_string(),
-            reason,
-        };
-        let m = self
-            .market_index(market)
-            .ok_or_else(|| err("not a hosted market".to_owned()))?;
+        let m = self.replay_slot(market)?;
         let hosted = &mut self.markets[m];
-        if hosted.flow.is_some() {
-            return Err(err("the market has a synthetic flow".to_owned()));
-        }
-        if hosted.replay.is_some() {
-            return Err(err("the market is replayed already".to_owned()));
-        }
-        let offset = u32::try_from(m).unwrap_or(u32::MAX / 4).saturating_mul(2);
-        let counterparty = AccountId(FLOW_ACCOUNT_BASE.saturating_add(offset + 1));
+        let counterparty = replay_counterparty(m);
         hosted.replay = Some(Replay::follow(
             &hosted.engine,
             &mut self.ledger,
@@ -450,8 +447,7 @@ impl Exchange {
         if !crossed.is_empty() && req.tif == TimeInForce::PostOnly {
             return Err(ApiError::rejected(RejectReason::PostOnlyWouldTake));
         }
-        let offset = u32::try_from(m).unwrap_or(u32::MAX / 4).saturating_mul(2);
-        let counterparty = AccountId(FLOW_ACCOUNT_BASE.saturating_add(offset + 1));
+        let counterparty = replay_counterparty(m);
         // The venue's counterparty shows the recorded levels the order takes, for its size.
         let mut reports = Vec::new();
         let mut left = qty.lots();
@@ -865,4 +861,10 @@ fn size_reject(e: ConversionError) -> RejectReason {
         },
         ConversionError::Invalid(_) | ConversionError::Overflow => RejectReason::OutOfRange,
     }
+}
+
+/// The venue's counterparty account of the replay of hosted market `m`.
+fn replay_counterparty(m: usize) -> AccountId {
+    let offset = u32::try_from(m).unwrap_or(u32::MAX / 4).saturating_mul(2);
+    AccountId(FLOW_ACCOUNT_BASE.saturating_add(offset + 1))
 }

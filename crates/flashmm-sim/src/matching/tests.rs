@@ -14,15 +14,7 @@ fn d(s: &str) -> Decimal {
 }
 
 fn spec() -> MarketSpec {
-    MarketSpec::new(
-        MarketId::new("SEI/USDC").unwrap(),
-        d("0.0001"),
-        d("0.1"),
-        d("1"),
-        d("-0.0001"),
-        d("0.0005"),
-    )
-    .unwrap()
+    flashmm_core::market::fixture::sei_usdc_with_fees()
 }
 
 fn setup(stp: SelfTradePrevention) -> (MatchingEngine, Ledger) {

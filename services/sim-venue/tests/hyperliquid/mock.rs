@@ -33,15 +33,7 @@ pub(crate) fn sei() -> MarketId {
 }
 
 pub(crate) fn spec() -> MarketSpec {
-    MarketSpec::new(
-        sei(),
-        d("0.0001"),
-        d("0.1"),
-        d("1"),
-        d("-0.0001"),
-        d("0.0005"),
-    )
-    .expect("spec")
+    flashmm_core::market::fixture::sei_usdc_with_fees()
 }
 
 pub(crate) fn key(byte: u8) -> Signer {
