@@ -98,7 +98,11 @@ impl Backtest {
         let c = &self.config;
         let trade_from = c.trade_from.map_or(i64::MIN, UnixNanos::as_i64);
         let strategy = Strategy::new(StrategySetup {
-            spec: self.spec.clone(),
+            // The engine prices its quotes with the simulated venue's fees.
+            spec: self
+                .spec
+                .clone()
+                .with_fees(c.fees.maker_rate, c.fees.taker_rate),
             quoting: c.quote.clone(),
             limits: c.risk.clone(),
             guards: c.guards.clone(),

@@ -228,6 +228,7 @@ fn one_sided_book_and_estimators() {
     b = book(40_000, 40_002);
     for i in 0..30 {
         q.on_trade(
+            UnixNanos(i),
             &Trade {
                 market: mkt(),
                 trade_id: TradeId::new(format!("t{i}")).unwrap(),

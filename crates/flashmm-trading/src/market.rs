@@ -31,7 +31,7 @@ use flashmm_core::risk::{
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
     InventoryView, Quote, QuoteError, QuoteParams, Quoter, RawQuoteParams, RequoteDecision,
-    RequotePolicy,
+    RequotePolicy, Touch,
 };
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use rust_decimal::prelude::ToPrimitive;
@@ -273,7 +273,7 @@ impl MarketEngine {
             },
             MarketEvent::Trade(t) => {
                 if let Some(q) = self.quoter.as_mut() {
-                    q.on_trade(t, self.book.book());
+                    q.on_trade(now, t, self.book.book());
                 }
                 return None;
             }
@@ -562,8 +562,9 @@ impl MarketEngine {
             position_lots: self.position.qty(),
             traded_notional: self.traded_notional,
         };
-        let quote = match quoter.quote(now, self.book.book(), &inventory, self.prediction.as_ref())
-        {
+        let book = self.book.book();
+        let touch = Touch::of_others(book, &self.working);
+        let quote = match quoter.quote_at(now, book, touch, &inventory, self.prediction.as_ref()) {
             Ok(q) => q,
             Err(_) => return d,
         };

@@ -132,6 +132,16 @@ impl WorkingOrders {
         }
     }
 
+    /// Our lots still resting at `price` on `side` (cancels in flight included: the venue's
+    /// book still shows them).
+    pub fn resting_lots(&self, side: Side, price: Price) -> i64 {
+        self.orders
+            .values()
+            .filter(|w| w.order.side() == side && w.order.price() == price)
+            .map(|w| w.order.leaves().lots())
+            .sum()
+    }
+
     /// The live order quoting `slot` (cancels in flight do not count).
     pub fn in_slot(&self, slot: Slot) -> Option<&WorkingOrder> {
         self.orders

@@ -1,6 +1,6 @@
 //! [`QuoteDiagnostics`]: every intermediate term of a quote, for metrics and the dashboard.
 
-use super::PredictionStatus;
+use super::{PredictionStatus, TouchPlacement};
 use crate::market::Side;
 use serde::{Deserialize, Serialize};
 
@@ -43,4 +43,17 @@ pub struct QuoteDiagnostics {
     pub bid_size_factor: f64,
     /// The size multiple applied to the ask side (below 1 when asks grow inventory).
     pub ask_size_factor: f64,
+    /// Where the first bid was placed relative to the others' touch.
+    #[serde(default)]
+    pub bid_placement: TouchPlacement,
+    /// Where the first ask was placed relative to the others' touch.
+    #[serde(default)]
+    pub ask_placement: TouchPlacement,
+    /// The adverse move expected after a bid fill at the touch, in bps (`None` until
+    /// estimated).
+    #[serde(default)]
+    pub bid_adverse_bps: Option<f64>,
+    /// The adverse move expected after an ask fill at the touch, in bps.
+    #[serde(default)]
+    pub ask_adverse_bps: Option<f64>,
 }

@@ -12,6 +12,11 @@
 //!   plus [`QuoteDiagnostics`];
 //! - [`RequotePolicy`], which acts on a target only when a level moves beyond a tolerance, at
 //!   most `quote_frequency_hz` times a second;
+//! - touch quoting: [`Touch`] (the others' best prices), [`AdverseSelection`] (the mid's move
+//!   against a side after a public trade fills it) and [`fill_edge_bps`], with which the
+//!   quoter joins or improves the touch when a fill there pays, and the adverse-selection
+//!   filter that pulls the side a fresh prediction expects to be run through
+//!   ([`TouchPlacement`]);
 //! - [`QuoteParams`], every tunable, validated.
 //!
 //! No I/O and no clock: time comes in as [`UnixNanos`](crate::time::UnixNanos), so the
@@ -21,6 +26,7 @@
 //! [`RequotePolicy::decide`] against the working levels, and only on
 //! [`RequoteDecision::Requote`] does the order manager diff the target into orders.
 
+mod adverse;
 mod avellaneda;
 mod diagnostics;
 mod error;
@@ -30,8 +36,10 @@ mod prediction_skew;
 mod quoter;
 mod requote;
 mod target;
+mod touch;
 mod volatility;
 
+pub use adverse::AdverseSelection;
 pub use avellaneda::AvellanedaStoikov;
 pub use diagnostics::QuoteDiagnostics;
 pub use error::{QuoteError, QuoteParamsError};
@@ -41,4 +49,5 @@ pub use prediction_skew::{PredictionSkew, PredictionStatus};
 pub use quoter::{InventoryView, Quote, Quoter};
 pub use requote::{HoldReason, RequoteDecision, RequotePolicy, RequoteReason};
 pub use target::QuoteTarget;
+pub use touch::{fill_edge_bps, Touch, TouchPlacement};
 pub use volatility::VolatilityEstimator;

@@ -81,6 +81,28 @@ pub struct RawQuoteParams {
     pub inventory_fraction: f64,
     /// How much that side is widened, in bps (≥ 0).
     pub inventory_widen_bps: f64,
+    /// Smallest distance between our best bid and best ask, in ticks (≥ 1): the floor of
+    /// touch quoting, which may go inside `min_spread_bps`.
+    pub min_spread_ticks: i64,
+    /// Touch quoting: put the first level of a side at the others' best price (join) or one
+    /// tick inside it (improve, where their spread leaves room) when the expected edge of a
+    /// fill there ([`fill_edge_bps`](crate::strategy::fill_edge_bps): distance from the mid,
+    /// the calibrated expected move, the adverse move after a fill, the maker fee) is at least
+    /// `touch_min_edge_bps`; else the model's price. Never less aggressive than the model.
+    pub join_touch: bool,
+    /// The least expected edge of a touch fill, in bps (finite; may be negative).
+    pub touch_min_edge_bps: f64,
+    /// Horizon of the adverse-move estimate: the mid's move this long after a public trade,
+    /// in milliseconds (≥ 1).
+    pub adverse_horizon_ms: u64,
+    /// Weight of each new markout in the adverse-move EWMA (0 < α ≤ 1).
+    pub adverse_alpha: f64,
+    /// Markouts a side needs before touch quoting uses its estimate.
+    pub adverse_min_samples: u32,
+    /// The adverse-selection filter: a side is not quoted while a fresh prediction gives a
+    /// move through it (down for bids, up for asks) a probability above this (0 < p ≤ 1;
+    /// 1 never pulls).
+    pub pull_probability: f64,
     /// Most re-quotes per second (> 0): QUOTE_FREQUENCY_HZ.
     pub quote_frequency_hz: f64,
     /// A level re-quotes when its price moves by more than this many ticks (≥ 0).
@@ -121,6 +143,13 @@ impl Default for RawQuoteParams {
             max_quote_offset_bps: 50.0,
             inventory_fraction: 0.02,
             inventory_widen_bps: 5.0,
+            min_spread_ticks: 1,
+            join_touch: false,
+            touch_min_edge_bps: 0.0,
+            adverse_horizon_ms: 1_000,
+            adverse_alpha: 0.02,
+            adverse_min_samples: 50,
+            pull_probability: 1.0,
             quote_frequency_hz: 5.0,
             requote_tolerance_ticks: 1,
             requote_size_tolerance: 0.2,
@@ -253,6 +282,22 @@ impl QuoteParams {
                 ">= 1",
             ));
         }
+        if r.min_spread_ticks < 1 {
+            return Err(out_of_range("min_spread_ticks", r.min_spread_ticks, ">= 1"));
+        }
+        check_f64(
+            "touch_min_edge_bps",
+            r.touch_min_edge_bps,
+            true,
+            "a finite number",
+        )?;
+        if r.adverse_horizon_ms == 0 {
+            return Err(out_of_range("adverse_horizon_ms", 0, ">= 1"));
+        }
+        let aa = r.adverse_alpha;
+        check_f64("adverse_alpha", aa, aa > 0.0 && aa <= 1.0, "in (0, 1]")?;
+        let pp = r.pull_probability;
+        check_f64("pull_probability", pp, pp > 0.0 && pp <= 1.0, "in (0, 1]")?;
         let hz = r.quote_frequency_hz;
         check_f64("quote_frequency_hz", hz, hz > 0.0, POS)?;
         if r.requote_tolerance_ticks < 0 {
@@ -331,6 +376,14 @@ mod tests {
                 "requote_tolerance_ticks",
                 Box::new(|r| r.requote_tolerance_ticks = -1),
             ),
+            ("min_spread_ticks", Box::new(|r| r.min_spread_ticks = 0)),
+            (
+                "touch_min_edge_bps",
+                Box::new(|r| r.touch_min_edge_bps = f64::NAN),
+            ),
+            ("adverse_horizon_ms", Box::new(|r| r.adverse_horizon_ms = 0)),
+            ("adverse_alpha", Box::new(|r| r.adverse_alpha = 0.0)),
+            ("pull_probability", Box::new(|r| r.pull_probability = 1.5)),
         ];
         for (field, change) in cases {
             let mut r = RawQuoteParams::default();

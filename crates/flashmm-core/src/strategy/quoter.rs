@@ -2,8 +2,9 @@
 //! [`QuoteTarget`] and its [`QuoteDiagnostics`].
 
 use super::{
-    AvellanedaStoikov, IntensityEstimator, PredictionSkew, QuoteDiagnostics, QuoteError,
-    QuoteParams, QuoteTarget, VolatilityEstimator,
+    fill_edge_bps, AdverseSelection, AvellanedaStoikov, IntensityEstimator, PredictionSkew,
+    QuoteDiagnostics, QuoteError, QuoteParams, QuoteTarget, Touch, TouchPlacement,
+    VolatilityEstimator,
 };
 use crate::book::{BookLevel, OrderBook};
 use crate::market::{MarketSpec, Price, Qty, Side};
@@ -46,7 +47,15 @@ pub struct Quote {
 ///    (on the grid), widened to `min_spread_bps` (≥ 1 tick), then kept
 ///    post-only-safe: bid ≤ best ask − 1, ask ≥ best bid + 1. Deeper levels step out by
 ///    `level_spacing_bps` (≥ 1 tick); non-positive bids are dropped.
-/// 6. Sizes: `base × (1 + growth·i)` lots, times `max(0, 1 − size_skew·|pos|/limit)` on the
+/// 6. Touch (with `join_touch`): each side's first level moves to the others' best price, or
+///    one tick inside it where their spread leaves room, when the expected edge of a fill there
+///    ([`fill_edge_bps`]: distance from the mid + the calibrated expected move − the adverse
+///    move after a fill ([`AdverseSelection`]) − the maker fee) is at least
+///    `touch_min_edge_bps`, never to a less aggressive price than step 5's, and keeping
+///    `min_spread_ticks` between our bid and ask; the ladder steps out from there.
+/// 7. Adverse-selection filter: with a fresh prediction, a side whose move-through probability
+///    (`p_down` for bids, `p_up` for asks) is above `pull_probability` is not quoted.
+/// 8. Sizes: `base × (1 + growth·i)` lots, times `max(0, 1 − size_skew·|pos|/limit)` on the
 ///    side that grows inventory; a level under the market's min notional is raised to it, or
 ///    dropped on that reduced side (so skew never makes the growing side larger).
 ///
@@ -60,6 +69,8 @@ pub struct Quoter {
     inventory_fraction: Decimal,
     volatility: VolatilityEstimator,
     intensity: IntensityEstimator,
+    adverse: AdverseSelection,
+    maker_fee_bps: f64,
 }
 
 impl Quoter {
@@ -93,6 +104,12 @@ impl Quoter {
                 p.kappa_max,
                 p.kappa_min_samples,
             ),
+            adverse: AdverseSelection::new(
+                p.adverse_horizon_ms,
+                p.adverse_alpha,
+                p.adverse_min_samples,
+            ),
+            maker_fee_bps: spec.maker_fee_rate().to_f64().unwrap_or(0.0) * 1e4,
             params,
             spec,
             min_notional_units,
@@ -133,14 +150,20 @@ impl Quoter {
         }
         if let Some(mid) = book.mid_ticks() {
             self.volatility.observe(now, mid);
+            self.adverse.on_mid(now, mid);
         }
     }
 
-    /// Feeds a public trade's distance from the current mid to the κ estimator.
-    pub fn on_trade(&mut self, trade: &Trade, book: &OrderBook) {
+    /// Feeds a public trade received at `now` to the κ estimator (its distance from the
+    /// current mid) and to the adverse-move estimator.
+    pub fn on_trade(&mut self, now: UnixNanos, trade: &Trade, book: &OrderBook) {
+        if self.hollow_spread_bps(book).is_some() {
+            return;
+        }
         if let Some(mid) = book.mid_ticks() {
             self.intensity
                 .observe((trade.price.ticks() as f64 - mid) / mid * 1e4);
+            self.adverse.on_trade(now, trade.aggressor, mid);
         }
     }
 
@@ -164,11 +187,29 @@ impl Quoter {
         &self.intensity
     }
 
-    /// Forms the target quotes for `book` at `now`.
+    /// The adverse-move estimator.
+    pub fn adverse(&self) -> &AdverseSelection {
+        &self.adverse
+    }
+
+    /// Forms the target quotes for `book` at `now`, the book holding no order of ours.
     pub fn quote(
         &self,
         now: UnixNanos,
         book: &OrderBook,
+        inventory: &InventoryView,
+        prediction: Option<&Prediction>,
+    ) -> Result<Quote, QuoteError> {
+        self.quote_at(now, book, Touch::of_book(book), inventory, prediction)
+    }
+
+    /// Forms the target quotes for `book` at `now`, `touch` being the others' best prices
+    /// ([`Touch::of_others`]).
+    pub fn quote_at(
+        &self,
+        now: UnixNanos,
+        book: &OrderBook,
+        touch: Touch,
         inventory: &InventoryView,
         prediction: Option<&Prediction>,
     ) -> Result<Quote, QuoteError> {
@@ -236,8 +277,39 @@ impl Quoter {
             bid -= short / 2;
             ask += short - short / 2;
         }
+        let (bid_touch, ask_touch) = if p.join_touch {
+            let move_bps = if pred.status.is_stale() {
+                0.0
+            } else {
+                prediction.map_or(0.0, |x| f64::from(x.expected_move_bps))
+            };
+            let (b, bt) = self.touch_price(Side::Buy, bid, touch, mid, move_bps);
+            let (a, at) = self.touch_price(Side::Sell, ask, touch, mid, move_bps);
+            let (b, bt, a, at) = keep_min_spread(b, bt, bid, a, at, ask, p.min_spread_ticks);
+            (bid, ask) = (b, a);
+            (bt, at)
+        } else {
+            (TouchPlacement::Model, TouchPlacement::Model)
+        };
         bid = bid.min(best_ask - 1);
         ask = ask.max(best_bid + 1);
+        let (pull_bid, pull_ask) = match prediction.filter(|_| !pred.status.is_stale()) {
+            Some(x) => (
+                f64::from(x.p_down) > p.pull_probability,
+                f64::from(x.p_up) > p.pull_probability,
+            ),
+            None => (false, false),
+        };
+        let bid_touch = if pull_bid {
+            TouchPlacement::Pulled
+        } else {
+            bid_touch
+        };
+        let ask_touch = if pull_ask {
+            TouchPlacement::Pulled
+        } else {
+            ask_touch
+        };
         let spacing = to_ticks((p.level_spacing_bps * bps).round())?.max(1);
 
         let factor = (1.0
@@ -256,10 +328,16 @@ impl Quoter {
         for i in 0..p.levels {
             let step = spacing.saturating_mul(i as i64);
             let ladder = 1.0 + p.size_ladder_growth * i as f64;
-            if let Some(l) = self.level(bid.saturating_sub(step), ladder, bid_factor) {
+            if let Some(l) = self
+                .level(bid.saturating_sub(step), ladder, bid_factor)
+                .filter(|_| !pull_bid)
+            {
                 target.bids.push(l);
             }
-            if let Some(l) = self.level(ask.saturating_add(step), ladder, ask_factor) {
+            if let Some(l) = self
+                .level(ask.saturating_add(step), ladder, ask_factor)
+                .filter(|_| !pull_ask)
+            {
                 target.asks.push(l);
             }
         }
@@ -285,8 +363,53 @@ impl Quoter {
                 inventory_widened,
                 bid_size_factor: bid_factor,
                 ask_size_factor: ask_factor,
+                bid_placement: bid_touch,
+                ask_placement: ask_touch,
+                bid_adverse_bps: self.adverse.adverse_bps(Side::Buy),
+                ask_adverse_bps: self.adverse.adverse_bps(Side::Sell),
             },
         })
+    }
+
+    /// The first-level price of `side` with touch quoting, from the model's `model` price
+    /// (ticks): the most aggressive of improving the others' touch (where their spread has
+    /// room) and joining it whose fill edge is at least `touch_min_edge_bps`, if more
+    /// aggressive than the model's; the model's otherwise, or before the side's adverse move
+    /// is estimated.
+    fn touch_price(
+        &self,
+        side: Side,
+        model: i64,
+        touch: Touch,
+        mid: f64,
+        move_bps: f64,
+    ) -> (i64, TouchPlacement) {
+        let p = self.params.values();
+        let (Some(adverse), Some(bid), Some(ask)) =
+            (self.adverse.adverse_bps(side), touch.bid, touch.ask)
+        else {
+            return (model, TouchPlacement::Model);
+        };
+        let (join, improve) = match side {
+            Side::Buy => (bid, bid + 1),
+            Side::Sell => (ask, ask - 1),
+        };
+        let room = ask - bid >= 2;
+        let pays = |price: i64| {
+            fill_edge_bps(side, price, mid, move_bps, adverse, self.maker_fee_bps)
+                >= p.touch_min_edge_bps
+        };
+        let better = |price: i64| match side {
+            Side::Buy => price > model,
+            Side::Sell => price < model,
+        };
+        if room && better(improve) && pays(improve) {
+            (improve, TouchPlacement::Improve)
+        } else if better(join) && pays(join) {
+            (join, TouchPlacement::Join)
+        } else {
+            (model, TouchPlacement::Model)
+        }
     }
 
     /// Whether the inventory's value at the mid exceeds `inventory_fraction` of the notional
@@ -353,4 +476,44 @@ fn to_ticks(x: f64) -> Result<i64, QuoteError> {
     } else {
         Err(QuoteError::PriceOutOfRange(x))
     }
+}
+
+/// Keeps `min_ticks` between the touch-placed bid and ask: an improvement that leaves too
+/// little is taken back to joining, then a join back to the model's price, the bid first.
+fn keep_min_spread(
+    mut bid: i64,
+    mut bid_at: TouchPlacement,
+    model_bid: i64,
+    mut ask: i64,
+    mut ask_at: TouchPlacement,
+    model_ask: i64,
+    min_ticks: i64,
+) -> (i64, TouchPlacement, i64, TouchPlacement) {
+    let steps = [
+        (Side::Buy, TouchPlacement::Improve),
+        (Side::Sell, TouchPlacement::Improve),
+        (Side::Buy, TouchPlacement::Join),
+        (Side::Sell, TouchPlacement::Join),
+    ];
+    for (side, placement) in steps {
+        if ask.saturating_sub(bid) >= min_ticks {
+            break;
+        }
+        match side {
+            Side::Buy if bid_at == placement => {
+                (bid, bid_at) = match placement {
+                    TouchPlacement::Improve => (bid - 1, TouchPlacement::Join),
+                    _ => (model_bid, TouchPlacement::Model),
+                };
+            }
+            Side::Sell if ask_at == placement => {
+                (ask, ask_at) = match placement {
+                    TouchPlacement::Improve => (ask + 1, TouchPlacement::Join),
+                    _ => (model_ask, TouchPlacement::Model),
+                };
+            }
+            _ => {}
+        }
+    }
+    (bid, bid_at, ask, ask_at)
 }

@@ -1,0 +1,246 @@
+//! Touch quoting: the quoter joins or improves the others' best price when a fill there pays,
+//! backs off when the adverse move after fills eats the edge, keeps the minimum spread in
+//! ticks, never chases its own orders, and pulls the side a fresh prediction expects to be run
+//! through.
+
+use flashmm_core::book::{BookLevel, BookSnapshot, OrderBook};
+use flashmm_core::identifiers::{ClientOrderId, TradeId};
+use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
+use flashmm_core::order::{Order, OrderEvent, WorkingOrders};
+use flashmm_core::signal::Prediction;
+use flashmm_core::strategy::{
+    InventoryView, QuoteParams, Quoter, RawQuoteParams, Touch, TouchPlacement,
+};
+use flashmm_core::time::UnixNanos;
+use flashmm_core::trade::Trade;
+use rust_decimal::Decimal;
+
+const SEC: i64 = 1_000_000_000;
+
+fn mkt() -> MarketId {
+    MarketId::new("SEI/USDC").unwrap()
+}
+
+/// Tick 0.0001, lot 0.1, no min notional, a maker fee of `maker_bps`.
+fn spec(maker_bps: i64) -> MarketSpec {
+    MarketSpec::new(
+        mkt(),
+        Decimal::new(1, 4),
+        Decimal::new(1, 1),
+        Decimal::ZERO,
+        Decimal::new(maker_bps, 4),
+        Decimal::new(5, 4),
+    )
+    .unwrap()
+}
+
+fn book(bids: &[(i64, i64)], asks: &[(i64, i64)]) -> OrderBook {
+    let levels = |l: &[(i64, i64)]| {
+        l.iter()
+            .map(|&(p, q)| BookLevel::new(Price::from_ticks(p), Qty::from_lots(q)))
+            .collect()
+    };
+    let mut b = OrderBook::new(mkt());
+    b.apply_snapshot(&BookSnapshot {
+        market: mkt(),
+        seq: 1,
+        bids: levels(bids),
+        asks: levels(asks),
+        ts: UnixNanos(0),
+    })
+    .unwrap();
+    b
+}
+
+fn touch_params() -> RawQuoteParams {
+    RawQuoteParams {
+        join_touch: true,
+        min_spread_bps: 4.0,
+        adverse_min_samples: 5,
+        adverse_alpha: 0.5,
+        ..RawQuoteParams::default()
+    }
+}
+
+fn quoter(raw: RawQuoteParams, maker_bps: i64) -> Quoter {
+    Quoter::new(spec(maker_bps), QuoteParams::validate(raw).unwrap()).unwrap()
+}
+
+fn flat() -> InventoryView {
+    InventoryView {
+        position_lots: 0,
+        traded_notional: Decimal::from(1_000_000),
+    }
+}
+
+/// Ten trades each side, one a second, each followed a second later by the mid `after(mid)`
+/// of a book `then`; returns the time after the last.
+fn trades(q: &mut Quoter, before: &OrderBook, then: &OrderBook) -> i64 {
+    let mut now = SEC;
+    for i in 0..10 {
+        let aggressor = if i % 2 == 0 { Side::Buy } else { Side::Sell };
+        let trade = Trade {
+            market: mkt(),
+            trade_id: TradeId::new(format!("t{i}")).unwrap(),
+            price: before.best_bid().unwrap().price,
+            qty: Qty::from_lots(1),
+            aggressor,
+            ts: UnixNanos(now),
+        };
+        q.on_trade(UnixNanos(now), &trade, before);
+        now += SEC;
+        q.on_book(UnixNanos(now), then);
+        now += SEC;
+    }
+    now
+}
+
+#[test]
+fn without_an_adverse_estimate_the_model_prices_stand() {
+    let q = quoter(touch_params(), 0);
+    let b = book(&[(40_000, 50)], &[(40_010, 50)]);
+    let out = q.quote(UnixNanos(SEC), &b, &flat(), None).unwrap();
+    let dg = out.diagnostics;
+    assert_eq!(
+        (dg.bid_placement, dg.ask_placement),
+        (TouchPlacement::Model, TouchPlacement::Model)
+    );
+    assert!(dg.bid_adverse_bps.is_none());
+    // The model's quotes are at least min_spread_bps (4 bps of 4.0005: 16 ticks) apart.
+    let width = out.target.asks[0].price.ticks() - out.target.bids[0].price.ticks();
+    assert!(width >= 16, "{width}");
+}
+
+#[test]
+fn a_wide_touch_is_improved_and_a_one_tick_touch_joined_when_fills_pay() {
+    let mut q = quoter(touch_params(), 0);
+    let wide = book(&[(40_000, 50)], &[(40_010, 50)]);
+    let now = trades(&mut q, &wide, &wide);
+    let out = q.quote(UnixNanos(now), &wide, &flat(), None).unwrap();
+    let dg = out.diagnostics;
+    assert_eq!(dg.bid_adverse_bps, Some(0.0));
+    assert_eq!(
+        (dg.bid_placement, dg.ask_placement),
+        (TouchPlacement::Improve, TouchPlacement::Improve)
+    );
+    assert_eq!(out.target.bids[0].price.ticks(), 40_001);
+    assert_eq!(out.target.asks[0].price.ticks(), 40_009);
+    // Deeper levels step out from the touch.
+    assert!(out.target.bids[1].price.ticks() < 40_001);
+
+    // Two ticks wide: improving both would cross, so the bid joins and the ask improves.
+    let two = book(&[(40_000, 50)], &[(40_002, 50)]);
+    let out = q.quote(UnixNanos(now), &two, &flat(), None).unwrap();
+    assert_eq!(
+        (
+            out.target.bids[0].price.ticks(),
+            out.target.asks[0].price.ticks()
+        ),
+        (40_000, 40_001)
+    );
+    assert_eq!(out.diagnostics.bid_placement, TouchPlacement::Join);
+    assert_eq!(out.diagnostics.ask_placement, TouchPlacement::Improve);
+
+    // One tick wide: both join.
+    let tight = book(&[(40_000, 50)], &[(40_001, 50)]);
+    let out = q.quote(UnixNanos(now), &tight, &flat(), None).unwrap();
+    assert_eq!(
+        (
+            out.target.bids[0].price.ticks(),
+            out.target.asks[0].price.ticks()
+        ),
+        (40_000, 40_001)
+    );
+}
+
+#[test]
+fn a_large_adverse_move_or_fee_keeps_the_model_prices() {
+    let mut q = quoter(touch_params(), 0);
+    let before = book(&[(40_000, 50)], &[(40_002, 50)]);
+    // After every trade the mid has dropped 20 ticks (5 bps): adverse to bids, favourable to
+    // asks.
+    let after = book(&[(39_980, 50)], &[(39_982, 50)]);
+    let now = trades(&mut q, &before, &after);
+    let out = q.quote(UnixNanos(now), &before, &flat(), None).unwrap();
+    let dg = out.diagnostics;
+    assert!(dg.bid_adverse_bps.unwrap() > 4.0, "{dg:?}");
+    assert!(dg.ask_adverse_bps.unwrap() < -4.0, "{dg:?}");
+    assert_eq!(dg.bid_placement, TouchPlacement::Model);
+    assert!(out.target.bids[0].price.ticks() < 40_000);
+    assert_eq!(dg.ask_placement, TouchPlacement::Improve);
+
+    // A 10 bp maker fee outweighs any touch edge here.
+    let mut q = quoter(touch_params(), 10);
+    let now = trades(&mut q, &before, &before);
+    let dg = q
+        .quote(UnixNanos(now), &before, &flat(), None)
+        .unwrap()
+        .diagnostics;
+    assert_eq!(
+        (dg.bid_placement, dg.ask_placement),
+        (TouchPlacement::Model, TouchPlacement::Model)
+    );
+}
+
+#[test]
+fn our_own_orders_are_no_touch_to_chase() {
+    // The best bid is our own order of 10 lots; the others bid 40 000.
+    let b = book(&[(40_001, 10), (40_000, 50)], &[(40_010, 50)]);
+    let mut own = WorkingOrders::new();
+    let mut order = Order::new(
+        ClientOrderId::new("c1").unwrap(),
+        mkt(),
+        Side::Buy,
+        Price::from_ticks(40_001),
+        Qty::from_lots(10),
+        UnixNanos(0),
+    )
+    .unwrap();
+    order.transition(OrderEvent::Submitted).unwrap();
+    own.insert(order, None);
+    let touch = Touch::of_others(&b, &own);
+    assert_eq!((touch.bid, touch.ask), (Some(40_000), Some(40_010)));
+    assert_eq!(Touch::of_book(&b).bid, Some(40_001));
+
+    let mut q = quoter(touch_params(), 0);
+    let now = trades(&mut q, &b, &b);
+    let out = q
+        .quote_at(UnixNanos(now), &b, touch, &flat(), None)
+        .unwrap();
+    // Improving the others' 40 000 is where our order already rests: no step up to 40 002.
+    assert_eq!(out.target.bids[0].price.ticks(), 40_001);
+}
+
+#[test]
+fn the_side_a_fresh_prediction_expects_run_through_is_pulled() {
+    let raw = RawQuoteParams {
+        pull_probability: 0.6,
+        ..touch_params()
+    };
+    let q = quoter(raw, 0);
+    let b = book(&[(40_000, 50)], &[(40_010, 50)]);
+    let now = UnixNanos(10 * SEC);
+    let down = Prediction {
+        market: mkt(),
+        model_version: "t".into(),
+        horizon_ms: 1_000,
+        p_down: 0.7,
+        p_flat: 0.2,
+        p_up: 0.1,
+        expected_move_bps: -1.0,
+        ts: now,
+        origin_ts: now,
+        inference_ns: 0,
+    };
+    let out = q.quote(now, &b, &flat(), Some(&down)).unwrap();
+    assert!(out.target.bids.is_empty());
+    assert_eq!(out.target.asks.len(), 3);
+    assert_eq!(out.diagnostics.bid_placement, TouchPlacement::Pulled);
+    // A stale prediction pulls nothing.
+    let stale = Prediction {
+        origin_ts: UnixNanos(0),
+        ..down
+    };
+    let out = q.quote(now, &b, &flat(), Some(&stale)).unwrap();
+    assert_eq!(out.target.bids.len(), 3);
+}
