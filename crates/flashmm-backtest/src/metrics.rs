@@ -62,6 +62,10 @@ pub struct MetricsRecorder {
     pub tighter_time_ns: i64,
     /// Time with at least one of our orders resting, ns.
     pub quoting_time_ns: i64,
+    /// Time with at least one of our orders resting while the market is two-sided, ns.
+    pub resting_market_time_ns: i64,
+    /// Of that, the time our best bid or best ask was at or inside the market's touch, ns.
+    pub at_touch_time_ns: i64,
     /// Time spent at each position (lots), ns.
     pub inventory_ns: BTreeMap<i64, i64>,
     /// Equity samples: (venue time ns, net P&L at the mid).
@@ -107,6 +111,8 @@ impl MetricsRecorder {
             ours_spread_bps_ns: 0.0,
             combined_spread_bps_ns: 0.0,
             tighter_time_ns: 0,
+            resting_market_time_ns: 0,
+            at_touch_time_ns: 0,
             quoting_time_ns: 0,
             inventory_ns: BTreeMap::new(),
             equity: Vec::new(),
@@ -166,6 +172,12 @@ impl MetricsRecorder {
         self.combined_spread_bps_ns += (best_ask - best_bid) as f64 * to_bps * dtf;
         if best_ask - best_bid < ask - bid {
             self.tighter_time_ns += dt;
+        }
+        if own_bid.is_some() || own_ask.is_some() {
+            self.resting_market_time_ns += dt;
+            if own_bid.is_some_and(|b| b >= bid) || own_ask.is_some_and(|a| a <= ask) {
+                self.at_touch_time_ns += dt;
+            }
         }
         if let (Some(b), Some(a)) = (own_bid, own_ask) {
             self.ours_time_ns += dt;

@@ -92,6 +92,10 @@ pub struct SpreadReport {
     pub with_us_bps: Option<f64>,
     /// Share of the time our orders made the spread tighter.
     pub tighter_share: Option<f64>,
+    /// Share of the time our orders rested (the market two-sided) that our best bid or best
+    /// ask was at or inside the market's touch.
+    #[serde(default)]
+    pub at_touch_share: Option<f64>,
     /// Share of the time both our bid and ask rested.
     pub two_sided_share: Option<f64>,
     /// Share of the time at least one of our orders rested.
@@ -280,6 +284,7 @@ pub fn build_report(m: &MetricsRecorder, inp: ReportInputs<'_>) -> Result<Report
         ours_bps: ratio(m.ours_spread_bps_ns, m.ours_time_ns as f64),
         with_us_bps: ratio(m.combined_spread_bps_ns, mt),
         tighter_share: ratio(m.tighter_time_ns as f64, mt),
+        at_touch_share: ratio(m.at_touch_time_ns as f64, m.resting_market_time_ns as f64),
         two_sided_share: ratio(m.ours_time_ns as f64, mt),
         quoting_share: ratio(m.quoting_time_ns as f64, total),
     };

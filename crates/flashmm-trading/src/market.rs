@@ -21,8 +21,8 @@ use flashmm_core::inventory::Position;
 use flashmm_core::market::{MarketSpec, Price, Qty, Side};
 use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::{
-    ClientIdGenerator, Fill, FillLedger, Order, OrderEvent, OrderStatus, QuoteAction, Slot,
-    WorkingOrders,
+    ClientIdGenerator, Fill, FillLedger, Liquidity, Order, OrderEvent, OrderStatus, QuoteAction,
+    Slot, WorkingOrders,
 };
 use flashmm_core::risk::{
     check_clock_skew, inventory_ratio, GuardLimits, GuardedOrder, MarketRisk, RiskAction,
@@ -374,6 +374,11 @@ impl MarketEngine {
         }
         if let Ok(n) = self.spec.notional(fill.price, fill.qty) {
             self.traded_notional += n;
+        }
+        if fill.liquidity == Liquidity::Maker {
+            if let Some(q) = self.quoter.as_mut() {
+                q.on_own_fill(fill.ts, fill.side, self.book.book());
+            }
         }
         let Some(w) = self.working.get(&fill.client_id) else {
             return Some(None);

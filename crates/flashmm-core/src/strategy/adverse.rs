@@ -6,6 +6,11 @@
 //! against the resting side (down after a sell aggressor, up after a buy aggressor), is the
 //! adverse move a touch order of that side should expect. Each side's estimate is an EWMA of
 //! those markouts, in bps of the mid at the trade.
+//!
+//! The public trades are only a prior: an order that joins the back of a queue fills mostly
+//! when the level is swept, which moves the mid more than the average trade does. So the
+//! markouts of our own fills are kept the same way, and as they accumulate they take over:
+//! with `n` own fills of a side, the estimate is `(n·own + prior·public) / (n + prior)`.
 
 use crate::market::Side;
 use crate::time::UnixNanos;
@@ -19,8 +24,10 @@ const MAX_PENDING: usize = 1_024;
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     due: UnixNanos,
-    aggressor: Side,
+    /// The side whose resting orders the trade filled.
+    filled: Side,
     mid: f64,
+    own: bool,
 }
 
 /// One side's EWMA of markouts.
@@ -36,43 +43,73 @@ pub struct AdverseSelection {
     horizon_ns: i64,
     alpha: f64,
     min_samples: u32,
+    prior_fills: u32,
     pending: VecDeque<Pending>,
-    /// Markouts of trades that sold into the bids (the bid side's adverse move).
+    /// Markouts of public trades that sold into the bids (the bid side's adverse move).
     sells: SideEstimate,
-    /// Markouts of trades that bought from the asks (the ask side's adverse move).
+    /// Markouts of public trades that bought from the asks (the ask side's adverse move).
     buys: SideEstimate,
+    /// Markouts of our own bid fills.
+    own_bids: SideEstimate,
+    /// Markouts of our own ask fills.
+    own_asks: SideEstimate,
+    /// The latest mid's time.
+    last_mid: Option<UnixNanos>,
 }
 
 impl AdverseSelection {
     /// An estimator of markouts `horizon_ms` after each trade, each new one weighted `alpha`,
-    /// reporting once `min_samples` of a side matured.
-    pub fn new(horizon_ms: u64, alpha: f64, min_samples: u32) -> Self {
+    /// reporting once `min_samples` public trades of a side matured; the public estimate
+    /// weighs as much as `prior_fills` of our own fills.
+    pub fn new(horizon_ms: u64, alpha: f64, min_samples: u32, prior_fills: u32) -> Self {
         AdverseSelection {
             horizon_ns: i64::try_from(horizon_ms)
                 .unwrap_or(i64::MAX / 2_000_000)
                 .saturating_mul(1_000_000),
             alpha,
             min_samples,
+            prior_fills,
             pending: VecDeque::new(),
             sells: SideEstimate::default(),
             buys: SideEstimate::default(),
+            own_bids: SideEstimate::default(),
+            own_asks: SideEstimate::default(),
+            last_mid: None,
         }
     }
 
     /// A public trade by `aggressor` at `ts`, when the mid was `mid` (ticks).
     pub fn on_trade(&mut self, ts: UnixNanos, aggressor: Side, mid: f64) {
+        self.push(ts, aggressor.opposite(), mid, false);
+    }
+
+    /// A fill of our own resting order of `side` at `ts`, when the mid was `mid` (ticks). A
+    /// fill older than the horizon at the latest mid (one learnt late, after a restart) is
+    /// left out: its markout is past.
+    pub fn on_own_fill(&mut self, ts: UnixNanos, side: Side, mid: f64) {
+        let late = self
+            .last_mid
+            .is_some_and(|t| ts.as_i64().saturating_add(self.horizon_ns) < t.as_i64());
+        if !late {
+            self.push(ts, side, mid, true);
+        }
+    }
+
+    fn push(&mut self, ts: UnixNanos, filled: Side, mid: f64, own: bool) {
         if self.pending.len() >= MAX_PENDING || mid.is_nan() || mid <= 0.0 {
             return;
         }
         self.pending.push_back(Pending {
             due: UnixNanos(ts.as_i64().saturating_add(self.horizon_ns)),
-            aggressor,
+            filled,
             mid,
+            own,
         });
     }
 
     /// The mid (ticks) at `now`: matures every trade whose horizon has passed.
     pub fn on_mid(&mut self, now: UnixNanos, mid: f64) {
+        self.last_mid = Some(now);
         while let Some(p) = self.pending.front().copied() {
             if p.due > now {
                 break;
@@ -82,9 +119,11 @@ impl AdverseSelection {
             if !up_bps.is_finite() {
                 continue;
             }
-            let (estimate, adverse) = match p.aggressor {
-                Side::Sell => (&mut self.sells, -up_bps),
-                Side::Buy => (&mut self.buys, up_bps),
+            let (estimate, adverse) = match (p.filled, p.own) {
+                (Side::Buy, false) => (&mut self.sells, -up_bps),
+                (Side::Sell, false) => (&mut self.buys, up_bps),
+                (Side::Buy, true) => (&mut self.own_bids, -up_bps),
+                (Side::Sell, true) => (&mut self.own_asks, up_bps),
             };
             estimate.mean_bps = if estimate.samples == 0 {
                 adverse
@@ -96,14 +135,22 @@ impl AdverseSelection {
     }
 
     /// The expected adverse move, in bps, of a resting order of `side` filled at the touch
-    /// (positive: the mid moves against it); `None` until `min_samples` of the trades that
+    /// (positive: the mid moves against it): the public trades' estimate shrunk towards our
+    /// own fills' as they accumulate; `None` until `min_samples` of the public trades that
     /// fill that side matured.
     pub fn adverse_bps(&self, side: Side) -> Option<f64> {
-        let e = match side {
-            Side::Buy => self.sells,
-            Side::Sell => self.buys,
+        let (public, own) = match side {
+            Side::Buy => (self.sells, self.own_bids),
+            Side::Sell => (self.buys, self.own_asks),
         };
-        (e.samples >= self.min_samples).then_some(e.mean_bps)
+        if public.samples < self.min_samples {
+            return None;
+        }
+        let (n, prior) = (f64::from(own.samples), f64::from(self.prior_fills));
+        if n + prior == 0.0 {
+            return Some(public.mean_bps);
+        }
+        Some((n * own.mean_bps + prior * public.mean_bps) / (n + prior))
     }
 }
 
@@ -115,7 +162,7 @@ mod tests {
 
     #[test]
     fn a_sell_followed_by_a_drop_is_adverse_to_bids_only() {
-        let mut a = AdverseSelection::new(1_000, 0.5, 2);
+        let mut a = AdverseSelection::new(1_000, 0.5, 2, 10);
         a.on_trade(UnixNanos(0), Side::Sell, 10_000.0);
         a.on_mid(UnixNanos(SEC / 2), 9_000.0);
         assert_eq!(a.adverse_bps(Side::Buy), None, "not matured yet");
@@ -129,15 +176,33 @@ mod tests {
 
     #[test]
     fn a_buy_followed_by_a_drop_is_favourable_to_asks() {
-        let mut a = AdverseSelection::new(100, 1.0, 1);
+        let mut a = AdverseSelection::new(100, 1.0, 1, 10);
         a.on_trade(UnixNanos(0), Side::Buy, 10_000.0);
         a.on_mid(UnixNanos(SEC), 9_999.0);
         assert!((a.adverse_bps(Side::Sell).unwrap() + 1.0).abs() < 1e-9);
     }
 
     #[test]
+    fn our_own_fills_take_over_from_the_public_prior() {
+        let mut a = AdverseSelection::new(1_000, 1.0, 1, 2);
+        a.on_trade(UnixNanos(0), Side::Sell, 10_000.0);
+        a.on_mid(UnixNanos(SEC), 10_000.0);
+        assert_eq!(a.adverse_bps(Side::Buy), Some(0.0));
+        // Two of our bids filled, each followed by a 10 bp drop: (2 × 10 + 2 × 0) / 4.
+        for t in [2, 4] {
+            a.on_mid(UnixNanos(t * SEC), 10_000.0);
+            a.on_own_fill(UnixNanos(t * SEC), Side::Buy, 10_000.0);
+            a.on_mid(UnixNanos((t + 1) * SEC), 9_990.0);
+        }
+        assert!((a.adverse_bps(Side::Buy).unwrap() - 5.0).abs() < 1e-9);
+        // A fill learnt long after it happened is left out.
+        a.on_own_fill(UnixNanos(0), Side::Buy, 20_000.0);
+        assert!(a.pending.is_empty());
+    }
+
+    #[test]
     fn pending_trades_are_bounded() {
-        let mut a = AdverseSelection::new(1_000, 0.1, 1);
+        let mut a = AdverseSelection::new(1_000, 0.1, 1, 10);
         for i in 0..(MAX_PENDING as i64 + 10) {
             a.on_trade(UnixNanos(i), Side::Buy, 100.0);
         }

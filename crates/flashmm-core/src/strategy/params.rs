@@ -97,8 +97,11 @@ pub struct RawQuoteParams {
     pub adverse_horizon_ms: u64,
     /// Weight of each new markout in the adverse-move EWMA (0 < α ≤ 1).
     pub adverse_alpha: f64,
-    /// Markouts a side needs before touch quoting uses its estimate.
+    /// Markouts of public trades a side needs before touch quoting uses its estimate.
     pub adverse_min_samples: u32,
+    /// How many of our own fills the public trades' adverse estimate weighs as: our fills'
+    /// markouts take over as they outnumber it.
+    pub adverse_prior_fills: u32,
     /// The adverse-selection filter: a side is not quoted while a fresh prediction gives a
     /// move through it (down for bids, up for asks) a probability above this (0 < p ≤ 1;
     /// 1 never pulls).
@@ -149,6 +152,7 @@ impl Default for RawQuoteParams {
             adverse_horizon_ms: 1_000,
             adverse_alpha: 0.02,
             adverse_min_samples: 50,
+            adverse_prior_fills: 10,
             pull_probability: 1.0,
             quote_frequency_hz: 5.0,
             requote_tolerance_ticks: 1,

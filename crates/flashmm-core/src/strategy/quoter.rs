@@ -108,6 +108,7 @@ impl Quoter {
                 p.adverse_horizon_ms,
                 p.adverse_alpha,
                 p.adverse_min_samples,
+                p.adverse_prior_fills,
             ),
             maker_fee_bps: spec.maker_fee_rate().to_f64().unwrap_or(0.0) * 1e4,
             params,
@@ -164,6 +165,14 @@ impl Quoter {
             self.intensity
                 .observe((trade.price.ticks() as f64 - mid) / mid * 1e4);
             self.adverse.on_trade(now, trade.aggressor, mid);
+        }
+    }
+
+    /// A fill of our resting order of `side` at `ts`: its markout feeds the adverse-move
+    /// estimate.
+    pub fn on_own_fill(&mut self, ts: UnixNanos, side: Side, book: &OrderBook) {
+        if let Some(mid) = book.mid_ticks() {
+            self.adverse.on_own_fill(ts, side, mid);
         }
     }
 

@@ -329,6 +329,13 @@ fn table(reports: &[Report]) -> String {
                 .collect(),
         ),
         (
+            "time at the touch".into(),
+            reports
+                .iter()
+                .map(|r| opt(r.spread.at_touch_share, 4))
+                .collect(),
+        ),
+        (
             "inventory mean |q|".into(),
             reports
                 .iter()
