@@ -1,5 +1,6 @@
 //! Why a venue refuses an order request.
 
+use crate::market::ConversionError;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -58,4 +59,34 @@ pub enum RejectReason {
     /// No open order with this id belongs to the account.
     #[error("unknown order")]
     UnknownOrder,
+}
+
+impl RejectReason {
+    /// Why a price that did not convert to ticks is refused.
+    pub fn of_price(e: ConversionError) -> Self {
+        Self::of_conversion(e, true)
+    }
+
+    /// Why a size that did not convert to lots is refused.
+    pub fn of_size(e: ConversionError) -> Self {
+        Self::of_conversion(e, false)
+    }
+
+    fn of_conversion(e: ConversionError, price: bool) -> Self {
+        match e {
+            ConversionError::ZeroPrice | ConversionError::Negative(_) if price => {
+                Self::NonPositivePrice
+            }
+            ConversionError::ZeroPrice | ConversionError::Negative(_) => Self::NonPositiveSize,
+            ConversionError::OffGrid { value, step } if price => Self::PriceOffTick {
+                price: value,
+                tick: step,
+            },
+            ConversionError::OffGrid { value, step } => Self::SizeOffLot {
+                size: value,
+                lot: step,
+            },
+            ConversionError::Invalid(_) | ConversionError::Overflow => Self::OutOfRange,
+        }
+    }
 }

@@ -10,7 +10,7 @@ use crate::matching::{
     TimeInForce,
 };
 use crate::ratelimit::{RateLimitError, RateLimiter};
-use flashmm_core::market::{ConversionError, MarketId, MarketSpec, Qty};
+use flashmm_core::market::{MarketId, MarketSpec, Qty};
 use flashmm_recording::{Record, RecordEvent};
 use flashmm_venue::protocol::{
     ApiError, BalanceEntry, BalancesResponse, CancelAllResponse, CancelRequest, ErrorCode,
@@ -432,11 +432,11 @@ impl Exchange {
         let price = market
             .spec
             .price_from_decimal(req.price)
-            .map_err(|e| ApiError::rejected(price_reject(e)))?;
+            .map_err(|e| ApiError::rejected(RejectReason::of_price(e)))?;
         let qty = market
             .spec
             .qty_from_decimal(req.size)
-            .map_err(|e| ApiError::rejected(size_reject(e)))?;
+            .map_err(|e| ApiError::rejected(RejectReason::of_size(e)))?;
         if !replay.book_valid() {
             return Err(ApiError::new(
                 ErrorCode::Rejected,
@@ -565,11 +565,11 @@ impl Exchange {
         let price = market
             .spec
             .price_from_decimal(req.price)
-            .map_err(|e| ApiError::rejected(price_reject(e)))?;
+            .map_err(|e| ApiError::rejected(RejectReason::of_price(e)))?;
         let qty = market
             .spec
             .qty_from_decimal(req.size)
-            .map_err(|e| ApiError::rejected(size_reject(e)))?;
+            .map_err(|e| ApiError::rejected(RejectReason::of_size(e)))?;
         if let Some(replay) = &market.replay {
             let side = market
                 .engine
@@ -839,28 +839,6 @@ fn rate_limited(e: &RateLimitError) -> ApiError {
         err.retry_after_ms = Some(retry_after_ns.div_ceil(1_000_000));
     }
     err
-}
-
-fn price_reject(e: ConversionError) -> RejectReason {
-    match e {
-        ConversionError::ZeroPrice | ConversionError::Negative(_) => RejectReason::NonPositivePrice,
-        ConversionError::OffGrid { value, step } => RejectReason::PriceOffTick {
-            price: value,
-            tick: step,
-        },
-        ConversionError::Invalid(_) | ConversionError::Overflow => RejectReason::OutOfRange,
-    }
-}
-
-fn size_reject(e: ConversionError) -> RejectReason {
-    match e {
-        ConversionError::ZeroPrice | ConversionError::Negative(_) => RejectReason::NonPositiveSize,
-        ConversionError::OffGrid { value, step } => RejectReason::SizeOffLot {
-            size: value,
-            lot: step,
-        },
-        ConversionError::Invalid(_) | ConversionError::Overflow => RejectReason::OutOfRange,
-    }
 }
 
 /// The venue's counterparty account of the replay of hosted market `m`.

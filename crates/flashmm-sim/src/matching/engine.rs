@@ -8,7 +8,7 @@ use super::{
 };
 use crate::account::{AccountId, AssetId, Ledger, LedgerError};
 use flashmm_core::book::BookLevel;
-use flashmm_core::market::{ConversionError, MarketSpec, Price, Qty, Side};
+use flashmm_core::market::{MarketSpec, Price, Qty, Side};
 use rust_decimal::Decimal;
 
 /// A price-time priority matching engine for one market, settling against a [`Ledger`].
@@ -401,26 +401,14 @@ impl MatchingEngine {
     }
 
     fn convert(&self, price: Decimal, qty: Decimal) -> Result<(Price, Qty), RejectReason> {
-        let price = self.spec.price_from_decimal(price).map_err(|e| match e {
-            ConversionError::ZeroPrice | ConversionError::Negative(_) => {
-                RejectReason::NonPositivePrice
-            }
-            ConversionError::OffGrid { value, step } => RejectReason::PriceOffTick {
-                price: value,
-                tick: step,
-            },
-            ConversionError::Invalid(_) | ConversionError::Overflow => RejectReason::OutOfRange,
-        })?;
-        let qty = self.spec.qty_from_decimal(qty).map_err(|e| match e {
-            ConversionError::ZeroPrice | ConversionError::Negative(_) => {
-                RejectReason::NonPositiveSize
-            }
-            ConversionError::OffGrid { value, step } => RejectReason::SizeOffLot {
-                size: value,
-                lot: step,
-            },
-            ConversionError::Invalid(_) | ConversionError::Overflow => RejectReason::OutOfRange,
-        })?;
+        let price = self
+            .spec
+            .price_from_decimal(price)
+            .map_err(RejectReason::of_price)?;
+        let qty = self
+            .spec
+            .qty_from_decimal(qty)
+            .map_err(RejectReason::of_size)?;
         Ok((price, qty))
     }
 
