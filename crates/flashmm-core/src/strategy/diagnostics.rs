@@ -1,31 +1,39 @@
 //! [`QuoteDiagnostics`]: every intermediate term of a quote, for metrics and the dashboard.
 
-use super::{PredictionStatus, TouchPlacement};
+use super::{PredictionStatus, QuoteModel, TouchPlacement};
 use crate::market::Side;
 use serde::{Deserialize, Serialize};
 
 /// The inputs and intermediate terms that produced a quote. Offsets are in bps of the mid.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct QuoteDiagnostics {
+    /// The model that priced the reservation offset and half-spread.
+    #[serde(default)]
+    pub model: QuoteModel,
     /// The mid the quote was formed around, in ticks.
     pub mid_ticks: f64,
     /// σ used, in bps per √s.
     pub sigma_bps: f64,
     /// κ used, per bps.
     pub kappa: f64,
+    /// The trade arrival rate A used, in trades per second (the `glft` model's; reported
+    /// with either model).
+    #[serde(default)]
+    pub a: f64,
     /// γ used, per bps.
     pub gamma: f64,
-    /// τ used, in seconds.
+    /// τ used, in seconds (the `avellaneda_stoikov` model's).
     pub horizon_secs: f64,
     /// Inventory in units of the base quote size (the `q` of the formulas).
     pub q: f64,
-    /// The Avellaneda–Stoikov inventory term `−q·γ·σ²·τ`, in bps.
+    /// The model's inventory term, in bps: `−q·γ·σ²·τ` (Avellaneda–Stoikov) or `−q·c2·σ`
+    /// (GLFT).
     pub inventory_skew_bps: f64,
     /// The prediction's shift of the reservation price, in bps.
     pub prediction_skew_bps: f64,
     /// The reservation price r, in ticks (fractional).
     pub reservation_ticks: f64,
-    /// The Avellaneda–Stoikov half-spread δ before any widening, in bps.
+    /// The model's half-spread δ before any widening, in bps.
     pub base_half_spread_bps: f64,
     /// The half-spread after entropy, volatility and staleness widening, in bps.
     pub half_spread_bps: f64,

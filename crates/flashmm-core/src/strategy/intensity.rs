@@ -1,5 +1,8 @@
-//! [`IntensityEstimator`]: κ, how fast order arrival decays with distance from the mid.
+//! The order-arrival model λ(δ) = A·e^(−κδ), estimated online from public trades:
+//! [`IntensityEstimator`] (κ, how fast arrival decays with distance from the mid) and
+//! [`ArrivalRateEstimator`] (A, how often trades arrive).
 
+use crate::time::UnixNanos;
 use serde::{Deserialize, Serialize};
 
 /// An online estimate of κ in the arrival model λ(δ) = A·e^(−κδ), δ in bps from the mid.
@@ -66,9 +69,128 @@ impl IntensityEstimator {
     }
 }
 
+/// An online estimate of A in the arrival model λ(δ) = A·e^(−κδ): public trades per second.
+///
+/// Under that model every trade prints at some distance δ ≥ 0 from the mid, so A is the rate
+/// of all public trades (both sides, as in hftbacktest's GLFT example). Its estimate is
+/// 1 / mean inter-arrival time, the mean an EWMA over trades (weight `alpha` per interval
+/// between consecutive trade times). Trades with the same time (one aggressor's prints) are
+/// intervals of zero; a time earlier than the latest seen counts as zero too. Until
+/// `min_samples` intervals the default is used, and the result is clamped to `[min, max]`.
+/// A quiet spell counts once the next trade closes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArrivalRateEstimator {
+    alpha: f64,
+    default: f64,
+    min: f64,
+    max: f64,
+    min_samples: u32,
+    last: Option<UnixNanos>,
+    mean_interval_secs: f64,
+    samples: u32,
+}
+
+impl ArrivalRateEstimator {
+    /// A fresh estimator; parameters as in [`RawQuoteParams`](super::RawQuoteParams)
+    /// (`a_alpha`, `a_default`, `a_min`, `a_max`, `a_min_samples`).
+    pub fn new(alpha: f64, default: f64, min: f64, max: f64, min_samples: u32) -> Self {
+        ArrivalRateEstimator {
+            alpha,
+            default,
+            min,
+            max,
+            min_samples,
+            last: None,
+            mean_interval_secs: 0.0,
+            samples: 0,
+        }
+    }
+
+    /// Feeds one trade at `now`: the interval since the previous trade.
+    pub fn observe(&mut self, now: UnixNanos) {
+        let Some(last) = self.last else {
+            self.last = Some(now);
+            return;
+        };
+        let dt = now.0.saturating_sub(last.0).max(0) as f64 * 1e-9;
+        self.mean_interval_secs = if self.samples == 0 {
+            dt
+        } else {
+            self.mean_interval_secs + self.alpha * (dt - self.mean_interval_secs)
+        };
+        self.samples = self.samples.saturating_add(1);
+        self.last = Some(last.max(now));
+    }
+
+    /// A in trades per second, clamped to `[min, max]`; the default until warmed up.
+    pub fn rate(&self) -> f64 {
+        if self.samples < self.min_samples {
+            return self.default;
+        }
+        if self.mean_interval_secs <= 0.0 {
+            return self.max;
+        }
+        (1.0 / self.mean_interval_secs).clamp(self.min, self.max)
+    }
+
+    /// Intervals between trades folded in so far.
+    pub fn samples(&self) -> u32 {
+        self.samples
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MS: i64 = 1_000_000;
+
+    #[test]
+    fn inverse_mean_interval() {
+        let mut e = ArrivalRateEstimator::new(0.25, 1.0, 0.01, 1_000.0, 4);
+        assert_eq!(e.rate(), 1.0);
+        e.observe(UnixNanos(0));
+        assert_eq!(e.samples(), 0, "the first trade opens the first interval");
+        for i in 1..=3 {
+            e.observe(UnixNanos(i * 500 * MS));
+        }
+        assert_eq!(e.rate(), 1.0, "still the default before min_samples");
+        e.observe(UnixNanos(2_000 * MS));
+        assert!((e.rate() - 2.0).abs() < 1e-12, "every 500 ms: {}", e.rate());
+        // One 100 ms interval: mean = 0.5 + 0.25 × (0.1 − 0.5) = 0.4 s.
+        e.observe(UnixNanos(2_100 * MS));
+        assert!((e.rate() - 2.5).abs() < 1e-12, "{}", e.rate());
+        let mut t = 2_100 * MS;
+        for _ in 0..200 {
+            t += 100 * MS;
+            e.observe(UnixNanos(t));
+        }
+        assert!((e.rate() - 10.0).abs() < 1e-6, "{}", e.rate());
+    }
+
+    #[test]
+    fn arrival_rate_clamped_and_robust() {
+        let mut e = ArrivalRateEstimator::new(0.5, 1.0, 0.1, 50.0, 1);
+        e.observe(UnixNanos(1_000 * MS));
+        e.observe(UnixNanos(1_000 * MS));
+        assert_eq!(e.rate(), 50.0, "same-time prints: capped, not infinite");
+        e.observe(UnixNanos(500 * MS));
+        assert_eq!(
+            e.samples(),
+            2,
+            "a time going back counts as an interval of zero"
+        );
+        assert_eq!(e.rate(), 50.0);
+        // The latest time (1 s) stays the reference: mean = 0 + 0.5 × (1 − 0) = 0.5 s.
+        e.observe(UnixNanos(2_000 * MS));
+        assert!((e.rate() - 2.0).abs() < 1e-12, "{}", e.rate());
+        let mut t = 2_000 * MS;
+        for _ in 0..100 {
+            t += 1_000_000 * MS;
+            e.observe(UnixNanos(t));
+        }
+        assert_eq!(e.rate(), 0.1, "a dead market: floored");
+    }
 
     #[test]
     fn inverse_mean_distance() {

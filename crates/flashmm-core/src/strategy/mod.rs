@@ -3,9 +3,12 @@
 //!
 //! Owns:
 //! - the online estimators: [`VolatilityEstimator`] (σ of mid log-returns, EWMA, per √s) and
-//!   [`IntensityEstimator`] (κ, order-arrival decay with distance from the mid, from trades);
+//!   [`IntensityEstimator`] (κ, order-arrival decay with distance from the mid, from trades)
+//!   and [`ArrivalRateEstimator`] (A, public trades per second);
 //! - the pricing maths: [`AvellanedaStoikov`] (reservation price and half-spread, rolling
-//!   horizon τ) and [`PredictionSkew`] (skew by the expected move, widening by entropy, or a
+//!   horizon τ; the default) or, with `model = "glft"` ([`QuoteModel`]), [`Glft`]
+//!   (Guéant–Lehalle–Fernandez-Tapia's closed form from γ, σ, κ and A, no horizon), and
+//!   [`PredictionSkew`] (skew by the expected move, widening by entropy, or a
 //!   wider no-skew base when the prediction is stale);
 //! - [`Quoter`], which combines them with inventory and size skew, a size ladder of N levels,
 //!   min spread, tick/lot rounding, min notional and post-only safety into a [`QuoteTarget`]
@@ -30,6 +33,7 @@ mod adverse;
 mod avellaneda;
 mod diagnostics;
 mod error;
+mod glft;
 mod intensity;
 mod params;
 mod prediction_skew;
@@ -43,8 +47,9 @@ pub use adverse::AdverseSelection;
 pub use avellaneda::AvellanedaStoikov;
 pub use diagnostics::QuoteDiagnostics;
 pub use error::{QuoteError, QuoteParamsError};
-pub use intensity::IntensityEstimator;
-pub use params::{QuoteParams, RawQuoteParams};
+pub use glft::Glft;
+pub use intensity::{ArrivalRateEstimator, IntensityEstimator};
+pub use params::{QuoteModel, QuoteParams, RawQuoteParams};
 pub use prediction_skew::{PredictionSkew, PredictionStatus};
 pub use quoter::{InventoryView, Quote, Quoter};
 pub use requote::{HoldReason, RequoteDecision, RequotePolicy, RequoteReason};

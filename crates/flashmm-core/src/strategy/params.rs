@@ -13,10 +13,26 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "RawQuoteParams", into = "RawQuoteParams")]
 pub struct QuoteParams(RawQuoteParams);
 
+/// Which closed form prices the reservation offset and the half-spread; everything after it
+/// (prediction skew, widenings, cap, ticks, touch, sizes) is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteModel {
+    /// Avellaneda–Stoikov with a rolling horizon `horizon_secs`
+    /// ([`AvellanedaStoikov`](super::AvellanedaStoikov)): uses γ, σ, τ and κ. The default.
+    #[default]
+    AvellanedaStoikov,
+    /// Guéant–Lehalle–Fernandez-Tapia's closed-form approximation ([`Glft`](super::Glft)):
+    /// uses γ, σ, κ and the trade arrival rate A (`a_*`), no horizon.
+    Glft,
+}
+
 /// The unchecked form of [`QuoteParams`]; see the field docs there through the accessors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawQuoteParams {
+    /// The pricing model: `avellaneda_stoikov` (the default) or `glft`.
+    pub model: QuoteModel,
     /// Risk aversion γ, per bps (> 0).
     pub gamma: f64,
     /// The Avellaneda–Stoikov horizon τ = T − t in seconds (> 0), held constant (a rolling
@@ -44,6 +60,17 @@ pub struct RawQuoteParams {
     pub kappa_max: f64,
     /// Trades needed before the estimate replaces the default.
     pub kappa_min_samples: u32,
+    /// Weight of each new inter-trade interval in the EWMA behind the trade arrival rate A
+    /// (0 < α ≤ 1); A is used by the `glft` model.
+    pub a_alpha: f64,
+    /// A used until `a_min_samples` intervals were seen, in trades per second (> 0).
+    pub a_default: f64,
+    /// Lowest A reported, in trades per second (> 0).
+    pub a_min: f64,
+    /// Highest A reported, in trades per second (≥ `a_min`).
+    pub a_max: f64,
+    /// Inter-trade intervals needed before the estimate of A replaces the default.
+    pub a_min_samples: u32,
     /// Multiple of the prediction's expected move (bps) added to the reservation price (≥ 0).
     pub skew_multiple: f64,
     /// Largest prediction skew applied, in bps (≥ 0).
@@ -117,6 +144,7 @@ pub struct RawQuoteParams {
 impl Default for RawQuoteParams {
     fn default() -> Self {
         RawQuoteParams {
+            model: QuoteModel::AvellanedaStoikov,
             gamma: 0.1,
             horizon_secs: 10.0,
             sigma_halflife_secs: 30.0,
@@ -130,6 +158,11 @@ impl Default for RawQuoteParams {
             kappa_min: 0.01,
             kappa_max: 100.0,
             kappa_min_samples: 20,
+            a_alpha: 0.05,
+            a_default: 1.0,
+            a_min: 0.01,
+            a_max: 1_000.0,
+            a_min_samples: 20,
             skew_multiple: 0.5,
             max_skew_bps: 20.0,
             entropy_widen: 0.5,
@@ -248,6 +281,22 @@ impl QuoteParams {
             kd >= r.kappa_min && kd <= r.kappa_max,
             "within [kappa_min, kappa_max]",
         )?;
+        let aa = r.a_alpha;
+        check_f64("a_alpha", aa, aa > 0.0 && aa <= 1.0, "in (0, 1]")?;
+        check_f64("a_min", r.a_min, r.a_min > 0.0, POS)?;
+        check_f64(
+            "a_max",
+            r.a_max,
+            r.a_max >= r.a_min,
+            "a finite number >= a_min",
+        )?;
+        let ad = r.a_default;
+        check_f64(
+            "a_default",
+            ad,
+            ad >= r.a_min && ad <= r.a_max,
+            "within [a_min, a_max]",
+        )?;
         for (field, v) in [
             ("skew_multiple", r.skew_multiple),
             ("max_skew_bps", r.max_skew_bps),
@@ -298,8 +347,8 @@ impl QuoteParams {
         if r.adverse_horizon_ms == 0 {
             return Err(out_of_range("adverse_horizon_ms", 0, ">= 1"));
         }
-        let aa = r.adverse_alpha;
-        check_f64("adverse_alpha", aa, aa > 0.0 && aa <= 1.0, "in (0, 1]")?;
+        let adv = r.adverse_alpha;
+        check_f64("adverse_alpha", adv, adv > 0.0 && adv <= 1.0, "in (0, 1]")?;
         let pp = r.pull_probability;
         check_f64("pull_probability", pp, pp > 0.0 && pp <= 1.0, "in (0, 1]")?;
         let hz = r.quote_frequency_hz;
@@ -344,6 +393,28 @@ mod tests {
         assert_eq!(serde_json::from_str::<QuoteParams>(&json).unwrap(), p);
         let partial: QuoteParams = serde_json::from_str(r#"{"gamma":0.3,"levels":5}"#).unwrap();
         assert_eq!((partial.values().gamma, partial.values().levels), (0.3, 5));
+        assert_eq!(partial.values().model, QuoteModel::AvellanedaStoikov);
+    }
+
+    #[test]
+    fn model_by_name_in_json_and_toml() {
+        let p: QuoteParams = serde_json::from_str(r#"{"model":"glft","a_default":2.0}"#).unwrap();
+        assert_eq!(
+            (p.values().model, p.values().a_default),
+            (QuoteModel::Glft, 2.0)
+        );
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["model"], "glft");
+        let p: QuoteParams = toml::from_str("model = \"avellaneda_stoikov\"").unwrap();
+        assert_eq!(p.values().model, QuoteModel::AvellanedaStoikov);
+        let text = toml::to_string(&RawQuoteParams {
+            model: QuoteModel::Glft,
+            ..RawQuoteParams::default()
+        })
+        .unwrap();
+        assert!(text.contains("model = \"glft\""), "{text}");
+        assert!(serde_json::from_str::<QuoteParams>(r#"{"model":"GLFT"}"#).is_err());
+        assert!(serde_json::from_str::<QuoteParams>(r#"{"model":"nope"}"#).is_err());
     }
 
     /// A parameter name and a change that makes it invalid.
@@ -363,6 +434,13 @@ mod tests {
             ("sigma_cap_bps", Box::new(|r| r.sigma_cap_bps = 1.0)),
             ("kappa_alpha", Box::new(|r| r.kappa_alpha = 1.5)),
             ("kappa_default", Box::new(|r| r.kappa_default = 1000.0)),
+            ("a_alpha", Box::new(|r| r.a_alpha = 0.0)),
+            ("a_alpha", Box::new(|r| r.a_alpha = f64::NAN)),
+            ("a_min", Box::new(|r| r.a_min = 0.0)),
+            ("a_max", Box::new(|r| r.a_max = 0.001)),
+            ("a_max", Box::new(|r| r.a_max = f64::INFINITY)),
+            ("a_default", Box::new(|r| r.a_default = 5_000.0)),
+            ("a_default", Box::new(|r| r.a_default = 0.001)),
             ("skew_multiple", Box::new(|r| r.skew_multiple = -0.1)),
             ("stale_widen", Box::new(|r| r.stale_widen = 0.9)),
             ("levels", Box::new(|r| r.levels = 0)),

@@ -2,9 +2,9 @@
 //! [`QuoteTarget`] and its [`QuoteDiagnostics`].
 
 use super::{
-    fill_edge_bps, AdverseSelection, AvellanedaStoikov, IntensityEstimator, PredictionSkew,
-    QuoteDiagnostics, QuoteError, QuoteParams, QuoteTarget, Touch, TouchPlacement,
-    VolatilityEstimator,
+    fill_edge_bps, AdverseSelection, ArrivalRateEstimator, AvellanedaStoikov, Glft,
+    IntensityEstimator, PredictionSkew, QuoteDiagnostics, QuoteError, QuoteModel, QuoteParams,
+    QuoteTarget, Touch, TouchPlacement, VolatilityEstimator,
 };
 use crate::book::{BookLevel, OrderBook};
 use crate::market::{MarketSpec, Price, Qty, Side};
@@ -33,11 +33,13 @@ pub struct Quote {
     pub diagnostics: QuoteDiagnostics,
 }
 
-/// The quoting strategy of one market: online σ and κ estimators and the pricing maths.
+/// The quoting strategy of one market: online σ, κ and A estimators and the pricing maths.
 ///
 /// Pricing, in bps of the mid `s` then converted to ticks at the end:
-/// 1. Avellaneda–Stoikov: `r = s − q·γ·σ²·τ`, `δ = γσ²τ/2 + (1/γ)·ln(1 + γ/κ)` with `q` the
-///    position in base-size units ([`AvellanedaStoikov`]).
+/// 1. The model ([`QuoteModel`]), with `q` the position in base-size units:
+///    Avellaneda–Stoikov (the default), `r = s − q·γ·σ²·τ`, `δ = γσ²τ/2 + (1/γ)·ln(1 + γ/κ)`
+///    ([`AvellanedaStoikov`]); or GLFT, `r = s − q·c2·σ`, `δ = c1 + c2·σ/2` with c1, c2 from
+///    γ, κ and the trade arrival rate A ([`Glft`]).
 /// 2. Prediction: `r += clamp(skew_multiple × expected_move_bps)`; `δ ×= 1 + entropy_widen·H`;
 ///    without a fresh prediction no skew and `δ ×= stale_widen` ([`PredictionSkew`]).
 /// 3. Volatility: `δ ×= 1 + vol_widen·max(0, σ/vol_ref − 1)`.
@@ -69,6 +71,7 @@ pub struct Quoter {
     inventory_fraction: Decimal,
     volatility: VolatilityEstimator,
     intensity: IntensityEstimator,
+    arrival: ArrivalRateEstimator,
     adverse: AdverseSelection,
     maker_fee_bps: f64,
 }
@@ -103,6 +106,13 @@ impl Quoter {
                 p.kappa_min,
                 p.kappa_max,
                 p.kappa_min_samples,
+            ),
+            arrival: ArrivalRateEstimator::new(
+                p.a_alpha,
+                p.a_default,
+                p.a_min,
+                p.a_max,
+                p.a_min_samples,
             ),
             adverse: AdverseSelection::new(
                 p.adverse_horizon_ms,
@@ -155,9 +165,11 @@ impl Quoter {
         }
     }
 
-    /// Feeds a public trade received at `now` to the κ estimator (its distance from the
-    /// current mid) and to the adverse-move estimator.
+    /// Feeds a public trade received at `now` to the A estimator (its time), the κ estimator
+    /// (its distance from the current mid) and the adverse-move estimator; a hollow book's
+    /// mid is no price, so then only its time counts.
     pub fn on_trade(&mut self, now: UnixNanos, trade: &Trade, book: &OrderBook) {
+        self.arrival.observe(now);
         if self.hollow_spread_bps(book).is_some() {
             return;
         }
@@ -186,6 +198,11 @@ impl Quoter {
         self.intensity.kappa()
     }
 
+    /// A now, in public trades per second.
+    pub fn arrival_rate(&self) -> f64 {
+        self.arrival.rate()
+    }
+
     /// The volatility estimator.
     pub fn volatility(&self) -> &VolatilityEstimator {
         &self.volatility
@@ -194,6 +211,11 @@ impl Quoter {
     /// The intensity estimator.
     pub fn intensity(&self) -> &IntensityEstimator {
         &self.intensity
+    }
+
+    /// The trade arrival-rate estimator.
+    pub fn arrival(&self) -> &ArrivalRateEstimator {
+        &self.arrival
     }
 
     /// The adverse-move estimator.
@@ -235,8 +257,18 @@ impl Quoter {
 
         let sigma = self.sigma_bps();
         let kappa = self.kappa();
+        let a = self.arrival_rate();
         let q = inventory.position_lots as f64 / p.base_size_lots as f64;
-        let avs = AvellanedaStoikov::compute(q, p.gamma, sigma, p.horizon_secs, kappa);
+        let (inventory_skew_bps, base_half_spread_bps) = match p.model {
+            QuoteModel::AvellanedaStoikov => {
+                let m = AvellanedaStoikov::compute(q, p.gamma, sigma, p.horizon_secs, kappa);
+                (m.reservation_offset_bps, m.half_spread_bps)
+            }
+            QuoteModel::Glft => {
+                let m = Glft::compute(q, p.gamma, sigma, a, kappa);
+                (m.reservation_offset_bps, m.half_spread_bps)
+            }
+        };
         let pred = PredictionSkew::evaluate(
             prediction,
             book.market(),
@@ -250,8 +282,8 @@ impl Quoter {
         } else {
             1.0 + p.entropy_widen * pred.entropy
         };
-        let delta = avs.half_spread_bps * widen;
-        let r = avs.reservation_offset_bps + pred.skew_bps;
+        let delta = base_half_spread_bps * widen;
+        let r = inventory_skew_bps + pred.skew_bps;
         let mut bid_off = r - delta;
         let mut ask_off = r + delta;
 
@@ -354,16 +386,18 @@ impl Quoter {
         Ok(Quote {
             target,
             diagnostics: QuoteDiagnostics {
+                model: p.model,
                 mid_ticks: mid,
                 sigma_bps: sigma,
                 kappa,
+                a,
                 gamma: p.gamma,
                 horizon_secs: p.horizon_secs,
                 q,
-                inventory_skew_bps: avs.reservation_offset_bps,
+                inventory_skew_bps,
                 prediction_skew_bps: pred.skew_bps,
                 reservation_ticks: mid + r * bps,
-                base_half_spread_bps: avs.half_spread_bps,
+                base_half_spread_bps,
                 half_spread_bps: delta,
                 entropy: pred.entropy,
                 widen_multiplier: widen,
