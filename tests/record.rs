@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use flashmm_core::book::OrderBook;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_e2e::{bin, Stage};
 use flashmm_recording::{RecordEvent, RecordingReader};
 
@@ -51,19 +52,21 @@ fn record_writes_a_replayable_recording_of_every_market() {
         let market = record.event.market().clone();
         let symbol = market.as_str().to_owned();
         match &record.event {
-            RecordEvent::Snapshot(s) => {
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => {
                 books
                     .entry(symbol)
                     .or_insert_with(|| OrderBook::new(market))
                     .apply_snapshot(s)
                     .expect("snapshot applies");
             }
-            RecordEvent::Delta(d) => {
+            RecordEvent::Market(MarketEvent::Delta(d)) => {
                 let book = books.get_mut(&symbol).expect("a delta before any snapshot");
                 book.apply_delta(d).expect("every recorded delta applies");
                 *deltas.entry(symbol).or_default() += 1;
             }
-            RecordEvent::Trade(t) => assert!(books.contains_key(&symbol) && t.qty.lots() > 0),
+            RecordEvent::Market(MarketEvent::Trade(t)) => {
+                assert!(books.contains_key(&symbol) && t.qty.lots() > 0)
+            }
             RecordEvent::Top(_) => {}
         }
     }

@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use flashmm_backtest::synthetic::synthetic_records;
 use flashmm_backtest::{Backtest, BacktestConfig, FeeSchedule};
 use flashmm_core::market::{MarketId, MarketSpec};
-use flashmm_recording::{Record, RecordEvent, RecordingReader};
+use flashmm_recording::{Record, RecordingReader};
 use rust_decimal::Decimal;
 
 fn spec(market: MarketId) -> MarketSpec {
@@ -36,10 +36,7 @@ fn replay(spec: &MarketSpec, records: Vec<Record>) {
 }
 
 fn book_events(records: &[Record]) -> u64 {
-    records
-        .iter()
-        .filter(|r| matches!(r.event, RecordEvent::Snapshot(_) | RecordEvent::Delta(_)))
-        .count() as u64
+    records.iter().filter(|r| r.event.is_book()).count() as u64
 }
 
 fn bench(c: &mut Criterion) {

@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 use flashmm_core::inventory::Position;
 use flashmm_core::market::MarketSpec;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
 use flashmm_recording::{Record, RecordEvent, RecordingError};
 
@@ -159,8 +160,10 @@ impl Backtest {
                 continue;
             }
             match record.event {
-                RecordEvent::Snapshot(_) | RecordEvent::Delta(_) => replay.book_events += 1,
-                RecordEvent::Trade(_) => replay.trades += 1,
+                RecordEvent::Market(MarketEvent::Snapshot(_) | MarketEvent::Delta(_)) => {
+                    replay.book_events += 1
+                }
+                RecordEvent::Market(MarketEvent::Trade(_)) => replay.trades += 1,
                 RecordEvent::Top(_) => {}
             }
             // Time never runs backwards on the venue's clock.

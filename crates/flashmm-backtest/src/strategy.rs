@@ -16,7 +16,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::MarketSpec;
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::{Fill, OrderEvent};
 use flashmm_core::risk::RiskViolationKind;
 use flashmm_core::risk::{GuardLimits, KillSwitch, RiskAction, RiskLimits, RiskViolation};
@@ -222,11 +221,8 @@ impl Strategy {
         event: RecordEvent,
         out: &mut Vec<OrderAction>,
     ) -> Result<(), BacktestError> {
-        let event = match event {
-            RecordEvent::Snapshot(s) => MarketEvent::Snapshot(s),
-            RecordEvent::Delta(d) => MarketEvent::Delta(d),
-            RecordEvent::Trade(t) => MarketEvent::Trade(t),
-            RecordEvent::Top(_) => return Ok(()),
+        let RecordEvent::Market(event) = event else {
+            return Ok(());
         };
         let violation = self
             .engine

@@ -30,7 +30,7 @@ pub fn synthetic_records(
     let depth = 10;
     out.push(Record {
         recv_ts: UnixNanos(t0),
-        event: RecordEvent::Snapshot(BookSnapshot {
+        event: RecordEvent::from(BookSnapshot {
             market: market.clone(),
             seq: 1,
             bids: (0..depth).map(|i| lv(bid - i, 100)).collect(),
@@ -56,7 +56,7 @@ pub fn synthetic_records(
             };
             out.push(Record {
                 recv_ts: ts,
-                event: RecordEvent::Trade(Trade {
+                event: RecordEvent::from(Trade {
                     market: market.clone(),
                     trade_id,
                     price: Price::from_ticks(price),
@@ -89,7 +89,7 @@ pub fn synthetic_records(
         seq += 1;
         out.push(Record {
             recv_ts: ts,
-            event: RecordEvent::Delta(BookDelta {
+            event: RecordEvent::from(BookDelta {
                 market: market.clone(),
                 seq,
                 prev_seq: Some(seq - 1),

@@ -37,7 +37,7 @@ fn lv(p: i64, q: i64) -> BookLevel {
 fn snapshot(ms: i64) -> Record {
     Record {
         recv_ts: UnixNanos(T0 + ms * MS),
-        event: RecordEvent::Snapshot(BookSnapshot {
+        event: RecordEvent::from(BookSnapshot {
             market: market(),
             seq: 1,
             bids: vec![lv(4_000, 50), lv(3_999, 50)],
@@ -50,7 +50,7 @@ fn snapshot(ms: i64) -> Record {
 fn delta(ms: i64, seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> Record {
     Record {
         recv_ts: UnixNanos(T0 + ms * MS),
-        event: RecordEvent::Delta(BookDelta {
+        event: RecordEvent::from(BookDelta {
             market: market(),
             seq,
             prev_seq: Some(seq - 1),
@@ -64,7 +64,7 @@ fn delta(ms: i64, seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> Recor
 fn trade(ms: i64, aggressor: Side, price: i64, lots: i64) -> Record {
     Record {
         recv_ts: UnixNanos(T0 + ms * MS),
-        event: RecordEvent::Trade(Trade {
+        event: RecordEvent::from(Trade {
             market: market(),
             trade_id: TradeId::new(format!("t{ms}")).unwrap(),
             price: Price::from_ticks(price),

@@ -16,6 +16,7 @@ use crate::{FeedConfig, RestError};
 use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
 use flashmm_core::identifiers::TradeId;
 use flashmm_core::market::MarketSpec;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
 use flashmm_recording::import::binance::message::{parse_message, Message, RawLevel};
@@ -353,7 +354,9 @@ fn on_frame(
                         ev.fetch = Some(i);
                     }
                 }
-                DiffStep::Apply(diff) => ev.out.push(FeedEvent::Delta(apply(b, diff, stats))),
+                DiffStep::Apply(diff) => ev
+                    .out
+                    .push(FeedEvent::Market(MarketEvent::Delta(apply(b, diff, stats)))),
                 DiffStep::Stale => FeedStats::bump(&stats.stale_diffs),
                 DiffStep::Gap {
                     expected_after,
@@ -389,14 +392,14 @@ fn on_frame(
         Message::Trade(t) => {
             let price = b.spec.price(t.price).map_err(|e| e.to_string())?;
             let qty = b.spec.qty(t.qty).map_err(|e| e.to_string())?;
-            ev.out.push(FeedEvent::Trade(Trade {
+            ev.out.push(FeedEvent::Market(MarketEvent::Trade(Trade {
                 market: b.spec.id().clone(),
                 trade_id: TradeId::new(t.id.to_string()).map_err(|e| e.to_string())?,
                 price,
                 qty,
                 aggressor: t.aggressor(),
                 ts: ms(t.trade_ms),
-            }));
+            })));
         }
         Message::Snapshot(_) => return Err("a snapshot on the stream".to_owned()),
     }
@@ -457,9 +460,9 @@ fn on_snapshot(
                 ts: s.event_ms.map_or(at, ms),
             };
             b.seq = Some(snapshot.seq);
-            let mut out = vec![FeedEvent::Snapshot(snapshot)];
+            let mut out = vec![FeedEvent::Market(MarketEvent::Snapshot(snapshot))];
             for diff in diffs {
-                out.push(FeedEvent::Delta(apply(b, diff, stats)));
+                out.push(FeedEvent::Market(MarketEvent::Delta(apply(b, diff, stats))));
             }
             Ok(out)
         }

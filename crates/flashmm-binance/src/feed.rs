@@ -1,9 +1,8 @@
 //! What the live feed yields, and its counters.
 
-use flashmm_core::book::{BookDelta, BookSnapshot};
 use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
-use flashmm_core::trade::Trade;
+
 use flashmm_recording::TopOfBook;
 use flashmm_venue::venue::{EventStream, Received, VenueEvent};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,13 +20,10 @@ pub enum FeedEvent {
         /// Why.
         reason: String,
     },
-    /// A market's whole book: the REST snapshot, at its `lastUpdateId` (`seq`).
-    Snapshot(BookSnapshot),
-    /// A depth diff that follows the book: `seq` is its last update id `u`, `prev_seq` the
-    /// book's before.
-    Delta(BookDelta),
-    /// A public trade.
-    Trade(Trade),
+    /// A market's public data: its whole book (the REST snapshot, at its `lastUpdateId`,
+    /// `seq`), a depth diff that follows the book (`seq` is its last update id `u`,
+    /// `prev_seq` the book's before), or a public trade.
+    Market(MarketEvent),
     /// A `bookTicker`: the venue's best bid and ask (faster than the 100 ms diffs).
     Top(TopOfBook),
     /// A frame or REST snapshot body exactly as received (with [`FeedConfig::raw_frames`]
@@ -127,9 +123,7 @@ impl FeedStream {
                 let event = match feed.event {
                     FeedEvent::Connected => VenueEvent::Connected,
                     FeedEvent::Disconnected { reason } => VenueEvent::Disconnected { reason },
-                    FeedEvent::Snapshot(s) => VenueEvent::Market(MarketEvent::Snapshot(s)),
-                    FeedEvent::Delta(d) => VenueEvent::Market(MarketEvent::Delta(d)),
-                    FeedEvent::Trade(t) => VenueEvent::Market(MarketEvent::Trade(t)),
+                    FeedEvent::Market(e) => VenueEvent::Market(e),
                     FeedEvent::Top(_) | FeedEvent::Raw { .. } => continue,
                 };
                 if tx

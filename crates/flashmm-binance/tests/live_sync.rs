@@ -9,6 +9,7 @@ mod support;
 use flashmm_binance::{subscribe, BinanceMarket, FeedConfig, FeedEvent, FeedStats, FeedSymbol};
 use flashmm_core::book::OrderBook;
 use flashmm_core::market::MarketSpec;
+use flashmm_core::market_event::MarketEvent;
 use rust_decimal::Decimal;
 use std::time::Duration;
 use support::{capture, digest, read_lines, spec, start, Capture, Faults, MapBook};
@@ -51,7 +52,7 @@ async fn run(
     let run = async {
         while let Some(f) = feed.next().await {
             let seq = match &f.event {
-                FeedEvent::Snapshot(s) => {
+                FeedEvent::Market(MarketEvent::Snapshot(s)) => {
                     core.apply_snapshot(s)
                         .unwrap_or_else(|e| panic!("snapshot {} refused: {e}", s.seq));
                     book.reset(&s.bids, &s.asks);
@@ -59,7 +60,7 @@ async fn run(
                     snapshots += 1;
                     s.seq
                 }
-                FeedEvent::Delta(d) => {
+                FeedEvent::Market(MarketEvent::Delta(d)) => {
                     // Every delta follows the one before, from the last snapshot.
                     assert_eq!(d.prev_seq, seq_at, "delta {}", d.seq);
                     assert!(seq_at.is_some_and(|s| d.seq > s));
@@ -82,7 +83,9 @@ async fn run(
                     *want,
                     "book at {seq} differs from the offline one"
                 );
-            } else if checked % 5 == 0 || matches!(f.event, FeedEvent::Snapshot(_)) {
+            } else if checked % 5 == 0
+                || matches!(f.event, FeedEvent::Market(MarketEvent::Snapshot(_)))
+            {
                 let offline = mock.book_at(seq).unwrap();
                 assert!(
                     book.is_within(&offline),

@@ -8,6 +8,7 @@ mod support;
 use flashmm_binance::record::{record, resolve_symbols, RecordConfig};
 use flashmm_binance::{BinanceMarket, FeedConfig, RestClient};
 use flashmm_core::book::OrderBook;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_recording::import::binance::{import_binance, BinanceImportConfig};
 use flashmm_recording::{Compression, Record, RecordEvent, RecordingReader};
 use rust_decimal::Decimal;
@@ -35,8 +36,8 @@ fn replays(path: &Path, recs: &[Record]) -> u64 {
     let mut applied = 0;
     for r in recs {
         let res = match &r.event {
-            RecordEvent::Snapshot(s) => book.apply_snapshot(s),
-            RecordEvent::Delta(d) => book.apply_delta(d),
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => book.apply_snapshot(s),
+            RecordEvent::Market(MarketEvent::Delta(d)) => book.apply_delta(d),
             _ => continue,
         };
         res.unwrap_or_else(|e| panic!("{}: {e}", path.display()));

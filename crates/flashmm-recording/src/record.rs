@@ -2,9 +2,10 @@
 
 use super::TopOfBook;
 use flashmm_core::book::{BookDelta, BookSnapshot};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An event and its local receive time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,20 +16,19 @@ pub struct Record {
     pub event: RecordEvent,
 }
 
-/// What a record carries.
+/// What a record carries: public market data, the one [`MarketEvent`] of `md:{mkt}`, or an
+/// exact top of book (what a ticker-only capture has).
 ///
-/// Book events of one market form one sequence: a `Snapshot` (re)starts the book (the first
-/// one, and a resync after a gap in the source), then each `Delta` has `prev_seq` equal to
+/// Book events of one market form one sequence: a snapshot (re)starts the book (the first
+/// one, and a resync after a gap in the source), then each delta has `prev_seq` equal to
 /// the previous book event's `seq`, so `OrderBook::apply_delta` accepts every one of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+///
+/// On disk each event is a map of one key naming its kind (`snapshot`, `delta`, `trade`,
+/// `top`) to its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordEvent {
-    /// A full book that replaces the market's book.
-    Snapshot(BookSnapshot),
-    /// Changed levels of the market's book.
-    Delta(BookDelta),
-    /// A public trade.
-    Trade(Trade),
+    /// A book snapshot, a book delta or a public trade.
+    Market(MarketEvent),
     /// The exact best bid and ask.
     Top(TopOfBook),
 }
@@ -37,9 +37,9 @@ impl RecordEvent {
     /// A short name of the event's kind: `snapshot`, `delta`, `trade` or `top`.
     pub fn kind(&self) -> &'static str {
         match self {
-            RecordEvent::Snapshot(_) => "snapshot",
-            RecordEvent::Delta(_) => "delta",
-            RecordEvent::Trade(_) => "trade",
+            RecordEvent::Market(MarketEvent::Snapshot(_)) => "snapshot",
+            RecordEvent::Market(MarketEvent::Delta(_)) => "delta",
+            RecordEvent::Market(MarketEvent::Trade(_)) => "trade",
             RecordEvent::Top(_) => "top",
         }
     }
@@ -47,10 +47,97 @@ impl RecordEvent {
     /// The market the event belongs to.
     pub fn market(&self) -> &flashmm_core::market::MarketId {
         match self {
-            RecordEvent::Snapshot(s) => &s.market,
-            RecordEvent::Delta(d) => &d.market,
-            RecordEvent::Trade(t) => &t.market,
+            RecordEvent::Market(e) => e.market(),
             RecordEvent::Top(t) => &t.market,
         }
+    }
+
+    /// The market event, unless this is a top of book.
+    pub fn as_market(&self) -> Option<&MarketEvent> {
+        match self {
+            RecordEvent::Market(e) => Some(e),
+            RecordEvent::Top(_) => None,
+        }
+    }
+
+    /// Whether this is a book snapshot or delta.
+    pub fn is_book(&self) -> bool {
+        matches!(
+            self,
+            RecordEvent::Market(MarketEvent::Snapshot(_) | MarketEvent::Delta(_))
+        )
+    }
+}
+
+impl From<MarketEvent> for RecordEvent {
+    fn from(e: MarketEvent) -> Self {
+        RecordEvent::Market(e)
+    }
+}
+
+impl From<BookSnapshot> for RecordEvent {
+    fn from(s: BookSnapshot) -> Self {
+        RecordEvent::Market(MarketEvent::Snapshot(s))
+    }
+}
+
+impl From<BookDelta> for RecordEvent {
+    fn from(d: BookDelta) -> Self {
+        RecordEvent::Market(MarketEvent::Delta(d))
+    }
+}
+
+impl From<Trade> for RecordEvent {
+    fn from(t: Trade) -> Self {
+        RecordEvent::Market(MarketEvent::Trade(t))
+    }
+}
+
+impl From<TopOfBook> for RecordEvent {
+    fn from(t: TopOfBook) -> Self {
+        RecordEvent::Top(t)
+    }
+}
+
+/// The on-disk form of a [`RecordEvent`], borrowed for writing.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum WireRef<'a> {
+    Snapshot(&'a BookSnapshot),
+    Delta(&'a BookDelta),
+    Trade(&'a Trade),
+    Top(&'a TopOfBook),
+}
+
+/// The on-disk form of a [`RecordEvent`], owned for reading.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Wire {
+    Snapshot(BookSnapshot),
+    Delta(BookDelta),
+    Trade(Trade),
+    Top(TopOfBook),
+}
+
+impl Serialize for RecordEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => WireRef::Snapshot(s),
+            RecordEvent::Market(MarketEvent::Delta(d)) => WireRef::Delta(d),
+            RecordEvent::Market(MarketEvent::Trade(t)) => WireRef::Trade(t),
+            RecordEvent::Top(t) => WireRef::Top(t),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RecordEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Wire::deserialize(deserializer)? {
+            Wire::Snapshot(s) => s.into(),
+            Wire::Delta(d) => d.into(),
+            Wire::Trade(t) => t.into(),
+            Wire::Top(t) => t.into(),
+        })
     }
 }

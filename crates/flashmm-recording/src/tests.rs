@@ -34,14 +34,14 @@ fn lv(p: i64, q: i64) -> BookLevel {
 
 fn records() -> Vec<Record> {
     let events = vec![
-        RecordEvent::Snapshot(BookSnapshot {
+        RecordEvent::from(BookSnapshot {
             market: market(),
             seq: 1,
             bids: vec![lv(100, 5), lv(99, 1)],
             asks: vec![lv(101, 2)],
             ts: UnixNanos(10),
         }),
-        RecordEvent::Delta(BookDelta {
+        RecordEvent::from(BookDelta {
             market: market(),
             seq: 2,
             prev_seq: Some(1),
@@ -49,7 +49,7 @@ fn records() -> Vec<Record> {
             asks: vec![],
             ts: UnixNanos(11),
         }),
-        RecordEvent::Trade(Trade {
+        RecordEvent::from(Trade {
             market: market(),
             trade_id: TradeId::new("42").unwrap(),
             price: Price::from_ticks(101),

@@ -4,6 +4,7 @@
 //! (fails under CI).
 
 use flashmm_core::book::OrderBook;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_recording::import::binance::{import_binance, BinanceImportConfig};
 use flashmm_recording::{Compression, RecordEvent, RecordingReader};
 use std::io::{BufRead, BufReader, Read};
@@ -81,8 +82,8 @@ fn check(files: &[PathBuf], max_lines: Option<u64>) {
         }
         last_recv = Some(record.recv_ts);
         match &record.event {
-            RecordEvent::Snapshot(s) => book.apply_snapshot(s).unwrap(),
-            RecordEvent::Delta(d) => {
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => book.apply_snapshot(s).unwrap(),
+            RecordEvent::Market(MarketEvent::Delta(d)) => {
                 book.apply_delta(d)
                     .unwrap_or_else(|e| panic!("delta {} refused: {e}", d.seq));
                 deltas += 1;
@@ -95,7 +96,7 @@ fn check(files: &[PathBuf], max_lines: Option<u64>) {
                     checked_tops += 1;
                 }
             }
-            RecordEvent::Trade(_) => trades += 1,
+            RecordEvent::Market(MarketEvent::Trade(_)) => trades += 1,
         }
     }
     assert_eq!(
@@ -217,8 +218,8 @@ fn labels_100ms(records: &[flashmm_recording::Record]) -> Vec<i8> {
             next += STEP;
         }
         match &r.event {
-            RecordEvent::Snapshot(s) => book.apply_snapshot(s).unwrap(),
-            RecordEvent::Delta(d) => book.apply_delta(d).unwrap(),
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => book.apply_snapshot(s).unwrap(),
+            RecordEvent::Market(MarketEvent::Delta(d)) => book.apply_delta(d).unwrap(),
             _ => {}
         }
     }
@@ -293,8 +294,8 @@ fn ticker_and_trade_capture_books_the_ticker_at_every_step() {
     let mut checked = 0u64;
     for r in &records {
         match &r.event {
-            RecordEvent::Snapshot(s) => book.apply_snapshot(s).unwrap(),
-            RecordEvent::Delta(d) => book.apply_delta(d).unwrap(),
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => book.apply_snapshot(s).unwrap(),
+            RecordEvent::Market(MarketEvent::Delta(d)) => book.apply_delta(d).unwrap(),
             RecordEvent::Top(t) => {
                 let bids: Vec<_> = book.levels(flashmm_core::market::Side::Buy).collect();
                 let asks: Vec<_> = book.levels(flashmm_core::market::Side::Sell).collect();
@@ -306,7 +307,7 @@ fn ticker_and_trade_capture_books_the_ticker_at_every_step() {
                 );
                 checked += 1;
             }
-            RecordEvent::Trade(_) => {}
+            RecordEvent::Market(MarketEvent::Trade(_)) => {}
         }
     }
     assert_eq!(checked, stats.tops);

@@ -22,7 +22,6 @@ use flashmm_bus::{MemoryBus, Namespace};
 use flashmm_core::book::BookSnapshot;
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::TimeInForce;
 use flashmm_core::order::{Fill, Liquidity, OrderStatus};
 use flashmm_core::risk::{KillSwitch, RiskLimits};
@@ -30,7 +29,6 @@ use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::RawQuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::FeatureConfig;
-use flashmm_recording::RecordEvent;
 use flashmm_trading::MarketEngine;
 use flashmm_venue::venue::{
     AssetBalance, EventStream, NewOrder, OrderRef, OrderReport, ReplaceOrder, Venue, VenueError,
@@ -354,11 +352,8 @@ async fn execution_and_the_backtester_send_the_same_intents() {
     for (i, record) in records.iter().enumerate() {
         let t = record.recv_ts.as_i64();
         clock.set(t);
-        let event = match &record.event {
-            RecordEvent::Snapshot(s) => MarketEvent::Snapshot(s.clone()),
-            RecordEvent::Delta(d) => MarketEvent::Delta(d.clone()),
-            RecordEvent::Trade(tr) => MarketEvent::Trade(tr.clone()),
-            RecordEvent::Top(_) => continue,
+        let Some(event) = record.event.as_market().cloned() else {
+            continue;
         };
         let started = clock.instant();
         engine

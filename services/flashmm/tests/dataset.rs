@@ -38,7 +38,7 @@ fn write_recording(path: &std::path::Path) {
     writer
         .write(&Record {
             recv_ts: UnixNanos(t0),
-            event: RecordEvent::Snapshot(BookSnapshot {
+            event: RecordEvent::from(BookSnapshot {
                 market: market.clone(),
                 seq: 1,
                 bids: vec![lv(4_000, 10)],
@@ -52,7 +52,7 @@ fn write_recording(path: &std::path::Path) {
         writer
             .write(&Record {
                 recv_ts: UnixNanos(t0 + i * STEP_NS),
-                event: RecordEvent::Delta(BookDelta {
+                event: RecordEvent::from(BookDelta {
                     market: market.clone(),
                     seq: 1 + i as u64,
                     prev_seq: Some(i as u64),

@@ -13,9 +13,7 @@ use flashmm_recording::RecordEvent;
 /// through it. Returns whether the event was a market's public data of a followed market.
 pub fn apply(state: &AppState, feed: &Feed) -> bool {
     let event = match &feed.event {
-        FeedEvent::Snapshot(s) => RecordEvent::Snapshot(s.clone()),
-        FeedEvent::Delta(d) => RecordEvent::Delta(d.clone()),
-        FeedEvent::Trade(t) => RecordEvent::Trade(t.clone()),
+        FeedEvent::Market(e) => RecordEvent::Market(e.clone()),
         FeedEvent::Connected => {
             tracing::info!("live feed connected");
             return false;

@@ -152,16 +152,16 @@ async fn the_simulator_follows_the_live_book_fills_from_its_trades_and_survives_
                     connects += 1;
                     None
                 }
-                FeedEvent::Snapshot(s) => {
+                FeedEvent::Market(MarketEvent::Snapshot(s)) => {
                     live.apply_snapshot(s).unwrap();
                     Some(s.seq)
                 }
-                FeedEvent::Delta(d) => {
+                FeedEvent::Market(MarketEvent::Delta(d)) => {
                     live.apply_delta(d).unwrap();
                     deltas += 1;
                     Some(d.seq)
                 }
-                FeedEvent::Trade(t) => {
+                FeedEvent::Market(MarketEvent::Trade(t)) => {
                     for p in placed.iter_mut() {
                         if t.aggressor == p.side.opposite() {
                             if t.price == p.price {
@@ -176,14 +176,8 @@ async fn the_simulator_follows_the_live_book_fills_from_its_trades_and_survives_
                 _ => None,
             };
             let applied = sim_venue::follow::apply(&state, &f);
-            assert_eq!(
-                applied,
-                matches!(
-                    f.event,
-                    FeedEvent::Snapshot(_) | FeedEvent::Delta(_) | FeedEvent::Trade(_)
-                )
-            );
-            let is_snapshot = matches!(f.event, FeedEvent::Snapshot(_));
+            assert_eq!(applied, matches!(f.event, FeedEvent::Market(_)));
+            let is_snapshot = matches!(f.event, FeedEvent::Market(MarketEvent::Snapshot(_)));
             if let Some(seq) = seq {
                 if is_snapshot || deltas % 25 == 0 {
                     assert_same(&spec, &sim_book(&state), &live, &format!("seq {seq}"));

@@ -55,7 +55,7 @@ fn lv(price: i64, qty: i64) -> BookLevel {
 fn recording(lap_ms: i64) -> Vec<Record> {
     let mut records = vec![at(
         0,
-        RecordEvent::Snapshot(BookSnapshot {
+        RecordEvent::from(BookSnapshot {
             market: btc(),
             seq: 1,
             bids: vec![lv(10_000, 5)],
@@ -68,7 +68,7 @@ fn recording(lap_ms: i64) -> Vec<Record> {
         let ms = i * 10;
         records.push(at(
             ms,
-            RecordEvent::Trade(Trade {
+            RecordEvent::from(Trade {
                 market: btc(),
                 trade_id: TradeId::new(format!("t{i}")).unwrap(),
                 price: Price::from_ticks(10_000),
@@ -80,7 +80,7 @@ fn recording(lap_ms: i64) -> Vec<Record> {
         seq += 1;
         records.push(at(
             ms + 1,
-            RecordEvent::Delta(BookDelta {
+            RecordEvent::from(BookDelta {
                 market: btc(),
                 seq,
                 prev_seq: Some(seq - 1),

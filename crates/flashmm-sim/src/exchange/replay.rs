@@ -8,6 +8,7 @@ use crate::matching::{CancelReason, MatchingEngine, OrderId};
 use crate::queue::{CancelModel, ExchangeReport, FillSimulator, NewOrder};
 use flashmm_core::book::BookLevel;
 use flashmm_core::market::{MarketSpec, Price, Qty, Side};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
 use flashmm_recording::{Record, RecordEvent};
 use flashmm_venue::protocol::{DeltaMsg, ServerMessage, SnapshotMsg, TradeMsg, WireLevel};
@@ -202,14 +203,14 @@ impl Replay {
         self.venue.on_event(ts, event, &mut self.scratch);
         let applied = self.venue.book_valid() && self.venue.refused_updates() == refused;
         match event {
-            RecordEvent::Snapshot(_) if applied => {
+            RecordEvent::Market(MarketEvent::Snapshot(_)) if applied => {
                 self.wire_seq += 1;
                 out.push(Outbound::Market {
                     market: tr.index,
                     msg: ServerMessage::Snapshot(self.snapshot(tr.spec, now_ns)),
                 });
             }
-            RecordEvent::Delta(d) if applied && was_valid => {
+            RecordEvent::Market(MarketEvent::Delta(d)) if applied && was_valid => {
                 self.wire_seq += 1;
                 let wire = |levels: &[BookLevel]| WireLevel::from_levels(tr.spec, levels);
                 out.push(Outbound::Market {
@@ -224,7 +225,7 @@ impl Replay {
                     }),
                 });
             }
-            RecordEvent::Trade(t) => {
+            RecordEvent::Market(MarketEvent::Trade(t)) => {
                 let trade_id = self.next_trade;
                 self.next_trade += 1;
                 out.push(Outbound::Market {

@@ -43,7 +43,7 @@ fn lv(price: i64, qty: i64) -> BookLevel {
 fn snapshot(at: i64, seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> Record {
     Record {
         recv_ts: UnixNanos(T0 + at),
-        event: RecordEvent::Snapshot(BookSnapshot {
+        event: RecordEvent::from(BookSnapshot {
             market: market(),
             seq,
             bids,
@@ -56,7 +56,7 @@ fn snapshot(at: i64, seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> Re
 fn delta(at: i64, seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> Record {
     Record {
         recv_ts: UnixNanos(T0 + at),
-        event: RecordEvent::Delta(BookDelta {
+        event: RecordEvent::from(BookDelta {
             market: market(),
             seq,
             prev_seq: Some(seq - 1),
@@ -70,7 +70,7 @@ fn delta(at: i64, seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> Recor
 fn trade(at: i64, price: i64, qty: i64, aggressor: Side) -> Record {
     Record {
         recv_ts: UnixNanos(T0 + at),
-        event: RecordEvent::Trade(Trade {
+        event: RecordEvent::from(Trade {
             market: market(),
             trade_id: TradeId::new(format!("t{at}")).unwrap(),
             price: Price::from_ticks(price),

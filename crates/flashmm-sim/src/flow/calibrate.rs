@@ -25,6 +25,7 @@
 use std::collections::BTreeMap;
 
 use flashmm_core::market::{MarketSpec, Side};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::trade::Trade;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -186,7 +187,7 @@ impl FlowCalibrator {
         self.records += 1;
         self.advance_to(record.recv_ts.as_i64());
         match &record.event {
-            RecordEvent::Snapshot(s) => {
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => {
                 self.bids = s
                     .bids
                     .iter()
@@ -198,7 +199,7 @@ impl FlowCalibrator {
                     .map(|l| (l.price.ticks(), l.qty.lots()))
                     .collect();
             }
-            RecordEvent::Delta(d) => {
+            RecordEvent::Market(MarketEvent::Delta(d)) => {
                 let mid = self.mid_ticks();
                 for (side, level) in d
                     .bids
@@ -232,7 +233,7 @@ impl FlowCalibrator {
                     }
                 }
             }
-            RecordEvent::Trade(t) => self.trade(t),
+            RecordEvent::Market(MarketEvent::Trade(t)) => self.trade(t),
             RecordEvent::Top(_) => {}
         }
         if self.first_mid_ticks.is_none() {
@@ -458,7 +459,7 @@ mod tests {
         let mut c = FlowCalibrator::new(spec());
         c.observe(&rec(
             0,
-            RecordEvent::Snapshot(BookSnapshot {
+            RecordEvent::from(BookSnapshot {
                 market: market.clone(),
                 seq: 1,
                 bids: vec![lvl(99, 100)],
@@ -470,7 +471,7 @@ mod tests {
         let delta = |seq, ts_ms, bids, asks| {
             rec(
                 ts_ms,
-                RecordEvent::Delta(BookDelta {
+                RecordEvent::from(BookDelta {
                     market: market.clone(),
                     seq,
                     prev_seq: Some(seq - 1),
@@ -486,7 +487,7 @@ mod tests {
         for (id, qty) in [(1u64, 5), (2, 15)] {
             c.observe(&rec(
                 1500,
-                RecordEvent::Trade(Trade {
+                RecordEvent::from(Trade {
                     market: market.clone(),
                     trade_id: TradeId::new(id.to_string()).unwrap(),
                     price: Price::from_ticks(101),
@@ -527,7 +528,7 @@ mod tests {
         let mut seq = 1;
         c.observe(&rec(
             0,
-            RecordEvent::Snapshot(BookSnapshot {
+            RecordEvent::from(BookSnapshot {
                 market: market.clone(),
                 seq,
                 bids: vec![lvl(10_000, 100)],
@@ -542,7 +543,7 @@ mod tests {
             let side = if buys { Side::Buy } else { Side::Sell };
             c.observe(&rec(
                 t,
-                RecordEvent::Trade(Trade {
+                RecordEvent::from(Trade {
                     market: market.clone(),
                     trade_id: TradeId::new((s + 1).to_string()).unwrap(),
                     price: Price::from_ticks(if buys { ask } else { bid }),
@@ -556,7 +557,7 @@ mod tests {
             seq += 1;
             c.observe(&rec(
                 t + 300,
-                RecordEvent::Delta(BookDelta {
+                RecordEvent::from(BookDelta {
                     market: market.clone(),
                     seq,
                     prev_seq: Some(seq - 1),

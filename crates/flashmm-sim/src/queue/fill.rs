@@ -4,6 +4,7 @@
 
 use flashmm_core::book::{BookLevel, BookUpdate, OrderBook, SyncedBook};
 use flashmm_core::market::{MarketId, Price, Qty, Side};
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::Liquidity;
 use flashmm_core::time::UnixNanos;
 use flashmm_recording::RecordEvent;
@@ -99,7 +100,7 @@ impl FillSimulator {
     /// Applies one recorded market event at venue time `ts`; fills go to `out`.
     pub fn on_event(&mut self, ts: UnixNanos, event: &RecordEvent, out: &mut Vec<ExchangeReport>) {
         match event {
-            RecordEvent::Snapshot(s) => {
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => {
                 self.remember_levels(|_, _| true);
                 if let BookUpdate::Refused(_) = self.book.apply_snapshot(s) {
                     self.refused_updates += 1;
@@ -107,7 +108,7 @@ impl FillSimulator {
                 self.update_queues();
                 self.fill_crossed(ts, out);
             }
-            RecordEvent::Delta(d) => {
+            RecordEvent::Market(MarketEvent::Delta(d)) => {
                 if !self.book.is_synced() {
                     return;
                 }
@@ -133,7 +134,7 @@ impl FillSimulator {
                 self.update_queues();
                 self.fill_crossed(ts, out);
             }
-            RecordEvent::Trade(t) => {
+            RecordEvent::Market(MarketEvent::Trade(t)) => {
                 let against = t.aggressor.opposite();
                 let (px, lots) = (t.price.ticks(), t.qty.lots());
                 let mut i = 0;

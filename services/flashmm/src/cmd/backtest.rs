@@ -13,11 +13,11 @@ use flashmm_backtest::{
 use flashmm_bus::MemoryBus;
 use flashmm_core::config::Config;
 use flashmm_core::market::MarketSpec;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::strategy::QuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
 use flashmm_model::{FeatureSchema, Model};
-use flashmm_recording::RecordEvent;
 use flashmm_runtime::load_config;
 
 use super::simulation::SimulationArgs;
@@ -165,7 +165,7 @@ fn first_book(source: &DataSource, spec: &MarketSpec) -> anyhow::Result<UnixNano
     for record in source.reader()? {
         let record = record?;
         first.get_or_insert(record.recv_ts);
-        if let RecordEvent::Snapshot(s) = &record.event {
+        if let Some(MarketEvent::Snapshot(s)) = record.event.as_market() {
             if &s.market != spec.id() {
                 continue;
             }

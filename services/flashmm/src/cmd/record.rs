@@ -288,21 +288,19 @@ async fn run_streams(config_path: &std::path::Path, args: RecordArgs) -> anyhow:
 
 /// The record of `event` when it keeps the market's book sequence intact.
 fn record_event(f: &mut Follow, event: MarketEvent) -> Option<RecordEvent> {
-    match event {
+    let keep = match &event {
         MarketEvent::Snapshot(s) => {
             f.last_seq = Some(s.seq);
-            Some(RecordEvent::Snapshot(s))
+            true
         }
         MarketEvent::Delta(d) => {
-            if f.last_seq.is_some() && d.prev_seq.is_none_or(|p| Some(p) == f.last_seq) {
-                f.last_seq = Some(d.seq);
-                Some(RecordEvent::Delta(d))
-            } else {
-                // Before the first snapshot, or after a break: wait for the next snapshot.
-                f.last_seq = None;
-                None
-            }
+            let continues =
+                f.last_seq.is_some() && d.prev_seq.is_none_or(|p| Some(p) == f.last_seq);
+            // Before the first snapshot, or after a break: wait for the next snapshot.
+            f.last_seq = continues.then_some(d.seq);
+            continues
         }
-        MarketEvent::Trade(t) => f.last_seq.is_some().then_some(RecordEvent::Trade(t)),
-    }
+        MarketEvent::Trade(_) => f.last_seq.is_some(),
+    };
+    keep.then_some(RecordEvent::Market(event))
 }

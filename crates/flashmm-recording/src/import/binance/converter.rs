@@ -90,7 +90,7 @@ impl BinanceConverter {
     pub fn snapshot_record(&self, recv_ts: UnixNanos) -> Option<Record> {
         self.initialised.then(|| Record {
             recv_ts,
-            event: RecordEvent::Snapshot(BookSnapshot {
+            event: RecordEvent::from(BookSnapshot {
                 market: self.spec.id().clone(),
                 seq: self.seq,
                 bids: self.book.levels(Side::Buy),
@@ -199,7 +199,7 @@ impl BinanceConverter {
             self.stats.snapshots += 1;
             out.push(Record {
                 recv_ts,
-                event: RecordEvent::Snapshot(BookSnapshot {
+                event: RecordEvent::from(BookSnapshot {
                     market: self.spec.id().clone(),
                     seq: self.seq,
                     bids: self.book.levels(Side::Buy),
@@ -241,7 +241,7 @@ impl BinanceConverter {
         self.stats.trades += 1;
         out.push(Record {
             recv_ts,
-            event: RecordEvent::Trade(Trade {
+            event: RecordEvent::from(Trade {
                 market: self.spec.id().clone(),
                 trade_id,
                 price,
@@ -282,7 +282,7 @@ impl BinanceConverter {
         self.stats.deltas += 1;
         out.push(Record {
             recv_ts,
-            event: RecordEvent::Delta(BookDelta {
+            event: RecordEvent::from(BookDelta {
                 market: self.spec.id().clone(),
                 seq: self.seq,
                 prev_seq: Some(prev),

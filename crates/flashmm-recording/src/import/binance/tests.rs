@@ -5,6 +5,7 @@ use crate::import::{ImportError, ImportStats, MalformedKind};
 use crate::{Record, RecordEvent, RecordingReader};
 use flashmm_core::book::{BookLevel, OrderBook};
 use flashmm_core::market::{MarketSpec, Price, Qty, Side};
+use flashmm_core::market_event::MarketEvent;
 use rust_decimal::Decimal;
 
 /// BTC/USDT with a 0.01 tick and a 0.00001 lot.
@@ -63,8 +64,8 @@ fn replay(records: &[Record]) -> OrderBook {
     let mut book = OrderBook::new(spec().id().clone());
     for r in records {
         match &r.event {
-            RecordEvent::Snapshot(s) => book.apply_snapshot(s).unwrap(),
-            RecordEvent::Delta(d) => book.apply_delta(d).unwrap(),
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => book.apply_snapshot(s).unwrap(),
+            RecordEvent::Market(MarketEvent::Delta(d)) => book.apply_delta(d).unwrap(),
             RecordEvent::Top(t) if book.seq().is_some() => {
                 assert_eq!(book.best_bid(), Some(t.bid));
                 assert_eq!(book.best_ask(), Some(t.ask));
@@ -100,7 +101,7 @@ fn exact_ticks_and_lots_and_first_snapshot() {
     ];
     let (records, stats) = convert(&lines);
     assert_eq!(kinds(&records), ["snapshot", "top"]);
-    let RecordEvent::Snapshot(snap) = &records[0].event else {
+    let RecordEvent::Market(MarketEvent::Snapshot(snap)) = &records[0].event else {
         panic!("{:?}", records[0])
     };
     assert_eq!(snap.seq, 1);
@@ -169,7 +170,7 @@ fn spot_sequence_gap_resyncs() {
     );
     assert_eq!((stats.gaps, stats.resyncs, stats.stale_updates), (1, 1, 1));
     // After the resync the 99.00 bid from before the gap is gone.
-    let RecordEvent::Snapshot(s) = &records[3].event else {
+    let RecordEvent::Market(MarketEvent::Snapshot(s)) = &records[3].event else {
         panic!()
     };
     assert_eq!(s.bids, [lv(10_000, 100_000), lv(9_950, 300_000)]);
@@ -208,7 +209,7 @@ fn snapshot_record_starts_a_file_mid_stream() {
     // The second file alone replays, and ends as the uninterrupted book.
     let book = replay(&second);
     assert_eq!(book.to_snapshot(), replay(&whole).to_snapshot());
-    let RecordEvent::Snapshot(s) = &start.event else {
+    let RecordEvent::Market(MarketEvent::Snapshot(s)) = &start.event else {
         panic!()
     };
     assert_eq!(s.seq, 2);
@@ -253,7 +254,7 @@ fn ticker_removes_levels_crossing_it() {
         ticker(2, 106, "100.01", "2", "100.04", "3"),
     ];
     let (records, stats) = convert(&lines);
-    let RecordEvent::Snapshot(s) = &records[0].event else {
+    let RecordEvent::Market(MarketEvent::Snapshot(s)) = &records[0].event else {
         panic!()
     };
     // The bid at 100.02 and the ask at 100.03 crossed the exact top and were removed.
@@ -284,14 +285,14 @@ fn newer_ticker_wins_over_older_diff_and_newer_diff_wins_over_older_levels() {
     assert_eq!(kinds(&records), ["snapshot", "top", "delta", "delta"]);
     assert_eq!(stats.ticker_overrides, 2);
     assert_eq!(stats.crossed_fixes, 1);
-    let RecordEvent::Delta(d) = &records[2].event else {
+    let RecordEvent::Market(MarketEvent::Delta(d)) = &records[2].event else {
         panic!()
     };
     assert_eq!(
         (d.bids.as_slice(), d.asks.as_slice()),
         (&[lv(9_900, 100_000)][..], &[][..])
     );
-    let RecordEvent::Delta(d) = &records[3].event else {
+    let RecordEvent::Market(MarketEvent::Delta(d)) = &records[3].event else {
         panic!()
     };
     assert_eq!(d.bids, [lv(10_004, 100_000)]);
@@ -339,7 +340,7 @@ fn trades_map_aggressor_from_m() {
     let trades: Vec<_> = records
         .iter()
         .map(|r| match &r.event {
-            RecordEvent::Trade(t) => t.clone(),
+            RecordEvent::Market(MarketEvent::Trade(t)) => t.clone(),
             e => panic!("{e:?}"),
         })
         .collect();
@@ -576,8 +577,8 @@ fn ticker_only_capture_books_exactly_the_ticker() {
     let mut book = OrderBook::new(spec().id().clone());
     for r in &records {
         match &r.event {
-            RecordEvent::Snapshot(s) => book.apply_snapshot(s).unwrap(),
-            RecordEvent::Delta(d) => book.apply_delta(d).unwrap(),
+            RecordEvent::Market(MarketEvent::Snapshot(s)) => book.apply_snapshot(s).unwrap(),
+            RecordEvent::Market(MarketEvent::Delta(d)) => book.apply_delta(d).unwrap(),
             RecordEvent::Top(t) => {
                 let bids: Vec<BookLevel> = book.levels(Side::Buy).collect();
                 let asks: Vec<BookLevel> = book.levels(Side::Sell).collect();
@@ -588,7 +589,7 @@ fn ticker_only_capture_books_exactly_the_ticker() {
                     t.venue_seq
                 );
             }
-            RecordEvent::Trade(_) => {}
+            RecordEvent::Market(MarketEvent::Trade(_)) => {}
         }
     }
     assert_eq!(c.stats().snapshots, 1);

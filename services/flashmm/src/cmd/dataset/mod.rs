@@ -18,7 +18,7 @@ use flashmm_core::book::BookUpdate;
 use flashmm_features::{
     Feature, FeatureConfig, FeatureStep, MarketFeatures, FEATURE_NAMES, NUM_FEATURES,
 };
-use flashmm_recording::{RecordEvent, RecordingReader};
+use flashmm_recording::RecordingReader;
 use serde_json::json;
 
 /// Arguments of `flashmm dataset`.
@@ -109,12 +109,10 @@ pub fn run(args: DatasetArgs) -> anyhow::Result<()> {
             if record.event.market() != spec.id() {
                 continue;
             }
-            let step = match &record.event {
-                RecordEvent::Snapshot(s) => features.on_snapshot(s, record.recv_ts)?,
-                RecordEvent::Delta(d) => features.on_delta(d, record.recv_ts)?,
-                RecordEvent::Trade(t) => features.on_trade(t, record.recv_ts),
-                RecordEvent::Top(_) => continue,
+            let Some(event) = record.event.as_market() else {
+                continue;
             };
+            let step = features.on_event(event, record.recv_ts)?;
             match step {
                 FeatureStep::Publish => {}
                 FeatureStep::RefusedTrade(_) | FeatureStep::Book(BookUpdate::Refused(_)) => {
