@@ -1,6 +1,6 @@
 //! [`BacktestConfig`]: every setting of a run.
 
-use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
+use flashmm_core::risk::{GuardLimits, RiskLimits};
 use flashmm_core::strategy::QuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::FeatureConfig;
@@ -101,29 +101,18 @@ impl BacktestConfig {
         }
     }
 
-    /// The guards of the `execution` service's defaults: 200 bps price band, 3000 global
-    /// notional, an extreme move of 5 σ (and > 30 bps) within 1 s trips the kill switch, no
-    /// drift check (the backtest has no live hit rate), breaker after 5 failures in 2 s; market
-    /// data stamped up to 10 s ahead of the recording's receive clock (live: 1 s).
+    /// The `execution` service's default guards ([`GuardLimits::default`]: price band,
+    /// global notional, extreme-move kill switch, drift floor on the live hit rate, breaker),
+    /// with market data stamped up to 10 s ahead of the recording's receive clock (live: 1 s).
+    /// The drift floor applies to the hit rate of the run's own model
+    /// ([`crate::Strategy`] scores its predictions as inference does).
     pub fn default_guards() -> GuardLimits {
         GuardLimits {
-            price_band_bps: Decimal::from(200),
-            global_max_notional: Decimal::from(3_000),
-            extreme_move_sigmas: 5.0,
-            extreme_move_window_ms: 1_000,
-            extreme_move_min_bps: 30.0,
-            drift_hit_rate_floor: 0.0,
-            drift_min_samples: u64::MAX,
-            breaker: BreakerConfig {
-                threshold: 5,
-                window_ms: 2_000,
-                backoff_ms: 2_000,
-                max_backoff_ms: 60_000,
-            },
             // A recording's receive times are its capture host's clock, which may sit behind
             // the venue's event times (the Binance captures of ../shared/data by about 1.3 s):
             // a host's clock offset is no question a backtest of the strategy answers.
             max_clock_skew_ms: 10_000,
+            ..GuardLimits::default()
         }
     }
 
@@ -135,6 +124,7 @@ impl BacktestConfig {
             extreme_move_sigmas: 1e12,
             extreme_move_window_ms: 1_000,
             extreme_move_min_bps: 1e12,
+            drift_min_samples: u64::MAX,
             ..Self::default_guards()
         }
     }

@@ -12,6 +12,10 @@ pub trait Predictor {
     /// The model's id (`model_version` of its predictions).
     fn model_id(&self) -> &str;
 
+    /// Half-width of the model's flat band, in bps: a realised move within it scores neither
+    /// a hit nor a miss in the live hit rate.
+    fn dead_band_bps(&self) -> f64;
+
     /// Predicts from `vector` at `now`.
     fn predict(
         &mut self,
@@ -27,6 +31,10 @@ pub struct ModelPredictor(pub Model);
 impl Predictor for ModelPredictor {
     fn model_id(&self) -> &str {
         self.0.id()
+    }
+
+    fn dead_band_bps(&self) -> f64 {
+        f64::from(self.0.dead_band_bps())
     }
 
     fn predict(

@@ -77,6 +77,11 @@ impl BusSeam {
         self.predictor.model_id()
     }
 
+    /// Half-width of the model's flat band, in bps.
+    pub fn dead_band_bps(&self) -> f64 {
+        self.predictor.dead_band_bps()
+    }
+
     /// Predictions published so far.
     pub fn published(&self) -> u64 {
         self.published

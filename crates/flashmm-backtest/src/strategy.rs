@@ -16,10 +16,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use flashmm_core::identifiers::{ClientOrderId, TradeId, VenueOrderId};
 use flashmm_core::market::MarketSpec;
+use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::{Fill, OrderEvent};
 use flashmm_core::risk::RiskViolationKind;
 use flashmm_core::risk::{GuardLimits, KillSwitch, RiskAction, RiskLimits, RiskViolation};
-use flashmm_core::signal::{FeatureVector, Prediction};
+use flashmm_core::signal::drift::{
+    DEFAULT_HIT_RATE_WINDOW, DEFAULT_MAX_PENDING, DEFAULT_MID_RETAIN_NS,
+};
+use flashmm_core::signal::{DriftMonitor, FeatureVector, Outcome, PendingPrediction, Prediction};
 use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use flashmm_features::{FeatureConfig, FeatureStep, MarketFeatures};
@@ -115,6 +119,13 @@ pub struct StrategyStats {
     pub refused_trades: u64,
     /// Predictions received over the bus.
     pub predictions: u64,
+    /// Of the predictions scored as inference scores them live (from the trading start), the
+    /// ones whose direction the mid then took beyond the model's flat band.
+    #[serde(default)]
+    pub prediction_hits: u64,
+    /// And the ones it moved against (the hit rate is hits / (hits + misses)).
+    #[serde(default)]
+    pub prediction_misses: u64,
     /// Why quoting stopped for good, if it did (the kill switch).
     pub halted: Option<RiskViolationKind>,
 }
@@ -125,6 +136,10 @@ struct Signal {
     features: MarketFeatures,
     vector: FeatureVector,
     seam: BusSeam,
+    /// Scores the seam's predictions into the live hit rate the drift guard reads, as the
+    /// inference service does (live, the rate reaches execution through `state:model` once a
+    /// second; here at every book update).
+    drift: DriftMonitor,
 }
 
 /// The trading side of a backtest.
@@ -158,6 +173,11 @@ impl Strategy {
                     features,
                     vector,
                     seam,
+                    drift: DriftMonitor::new(
+                        DEFAULT_HIT_RATE_WINDOW,
+                        DEFAULT_MID_RETAIN_NS,
+                        DEFAULT_MAX_PENDING,
+                    ),
                 })
             }
             None => None,
@@ -231,11 +251,29 @@ impl Strategy {
             self.violations(now, &[v], out);
         }
         if let Some(signal) = &mut self.signal {
+            if !matches!(event, MarketEvent::Trade(_)) {
+                if let Some(mid) = self.engine.book().mid_ticks() {
+                    let counted = now.as_i64() >= self.trade_from;
+                    for outcome in signal.drift.on_mid(recv_ts.as_i64(), mid) {
+                        match outcome {
+                            Outcome::Hit if counted => self.stats.prediction_hits += 1,
+                            Outcome::Miss if counted => self.stats.prediction_misses += 1,
+                            _ => {}
+                        }
+                    }
+                    let (rate, window) = (signal.drift.hit_rate(), signal.drift.window_len());
+                    self.engine.hit_rate = (rate, window as u64);
+                }
+            }
             match signal.features.on_event(&event, recv_ts)? {
                 FeatureStep::RefusedTrade(_) => self.stats.refused_trades += 1,
                 FeatureStep::Publish => {
                     signal.features.write_vector(&mut signal.vector, recv_ts);
                     if let Some(p) = signal.seam.round_trip(&signal.vector, now)? {
+                        let dead_band = signal.seam.dead_band_bps();
+                        signal
+                            .drift
+                            .on_prediction(PendingPrediction::of(&p, dead_band));
                         self.engine.on_prediction(p);
                         self.stats.predictions += 1;
                         if self.stats.predictions.is_multiple_of(4096) {

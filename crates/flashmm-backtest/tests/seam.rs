@@ -9,10 +9,13 @@ use flashmm_backtest::{
     Backtest, BacktestConfig, BacktestError, BusSeam, FeeSchedule, Predictor, Report,
 };
 use flashmm_bus::{Bus, MemoryBus, Namespace, Range};
-use flashmm_core::market::MarketSpec;
+use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
+use flashmm_core::market::{MarketSpec, Price, Qty};
+use flashmm_core::risk::RiskViolationKind;
 use flashmm_core::signal::{FeatureVector, Prediction};
 use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
 use flashmm_core::time::UnixNanos;
+use flashmm_recording::{Record, RecordEvent};
 use futures_executor::block_on;
 use rust_decimal::Decimal;
 
@@ -25,6 +28,10 @@ struct Fixed {
 impl Predictor for Fixed {
     fn model_id(&self) -> &str {
         "fixed"
+    }
+
+    fn dead_band_bps(&self) -> f64 {
+        0.0
     }
 
     fn predict(
@@ -114,4 +121,68 @@ fn predictions_cross_the_bus_and_skew_the_quotes() {
         down.inventory.mean
     );
     assert_eq!(up.pnl.net, up.pnl.cash_flow);
+}
+
+/// A book falling one tick every 20 ms for a minute: a snapshot, then deltas that move both
+/// sides down.
+fn falling_records() -> Vec<Record> {
+    let (t0, step) = (1_700_000_000_000_000_000i64, 20_000_000i64);
+    let level = |p: i64, q: i64| BookLevel::new(Price::from_ticks(p), Qty::from_lots(q));
+    let mut records = vec![Record {
+        recv_ts: UnixNanos(t0),
+        event: RecordEvent::from(BookSnapshot {
+            market: spec().id().clone(),
+            seq: 1,
+            bids: vec![level(40_000, 50)],
+            asks: vec![level(40_002, 50)],
+            ts: UnixNanos(t0),
+        }),
+    }];
+    for i in 1..3_000i64 {
+        let bid = 40_000 - i;
+        records.push(Record {
+            recv_ts: UnixNanos(t0 + i * step),
+            event: RecordEvent::from(BookDelta {
+                market: spec().id().clone(),
+                seq: i as u64 + 1,
+                prev_seq: Some(i as u64),
+                bids: vec![level(bid + 1, 0), level(bid, 50)],
+                asks: vec![level(bid + 3, 0), level(bid + 2, 50)],
+                ts: UnixNanos(t0 + i * step),
+            }),
+        });
+    }
+    records
+}
+
+#[test]
+fn a_model_the_market_keeps_proving_wrong_trips_the_drift_guard() {
+    let run = |move_bps: f32| {
+        let mut config = BacktestConfig::new(
+            FeeSchedule::from_spec(&spec()),
+            BacktestConfig::unlimited(FeeSchedule::from_spec(&spec())).risk,
+        );
+        config.guards.price_band_bps = Decimal::from(1_000_000);
+        let seam = BusSeam::new(
+            MemoryBus::default(),
+            "drifttest",
+            "SEI-USDC",
+            Box::new(Fixed { move_bps, calls: 0 }),
+        )
+        .unwrap();
+        Backtest::new(config, spec(), Some(seam))
+            .unwrap()
+            .run(falling_records().into_iter().map(Ok), &mut |_| {})
+            .unwrap()
+    };
+    // Always "up" while the mid only falls: every scored outcome is a miss, and after the
+    // 200 the floor needs, the kill switch trips.
+    let wrong = run(10.0);
+    assert_eq!(
+        wrong.trading.strategy.halted,
+        Some(RiskViolationKind::ModelDrift)
+    );
+    // Always "down" is always right: nothing trips.
+    let right = run(-10.0);
+    assert_eq!(right.trading.strategy.halted, None);
 }

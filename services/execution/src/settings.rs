@@ -10,37 +10,37 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Args)]
 pub struct ExecArgs {
     /// No order further than this from the mid, bps.
-    #[arg(long, env = "EXEC_PRICE_BAND_BPS", default_value = "200")]
+    #[arg(long, env = "EXEC_PRICE_BAND_BPS", default_value_t = GuardLimits::default().price_band_bps)]
     pub price_band_bps: Decimal,
     /// Largest sum of absolute position values over every market, quote currency.
-    #[arg(long, env = "EXEC_GLOBAL_MAX_NOTIONAL", default_value = "3000")]
+    #[arg(long, env = "EXEC_GLOBAL_MAX_NOTIONAL", default_value_t = GuardLimits::default().global_max_notional)]
     pub global_max_notional: Decimal,
     /// Extreme move: this many σ of one-second returns within the window trips the kill switch.
-    #[arg(long, env = "EXEC_EXTREME_MOVE_SIGMAS", default_value_t = 5.0)]
+    #[arg(long, env = "EXEC_EXTREME_MOVE_SIGMAS", default_value_t = GuardLimits::default().extreme_move_sigmas)]
     pub extreme_move_sigmas: f64,
     /// The extreme-move window, ms.
-    #[arg(long, env = "EXEC_EXTREME_MOVE_WINDOW_MS", default_value_t = 1000)]
+    #[arg(long, env = "EXEC_EXTREME_MOVE_WINDOW_MS", default_value_t = GuardLimits::default().extreme_move_window_ms)]
     pub extreme_move_window_ms: u64,
     /// No move of this many bps or less counts as extreme, whatever σ.
-    #[arg(long, env = "EXEC_EXTREME_MOVE_MIN_BPS", default_value_t = 30.0)]
+    #[arg(long, env = "EXEC_EXTREME_MOVE_MIN_BPS", default_value_t = GuardLimits::default().extreme_move_min_bps)]
     pub extreme_move_min_bps: f64,
     /// The model's live hit rate below this (published by inference) trips the kill switch.
-    #[arg(long, env = "EXEC_DRIFT_HIT_RATE_FLOOR", default_value_t = 0.40)]
+    #[arg(long, env = "EXEC_DRIFT_HIT_RATE_FLOOR", default_value_t = GuardLimits::default().drift_hit_rate_floor)]
     pub drift_hit_rate_floor: f64,
     /// Outcomes the hit rate must cover before the floor applies.
-    #[arg(long, env = "EXEC_DRIFT_MIN_SAMPLES", default_value_t = 200)]
+    #[arg(long, env = "EXEC_DRIFT_MIN_SAMPLES", default_value_t = GuardLimits::default().drift_min_samples)]
     pub drift_min_samples: u64,
     /// Venue rejects or timeouts within the window that open the circuit breaker.
-    #[arg(long, env = "EXEC_BREAKER_THRESHOLD", default_value_t = 5)]
+    #[arg(long, env = "EXEC_BREAKER_THRESHOLD", default_value_t = GuardLimits::default().breaker.threshold)]
     pub breaker_threshold: u32,
     /// The breaker's counting window, ms.
-    #[arg(long, env = "EXEC_BREAKER_WINDOW_MS", default_value_t = 2000)]
+    #[arg(long, env = "EXEC_BREAKER_WINDOW_MS", default_value_t = GuardLimits::default().breaker.window_ms)]
     pub breaker_window_ms: u64,
     /// The breaker's first backoff, ms (doubles while failures go on).
-    #[arg(long, env = "EXEC_BREAKER_BACKOFF_MS", default_value_t = 2000)]
+    #[arg(long, env = "EXEC_BREAKER_BACKOFF_MS", default_value_t = GuardLimits::default().breaker.backoff_ms)]
     pub breaker_backoff_ms: u64,
     /// The breaker's longest backoff, ms.
-    #[arg(long, env = "EXEC_BREAKER_MAX_BACKOFF_MS", default_value_t = 60000)]
+    #[arg(long, env = "EXEC_BREAKER_MAX_BACKOFF_MS", default_value_t = GuardLimits::default().breaker.max_backoff_ms)]
     pub breaker_max_backoff_ms: u64,
     /// Flatten with aggressive (IOC, within the price band) orders when passive ones have not
     /// closed the position after `flatten_passive_ms`.
@@ -61,7 +61,7 @@ pub struct ExecArgs {
     /// Market data stamped more than this far ahead of the local clock is refused (not
     /// applied, not counted as fresh; reported as a `clock_skew` risk event), ms. Freshness
     /// itself is judged by local receive time.
-    #[arg(long, env = "EXEC_MAX_CLOCK_SKEW_MS", default_value_t = 1000)]
+    #[arg(long, env = "EXEC_MAX_CLOCK_SKEW_MS", default_value_t = GuardLimits::default().max_clock_skew_ms)]
     pub max_clock_skew_ms: u64,
     /// The encrypted keystore of the trading key (default: `venue.key_file`,
     /// `TRADING_KEY_FILE`), opened with `ENCRYPTION_KEY` or the file named by

@@ -4,14 +4,12 @@
 //!
 //! - [`worker`] — the inference loop (group `inference`), dead-lettering refused vectors.
 //! - [`slot`] — the market's model or why there is none; retries and hot reload.
-//! - [`drift`] — [`drift::DriftMonitor`], pure scoring and the rolling hit rate.
 //! - [`monitor`] — the drift monitor's I/O (group `inference-drift`).
 //! - [`health`] — the `{ns}:state:model` hash.
 //! - [`telemetry`] — metric names.
 
 #![warn(missing_docs)]
 
-pub mod drift;
 pub mod health;
 pub mod monitor;
 pub mod slot;

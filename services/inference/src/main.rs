@@ -42,7 +42,7 @@ struct Args {
     #[arg(long, default_value_t = 1000)]
     reload_poll_ms: u64,
     /// Non-flat outcomes in the drift monitor's rolling hit-rate window.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = flashmm_core::signal::drift::DEFAULT_HIT_RATE_WINDOW)]
     hit_rate_window: usize,
 }
 

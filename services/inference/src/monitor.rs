@@ -11,9 +11,10 @@ use flashmm_runtime::{self as runtime, LogLimiter};
 use metrics::counter;
 use tokio::sync::{mpsc, watch};
 
-use crate::drift::{DriftMonitor, PendingPrediction};
 use crate::health::{HealthWriter, STATE_NAME};
 use crate::telemetry;
+use flashmm_core::signal::drift::{DEFAULT_MAX_PENDING, DEFAULT_MID_RETAIN_NS};
+use flashmm_core::signal::{DriftMonitor, PendingPrediction};
 
 /// The consumer group reading `md:{mkt}` for the drift monitor.
 pub const GROUP: &str = "inference-drift";
@@ -137,8 +138,7 @@ pub async fn run<B: Bus + Clone + 'static>(
 ) -> Result<(), BusError> {
     let mkt = config.market.stream_key();
     let health = HealthWriter::new(namespace.state(STATE_NAME)?, &mkt);
-    // Mids are kept 60 s back, enough for any horizon up to tens of seconds.
-    let mut monitor = DriftMonitor::new(config.window, 60_000_000_000, 200_000);
+    let mut monitor = DriftMonitor::new(config.window, DEFAULT_MID_RETAIN_NS, DEFAULT_MAX_PENDING);
     let mut tick = tokio::time::interval(config.publish_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut scored: u64 = 0;

@@ -13,11 +13,11 @@ use flashmm_runtime::{self as runtime, LogLimiter};
 use metrics::{counter, histogram};
 use tokio::sync::{mpsc, watch};
 
-use crate::drift::PendingPrediction;
 use crate::health::{HealthWriter, STATE_NAME};
 use crate::monitor::DriftInput;
 use crate::slot::{ModelSlot, SlotChange};
 use crate::telemetry;
+use flashmm_core::signal::PendingPrediction;
 
 /// The consumer group reading `feat:{mkt}`.
 pub const GROUP: &str = "inference";
@@ -113,24 +113,14 @@ pub async fn run<B: Bus + Clone + 'static>(
                     match outcome {
                         Ok(mut p) => {
                             p.inference_ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-                            let horizon_ns = i64::from(p.horizon_ms) * 1_000_000;
-                            let direction = if p.p_up > p.p_down {
-                                1
-                            } else if p.p_down > p.p_up {
-                                -1
-                            } else {
-                                0
-                            };
                             match Envelope::new(&mkt, p.ts, received.msg.origin_ts, &p) {
                                 Ok(envelope) => {
                                     envelopes.push(envelope);
                                     published.push(received.id);
-                                    scored.push(PendingPrediction {
-                                        origin_ts: received.msg.origin_ts.as_i64(),
-                                        horizon_ns,
-                                        dead_band_bps: f64::from(model.dead_band_bps()),
-                                        direction,
-                                    });
+                                    scored.push(PendingPrediction::of(
+                                        &p,
+                                        f64::from(model.dead_band_bps()),
+                                    ));
                                     continue;
                                 }
                                 Err(e) => Some(("encode", e.to_string())),

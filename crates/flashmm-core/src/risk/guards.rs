@@ -32,6 +32,32 @@ pub struct GuardLimits {
     pub max_clock_skew_ms: u64,
 }
 
+impl Default for GuardLimits {
+    /// The execution service's defaults (its flags and `EXEC_*` variables override them; the
+    /// backtester runs with them too): a 200 bps price band, 3000 of global notional, an
+    /// extreme move of 5 σ (and more than 30 bps) within 1 s, a hit rate under 0.40 over at
+    /// least 200 outcomes, the breaker after 5 failures in 2 s (backing off 2 s doubling to
+    /// 60 s), market data up to 1 s ahead of the local clock.
+    fn default() -> Self {
+        GuardLimits {
+            price_band_bps: Decimal::from(200),
+            global_max_notional: Decimal::from(3_000),
+            extreme_move_sigmas: 5.0,
+            extreme_move_window_ms: 1_000,
+            extreme_move_min_bps: 30.0,
+            drift_hit_rate_floor: 0.40,
+            drift_min_samples: 200,
+            breaker: BreakerConfig {
+                threshold: 5,
+                window_ms: 2_000,
+                backoff_ms: 2_000,
+                max_backoff_ms: 60_000,
+            },
+            max_clock_skew_ms: 1_000,
+        }
+    }
+}
+
 /// An order about to be sent, with what the guards compare it to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GuardedOrder<'a> {

@@ -374,6 +374,18 @@ fn table(reports: &[Report]) -> String {
         ));
     }
     rows.push((
+        "model hit rate (as live)".into(),
+        reports
+            .iter()
+            .map(|r| {
+                let s = &r.trading.strategy;
+                let scored = s.prediction_hits + s.prediction_misses;
+                let rate = (scored > 0).then(|| s.prediction_hits as f64 / scored as f64);
+                opt(rate, 3)
+            })
+            .collect(),
+    ));
+    rows.push((
         "halted".into(),
         reports
             .iter()

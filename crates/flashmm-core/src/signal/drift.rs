@@ -3,6 +3,17 @@
 
 use std::collections::VecDeque;
 
+use super::Prediction;
+
+/// Non-flat outcomes in the rolling hit-rate window by default.
+pub const DEFAULT_HIT_RATE_WINDOW: usize = 500;
+
+/// How long mids are kept back by default (enough for any horizon up to tens of seconds), ns.
+pub const DEFAULT_MID_RETAIN_NS: i64 = 60_000_000_000;
+
+/// Predictions waiting for their horizon by default, at most.
+pub const DEFAULT_MAX_PENDING: usize = 200_000;
+
 /// What the monitor needs to score one prediction later.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PendingPrediction {
@@ -14,6 +25,26 @@ pub struct PendingPrediction {
     pub dead_band_bps: f64,
     /// The predicted direction: +1 up, −1 down, 0 none (`sign(p_up − p_down)`).
     pub direction: i8,
+}
+
+impl PendingPrediction {
+    /// What scoring `p` needs, for a model whose flat band is `dead_band_bps`: its origin,
+    /// its horizon and the direction it favours.
+    pub fn of(p: &Prediction, dead_band_bps: f64) -> Self {
+        let direction = if p.p_up > p.p_down {
+            1
+        } else if p.p_down > p.p_up {
+            -1
+        } else {
+            0
+        };
+        PendingPrediction {
+            origin_ts: p.origin_ts.as_i64(),
+            horizon_ns: i64::from(p.horizon_ms).saturating_mul(1_000_000),
+            dead_band_bps,
+            direction,
+        }
+    }
 }
 
 /// How a scored prediction turned out.
@@ -192,7 +223,7 @@ impl DriftMonitor {
 mod tests {
     use super::*;
 
-    use flashmm_core::time::NANOS_PER_MILLI as MS;
+    use crate::time::NANOS_PER_MILLI as MS;
 
     fn p(origin_ms: i64, direction: i8) -> PendingPrediction {
         PendingPrediction {
