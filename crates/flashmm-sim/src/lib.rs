@@ -8,6 +8,8 @@
 //!   calibration from a recording.
 //! - [`exchange`]: the simulator's markets, accounts and request handling behind the server.
 //! - [`faults`]: run-time fault injection settings of the simulator.
+//! - [`latency`]: seeded FIFO channel latencies, shared with the backtester; the server delays
+//!   participants' orders with them (paper trading).
 //! - [`queue`]: the queue-position fill model of orders resting in a recorded book, shared
 //!   with the backtester and used by the replay of recordings.
 //!
@@ -21,6 +23,7 @@ pub mod account;
 pub mod exchange;
 pub mod faults;
 pub mod flow;
+pub mod latency;
 pub mod matching;
 pub mod queue;
 pub mod ratelimit;

@@ -12,6 +12,7 @@ use flashmm_runtime::{self as runtime, ServiceArgs};
 use flashmm_sim::exchange::{
     default_flow_params, Exchange, ExchangeConfig, MarketSetup, ReplayOptions,
 };
+use flashmm_sim::latency::Latency;
 use flashmm_sim::queue::CancelModel;
 use flashmm_sim::ratelimit::RateLimit;
 use flashmm_venue::signing::Signer;
@@ -87,6 +88,14 @@ struct Args {
     /// With `--follow`: the venue's REST base URL (default: its own for the market).
     #[arg(long, env = "SIM_FOLLOW_REST_URL", requires = "follow")]
     rest_url: Option<String>,
+    /// How long a participant's order request takes to reach the matching engine, ms (the
+    /// backtester's latency model: requests are applied and acknowledged that much later, in
+    /// arrival order). `flashmm up` sets `[venue.paper]`'s in paper trading.
+    #[arg(long, env = "SIM_ORDER_LATENCY_MS", default_value_t = 0.0)]
+    order_latency_ms: f64,
+    /// A uniform jitter added to each order's latency, up to this many ms.
+    #[arg(long, env = "SIM_ORDER_LATENCY_JITTER_MS", default_value_t = 0.0)]
+    order_latency_jitter_ms: f64,
     /// Cancel an account's orders when its last authenticated WebSocket session drops.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     cancel_on_disconnect: bool,
@@ -273,6 +282,14 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
+    for (name, ms) in [
+        ("--order-latency-ms", args.order_latency_ms),
+        ("--order-latency-jitter-ms", args.order_latency_jitter_ms),
+    ] {
+        if !(ms.is_finite() && (0.0..=60_000.0).contains(&ms)) {
+            anyhow::bail!("{name} {ms} is not a number of ms in [0, 60000]");
+        }
+    }
     if !(args.speed.is_finite() && args.speed > 0.0) {
         anyhow::bail!("--speed {} is not a positive number", args.speed);
     }
@@ -413,6 +430,7 @@ async fn main() -> anyhow::Result<()> {
         ServerOptions {
             cancel_on_disconnect: args.cancel_on_disconnect,
             fault_seed: args.seed,
+            order_latency: Latency::from_ms(args.order_latency_ms, args.order_latency_jitter_ms),
             ..ServerOptions::default()
         },
     );

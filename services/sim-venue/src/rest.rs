@@ -68,6 +68,11 @@ async fn order_request<T: DeserializeOwned, R>(
     body: Bytes,
     handler: Handler<T, R>,
 ) -> Result<Json<R>, HttpError> {
+    let sent = now_ns();
+    let wait = state.order_arrival(sent).saturating_sub(sent);
+    if wait > 0 {
+        tokio::time::sleep(Duration::from_nanos(wait.unsigned_abs())).await;
+    }
     let now = now_ns();
     metrics::counter!("sim_venue_orders_total", "op" => op).increment(1);
     let result = state.with_exchange(|ex, out| {

@@ -3,6 +3,7 @@
 use flashmm_sim::account::AccountId;
 use flashmm_sim::exchange::{Exchange, Outbound};
 use flashmm_sim::faults::Faults;
+use flashmm_sim::latency::{Latency, LatencyModel};
 use flashmm_venue::protocol::ServerMessage;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,6 +18,10 @@ pub struct ServerOptions {
     pub fault_seed: u64,
     /// Messages buffered per WebSocket client before it is disconnected as too slow.
     pub feed_capacity: usize,
+    /// How long a participant's order request takes to reach the matching engine (the
+    /// backtester's latency model; zero by default, 10 ms ± 2 ms in paper trading): the
+    /// request is applied, and acknowledged, that much later, in the order it arrived.
+    pub order_latency: Latency,
 }
 
 impl Default for ServerOptions {
@@ -25,6 +30,7 @@ impl Default for ServerOptions {
             cancel_on_disconnect: true,
             fault_seed: 42,
             feed_capacity: 65_536,
+            order_latency: Latency::from_ms(0.0, 0.0),
         }
     }
 }
@@ -40,6 +46,7 @@ struct Shared {
     feed: broadcast::Sender<Arc<Outbound>>,
     drop_ws: watch::Sender<u64>,
     sessions: Mutex<HashMap<AccountId, usize>>,
+    order_latency: Mutex<LatencyModel>,
 }
 
 /// Cheaply cloneable handle on the server's state.
@@ -70,6 +77,10 @@ impl AppState {
                 feed,
                 drop_ws,
                 sessions: Mutex::new(HashMap::new()),
+                order_latency: Mutex::new(LatencyModel::new(
+                    options.order_latency,
+                    options.fault_seed,
+                )),
             }),
         }
     }
@@ -98,6 +109,11 @@ impl AppState {
     /// Runs `f` on the locked fault state.
     pub fn with_faults<R>(&self, f: impl FnOnce(&mut Faults) -> R) -> R {
         f(&mut lock(&self.shared.faults))
+    }
+
+    /// When an order request sent at `sent_ns` reaches the matching engine.
+    pub fn order_arrival(&self, sent_ns: i64) -> i64 {
+        lock(&self.shared.order_latency).arrival(sent_ns)
     }
 
     /// Advances the background flow to `now_ns` and publishes it.

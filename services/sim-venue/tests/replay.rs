@@ -11,9 +11,10 @@ use flashmm_core::time::{UnixNanos, NANOS_PER_MILLI};
 use flashmm_core::trade::Trade;
 use flashmm_recording::{Record, RecordEvent};
 use flashmm_sim::exchange::{Exchange, ExchangeConfig, MarketSetup, ReplayOptions};
+use flashmm_sim::latency::Latency;
 use flashmm_sim::matching::{RejectReason, TimeInForce};
 use flashmm_sim::queue::CancelModel;
-use flashmm_venue::protocol::paths;
+use flashmm_venue::protocol::{paths, OrderRef};
 use flashmm_venue::signing::Signer;
 use flashmm_venue::venue::{NewOrder, SimVenue, SimVenueConfig, Venue, VenueError, VenueEvent};
 use rust_decimal::Decimal;
@@ -99,6 +100,10 @@ struct Server {
 }
 
 async fn start(lap_ms: i64) -> Server {
+    start_with(lap_ms, ServerOptions::default()).await
+}
+
+async fn start_with(lap_ms: i64, options: ServerOptions) -> Server {
     let mut ex = Exchange::new(
         vec![MarketSetup {
             spec: spec(),
@@ -108,18 +113,18 @@ async fn start(lap_ms: i64) -> Server {
         now_ns(),
     )
     .unwrap();
-    let options = ReplayOptions {
+    let replay = ReplayOptions {
         start_ns: T0,
         end_ns: T0 + lap_ms * MS,
         looped: true,
         cancel_model: CancelModel::Proportional,
     };
-    ex.attach_replay(&btc(), &spec(), recording(lap_ms), options)
+    ex.attach_replay(&btc(), &spec(), recording(lap_ms), replay)
         .unwrap();
     let signer = Arc::new(Signer::generate(1).unwrap());
     let funds = [("BTC", d("10")), ("USDT", d("10000"))];
     ex.register_account(signer.key_id(), &funds).unwrap();
-    let state = AppState::new(ex, ServerOptions::default());
+    let state = AppState::new(ex, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     sim_venue::spawn_flow(state.clone(), Duration::from_millis(2));
@@ -228,6 +233,36 @@ async fn a_resting_bid_fills_from_the_recorded_trades_and_post_only_may_not_take
             .map(|b| b.available + b.reserved)
             .unwrap();
         assert_eq!(base, d("10.001"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn orders_reach_the_book_after_the_configured_latency() {
+    bounded(async {
+        let options = ServerOptions {
+            order_latency: Latency::from_ms(150.0, 10.0),
+            ..ServerOptions::default()
+        };
+        let server = start_with(5_000, options).await;
+        let venue = SimVenue::connect(server.config.clone(), Some(server.signer.clone()))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let sent = now_ns();
+        let report = venue
+            .place(&bid("late", "99", TimeInForce::PostOnly))
+            .await
+            .unwrap();
+        assert_eq!(report.status, OrderStatus::Open);
+        // The engine stamped the order when it reached it: at least 150 ms after it was sent.
+        let waited = report.ts.as_i64() - sent;
+        assert!(waited >= 150 * MS, "applied {waited} ns after it was sent");
+        let cancelled = venue
+            .cancel(&btc(), &OrderRef::ClientOrderId(report.client_id.clone()))
+            .await
+            .unwrap();
+        assert!(cancelled.ts.as_i64() - report.ts.as_i64() >= 150 * MS);
     })
     .await;
 }

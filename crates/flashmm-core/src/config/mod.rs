@@ -125,6 +125,11 @@ pub struct PaperConfig {
     pub symbols: Vec<String>,
     /// With `binance`: `spot` or `usdm` (USD-M futures).
     pub market: String,
+    /// How long our order requests take to reach the simulator's matching engine, ms: the
+    /// backtester's default order latency.
+    pub order_latency_ms: u64,
+    /// A uniform jitter added to each, up to this many ms.
+    pub order_latency_jitter_ms: u64,
 }
 
 impl Default for PaperConfig {
@@ -133,6 +138,8 @@ impl Default for PaperConfig {
             source: PaperSource::Binance,
             symbols: Vec::new(),
             market: "spot".to_owned(),
+            order_latency_ms: 10,
+            order_latency_jitter_ms: 2,
         }
     }
 }
@@ -547,6 +554,20 @@ impl Config {
                         "venue.paper.market",
                         format!("expected `spot` or `usdm`, got {:?}", paper.market),
                     ));
+                }
+                for (key, ms) in [
+                    ("venue.paper.order_latency_ms", paper.order_latency_ms),
+                    (
+                        "venue.paper.order_latency_jitter_ms",
+                        paper.order_latency_jitter_ms,
+                    ),
+                ] {
+                    if ms > 60_000 {
+                        return Err(ConfigError::invalid(
+                            key,
+                            format!("expected at most 60000 ms, got {ms}"),
+                        ));
+                    }
                 }
                 Ok(())
             }

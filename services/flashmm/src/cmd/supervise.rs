@@ -122,6 +122,10 @@ fn venue_args(service: &str, config: &Config) -> Vec<String> {
         paper.symbols.join(","),
         "--market".into(),
         paper.market.clone(),
+        "--order-latency-ms".into(),
+        paper.order_latency_ms.to_string(),
+        "--order-latency-jitter-ms".into(),
+        paper.order_latency_jitter_ms.to_string(),
     ]
 }
 
@@ -537,7 +541,11 @@ mod tests {
                 "--symbols",
                 joined.as_str(),
                 "--market",
-                "spot"
+                "spot",
+                "--order-latency-ms",
+                "10",
+                "--order-latency-jitter-ms",
+                "2"
             ]
         );
         assert!(venue_args("execution", &paper).is_empty());
