@@ -128,29 +128,21 @@ fn a_wide_touch_is_improved_and_a_one_tick_touch_joined_when_fills_pay() {
     // Deeper levels step out from the touch.
     assert!(out.target.bids[1].price.ticks() < 40_001);
 
-    // Two ticks wide: improving both would cross, so the bid joins and the ask improves.
-    let two = book(&[(40_000, 50)], &[(40_002, 50)]);
-    let out = q.quote(UnixNanos(now), &two, &flat(), None).unwrap();
-    assert_eq!(
-        (
-            out.target.bids[0].price.ticks(),
-            out.target.asks[0].price.ticks()
-        ),
-        (40_000, 40_001)
-    );
-    assert_eq!(out.diagnostics.bid_placement, TouchPlacement::Join);
-    assert_eq!(out.diagnostics.ask_placement, TouchPlacement::Improve);
-
-    // One tick wide: both join.
-    let tight = book(&[(40_000, 50)], &[(40_001, 50)]);
-    let out = q.quote(UnixNanos(now), &tight, &flat(), None).unwrap();
-    assert_eq!(
-        (
-            out.target.bids[0].price.ticks(),
-            out.target.asks[0].price.ticks()
-        ),
-        (40_000, 40_001)
-    );
+    // Two ticks wide: improving both would cross, so the bid joins and the ask improves; one
+    // tick wide: both join.
+    use TouchPlacement::{Improve, Join};
+    for (ask, placements) in [(40_002, (Join, Improve)), (40_001, (Join, Join))] {
+        let b = book(&[(40_000, 50)], &[(ask, 50)]);
+        let out = q.quote(UnixNanos(now), &b, &flat(), None).unwrap();
+        let first = |l: &[BookLevel]| l[0].price.ticks();
+        assert_eq!(
+            (first(&out.target.bids), first(&out.target.asks)),
+            (40_000, 40_001),
+            "touch {ask}"
+        );
+        let dg = out.diagnostics;
+        assert_eq!((dg.bid_placement, dg.ask_placement), placements);
+    }
 }
 
 #[test]

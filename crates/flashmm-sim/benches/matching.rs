@@ -1,7 +1,7 @@
 //! Matching engine throughput: resting adds, add + cancel, and aggressive orders that match.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use flashmm_core::market::{Price, Qty, Side};
+use flashmm_core::market::Side;
 use flashmm_sim::account::{AccountId, Ledger};
 use flashmm_sim::flow::{FlowAgent, FlowParams};
 use flashmm_sim::matching::{
@@ -32,13 +32,7 @@ fn engine() -> (MatchingEngine, Ledger) {
 }
 
 fn order(account: AccountId, side: Side, ticks: i64, lots: i64, tif: TimeInForce) -> OrderRequest {
-    OrderRequest {
-        account,
-        side,
-        price: Price::from_ticks(ticks),
-        qty: Qty::from_lots(lots),
-        tif,
-    }
+    OrderRequest::new(account, side, ticks, lots, tif)
 }
 
 /// Resting asks spread over 50 levels above 0.4000.

@@ -184,43 +184,28 @@ fn backtests_the_real_capture_and_reports() {
 
 #[test]
 fn bad_arguments_are_refused_clearly() {
-    let run = flashmm()
-        .args(["backtest", "--baseline", "--data", "/nonexistent.rec"])
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
-    assert!(
-        String::from_utf8_lossy(&run.stderr).contains("cannot read /nonexistent.rec"),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let run = flashmm()
-        .args([
-            "backtest",
-            "--baseline",
-            "--data",
-            "x.rec",
-            "--cancel-model",
-            "middle",
-        ])
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("expected proportional, front or back"));
-    let run = flashmm()
-        .args([
-            "backtest",
-            "--baseline",
-            "--data",
-            "x.rec",
-            "--feed-latency-ms=-1",
-        ])
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        stderr.contains("--feed-latency-ms must be a non-negative number"),
-        "{stderr}"
-    );
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--data", "/nonexistent.rec"],
+            "cannot read /nonexistent.rec",
+        ),
+        (
+            &["--data", "x.rec", "--cancel-model", "middle"],
+            "expected proportional, front or back",
+        ),
+        (
+            &["--data", "x.rec", "--feed-latency-ms=-1"],
+            "--feed-latency-ms must be a non-negative number",
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = flashmm()
+            .args(["backtest", "--baseline"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!run.status.success(), "{args:?} accepted");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
 }

@@ -160,11 +160,7 @@ mod tests {
         // One 100 ms interval: mean = 0.5 + 0.25 × (0.1 − 0.5) = 0.4 s.
         e.observe(UnixNanos(2_100 * MS));
         assert!((e.rate() - 2.5).abs() < 1e-12, "{}", e.rate());
-        let mut t = 2_100 * MS;
-        for _ in 0..200 {
-            t += 100 * MS;
-            e.observe(UnixNanos(t));
-        }
+        trades_every(&mut e, 2_100 * MS, 100 * MS, 200);
         assert!((e.rate() - 10.0).abs() < 1e-6, "{}", e.rate());
     }
 
@@ -184,12 +180,15 @@ mod tests {
         // The latest time (1 s) stays the reference: mean = 0 + 0.5 × (1 − 0) = 0.5 s.
         e.observe(UnixNanos(2_000 * MS));
         assert!((e.rate() - 2.0).abs() < 1e-12, "{}", e.rate());
-        let mut t = 2_000 * MS;
-        for _ in 0..100 {
-            t += 1_000_000 * MS;
-            e.observe(UnixNanos(t));
-        }
+        trades_every(&mut e, 2_000 * MS, 1_000_000 * MS, 100);
         assert_eq!(e.rate(), 0.1, "a dead market: floored");
+    }
+
+    /// `n` trades `step` ns apart after `from`.
+    fn trades_every(e: &mut ArrivalRateEstimator, from: i64, step: i64, n: i64) {
+        for i in 1..=n {
+            e.observe(UnixNanos(from + i * step));
+        }
     }
 
     #[test]

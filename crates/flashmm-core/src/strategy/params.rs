@@ -222,6 +222,25 @@ fn check_f64(
     }
 }
 
+/// Checks an EWMA estimator's `[alpha, min, max, default]`, named `fields`: a weight in
+/// (0, 1], a positive floor, a cap at or above it (`expected[0]`), a default within them
+/// (`expected[1]`).
+fn check_estimator(
+    fields: [&'static str; 4],
+    [alpha, min, max, default]: [f64; 4],
+    expected: [&'static str; 2],
+) -> Result<(), QuoteParamsError> {
+    check_f64(fields[0], alpha, alpha > 0.0 && alpha <= 1.0, "in (0, 1]")?;
+    check_f64(fields[1], min, min > 0.0, "a finite number > 0")?;
+    check_f64(fields[2], max, max >= min, expected[0])?;
+    check_f64(
+        fields[3],
+        default,
+        default >= min && default <= max,
+        expected[1],
+    )
+}
+
 fn out_of_range(
     field: &'static str,
     value: impl ToString,
@@ -265,37 +284,18 @@ impl QuoteParams {
             cap >= def,
             "a finite number >= sigma_default_bps",
         )?;
-        let a = r.kappa_alpha;
-        check_f64("kappa_alpha", a, a > 0.0 && a <= 1.0, "in (0, 1]")?;
-        check_f64("kappa_min", r.kappa_min, r.kappa_min > 0.0, POS)?;
-        check_f64(
-            "kappa_max",
-            r.kappa_max,
-            r.kappa_max >= r.kappa_min,
-            "a finite number >= kappa_min",
+        check_estimator(
+            ["kappa_alpha", "kappa_min", "kappa_max", "kappa_default"],
+            [r.kappa_alpha, r.kappa_min, r.kappa_max, r.kappa_default],
+            [
+                "a finite number >= kappa_min",
+                "within [kappa_min, kappa_max]",
+            ],
         )?;
-        let kd = r.kappa_default;
-        check_f64(
-            "kappa_default",
-            kd,
-            kd >= r.kappa_min && kd <= r.kappa_max,
-            "within [kappa_min, kappa_max]",
-        )?;
-        let aa = r.a_alpha;
-        check_f64("a_alpha", aa, aa > 0.0 && aa <= 1.0, "in (0, 1]")?;
-        check_f64("a_min", r.a_min, r.a_min > 0.0, POS)?;
-        check_f64(
-            "a_max",
-            r.a_max,
-            r.a_max >= r.a_min,
-            "a finite number >= a_min",
-        )?;
-        let ad = r.a_default;
-        check_f64(
-            "a_default",
-            ad,
-            ad >= r.a_min && ad <= r.a_max,
-            "within [a_min, a_max]",
+        check_estimator(
+            ["a_alpha", "a_min", "a_max", "a_default"],
+            [r.a_alpha, r.a_min, r.a_max, r.a_default],
+            ["a finite number >= a_min", "within [a_min, a_max]"],
         )?;
         for (field, v) in [
             ("skew_multiple", r.skew_multiple),

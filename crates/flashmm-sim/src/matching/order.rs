@@ -22,6 +22,19 @@ pub struct OrderRequest {
     pub tif: TimeInForce,
 }
 
+impl OrderRequest {
+    /// A request of `account` for `lots` lots on `side` at `ticks`.
+    pub fn new(account: AccountId, side: Side, ticks: i64, lots: i64, tif: TimeInForce) -> Self {
+        OrderRequest {
+            account,
+            side,
+            price: Price::from_ticks(ticks),
+            qty: Qty::from_lots(lots),
+            tif,
+        }
+    }
+}
+
 /// An order in the book (or being matched), as the engine tracks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestingOrder {

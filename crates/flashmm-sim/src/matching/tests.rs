@@ -28,13 +28,7 @@ fn setup(stp: SelfTradePrevention) -> (MatchingEngine, Ledger) {
 }
 
 fn req(account: AccountId, side: Side, ticks: i64, lots: i64, tif: TimeInForce) -> OrderRequest {
-    OrderRequest {
-        account,
-        side,
-        price: Price::from_ticks(ticks),
-        qty: Qty::from_lots(lots),
-        tif,
-    }
+    OrderRequest::new(account, side, ticks, lots, tif)
 }
 
 fn place(e: &mut MatchingEngine, l: &mut Ledger, r: OrderRequest) -> Report {
