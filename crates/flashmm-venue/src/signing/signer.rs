@@ -37,9 +37,15 @@ impl Signer {
         })
     }
 
-    /// A signer for a hex-encoded 32-byte secret key.
+    /// A signer for a hex-encoded 32-byte secret key, with or without the `0x` prefix
+    /// Ethereum wallets (and Hyperliquid's) print.
     pub fn from_hex(secret_hex: &str, first_nonce: u64) -> Result<Self, AuthError> {
-        let bytes = hex::decode(secret_hex.trim()).map_err(|_| AuthError::MalformedSecret)?;
+        let hex = secret_hex.trim();
+        let hex = hex
+            .strip_prefix("0x")
+            .or_else(|| hex.strip_prefix("0X"))
+            .unwrap_or(hex);
+        let bytes = hex::decode(hex).map_err(|_| AuthError::MalformedSecret)?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| AuthError::MalformedSecret)?;
         Self::from_secret_bytes(bytes, first_nonce)
     }
@@ -107,5 +113,29 @@ impl Signer {
     /// Signs a request with the next nonce, valid until `expiry_ns`.
     pub fn sign(&self, method: &str, path: &str, body: &[u8], expiry_ns: i64) -> SignedHeaders {
         self.sign_with(method, path, body, self.next_nonce(), expiry_ns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_0x_prefixed_secret_is_the_same_key() {
+        let hex = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+        let plain = Signer::from_hex(hex, 0).unwrap();
+        for prefixed in [
+            format!("0x{hex}"),
+            format!("0X{hex}"),
+            format!(" 0x{hex}\n"),
+        ] {
+            assert_eq!(
+                Signer::from_hex(&prefixed, 0).unwrap().key_id(),
+                plain.key_id()
+            );
+        }
+        for bad in ["0x", "0x0x4c08", &hex[2..], "0y4c08"] {
+            assert!(Signer::from_hex(bad, 0).is_err(), "{bad}");
+        }
     }
 }
