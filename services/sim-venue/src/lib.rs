@@ -18,6 +18,7 @@ pub use state::{now_ns, AppState, ServerOptions};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::Router;
+use flashmm_sim::exchange::SpreadMeter;
 use flashmm_venue::protocol::paths;
 use std::future::Future;
 use std::time::Duration;
@@ -49,11 +50,41 @@ pub fn spawn_flow(state: AppState, tick: Duration) -> tokio::task::JoinHandle<()
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut published = now_ns();
         loop {
             interval.tick().await;
-            state.advance(now_ns());
+            let now = now_ns();
+            state.advance(now);
+            if now - published >= 1_000_000_000 {
+                published = now;
+                publish_spreads(&state);
+            }
         }
     })
+}
+
+/// Sets the spread gauges of each market with a background flow: the time both its whole
+/// book and its flow's own orders were two-sided (`sim_venue_two_sided_seconds`) and the time
+/// integrals of their spreads in bps (`sim_venue_spread_bps_seconds{book}`, `book` being
+/// `with_participants` or `flow_only`). The difference of two scrapes divided by the time's
+/// gives each time-weighted spread over that interval (`scripts/bench` prints them).
+fn publish_spreads(state: &AppState) {
+    let meters: Vec<(String, SpreadMeter)> = state.with_exchange(|ex, _| {
+        ex.spread_meters()
+            .map(|(id, m)| (id.stream_key(), m.clone()))
+            .collect()
+    });
+    for (market, m) in meters {
+        metrics::gauge!("sim_venue_two_sided_seconds", "market" => market.clone())
+            .set(m.two_sided_ns as f64 / 1e9);
+        for (book, bps_ns) in [
+            ("with_participants", m.with_participants_bps_ns),
+            ("flow_only", m.flow_only_bps_ns),
+        ] {
+            metrics::gauge!("sim_venue_spread_bps_seconds", "market" => market.clone(), "book" => book)
+                .set(bps_ns / 1e9);
+        }
+    }
 }
 
 /// Serves the simulator on `listener` until `shutdown` resolves.

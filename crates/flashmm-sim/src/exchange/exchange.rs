@@ -2,6 +2,7 @@
 
 use super::market::{open_status, order_update, FillLog, Market, MarketOrders, Pending, Translate};
 use super::replay::Replay;
+use super::spread::SpreadMeter;
 use super::{ExchangeConfig, ExchangeError, MarketSetup, Outbound, ReplayOptions};
 use crate::account::{AccountId, Ledger};
 use crate::flow::FlowAgent;
@@ -10,7 +11,7 @@ use crate::matching::{
     TimeInForce,
 };
 use crate::ratelimit::{RateLimitError, RateLimiter};
-use flashmm_core::market::{MarketId, MarketSpec, Qty};
+use flashmm_core::market::{MarketId, MarketSpec, Qty, Side};
 use flashmm_recording::{Record, RecordEvent};
 use flashmm_venue::protocol::{
     ApiError, BalanceEntry, BalancesResponse, CancelAllResponse, CancelRequest, ErrorCode,
@@ -88,6 +89,7 @@ impl Exchange {
                 flow,
                 replay: None,
                 book: MarketOrders::default(),
+                spread: SpreadMeter::default(),
             });
         }
         Ok(Exchange {
@@ -333,6 +335,7 @@ impl Exchange {
                 flow,
                 replay,
                 book,
+                spread,
             } = market;
             let mut tr = Translate {
                 index: *index,
@@ -350,8 +353,27 @@ impl Exchange {
                 flow.run_until(sim_now, engine, &mut self.ledger, |_, _, report| {
                     tr.report(report, out)
                 });
+                let flow_only =
+                    |side| engine.best_price_where(side, |o| !book.orders.contains_key(&o.id));
+                spread.sample(
+                    now_ns,
+                    (
+                        engine.best_bid().map(|l| l.price),
+                        engine.best_ask().map(|l| l.price),
+                    ),
+                    (flow_only(Side::Buy), flow_only(Side::Sell)),
+                );
             }
         }
+    }
+
+    /// Each market with a background flow and how much participants' orders tightened its
+    /// spread so far.
+    pub fn spread_meters(&self) -> impl Iterator<Item = (&MarketId, &SpreadMeter)> {
+        self.markets
+            .iter()
+            .filter(|m| m.flow.is_some())
+            .map(|m| (m.spec.id(), &m.spread))
     }
 
     /// Verifies a signed request and charges the key's rate limit; returns its account.

@@ -2,6 +2,7 @@
 //! translation of the engine's reports into wire messages.
 
 use super::replay::Replay;
+use super::spread::SpreadMeter;
 use super::Outbound;
 use crate::account::AccountId;
 use crate::flow::FlowAgent;
@@ -44,6 +45,8 @@ pub(crate) struct Market {
     /// The recording the market follows, instead of a flow.
     pub replay: Option<Replay>,
     pub book: MarketOrders,
+    /// With a background flow: how much participants' orders tighten its spread.
+    pub spread: SpreadMeter,
 }
 
 /// Participants' orders of one market.

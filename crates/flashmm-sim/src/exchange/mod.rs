@@ -11,6 +11,7 @@ mod exchange;
 mod market;
 mod outbound;
 mod replay;
+mod spread;
 
 #[cfg(test)]
 mod replay_tests;
@@ -22,3 +23,4 @@ pub use error::ExchangeError;
 pub use exchange::Exchange;
 pub use outbound::Outbound;
 pub use replay::ReplayOptions;
+pub use spread::SpreadMeter;

@@ -164,3 +164,60 @@ fn flow_runs_only_up_to_the_scaled_clock() {
     let snap = ex.snapshot(&MarketId::new("SEI/USDC").unwrap(), 0).unwrap();
     assert_eq!(snap.seq, *deltas.last().unwrap());
 }
+
+#[test]
+fn the_spread_meter_sees_participants_tighten_the_flow_book() {
+    let mut ex = Exchange::new(
+        vec![MarketSetup {
+            spec: spec(),
+            flow: Some(default_flow_params(&spec())),
+        }],
+        ExchangeConfig::default(),
+        0,
+    )
+    .unwrap();
+    let funds = [("SEI", d("100000")), ("USDC", d("100000"))];
+    let key = Signer::from_secret_bytes([3; 32], 1).unwrap();
+    let (us, _) = ex
+        .register_account(&hex::encode(key.public_key().serialize()), &funds)
+        .unwrap();
+    let mut out = Vec::new();
+    let sei = MarketId::new("SEI/USDC").unwrap();
+    ex.advance(1_000_000_000, &mut out);
+    ex.advance(2_000_000_000, &mut out);
+    let meter = |ex: &Exchange| ex.spread_meters().next().map(|(_, m)| m.clone()).unwrap();
+    let (with, flow) = meter(&ex).mean_bps().expect("the flow's book is two-sided");
+    assert!(
+        (with - flow).abs() < 1e-9,
+        "no participant yet: {with} vs {flow}"
+    );
+
+    // A bid and an ask one tick inside the flow's touch, re-placed as the book moves.
+    let mut t = 2_000_000_000;
+    for i in 0..200 {
+        let snap = ex.snapshot(&sei, 1).unwrap();
+        let (Some(bid), Some(ask)) = (snap.bids.first(), snap.asks.first()) else {
+            continue;
+        };
+        let (bid, ask) = (bid.price + d("0.0001"), ask.price - d("0.0001"));
+        if ask > bid {
+            for (side, price) in [(Side::Buy, bid), (Side::Sell, ask)] {
+                let cid = format!("q{i}{side:?}");
+                let _ = ex.place(
+                    us,
+                    &order(&cid, side, &price.to_string(), "10", TimeInForce::PostOnly),
+                    t,
+                    &mut out,
+                );
+            }
+        }
+        t += 10_000_000;
+        ex.advance(t, &mut out);
+    }
+    let m = meter(&ex);
+    assert!(m.two_sided_ns > 2_000_000_000);
+    assert!(
+        m.with_participants_bps_ns < m.flow_only_bps_ns,
+        "participants inside the touch tighten the book: {m:?}"
+    );
+}

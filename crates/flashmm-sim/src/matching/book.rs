@@ -70,6 +70,28 @@ impl Book {
         .map(|(&price, q)| BookLevel::new(price, q.total))
     }
 
+    /// The best price of `side` among the orders `keep` accepts.
+    pub(crate) fn best_price_where(
+        &self,
+        side: Side,
+        keep: impl Fn(&RestingOrder) -> bool,
+    ) -> Option<Price> {
+        let kept = |(&price, q): (&Price, &Queue)| {
+            let mut i = q.head;
+            while let Some(node) = self.nodes.get(i) {
+                if keep(&node.order) {
+                    return Some(price);
+                }
+                i = node.next;
+            }
+            None
+        };
+        match side {
+            Side::Buy => self.bids.iter().rev().find_map(kept),
+            Side::Sell => self.asks.iter().find_map(kept),
+        }
+    }
+
     /// The aggregate quantity at `price` on `side` (zero when no level).
     pub(crate) fn level_qty(&self, side: Side, price: Price) -> Qty {
         self.side(side).get(&price).map_or(Qty::ZERO, |q| q.total)

@@ -116,6 +116,16 @@ impl MatchingEngine {
         self.book.best_level(Side::Sell)
     }
 
+    /// The best price of `side` among the resting orders `keep` accepts (e.g. the book without
+    /// some accounts' orders).
+    pub fn best_price_where(
+        &self,
+        side: Side,
+        keep: impl Fn(&RestingOrder) -> bool,
+    ) -> Option<Price> {
+        self.book.best_price_where(side, keep)
+    }
+
     /// The whole aggregated book with its sequence number.
     pub fn snapshot(&self) -> L2Snapshot {
         self.snapshot_depth(usize::MAX)
