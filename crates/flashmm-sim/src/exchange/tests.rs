@@ -134,9 +134,9 @@ fn maker_rebate_and_taker_fee_reach_acks_and_updates() {
     assert_eq!(usdc.reserved, Decimal::ZERO);
 }
 
-#[test]
-fn flow_runs_only_up_to_the_scaled_clock() {
-    let mut ex = Exchange::new(
+/// SEI/USDC with its built-in background flow, started at time 0.
+fn flowing_exchange() -> Exchange {
+    Exchange::new(
         vec![MarketSetup {
             spec: spec(),
             flow: Some(default_flow_params(&spec())),
@@ -144,7 +144,12 @@ fn flow_runs_only_up_to_the_scaled_clock() {
         ExchangeConfig::default(),
         0,
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn flow_runs_only_up_to_the_scaled_clock() {
+    let mut ex = flowing_exchange();
     let mut out = Vec::new();
     ex.advance(0, &mut out);
     assert!(out.is_empty());
@@ -167,15 +172,7 @@ fn flow_runs_only_up_to_the_scaled_clock() {
 
 #[test]
 fn the_spread_meter_sees_participants_tighten_the_flow_book() {
-    let mut ex = Exchange::new(
-        vec![MarketSetup {
-            spec: spec(),
-            flow: Some(default_flow_params(&spec())),
-        }],
-        ExchangeConfig::default(),
-        0,
-    )
-    .unwrap();
+    let mut ex = flowing_exchange();
     let funds = [("SEI", d("100000")), ("USDC", d("100000"))];
     let key = Signer::from_secret_bytes([3; 32], 1).unwrap();
     let (us, _) = ex
