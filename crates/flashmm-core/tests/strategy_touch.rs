@@ -192,13 +192,14 @@ fn our_own_orders_are_no_touch_to_chase() {
     own.insert(order, None);
     let touch = Touch::of_others(&b, &own);
     assert_eq!((touch.bid, touch.ask), (Some(40_000), Some(40_010)));
-    assert_eq!(Touch::of_book(&b).bid, Some(40_001));
+    assert_eq!(
+        Touch::of_others(&b, &WorkingOrders::new()).bid,
+        Some(40_001)
+    );
 
     let mut q = quoter(touch_params(), 0);
     let now = trades(&mut q, &b, &b);
-    let out = q
-        .quote_at(UnixNanos(now), &b, touch, &flat(), None)
-        .unwrap();
+    let out = q.quote_at(UnixNanos(now), &b, &own, &flat(), None).unwrap();
     // Improving the others' 40 000 is where our order already rests: no step up to 40 002.
     assert_eq!(out.target.bids[0].price.ticks(), 40_001);
 }

@@ -31,7 +31,7 @@ use flashmm_core::risk::{
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
     InventoryView, Quote, QuoteError, QuoteParams, Quoter, RawQuoteParams, RequoteDecision,
-    RequotePolicy, Touch,
+    RequotePolicy,
 };
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use rust_decimal::prelude::ToPrimitive;
@@ -568,8 +568,8 @@ impl MarketEngine {
             traded_notional: self.traded_notional,
         };
         let book = self.book.book();
-        let touch = Touch::of_others(book, &self.working);
-        let quote = match quoter.quote_at(now, book, touch, &inventory, self.prediction.as_ref()) {
+        let own = &self.working;
+        let quote = match quoter.quote_at(now, book, own, &inventory, self.prediction.as_ref()) {
             Ok(q) => q,
             Err(_) => return d,
         };

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::book::{BookLevel, OrderBook};
 use crate::market::{MarketSpec, Price, Qty, Side};
+use crate::order::WorkingOrders;
 use crate::signal::Prediction;
 use crate::time::UnixNanos;
 use crate::trade::Trade;
@@ -231,16 +232,16 @@ impl Quoter {
         inventory: &InventoryView,
         prediction: Option<&Prediction>,
     ) -> Result<Quote, QuoteError> {
-        self.quote_at(now, book, Touch::of_book(book), inventory, prediction)
+        self.quote_at(now, book, &WorkingOrders::new(), inventory, prediction)
     }
 
-    /// Forms the target quotes for `book` at `now`, `touch` being the others' best prices
-    /// ([`Touch::of_others`]).
+    /// Forms the target quotes for `book` at `now`, `own` being our orders resting in it
+    /// (left out of the touch that touch quoting joins, [`Touch::of_others`]).
     pub fn quote_at(
         &self,
         now: UnixNanos,
         book: &OrderBook,
-        touch: Touch,
+        own: &WorkingOrders,
         inventory: &InventoryView,
         prediction: Option<&Prediction>,
     ) -> Result<Quote, QuoteError> {
@@ -324,6 +325,7 @@ impl Quoter {
             } else {
                 prediction.map_or(0.0, |x| f64::from(x.expected_move_bps))
             };
+            let touch = Touch::of_others(book, own);
             let (b, bt) = self.touch_price(Side::Buy, bid, touch, mid, move_bps);
             let (a, at) = self.touch_price(Side::Sell, ask, touch, mid, move_bps);
             let (b, bt, a, at) = keep_min_spread(b, bt, bid, a, at, ask, p.min_spread_ticks);

@@ -22,14 +22,6 @@ pub struct Touch {
 }
 
 impl Touch {
-    /// The book's own best prices (no order of ours in it).
-    pub fn of_book(book: &OrderBook) -> Self {
-        Touch {
-            bid: book.best_bid().map(|l| l.price.ticks()),
-            ask: book.best_ask().map(|l| l.price.ticks()),
-        }
-    }
-
     /// The best prices of `book` less our `own` orders.
     pub fn of_others(book: &OrderBook, own: &WorkingOrders) -> Self {
         let side = |side: Side| {
