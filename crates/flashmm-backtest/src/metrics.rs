@@ -154,7 +154,8 @@ impl MetricsRecorder {
         *self.inventory_ns.entry(position_lots).or_default() += dt;
         let book = venue.book();
         let (own_bid, own_ask) = (venue.best_own(Side::Buy), venue.best_own(Side::Sell));
-        if own_bid.is_some() || own_ask.is_some() {
+        let resting = own_bid.is_some() || own_ask.is_some();
+        if resting {
             self.quoting_time_ns += dt;
         }
         let (Some(bid), Some(ask)) = (book.best_bid(), book.best_ask()) else {
@@ -173,7 +174,7 @@ impl MetricsRecorder {
         if best_ask - best_bid < ask - bid {
             self.tighter_time_ns += dt;
         }
-        if own_bid.is_some() || own_ask.is_some() {
+        if resting {
             self.resting_market_time_ns += dt;
             if own_bid.is_some_and(|b| b >= bid) || own_ask.is_some_and(|a| a <= ask) {
                 self.at_touch_time_ns += dt;
