@@ -250,10 +250,10 @@ impl Strategy {
         if let (Some(v), true) = (violation, self.trading(now)) {
             self.violations(now, &[v], out);
         }
+        let counted = self.trading(now);
         if let Some(signal) = &mut self.signal {
             if !matches!(event, MarketEvent::Trade(_)) {
                 if let Some(mid) = self.engine.book().mid_ticks() {
-                    let counted = now.as_i64() >= self.trade_from;
                     for outcome in signal.drift.on_mid(recv_ts.as_i64(), mid) {
                         match outcome {
                             Outcome::Hit if counted => self.stats.prediction_hits += 1,
