@@ -9,6 +9,7 @@ mod admin;
 mod error;
 pub mod follow;
 pub mod hyperliquid;
+pub mod ledger_file;
 mod rest;
 mod state;
 mod ws;

@@ -96,6 +96,11 @@ struct Args {
     /// A uniform jitter added to each order's latency, up to this many ms.
     #[arg(long, env = "SIM_ORDER_LATENCY_JITTER_MS", default_value_t = 0.0)]
     order_latency_jitter_ms: f64,
+    /// Keep the participants' balances and fill history in this file across restarts
+    /// (written after every fill and at shutdown, read at start): paper trading's account.
+    /// Without it every start funds the account afresh.
+    #[arg(long, env = "SIM_LEDGER_FILE")]
+    ledger_file: Option<std::path::PathBuf>,
     /// Cancel an account's orders when its last authenticated WebSocket session drops.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     cancel_on_disconnect: bool,
@@ -368,6 +373,9 @@ async fn main() -> anyhow::Result<()> {
         if feed.is_some() {
             anyhow::bail!("--follow is not served on the Hyperliquid wire");
         }
+        if args.ledger_file.is_some() {
+            anyhow::bail!("--ledger-file is not served on the Hyperliquid wire");
+        }
         use sim_venue::hyperliquid::start;
         let network = match args.hl_network.as_str() {
             "testnet" => flashmm_hyperliquid::Network::Testnet,
@@ -424,6 +432,19 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let (account, key_id) = exchange.register_account(&pubkey, &deposits)?;
     tracing::info!(%account, key_id, "demo account funded");
+    if let Some(path) = &args.ledger_file {
+        match sim_venue::ledger_file::load(path)? {
+            Some(saved) => {
+                let restored = exchange
+                    .restore_accounts(&saved)
+                    .with_context(|| format!("restoring {}", path.display()))?;
+                tracing::info!(path = %path.display(), restored, "accounts restored from the ledger file");
+            }
+            None => {
+                tracing::info!(path = %path.display(), "no ledger file yet: accounts start funded")
+            }
+        }
+    }
 
     let state = AppState::new(
         exchange,
@@ -444,7 +465,21 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(%bind, "listening");
     let _flow = sim_venue::spawn_flow(state.clone(), Duration::from_millis(5));
     let _follow = feed.map(|feed| sim_venue::follow::spawn(state.clone(), feed));
-    sim_venue::serve(listener, state, runtime::shutdown_signal()).await?;
+    let _saver = match &args.ledger_file {
+        Some(path) => {
+            // Written now too, so the file exists from the first start.
+            sim_venue::ledger_file::save(&state, path)?;
+            Some(sim_venue::ledger_file::spawn_saver(
+                state.clone(),
+                path.clone(),
+            ))
+        }
+        None => None,
+    };
+    sim_venue::serve(listener, state.clone(), runtime::shutdown_signal()).await?;
+    if let Some(path) = &args.ledger_file {
+        sim_venue::ledger_file::save(&state, path)?;
+    }
     tracing::info!(service = "sim-venue", "stopped");
     Ok(())
 }

@@ -47,6 +47,7 @@ struct Shared {
     drop_ws: watch::Sender<u64>,
     sessions: Mutex<HashMap<AccountId, usize>>,
     order_latency: Mutex<LatencyModel>,
+    fills: watch::Sender<u64>,
 }
 
 /// Cheaply cloneable handle on the server's state.
@@ -70,6 +71,7 @@ impl AppState {
         );
         let (feed, _) = broadcast::channel(options.feed_capacity.max(16));
         let (drop_ws, _) = watch::channel(0);
+        let (fills, _) = watch::channel(0);
         AppState {
             shared: Arc::new(Shared {
                 exchange: Mutex::new(exchange),
@@ -81,6 +83,7 @@ impl AppState {
                     options.order_latency,
                     options.fault_seed,
                 )),
+                fills,
             }),
         }
     }
@@ -139,12 +142,20 @@ impl AppState {
                 Outbound::Account {
                     msg: ServerMessage::Fill(_),
                     ..
-                } => metrics::counter!("sim_venue_fills_total").increment(1),
+                } => {
+                    metrics::counter!("sim_venue_fills_total").increment(1);
+                    self.shared.fills.send_modify(|n| *n += 1);
+                }
                 _ => {}
             }
             // No receiver is not an error: nobody is listening yet.
             let _ = self.shared.feed.send(Arc::new(o));
         }
+    }
+
+    /// A receiver that changes whenever fills were published (balances moved).
+    pub fn fill_signal(&self) -> watch::Receiver<u64> {
+        self.shared.fills.subscribe()
     }
 
     /// Closes every WebSocket session now.

@@ -20,7 +20,7 @@ const fn o(var: &'static str, key: &'static str, secret: bool) -> EnvOverride {
 }
 
 /// Every environment variable FlashMM reads, in the order they are applied.
-pub const ENV_OVERRIDES: [EnvOverride; 22] = [
+pub const ENV_OVERRIDES: [EnvOverride; 23] = [
     o("ENVIRONMENT", "environment", false),
     o("LOG_LEVEL", "log_level", false),
     o("FLASHMM_NAMESPACE", "namespace", false),
@@ -31,6 +31,7 @@ pub const ENV_OVERRIDES: [EnvOverride; 22] = [
     o("QUOTE_FREQUENCY_HZ", "trading.quote_frequency_hz", false),
     o("VENUE", "venue.kind", false),
     o("PAPER_SYMBOLS", "venue.paper.symbols", false),
+    o("PAPER_LEDGER_FILE", "venue.paper.ledger_file", false),
     o("SEI_RPC_URL", "venue.sei_rpc_url", false),
     o("SEI_WS_URL", "venue.sei_ws_url", false),
     o("SEI_CHAIN_ID", "venue.sei_chain_id", false),
@@ -114,6 +115,7 @@ pub(super) fn apply(
                     }
                 }
             }
+            "PAPER_LEDGER_FILE" => config.venue.paper.ledger_file = raw,
             "HYPERLIQUID_API_URL" => config.venue.hyperliquid.api_url = raw,
             "HYPERLIQUID_WS_URL" => config.venue.hyperliquid.ws_url = raw,
             "HYPERLIQUID_ACCOUNT" => config.venue.hyperliquid.account = raw,

@@ -130,6 +130,9 @@ pub struct PaperConfig {
     pub order_latency_ms: u64,
     /// A uniform jitter added to each, up to this many ms.
     pub order_latency_jitter_ms: u64,
+    /// Where the simulator keeps the paper account's balances and fills across its restarts
+    /// (env `PAPER_LEDGER_FILE`); delete it to start the account afresh.
+    pub ledger_file: String,
 }
 
 impl Default for PaperConfig {
@@ -140,6 +143,7 @@ impl Default for PaperConfig {
             market: "spot".to_owned(),
             order_latency_ms: 10,
             order_latency_jitter_ms: 2,
+            ledger_file: "var/paper/ledger.json".to_owned(),
         }
     }
 }
@@ -553,6 +557,12 @@ impl Config {
                     return Err(ConfigError::invalid(
                         "venue.paper.market",
                         format!("expected `spot` or `usdm`, got {:?}", paper.market),
+                    ));
+                }
+                if paper.ledger_file.trim().is_empty() {
+                    return Err(ConfigError::invalid(
+                        "venue.paper.ledger_file",
+                        "expected the path of the paper account's ledger file",
                     ));
                 }
                 for (key, ms) in [

@@ -51,6 +51,11 @@ impl Ledger {
         self.names.get(asset.index()).map_or("", String::as_str)
     }
 
+    /// The names of the registered assets, in registration order.
+    pub fn asset_names(&self) -> &[String] {
+        &self.names
+    }
+
     /// The accounts that hold or have held a balance, in ascending order.
     pub fn accounts(&self) -> Vec<AccountId> {
         let mut ids: Vec<AccountId> = self.accounts.keys().copied().collect();

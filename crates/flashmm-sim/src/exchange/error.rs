@@ -48,4 +48,7 @@ pub enum ExchangeError {
         /// Why.
         reason: String,
     },
+    /// Saved accounts cannot be restored.
+    #[error("saved accounts: {0}")]
+    Saved(String),
 }

@@ -33,14 +33,14 @@ const FLOW_ACCOUNT_BASE: u32 = 1_000_000;
 /// order equals the engine order.
 #[derive(Debug)]
 pub struct Exchange {
-    config: ExchangeConfig,
+    pub(super) config: ExchangeConfig,
     markets: Vec<Market>,
     index: HashMap<MarketId, usize>,
-    ledger: Ledger,
+    pub(super) ledger: Ledger,
     verifier: Verifier,
-    keys: HashMap<String, AccountId>,
+    pub(super) keys: HashMap<String, AccountId>,
     limiter: RateLimiter<AccountId>,
-    fills: FillLog,
+    pub(super) fills: FillLog,
     next_account: u32,
     start_ns: i64,
 }

@@ -11,6 +11,7 @@ mod exchange;
 mod market;
 mod outbound;
 mod replay;
+mod saved;
 mod spread;
 
 #[cfg(test)]
@@ -23,4 +24,5 @@ pub use error::ExchangeError;
 pub use exchange::Exchange;
 pub use outbound::Outbound;
 pub use replay::ReplayOptions;
+pub use saved::{SavedAccount, SavedAccounts, SAVED_ACCOUNTS_VERSION};
 pub use spread::SpreadMeter;

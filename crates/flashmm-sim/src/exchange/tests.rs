@@ -218,3 +218,62 @@ fn the_spread_meter_sees_participants_tighten_the_flow_book() {
         "participants inside the touch tighten the book: {m:?}"
     );
 }
+
+#[test]
+fn saved_accounts_carry_balances_and_fills_into_a_new_exchange() {
+    let (mut ex, a, b) = quiet_exchange();
+    let mut out = Vec::new();
+    ex.place(
+        a,
+        &order("a1", Side::Sell, "0.4", "100", TimeInForce::PostOnly),
+        1,
+        &mut out,
+    )
+    .unwrap();
+    ex.place(
+        b,
+        &order("b1", Side::Buy, "0.41", "40", TimeInForce::Ioc),
+        2,
+        &mut out,
+    )
+    .unwrap();
+    // Still resting: 60 SEI reserved by a1 at the time of saving.
+    let before_a = ex.balances(a);
+    let before_b = ex.balances(b);
+    let fills_a = ex.fills_since(a, 0).fills;
+    assert_eq!(fills_a.len(), 1);
+    let saved = ex.saved_accounts();
+    assert_eq!(saved.accounts.len(), 2);
+    // The file format: JSON, read back equal.
+    let json = serde_json::to_string(&saved).unwrap();
+    let saved: SavedAccounts = serde_json::from_str(&json).unwrap();
+
+    // The restarted venue: same keys, funded afresh, then restored.
+    let (mut next, na, nb) = quiet_exchange();
+    assert_eq!(next.restore_accounts(&saved).unwrap(), 2);
+    for (before, account) in [(before_a, na), (before_b, nb)] {
+        let after = next.balances(account);
+        for (x, y) in before.balances.iter().zip(&after.balances) {
+            assert_eq!(x.asset, y.asset);
+            assert_eq!(x.available + x.reserved, y.available, "{}", x.asset);
+            assert_eq!(y.reserved, Decimal::ZERO);
+        }
+    }
+    assert_ne!(
+        next.balances(na).balances,
+        quiet_exchange().0.balances(na).balances,
+        "the fill moved the balances away from the funding"
+    );
+    assert_eq!(next.fills_since(na, 0).fills, fills_a);
+    assert_eq!(next.fills_since(nb, 0).fills.len(), 1);
+
+    // A file from another version is refused, naming it.
+    let mut other = saved.clone();
+    other.version = SAVED_ACCOUNTS_VERSION + 1;
+    let err = quiet_exchange().0.restore_accounts(&other).unwrap_err();
+    assert!(err.to_string().contains("version 2"), "{err}");
+    // A key not registered is left out.
+    let mut stranger = saved;
+    stranger.accounts[0].key_id = "not-a-key".to_owned();
+    assert_eq!(quiet_exchange().0.restore_accounts(&stranger).unwrap(), 1);
+}

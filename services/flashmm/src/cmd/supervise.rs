@@ -39,7 +39,7 @@ pub use flashmm_core::config::SERVICES as START_ORDER;
 
 /// Variables every service gets: what a process needs to run, the non-secret configuration
 /// overrides, and `REDIS_URL` (every service uses the bus).
-const COMMON_ENV: [&str; 30] = [
+const COMMON_ENV: [&str; 31] = [
     "PATH",
     "HOME",
     "USER",
@@ -63,6 +63,7 @@ const COMMON_ENV: [&str; 30] = [
     "QUOTE_FREQUENCY_HZ",
     "VENUE",
     "PAPER_SYMBOLS",
+    "PAPER_LEDGER_FILE",
     "SEI_RPC_URL",
     "SEI_WS_URL",
     "SEI_CHAIN_ID",
@@ -126,6 +127,8 @@ fn venue_args(service: &str, config: &Config) -> Vec<String> {
         paper.order_latency_ms.to_string(),
         "--order-latency-jitter-ms".into(),
         paper.order_latency_jitter_ms.to_string(),
+        "--ledger-file".into(),
+        paper.ledger_file.clone(),
     ]
 }
 
@@ -530,6 +533,7 @@ mod tests {
         let paper = Config::from_toml(&text, |k| match k {
             "VENUE" => Some("paper".to_owned()),
             "PAPER_SYMBOLS" => Some(joined.clone()),
+            "PAPER_LEDGER_FILE" => Some("/tmp/paper.json".to_owned()),
             _ => None,
         })
         .expect("paper config");
@@ -545,7 +549,9 @@ mod tests {
                 "--order-latency-ms",
                 "10",
                 "--order-latency-jitter-ms",
-                "2"
+                "2",
+                "--ledger-file",
+                "/tmp/paper.json"
             ]
         );
         assert!(venue_args("execution", &paper).is_empty());
