@@ -23,8 +23,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-/// `../shared/data` beside the repository.
-pub const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
+/// `../shared/data` beside the repository (whose root holds `Cargo.lock`), from whichever
+/// crate includes this module.
+pub fn data_dir() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .ancestors()
+        .find(|d| d.join("Cargo.lock").is_file())
+        .unwrap_or(manifest);
+    root.join("../shared/data")
+}
 
 /// A fee-less spec of `id` with `tick`, lot 0.00000001 and no minimum notional, as Binance
 /// lists its USDT pairs.
@@ -44,7 +52,7 @@ pub fn spec(id: &str, tick: rust_decimal::Decimal) -> MarketSpec {
 /// The capture file, or `None` (with a message) when the data is absent; under `CI=true`
 /// a missing capture fails.
 pub fn capture(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(DATA).join(rel);
+    let path = data_dir().join(rel);
     if path.is_file() {
         return Some(path);
     }
@@ -149,6 +157,8 @@ pub fn digest(book: &MapBook) -> u64 {
 pub struct Capture {
     /// Stream frames in order: JSON text and, for a diff, its index in `diffs`.
     pub frames: Vec<(String, Option<usize>)>,
+    /// Each frame's recorded receive time (ns).
+    pub times: Vec<i64>,
     /// The offline book's snapshot JSON at the capture's REST snapshot.
     pub first_snapshot: String,
     /// Each served diff's last update id, in order.
@@ -187,6 +197,7 @@ impl Capture {
         let mut at: Option<u64> = None;
         let mut out = Capture {
             frames: Vec::new(),
+            times: Vec::new(),
             first_snapshot: String::new(),
             diffs: Vec::new(),
             digests: HashMap::new(),
@@ -194,7 +205,7 @@ impl Capture {
             spec: spec.clone(),
             first_seq: 0,
         };
-        for (_, json) in lines {
+        for (recv, json) in lines {
             match parse_message(json).unwrap() {
                 Message::Snapshot(s) => {
                     book.reset(&levels(spec, &s.bids), &levels(spec, &s.asks));
@@ -218,9 +229,13 @@ impl Capture {
                     // starts after it, so the capture's snapshot is older than the stream.
                     if !straddling {
                         out.frames.push((json.clone(), Some(out.diffs.len() - 1)));
+                        out.times.push(*recv);
                     }
                 }
-                _ if !out.diffs.is_empty() => out.frames.push((json.clone(), None)),
+                _ if !out.diffs.is_empty() => {
+                    out.frames.push((json.clone(), None));
+                    out.times.push(*recv);
+                }
                 _ => {}
             }
         }
@@ -288,6 +303,10 @@ struct State {
     sent_frames: Vec<String>,
     /// Every depth snapshot body answered with 200, in order.
     sent_snapshots: Vec<String>,
+    /// Serve at the recorded pace times this speed (`None`: as fast as the client reads).
+    speed: Option<f64>,
+    /// When the first frame was sent, and its recorded time: the pace's origin.
+    origin: Option<(tokio::time::Instant, i64)>,
 }
 
 /// A running mock: its URLs and what it served.
@@ -332,8 +351,19 @@ impl Mock {
     }
 }
 
-/// Starts the mock for `capture`, with `faults`; `grids` is the `exchangeInfo` body.
+/// Starts the mock for `capture`, with `faults`; `grids` is the `exchangeInfo` body. Frames
+/// go out as fast as the client reads them.
 pub async fn start(capture: Capture, faults: Faults, grids: String) -> Mock {
+    serve(capture, faults, grids, None).await
+}
+
+/// [`start`], with frames sent at their recorded pace times `speed` (a live feed), across
+/// reconnects.
+pub async fn start_paced(capture: Capture, faults: Faults, grids: String, speed: f64) -> Mock {
+    serve(capture, faults, grids, Some(speed)).await
+}
+
+async fn serve(capture: Capture, faults: Faults, grids: String, speed: Option<f64>) -> Mock {
     let state = Arc::new(Mutex::new(State {
         capture,
         faults,
@@ -345,6 +375,8 @@ pub async fn start(capture: Capture, faults: Faults, grids: String) -> Mock {
         grids,
         sent_frames: Vec::new(),
         sent_snapshots: Vec::new(),
+        speed,
+        origin: None,
     }));
     let ws = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let rest = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -411,13 +443,32 @@ async fn serve_ws(tcp: tokio::net::TcpStream, state: Arc<Mutex<State>>) {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         }
+        let due = {
+            let mut s = state.lock().unwrap();
+            let i = s
+                .pos
+                .saturating_sub(1)
+                .min(s.capture.times.len().saturating_sub(1));
+            let ts = s.capture.times.get(i).copied().unwrap_or_default();
+            match s.speed {
+                Some(speed) => {
+                    let (at, first) = *s.origin.get_or_insert((tokio::time::Instant::now(), ts));
+                    let after = (ts - first).max(0) as f64 / speed;
+                    Some(at + Duration::from_nanos(after as u64))
+                }
+                None => None,
+            }
+        };
+        if let Some(due) = due {
+            tokio::time::sleep_until(due).await;
+        }
         for f in frames {
             if sink.send(WsMessage::Text(f.into())).await.is_err() {
                 return;
             }
         }
         sent += 1;
-        if sent.is_multiple_of(5) {
+        if due.is_none() && sent.is_multiple_of(5) {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
