@@ -1,6 +1,7 @@
 //! `VENUE=hyperliquid` end to end, against the Hyperliquid mock (`sim-venue --wire
 //! hyperliquid`): ingest → feature → inference → execution quote both sides of two markets
-//! and get filled, trading with an API wallet for a master account; `kill -9` of execution
+//! (a spot pair, SEI/USDC, and a perp, ETH) and get filled, trading with an API wallet for a
+//! master account; `kill -9` of execution
 //! and a restart reconcile by cloid (no orphan, no duplicate, the position equal to the
 //! venue's fills); a lost WebSocket with `/exchange` unreachable too leaves only the
 //! venue's `scheduleCancel` to pull the quotes, and it does.
@@ -102,6 +103,17 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
         ns,
         url,
     } = Stage::new("hl-e2e");
+    // ETH/USDC trades the perp `ETH`; SEI/USDC the spot pair of its symbol.
+    let text = std::fs::read_to_string(&config).expect("config");
+    let coins = "[venue.hyperliquid.coins]";
+    let at = text.find(coins).expect("coins table");
+    let line_end = at + text[at..].find('\n').expect("line end");
+    let text = format!(
+        "{}\n\"ETH/USDC\" = \"ETH\"{}",
+        &text[..line_end],
+        &text[line_end..]
+    );
+    std::fs::write(&config, text).expect("config");
     let venue_port = port(&ports, "venue");
     let master = Signer::from_bytes([0x5a; 32]).expect("master key");
     let agent = Signer::from_bytes([0xa5; 32]).expect("agent key");
@@ -139,6 +151,8 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
             &master_addr,
             "--hl-agent",
             &agent_pair,
+            "--hl-perp",
+            "ETH/USDC",
             "--rate-capacity",
             "1000",
             "--rate-per-sec",
@@ -156,6 +170,10 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
     // The test's own view of the account: read-only (`/info`), no key.
     let mut hl = HyperliquidConfig::new(Network::Testnet, api.clone(), ws.clone());
     hl.account = Some(master.address());
+    hl.coins = vec![(
+        flashmm_core::market::MarketId::new("ETH/USDC").expect("market"),
+        "ETH".to_owned(),
+    )];
     let specs = flashmm_core::config::Config::from_toml(
         &std::fs::read_to_string(&config).expect("config"),
         |_| None,
@@ -189,6 +207,7 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
     for expected in [
         "venue: hyperliquid testnet",
         "SEI/USDC     coin SEI/USDC     asset  10000",
+        "ETH/USDC     coin ETH          asset      0",
         "key is an API wallet of the account",
         "USDC     available",
         "open orders:",
@@ -212,10 +231,13 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
     );
     assert!(
         wait_until(Duration::from_secs(120), || async {
-            !view.fills(0).await.unwrap_or_default().is_empty()
+            let fills = view.fills(0).await.unwrap_or_default();
+            MARKETS
+                .iter()
+                .all(|m| fills.iter().any(|f| f.market.as_str() == *m))
         })
         .await,
-        "no fills: {}",
+        "not both markets filled: {}",
         logs(&dir)
     );
     eprintln!("quoted and filled after {:?}", t0.elapsed());
@@ -287,6 +309,36 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
         "positions {:?} differ from the venue's fills {:?}: {}",
         saved_positions(&bus, &namespace).await,
         venue_positions(&view).await,
+        logs(&dir)
+    );
+    // The perp's position as the venue reports it (`clearinghouseState`) is what the venue's
+    // fills of it add up to and what execution booked,
+    // and the restart's cross-check of positions against the venue found no difference.
+    assert!(
+        wait_until(Duration::from_secs(20), || async {
+            let szi = view
+                .perp_state()
+                .await
+                .ok()
+                .map(|s| {
+                    s.asset_positions
+                        .iter()
+                        .find(|p| p.position.coin == "ETH")
+                        .map_or(Decimal::ZERO, |p| p.position.szi)
+                })
+                .unwrap_or(Decimal::MIN);
+            venue_positions(&view).await.get(1) == Some(&szi)
+                && saved_positions(&bus, &namespace).await.get(1) == Some(&szi)
+        })
+        .await,
+        "the ETH perp's position at the venue differs from the booked {:?}: {}",
+        saved_positions(&bus, &namespace).await,
+        logs(&dir)
+    );
+    let exec_log = std::fs::read_to_string(dir.join("execution.log")).unwrap_or_default();
+    assert!(
+        !exec_log.contains("the booked position is not the venue's"),
+        "the restart found a position the venue does not hold: {}",
         logs(&dir)
     );
 

@@ -119,6 +119,10 @@ struct Args {
     /// Hyperliquid wire: an approved API wallet, `AGENT=MASTER`; repeatable.
     #[arg(long = "hl-agent", value_name = "AGENT=MASTER")]
     hl_agent: Vec<String>,
+    /// Hyperliquid wire: a configured market listed as a perp (named by its base, e.g.
+    /// `ETH` for `ETH/USDC`) instead of a spot pair; repeatable.
+    #[arg(long = "hl-perp", value_name = "MARKET")]
+    hl_perp: Vec<flashmm_core::market::MarketId>,
     /// Hyperliquid wire: the network actions must be signed for.
     #[arg(long = "hl-network", default_value = "testnet")]
     hl_network: String,
@@ -396,6 +400,7 @@ async fn main() -> anyhow::Result<()> {
                 refill_per_sec: args.rate_per_sec,
             },
             seed: args.seed,
+            perps: args.hl_perp.clone(),
         };
         let bind = match args.bind {
             Some(addr) => addr,

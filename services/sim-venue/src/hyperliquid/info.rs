@@ -12,7 +12,8 @@ use axum::Json;
 use flashmm_core::market::Side;
 use flashmm_core::order::Liquidity;
 use flashmm_hyperliquid::info::{self, L2Book, Level, OpenOrder, SpotBalance};
-use flashmm_hyperliquid::Address;
+use flashmm_hyperliquid::{Address, AssetKind};
+use flashmm_sim::account::AccountId;
 use flashmm_venue::protocol::{FillMsg, OrderUpdateMsg, WireLevel};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -100,6 +101,53 @@ pub fn fill(coin: &Coin, f: &FillMsg) -> info::Fill {
     }
 }
 
+/// `clearinghouseState` of `account`: a one-way position per perp it holds (cross, 1x, valued
+/// at the book's mid), margin summaries over them.
+fn clearinghouse(state: &HlState, account: Option<AccountId>) -> info::ClearinghouseState {
+    let mut positions = Vec::new();
+    let mut notional = Decimal::ZERO;
+    for coin in state.coins().iter().filter(|c| c.kind == AssetKind::Perp) {
+        let Some(account) = account else { break };
+        let szi = state.perp_position(account, coin);
+        if szi.is_zero() {
+            continue;
+        }
+        let mid = book(state, coin)
+            .and_then(|b| Some((b.levels[0].first()?.px + b.levels[1].first()?.px) / Decimal::TWO))
+            .unwrap_or_default();
+        let value = szi.abs() * mid;
+        notional += value;
+        positions.push(info::AssetPosition {
+            kind: "oneWay".to_owned(),
+            position: info::Position {
+                coin: coin.name.clone(),
+                szi,
+                entry_px: None,
+                leverage: info::Leverage::Cross { value: 1 },
+                liquidation_px: None,
+                margin_used: value,
+                position_value: value,
+                return_on_equity: Decimal::ZERO,
+                unrealized_pnl: Decimal::ZERO,
+            },
+        });
+    }
+    let summary = info::MarginSummary {
+        account_value: notional,
+        total_margin_used: notional,
+        total_ntl_pos: notional,
+        total_raw_usd: Decimal::ZERO,
+    };
+    info::ClearinghouseState {
+        asset_positions: positions,
+        margin_summary: summary.clone(),
+        cross_margin_summary: summary,
+        cross_maintenance_margin_used: Some(Decimal::ZERO),
+        withdrawable: Decimal::ZERO,
+        time: Some(ms(now_ns())),
+    }
+}
+
 fn user(req: &Value) -> Option<Address> {
     req.get("user")?.as_str()?.parse().ok()
 }
@@ -129,7 +177,15 @@ pub fn fills_from(state: &HlState, who: &Address, start_ms: u64) -> Vec<info::Fi
 pub async fn info(State(state): State<HlState>, Json(req): Json<Value>) -> Response {
     let kind = req.get("type").and_then(Value::as_str).unwrap_or("");
     match kind {
-        "meta" => Json(json!({"universe": []})).into_response(),
+        "meta" => {
+            let universe: Vec<Value> = state
+                .coins()
+                .iter()
+                .filter(|c| c.kind == AssetKind::Perp)
+                .map(|c| json!({"name": c.name, "szDecimals": sz_decimals(&c.spec), "maxLeverage": 50}))
+                .collect();
+            Json(json!({"universe": universe})).into_response()
+        }
         "spotMeta" => {
             let tokens: Vec<Value> = state
                 .tokens()
@@ -149,6 +205,7 @@ pub async fn info(State(state): State<HlState>, Json(req): Json<Value>) -> Respo
             let universe: Vec<Value> = state
                 .coins()
                 .iter()
+                .filter(|c| c.kind == AssetKind::Spot)
                 .map(|c| {
                     json!({"name": c.name, "tokens": [index_of(c.spec.id().base()), index_of(c.spec.id().quote())],
                            "index": c.index, "isCanonical": true})
@@ -203,8 +260,10 @@ pub async fn info(State(state): State<HlState>, Json(req): Json<Value>) -> Respo
             let balances = state
                 .app
                 .with_exchange(|ex, _| ex.balances(account).balances);
+            // A perp's base is not a token: its fills are the perp's position.
             let balances: Vec<SpotBalance> = balances
                 .iter()
+                .filter(|b| state.tokens().contains(&b.asset))
                 .map(|b| SpotBalance {
                     coin: b.asset.clone(),
                     token: u32::try_from(
@@ -223,10 +282,8 @@ pub async fn info(State(state): State<HlState>, Json(req): Json<Value>) -> Respo
             Json(json!({"balances": balances})).into_response()
         }
         "clearinghouseState" => {
-            let zero = json!({"accountValue": "0.0", "totalMarginUsed": "0.0", "totalNtlPos": "0.0", "totalRawUsd": "0.0"});
-            Json(json!({"assetPositions": [], "marginSummary": zero, "crossMarginSummary": zero,
-                        "crossMaintenanceMarginUsed": "0.0", "withdrawable": "0.0", "time": ms(now_ns())}))
-            .into_response()
+            let account = user(&req).and_then(|u| state.account(&u));
+            Json(clearinghouse(&state, account)).into_response()
         }
         "userRole" => {
             let Some(who) = user(&req) else {

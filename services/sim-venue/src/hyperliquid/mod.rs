@@ -13,7 +13,10 @@
 //!   sees it.
 //!
 //! Every hosted market is listed as a spot pair named by its symbol (`SEI/USDC`), asset
-//! `10000 + index`, `szDecimals` from its lot size.
+//! `10000 + index`, or, when named by `--hl-perp`, as a perp named by its base (`ETH`),
+//! numbered from 0 in `meta`; `szDecimals` from its lot size. A perp's fills settle in its
+//! base asset as a pair's do, and its position (`clearinghouseState`) is that balance less the
+//! funding; its base is not a spot token.
 
 pub mod exchange;
 pub mod info;

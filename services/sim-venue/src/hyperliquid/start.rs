@@ -26,6 +26,8 @@ pub struct Setup {
     pub rate_limit: RateLimit,
     /// Seed of the fault injector.
     pub seed: u64,
+    /// Hosted markets listed as perps; the others are spot pairs.
+    pub perps: Vec<flashmm_core::market::MarketId>,
 }
 
 /// Parses `AGENT=MASTER`.
@@ -62,6 +64,14 @@ pub fn state(mut exchange: Exchange, setup: &Setup) -> anyhow::Result<HlState> {
         tracing::info!(%address, %account, "hyperliquid account funded");
         accounts.push((*address, account));
     }
+    let hosted = exchange.markets().markets;
+    if let Some(perp) = setup
+        .perps
+        .iter()
+        .find(|p| !hosted.iter().any(|s| s.id() == *p))
+    {
+        anyhow::bail!("--hl-perp {perp} is not a configured market");
+    }
     for (agent, master) in &setup.agents {
         if !setup.accounts.contains(master) {
             anyhow::bail!("agent {agent} approved for {master}, which is not an account");
@@ -82,6 +92,8 @@ pub fn state(mut exchange: Exchange, setup: &Setup) -> anyhow::Result<HlState> {
             accounts,
             agents: setup.agents.clone(),
             rate_limit: setup.rate_limit,
+            perps: setup.perps.clone(),
+            funds: setup.funds,
         },
     )?)
 }

@@ -6,6 +6,7 @@ use flashmm_core::market::{MarketId, MarketSpec};
 use flashmm_hyperliquid::{Address, Asset, AssetKind, MarketRules, Network};
 use flashmm_sim::account::AccountId;
 use flashmm_sim::ratelimit::{RateLimit, RateLimiter};
+use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -32,20 +33,29 @@ pub struct HlOptions {
     pub agents: Vec<(Address, Address)>,
     /// `/exchange` actions per address: bucket capacity and refill per second.
     pub rate_limit: RateLimit,
+    /// Hosted markets listed as perps (named by their base, numbered from 0 in this order);
+    /// the others are spot pairs.
+    pub perps: Vec<MarketId>,
+    /// What every account was funded with, per asset: a perp's position is its base
+    /// balance less this.
+    pub funds: Decimal,
 }
 
-/// One listed coin: a spot pair of a hosted market.
+/// One listed coin: a spot pair or a perp of a hosted market.
 #[derive(Debug, Clone)]
 pub struct Coin {
-    /// The pair's name (the market's symbol, e.g. `SEI/USDC`).
+    /// The coin's name: a spot pair's is the market's symbol (`SEI/USDC`), a perp's its base
+    /// (`ETH`).
     pub name: String,
+    /// Spot pair or perp.
+    pub kind: AssetKind,
     /// The hosted market.
     pub market: MarketId,
     /// Its index in the exchange.
     pub index: usize,
     /// Its spec.
     pub spec: MarketSpec,
-    /// Its asset number (`10000 + index`).
+    /// Its asset number (`10000 + index` for a pair, the perp's index in `meta`).
     pub asset: Asset,
     /// Its rules (`szDecimals` from the lot size).
     pub rules: MarketRules,
@@ -73,6 +83,7 @@ pub(crate) struct Book {
 
 struct Shared {
     network: Network,
+    funds: Decimal,
     coins: Vec<Coin>,
     tokens: Vec<String>,
     book: Mutex<Book>,
@@ -87,25 +98,42 @@ pub struct HlState {
 }
 
 impl HlState {
-    /// The mock over `app`'s exchange: every hosted market is listed as a spot pair.
+    /// The mock over `app`'s exchange: the markets of `options.perps` are listed as perps,
+    /// every other hosted market as a spot pair; the tokens are the pairs' assets and the
+    /// perps' quote (their collateral).
     pub fn new(app: AppState, options: HlOptions) -> Result<Self, flashmm_hyperliquid::RulesError> {
         let specs = app.with_exchange(|ex, _| ex.markets().markets);
         let mut coins = Vec::with_capacity(specs.len());
         let mut tokens: Vec<String> = Vec::new();
+        let mut perps = 0u32;
         for (index, spec) in specs.into_iter().enumerate() {
-            for t in [spec.id().quote(), spec.id().base()] {
+            let perp = options.perps.contains(spec.id());
+            let listed: &[&str] = if perp {
+                &[spec.id().quote()]
+            } else {
+                &[spec.id().quote(), spec.id().base()]
+            };
+            for t in listed {
                 if !tokens.iter().any(|x| x == t) {
-                    tokens.push(t.to_owned());
+                    tokens.push((*t).to_owned());
                 }
             }
-            let rules = MarketRules::new(AssetKind::Spot, sz_decimals(&spec))?;
-            let pair = u32::try_from(index).unwrap_or(u32::MAX);
+            let (name, kind, asset) = if perp {
+                perps += 1;
+                let asset = Asset::perp(perps - 1);
+                (spec.id().base().to_owned(), AssetKind::Perp, asset)
+            } else {
+                let pair = u32::try_from(index).unwrap_or(u32::MAX);
+                let asset = Asset::spot(pair).unwrap_or(Asset(u32::MAX));
+                (spec.id().as_str().to_owned(), AssetKind::Spot, asset)
+            };
             coins.push(Coin {
-                name: spec.id().as_str().to_owned(),
+                name,
+                kind,
                 market: spec.id().clone(),
                 index,
-                asset: Asset::spot(pair).unwrap_or(Asset(u32::MAX)),
-                rules,
+                asset,
+                rules: MarketRules::new(kind, sz_decimals(&spec))?,
                 spec,
             });
         }
@@ -124,6 +152,7 @@ impl HlState {
             app,
             shared: Arc::new(Shared {
                 network: options.network,
+                funds: options.funds,
                 coins,
                 tokens,
                 book: Mutex::new(book),
@@ -144,6 +173,20 @@ impl HlState {
     /// The tokens, by index.
     pub fn tokens(&self) -> &[String] {
         &self.shared.tokens
+    }
+
+    /// The signed position of `account` in the perp `coin`: its base balance less what the
+    /// account was funded with (the simulator settles a perp's fills in its base asset).
+    pub fn perp_position(&self, account: AccountId, coin: &Coin) -> Decimal {
+        let base = coin.spec.id().base();
+        let held = self.app.with_exchange(|ex, _| {
+            ex.balances(account)
+                .balances
+                .iter()
+                .find(|b| b.asset == base)
+                .map(|b| b.available + b.reserved)
+        });
+        held.map_or(Decimal::ZERO, |h| h - self.shared.funds)
     }
 
     /// The coin named `name`.

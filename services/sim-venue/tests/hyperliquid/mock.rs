@@ -70,6 +70,7 @@ pub(crate) async fn mock(rate: RateLimit) -> Mock {
         funds: d("100000"),
         rate_limit: rate,
         seed: 1,
+        perps: Vec::new(),
     };
     let state = start::state(exchange, &setup).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

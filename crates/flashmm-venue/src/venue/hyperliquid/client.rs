@@ -23,6 +23,7 @@ use flashmm_hyperliquid::{
     Action, Address, CancelByCloidWire, CancelWire, Cloid, ExchangeRequest, ExchangeResponse,
     L1Context, NonceSeq, OrderRequest, Signer, Tif,
 };
+use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -711,17 +712,45 @@ impl Venue for HyperliquidVenue {
         Ok(reports)
     }
 
+    /// The spot balances (`spotClearinghouseState`) and, for each configured perp, its
+    /// signed position (`clearinghouseState`'s `szi`) as the balance of the market's base:
+    /// what a restart cross-checks the booked position with. A perp's base hides a spot token
+    /// of the same name.
     async fn balances(&self) -> Result<Vec<AssetBalance>, VenueError> {
-        let state = self.spot_state().await?;
-        Ok(state
-            .balances
+        let perps: Vec<&HlMarket> = self
+            .inner
+            .markets
             .iter()
-            .map(|b| AssetBalance {
+            .filter(|m| !m.asset.is_spot())
+            .collect();
+        let mut out = Vec::new();
+        if !perps.is_empty() {
+            let state = self.perp_state().await?;
+            for m in perps {
+                let szi = state
+                    .asset_positions
+                    .iter()
+                    .find(|p| p.position.coin == m.coin)
+                    .map_or(Decimal::ZERO, |p| p.position.szi);
+                out.push(AssetBalance {
+                    asset: m.spec.id().base().to_owned(),
+                    available: szi,
+                    reserved: Decimal::ZERO,
+                });
+            }
+        }
+        let spot = self.spot_state().await?;
+        for b in &spot.balances {
+            if out.iter().any(|o| o.asset == b.coin) {
+                continue;
+            }
+            out.push(AssetBalance {
                 asset: b.coin.clone(),
                 available: b.total - b.hold,
                 reserved: b.hold,
-            })
-            .collect())
+            });
+        }
+        Ok(out)
     }
 
     async fn fills(&self, since_ns: i64) -> Result<Vec<Fill>, VenueError> {
