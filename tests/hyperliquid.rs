@@ -209,6 +209,7 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
         "SEI/USDC     coin SEI/USDC     asset  10000",
         "ETH/USDC     coin ETH          asset      0",
         "key is an API wallet of the account",
+        "requests: 0 used of 10000",
         "USDC     available",
         "open orders:",
     ] {

@@ -14,6 +14,7 @@
 //! - [`cloid`] holds the 16-byte client order id derived from a FlashMM client order id.
 //! - [`asset`], [`wire`], [`rules`] hold asset numbers, the decimal wire format of prices and sizes,
 //!   and the venue's tick and lot rules.
+//! - [`budget`] holds the per-address budget of actions (10 000 plus one per USDC traded).
 //! - [`info`], [`ws`], [`exchange`] hold the `/info` answers, the WebSocket messages and the
 //!   `/exchange` response FlashMM reads.
 
@@ -22,6 +23,7 @@
 pub mod action;
 pub mod address;
 pub mod asset;
+pub mod budget;
 pub mod cloid;
 pub mod exchange;
 pub mod info;
@@ -41,6 +43,7 @@ pub use action::{
 };
 pub use address::{Address, AddressError};
 pub use asset::Asset;
+pub use budget::{AddressBudget, Throttled, UserRateLimit};
 pub use cloid::{Cloid, CloidError};
 pub use exchange::ExchangeResponse;
 pub use network::Network;

@@ -123,6 +123,10 @@ struct Args {
     /// `ETH` for `ETH/USDC`) instead of a spot pair; repeatable.
     #[arg(long = "hl-perp", value_name = "MARKET")]
     hl_perp: Vec<flashmm_core::market::MarketId>,
+    /// Hyperliquid wire: the requests every address may send before its traded volume earns
+    /// more (one per USDC), as the venue's address budget.
+    #[arg(long = "hl-initial-requests", default_value_t = flashmm_hyperliquid::budget::INITIAL_REQUESTS)]
+    hl_initial_requests: u64,
     /// Hyperliquid wire: the network actions must be signed for.
     #[arg(long = "hl-network", default_value = "testnet")]
     hl_network: String,
@@ -401,6 +405,7 @@ async fn main() -> anyhow::Result<()> {
             },
             seed: args.seed,
             perps: args.hl_perp.clone(),
+            initial_requests: args.hl_initial_requests,
         };
         let bind = match args.bind {
             Some(addr) => addr,

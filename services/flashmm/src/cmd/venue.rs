@@ -94,6 +94,13 @@ pub async fn run(config_path: &Path, command: VenueCommand) -> anyhow::Result<()
                 );
                 println!("key is an API wallet of the account");
             }
+            let budget = hl.address_budget();
+            println!(
+                "requests: {} used of {} (10 000 plus one per USDC traded; volume {} USDC)",
+                budget.n_requests_used,
+                budget.n_requests_cap,
+                budget.cum_vlm.normalize()
+            );
         }
         AnyVenue::Sim(_) => {
             for s in venue.markets() {

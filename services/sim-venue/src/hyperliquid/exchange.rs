@@ -91,6 +91,17 @@ pub async fn exchange(State(state): State<HlState>, body: axum::body::Bytes) -> 
     let Some(account) = state.account(&master) else {
         return err(format!("User or API Wallet {master} does not exist."));
     };
+    let (n, cancels_only) = flashmm_hyperliquid::budget::requests_of(&req.action);
+    if let Err((t, volume)) = state.spend_budget(master, account, n, cancels_only, now) {
+        metrics::counter!("sim_venue_hl_refused_total", "reason" => "address_budget").increment(1);
+        return err(format!(
+            "Too many cumulative requests sent ({} > {}) for cumulative volume traded ${}. \
+             Place taker orders to free up 1 request per USDC traded.",
+            t.used + n,
+            t.cap,
+            volume.round_dp(2)
+        ));
+    }
     match req.action {
         Action::Order { orders, .. } => {
             let statuses = orders

@@ -1,6 +1,6 @@
 //! `POST /info`: `meta`, `spotMeta`, `l2Book`, `openOrders` / `frontendOpenOrders`,
 //! `userFills` / `userFillsByTime`, `spotClearinghouseState`, `clearinghouseState`,
-//! `userRole`, in the venue's shapes.
+//! `userRole`, `userRateLimit`, in the venue's shapes.
 
 use super::exchange::id_cloid;
 use super::state::{sz_decimals, Coin, HlState};
@@ -284,6 +284,16 @@ pub async fn info(State(state): State<HlState>, Json(req): Json<Value>) -> Respo
         "clearinghouseState" => {
             let account = user(&req).and_then(|u| state.account(&u));
             Json(clearinghouse(&state, account)).into_response()
+        }
+        "userRateLimit" => {
+            let Some(who) = user(&req) else {
+                return bad("user missing");
+            };
+            let Some(account) = state.account(&who) else {
+                return Json(json!({"cumVlm": "0.0", "nRequestsUsed": 0, "nRequestsCap": 10000}))
+                    .into_response();
+            };
+            Json(state.user_rate_limit(who, account)).into_response()
         }
         "userRole" => {
             let Some(who) = user(&req) else {

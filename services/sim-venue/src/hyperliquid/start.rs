@@ -28,6 +28,8 @@ pub struct Setup {
     pub seed: u64,
     /// Hosted markets listed as perps; the others are spot pairs.
     pub perps: Vec<flashmm_core::market::MarketId>,
+    /// The requests every address may send before its volume earns more.
+    pub initial_requests: u64,
 }
 
 /// Parses `AGENT=MASTER`.
@@ -94,6 +96,7 @@ pub fn state(mut exchange: Exchange, setup: &Setup) -> anyhow::Result<HlState> {
             rate_limit: setup.rate_limit,
             perps: setup.perps.clone(),
             funds: setup.funds,
+            initial_requests: setup.initial_requests,
         },
     )?)
 }

@@ -3,7 +3,9 @@
 
 use crate::state::{now_ns, AppState};
 use flashmm_core::market::{MarketId, MarketSpec};
-use flashmm_hyperliquid::{Address, Asset, AssetKind, MarketRules, Network};
+use flashmm_hyperliquid::{
+    Address, AddressBudget, Asset, AssetKind, MarketRules, Network, Throttled, UserRateLimit,
+};
 use flashmm_sim::account::AccountId;
 use flashmm_sim::ratelimit::{RateLimit, RateLimiter};
 use rust_decimal::Decimal;
@@ -39,6 +41,9 @@ pub struct HlOptions {
     /// What every account was funded with, per asset: a perp's position is its base
     /// balance less this.
     pub funds: Decimal,
+    /// The requests every address may send before its volume earns more (the venue's
+    /// 10 000; fewer to test throttling).
+    pub initial_requests: u64,
 }
 
 /// One listed coin: a spot pair or a perp of a hosted market.
@@ -73,6 +78,10 @@ pub(crate) struct Book {
     pub nonces: HashMap<Address, BTreeSet<u64>>,
     pub schedules: HashMap<Address, u64>,
     pub limiter: RateLimiter<Address>,
+    /// Each master address's budget of actions, and the time of the last fill counted in its
+    /// volume (UTC ns).
+    pub budgets: HashMap<Address, (AddressBudget, i64)>,
+    pub initial_requests: u64,
     pub next_anonymous: u64,
     /// Until when (UTC ns) WebSocket upgrades and `/exchange` are refused.
     pub ws_down_until: i64,
@@ -143,6 +152,8 @@ impl HlState {
             nonces: HashMap::new(),
             schedules: HashMap::new(),
             limiter: RateLimiter::new(options.rate_limit),
+            budgets: HashMap::new(),
+            initial_requests: options.initial_requests,
             next_anonymous: 1,
             ws_down_until: 0,
             exchange_down_until: 0,
@@ -187,6 +198,58 @@ impl HlState {
                 .map(|b| b.available + b.reserved)
         });
         held.map_or(Decimal::ZERO, |h| h - self.shared.funds)
+    }
+
+    /// Brings `user`'s volume up to its fills (`account` is its exchange account) and returns
+    /// its budget's figures.
+    fn budget_with_volume(&self, user: Address, account: AccountId) -> UserRateLimit {
+        let since = self
+            .book()
+            .budgets
+            .get(&user)
+            .map_or(i64::MIN, |(_, seen)| *seen);
+        let fills = self
+            .app
+            .with_exchange(|ex, _| ex.fills_since(account, since).fills);
+        let mut book = self.book();
+        let initial = book.initial_requests;
+        let (budget, seen) = book
+            .budgets
+            .entry(user)
+            .or_insert_with(|| (AddressBudget::new(initial), i64::MIN));
+        for f in fills.iter().filter(|f| f.ts > *seen) {
+            budget.traded(f.price * f.size);
+        }
+        if let Some(last) = fills.iter().map(|f| f.ts).max() {
+            *seen = (*seen).max(last);
+        }
+        budget.report()
+    }
+
+    /// `userRateLimit` of `user`.
+    pub fn user_rate_limit(&self, user: Address, account: AccountId) -> UserRateLimit {
+        self.budget_with_volume(user, account)
+    }
+
+    /// Counts an action of `n` requests of `user` (`cancel`: it only cancels) against its
+    /// budget, or says why it may not go.
+    pub fn spend_budget(
+        &self,
+        user: Address,
+        account: AccountId,
+        n: u64,
+        cancel: bool,
+        now_ms: u64,
+    ) -> Result<(), (Throttled, Decimal)> {
+        self.budget_with_volume(user, account);
+        let mut book = self.book();
+        let initial = book.initial_requests;
+        let (budget, _) = book
+            .budgets
+            .entry(user)
+            .or_insert_with(|| (AddressBudget::new(initial), i64::MIN));
+        let volume = budget.volume();
+        budget.spend(n, cancel, now_ms).map_err(|t| (t, volume))
     }
 
     /// The coin named `name`.

@@ -53,6 +53,11 @@ pub(crate) struct Mock {
 }
 
 pub(crate) async fn mock(rate: RateLimit) -> Mock {
+    mock_with(rate, 10_000).await
+}
+
+/// [`mock`] where every address may send `initial_requests` before its volume earns more.
+pub(crate) async fn mock_with(rate: RateLimit, initial_requests: u64) -> Mock {
     let (master, agent, other) = (key(7), key(8), key(9));
     let exchange = Exchange::new(
         vec![MarketSetup {
@@ -71,6 +76,7 @@ pub(crate) async fn mock(rate: RateLimit) -> Mock {
         rate_limit: rate,
         seed: 1,
         perps: Vec::new(),
+        initial_requests,
     };
     let state = start::state(exchange, &setup).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

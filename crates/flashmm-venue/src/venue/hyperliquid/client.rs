@@ -20,8 +20,8 @@ use flashmm_core::time::UnixNanos;
 use flashmm_hyperliquid::exchange::Status;
 use flashmm_hyperliquid::info::{self, L2Book, Meta, OpenOrder, SpotClearinghouseState, SpotMeta};
 use flashmm_hyperliquid::{
-    Action, Address, CancelByCloidWire, CancelWire, Cloid, ExchangeRequest, ExchangeResponse,
-    L1Context, NonceSeq, OrderRequest, Signer, Tif,
+    Action, Address, AddressBudget, CancelByCloidWire, CancelWire, Cloid, ExchangeRequest,
+    ExchangeResponse, L1Context, NonceSeq, OrderRequest, Signer, Tif, UserRateLimit,
 };
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -59,11 +59,19 @@ pub(crate) struct Inner {
     nonces: Mutex<NonceSeq>,
     pub ids: Mutex<OrderIds>,
     pacer: WeightPacer,
+    /// The account's budget of actions (the venue's per-address limit), synced from
+    /// `userRateLimit` at connect and after a refusal, its volume raised by our fills.
+    pub budget: Mutex<AddressBudget>,
+    /// When `userRateLimit` was last read because the budget looked spent.
+    budget_synced: Mutex<Option<std::time::Instant>>,
     /// Frames the subscriptions skipped.
     pub stats: Arc<StreamStats>,
     /// Sequence numbers of the books this client builds (the venue sends none).
     seq: AtomicU64,
 }
+
+/// The least time between two reads of `userRateLimit` when the budget looks spent.
+const BUDGET_RESYNC: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -175,6 +183,31 @@ impl Inner {
         items: usize,
     ) -> Result<ExchangeResponse, VenueError> {
         let signer = self.signer.as_ref().ok_or(VenueError::NoSigner)?;
+        let (requests, cancels_only) = flashmm_hyperliquid::budget::requests_of(&action);
+        let spend = || lock(&self.budget).spend(requests, cancels_only, now_ms());
+        if spend().is_err() {
+            // Spent as we count it; fills we did not see may have earned more: ask the venue
+            // (at most once a second) before refusing.
+            let due = {
+                let mut last = lock(&self.budget_synced);
+                let due = last.is_none_or(|t| t.elapsed() >= BUDGET_RESYNC);
+                if due {
+                    *last = Some(std::time::Instant::now());
+                }
+                due
+            };
+            if due {
+                if let Err(e) = self.sync_budget().await {
+                    tracing::warn!(error = %e, "userRateLimit not read");
+                }
+            }
+            if let Err(t) = spend() {
+                return Err(VenueError::Api(ApiError {
+                    retry_after_ms: Some(t.wait_ms),
+                    ..ApiError::new(ErrorCode::RateLimited, t.to_string())
+                }));
+            }
+        }
         self.pacer.acquire(exchange_weight(items)).await;
         let ctx = L1Context::new(self.config.network);
         let (nonce, signature) = {
@@ -196,9 +229,32 @@ impl Inner {
         let bytes = self.post("/exchange", &request).await?;
         let response: ExchangeResponse = serde_json::from_slice(&bytes).map_err(decode_err)?;
         match response {
-            ExchangeResponse::Err(message) => Err(refusal(&message)),
+            ExchangeResponse::Err(message) => {
+                if message.contains("cumulative requests") {
+                    // The venue counts differently from us: take its figures.
+                    if let Err(e) = self.sync_budget().await {
+                        tracing::warn!(error = %e, "userRateLimit not read");
+                    }
+                }
+                Err(refusal(&message))
+            }
             ok => Ok(ok),
         }
+    }
+
+    /// Reads `userRateLimit` and takes the venue's count and volume.
+    pub(crate) async fn sync_budget(&self) -> Result<UserRateLimit, VenueError> {
+        let user = self.user()?;
+        let reported: UserRateLimit = self
+            .info(json!({"type": "userRateLimit", "user": user}))
+            .await?;
+        lock(&self.budget).sync(&reported);
+        Ok(reported)
+    }
+
+    /// Adds a fill of ours (`notional` in the quote asset, USDC) to the budget's volume.
+    pub(crate) fn traded(&self, notional: Decimal) {
+        lock(&self.budget).traded(notional);
     }
 
     /// Arms (or re-arms) the dead man's switch: every open order is cancelled at `now + after`
@@ -304,6 +360,8 @@ impl HyperliquidVenue {
             markets: Vec::new(),
             specs: Vec::new(),
             nonces: Mutex::new(NonceSeq::new()),
+            budget: Mutex::new(AddressBudget::default()),
+            budget_synced: Mutex::new(None),
             ids: Mutex::new(OrderIds::default()),
             stats: Arc::default(),
             seq: AtomicU64::new(now_ms().saturating_mul(1000)),
@@ -317,9 +375,22 @@ impl HyperliquidVenue {
                 .push(HlMarket::resolve(spec, &coin, &meta, &spot)?);
         }
         inner.specs = inner.markets.iter().map(|m| m.spec.clone()).collect();
+        if inner.signer.is_some() && inner.user.is_some() {
+            // The account's budget of actions as the venue counts it; until read, a fresh
+            // address's.
+            if let Err(e) = inner.sync_budget().await {
+                tracing::warn!(error = %e, "userRateLimit not read: counting from a fresh budget");
+            }
+        }
         Ok(HyperliquidVenue {
             inner: Arc::new(inner),
         })
+    }
+
+    /// The account's budget of actions as this client counts it (the venue's figures at
+    /// connect and after a refusal, plus what it sent and traded since).
+    pub fn address_budget(&self) -> UserRateLimit {
+        lock(&self.inner.budget).report()
     }
 
     /// The client's options.

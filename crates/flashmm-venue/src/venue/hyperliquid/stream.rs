@@ -236,6 +236,7 @@ fn events(
             .iter()
             .filter_map(|f| {
                 let (_, m) = streamed(&f.coin)?;
+                inner.traded(f.px * f.sz);
                 let client_id = inner
                     .ids
                     .lock()
