@@ -155,6 +155,13 @@ impl MarketRules {
             && p.scale() <= self.max_price_decimals()
     }
 
+    /// The price step in `price`'s decade: `10^-d` for the decimals `d` a price may carry
+    /// there (5 significant figures, at most [`Self::max_price_decimals`]), 1 where only
+    /// integers are left. `price` must be positive.
+    pub fn price_step_at(&self, price: Decimal) -> Decimal {
+        Decimal::new(1, self.price_decimals_at(price))
+    }
+
     /// The decimals a price may carry in `price`'s decade:
     /// `min(MAX_DECIMALS - szDecimals, max(0, 4 - floor(log10(price))))`. `price` must be
     /// positive.

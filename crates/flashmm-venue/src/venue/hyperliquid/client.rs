@@ -375,6 +375,21 @@ impl HyperliquidVenue {
                 .push(HlMarket::resolve(spec, &coin, &meta, &spot)?);
         }
         inner.specs = inner.markets.iter().map(|m| m.spec.clone()).collect();
+        for m in &inner.markets {
+            // The tick must give valid prices where the market trades now (an empty book is
+            // not checked).
+            let book: Option<L2Book> = inner
+                .info(json!({"type": "l2Book", "coin": m.coin}))
+                .await?;
+            let best = |i: usize| {
+                book.as_ref()
+                    .and_then(|b| b.levels[i].first())
+                    .map(|l| l.px)
+            };
+            if let (Some(bid), Some(ask)) = (best(0), best(1)) {
+                m.check_tick_at((bid + ask) / Decimal::TWO)?;
+            }
+        }
         if inner.signer.is_some() && inner.user.is_some() {
             // The account's budget of actions as the venue counts it; until read, a fresh
             // address's.

@@ -57,6 +57,30 @@ impl HlMarket {
         })
     }
 
+    /// Checks that every price on the tick grid near `mid` is one the venue accepts: the tick
+    /// must be a whole number of the venue's price step there (5 significant figures, at most
+    /// `MAX_DECIMALS - szDecimals` decimals). A finer tick would have quotes rounded away
+    /// from the prices the trading core chose.
+    pub fn check_tick_at(&self, mid: Decimal) -> Result<(), VenueError> {
+        if mid <= Decimal::ZERO {
+            return Ok(());
+        }
+        let step = self.rules.price_step_at(mid);
+        let tick = self.spec.tick_size();
+        if (tick / step).fract().is_zero() {
+            return Ok(());
+        }
+        Err(incompatible(
+            &self.spec,
+            format!(
+                "tick size {tick} is finer than the venue's price step near {mid} ({step}: \
+                 at most 5 significant figures and {} decimals); set tick_size to {step} or \
+                 a multiple of it",
+                self.rules.max_price_decimals()
+            ),
+        ))
+    }
+
     /// The venue price of a passive quote at `price` ticks: exact when valid, otherwise a
     /// bid rounded down and an ask rounded up to the venue's significant figures, and still
     /// a whole number of ticks.
@@ -99,5 +123,53 @@ impl HlMarket {
         self.spec
             .qty_from_decimal(sz)
             .map_err(|e| VenueError::Decode(format!("{} size {sz}: {e}", self.coin)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flashmm_hyperliquid::AssetKind;
+
+    fn market(symbol: &str, tick: &str, lot: &str, kind: AssetKind, sz: u32) -> HlMarket {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        HlMarket {
+            spec: MarketSpec::new(
+                symbol.parse().unwrap(),
+                d(tick),
+                d(lot),
+                Decimal::ZERO,
+                Decimal::ZERO,
+                Decimal::ZERO,
+            )
+            .unwrap(),
+            coin: symbol.to_owned(),
+            asset: Asset(0),
+            rules: MarketRules::new(kind, sz).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_tick_finer_than_the_venues_step_where_the_market_trades_is_refused() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        // ETH perp at 3000: five significant figures leave one decimal.
+        let eth = market("ETH/USDC", "0.01", "0.0001", AssetKind::Perp, 4);
+        let err = eth.check_tick_at(d("3000.5")).unwrap_err().to_string();
+        assert!(err.contains("set tick_size to 0.1"), "{err}");
+        let eth = market("ETH/USDC", "0.1", "0.0001", AssetKind::Perp, 4);
+        assert!(eth.check_tick_at(d("3000.5")).is_ok());
+        // Below 1000 the same 0.01 tick is fine.
+        let eth = market("ETH/USDC", "0.01", "0.0001", AssetKind::Perp, 4);
+        assert!(eth.check_tick_at(d("999.5")).is_ok());
+        // A spot pair at 0.41 allows five decimals; at 1.2 only four.
+        let sei = market("SEI/USDC", "0.00001", "0.1", AssetKind::Spot, 1);
+        assert!(sei.check_tick_at(d("0.41")).is_ok());
+        assert!(sei.check_tick_at(d("1.2")).is_err());
+        // Above 10^5 only integers are left.
+        let btc = market("BTC/USDC", "1", "0.00001", AssetKind::Perp, 5);
+        assert!(btc.check_tick_at(d("100500")).is_ok());
+        assert!(market("BTC/USDC", "0.5", "0.00001", AssetKind::Perp, 5)
+            .check_tick_at(d("100500"))
+            .is_err());
     }
 }
