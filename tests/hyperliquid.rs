@@ -105,13 +105,14 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
     } = Stage::new("hl-e2e");
     // ETH/USDC trades the perp `ETH`; SEI/USDC the spot pair of its symbol. Near 3000 the
     // perp's prices have one decimal (5 significant figures): its tick is 0.1.
-    let text = std::fs::read_to_string(&config)
-        .expect("config")
-        .replace(
-            "symbol = \"ETH/USDC\"\ntick_size = \"0.01\"",
-            "symbol = \"ETH/USDC\"\ntick_size = \"0.1\"",
-        );
-    assert!(text.contains("tick_size = \"0.1\""), "the ETH/USDC block moved");
+    let text = std::fs::read_to_string(&config).expect("config").replace(
+        "symbol = \"ETH/USDC\"\ntick_size = \"0.01\"",
+        "symbol = \"ETH/USDC\"\ntick_size = \"0.1\"",
+    );
+    assert!(
+        text.contains("tick_size = \"0.1\""),
+        "the ETH/USDC block moved"
+    );
     let coins = "[venue.hyperliquid.coins]";
     let at = text.find(coins).expect("coins table");
     let line_end = at + text[at..].find('\n').expect("line end");

@@ -82,6 +82,11 @@ fn import_address_verify_round_trip() {
     let out = keys(&["address", "--file", file], &[], "");
     assert!(out.status.success(), "{}", text(&out).1);
     assert_eq!(text(&out).0.trim(), KEY_ID);
+    // The EVM address Hyperliquid knows the key by, as the signer derives it.
+    let out = keys(&["address", "--evm", "--file", file], &[], "");
+    assert!(out.status.success(), "{}", text(&out).1);
+    let signer = flashmm_hyperliquid::Signer::from_hex(&format!("0x{SECRET}")).unwrap();
+    assert_eq!(text(&out).0.trim(), signer.address().to_string());
 
     let pass_file = dir.join("passphrase");
     std::fs::write(&pass_file, "correct horse battery\n").unwrap();

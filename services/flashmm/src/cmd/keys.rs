@@ -28,8 +28,15 @@ pub enum KeysCommand {
         #[arg(long)]
         secret_file: Option<PathBuf>,
     },
-    /// Print the key id (address) of a keystore; needs no passphrase.
-    Address(KeyFileArgs),
+    /// Print the key id (the compressed public key, hex) of a keystore, or with `--evm` the
+    /// EVM address Hyperliquid knows it by (the API wallet to approve); needs no passphrase.
+    Address {
+        #[command(flatten)]
+        file: KeyFileArgs,
+        /// Print the EVM address (`0x…`, keccak of the public key) instead of the key id.
+        #[arg(long)]
+        evm: bool,
+    },
     /// Open a keystore with the passphrase and check it holds the key it names.
     Verify(KeyFileArgs),
 }
@@ -95,9 +102,15 @@ pub fn run(config: &Path, command: KeysCommand) -> anyhow::Result<()> {
             println!("{}", keystore.key_id());
             eprintln!("key imported into {}", path.display());
         }
-        KeysCommand::Address(file) => {
+        KeysCommand::Address { file, evm } => {
             let path = file.resolve(config)?;
-            println!("{}", Keystore::read(&path)?.key_id());
+            let key_id = Keystore::read(&path)?.key_id().to_owned();
+            if evm {
+                let public = flashmm_venue::signing::parse_public_key(&key_id)?;
+                println!("{}", flashmm_hyperliquid::Address::from_public_key(&public));
+            } else {
+                println!("{key_id}");
+            }
         }
         KeysCommand::Verify(file) => {
             let path = file.resolve(config)?;
