@@ -4,12 +4,17 @@
 //! orders are not kept (a restarted venue has none).
 //!
 //! The file is JSON ([`SavedAccounts`]), replaced atomically (written beside, then renamed),
-//! so a `kill -9` leaves either the previous or the new state, never half of one.
+//! so a `kill -9` leaves either the previous or the new state, never half of one. It keeps
+//! each account's latest [`SAVED_FILLS`] fills: what a restart of execution reconciles from
+//! (its cursor is its last booked fill), at a size that is cheap to write after every fill.
 
 use crate::AppState;
 use anyhow::Context;
 use flashmm_sim::exchange::SavedAccounts;
 use std::path::{Path, PathBuf};
+
+/// Fills kept per account in the file.
+pub const SAVED_FILLS: usize = 1_000;
 
 /// The saved accounts in `path`; `None` when there is no file yet.
 pub fn load(path: &Path) -> anyhow::Result<Option<SavedAccounts>> {
@@ -25,8 +30,8 @@ pub fn load(path: &Path) -> anyhow::Result<Option<SavedAccounts>> {
 
 /// Writes the exchange's accounts to `path`, atomically.
 pub fn save(state: &AppState, path: &Path) -> anyhow::Result<()> {
-    let saved = state.with_exchange(|ex, _| ex.saved_accounts());
-    let json = serde_json::to_vec_pretty(&saved)?;
+    let saved = state.with_exchange(|ex, _| ex.saved_accounts(SAVED_FILLS));
+    let json = serde_json::to_vec(&saved)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

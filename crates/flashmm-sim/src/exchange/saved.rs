@@ -19,7 +19,7 @@ pub struct SavedAccount {
     pub key_id: String,
     /// Every asset's total (available and reserved), by asset name.
     pub balances: BTreeMap<String, Decimal>,
-    /// The account's fill history, oldest first (what `GET /api/v1/fills` answers).
+    /// The account's latest fills, oldest first (what `GET /api/v1/fills` answers).
     pub fills: Vec<FillMsg>,
 }
 
@@ -33,8 +33,8 @@ pub struct SavedAccounts {
 }
 
 impl Exchange {
-    /// The balances and fill history of every account registered with a key.
-    pub fn saved_accounts(&self) -> SavedAccounts {
+    /// The balances and the latest `max_fills` fills of every account registered with a key.
+    pub fn saved_accounts(&self, max_fills: usize) -> SavedAccounts {
         let mut accounts: Vec<SavedAccount> = self
             .keys
             .iter()
@@ -51,7 +51,10 @@ impl Exchange {
                 let fills = self
                     .fills
                     .get(&account)
-                    .map(|log| log.iter().cloned().collect())
+                    .map(|log| {
+                        let skip = log.len().saturating_sub(max_fills);
+                        log.iter().skip(skip).cloned().collect()
+                    })
                     .unwrap_or_default();
                 SavedAccount {
                     key_id: key_id.clone(),

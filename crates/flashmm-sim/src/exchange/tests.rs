@@ -242,8 +242,14 @@ fn saved_accounts_carry_balances_and_fills_into_a_new_exchange() {
     let before_b = ex.balances(b);
     let fills_a = ex.fills_since(a, 0).fills;
     assert_eq!(fills_a.len(), 1);
-    let saved = ex.saved_accounts();
+    let saved = ex.saved_accounts(100);
     assert_eq!(saved.accounts.len(), 2);
+    // Only the latest fills are kept when asked for fewer.
+    assert!(ex
+        .saved_accounts(0)
+        .accounts
+        .iter()
+        .all(|a| a.fills.is_empty()));
     // The file format: JSON, read back equal.
     let json = serde_json::to_string(&saved).unwrap();
     let saved: SavedAccounts = serde_json::from_str(&json).unwrap();
