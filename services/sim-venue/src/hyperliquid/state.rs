@@ -200,9 +200,14 @@ impl HlState {
         held.map_or(Decimal::ZERO, |h| h - self.shared.funds)
     }
 
-    /// Brings `user`'s volume up to its fills (`account` is its exchange account) and returns
-    /// its budget's figures.
-    fn budget_with_volume(&self, user: Address, account: AccountId) -> UserRateLimit {
+    /// Runs `f` on `user`'s budget once its volume is brought up to its fills (`account` is
+    /// its exchange account).
+    fn with_budget<R>(
+        &self,
+        user: Address,
+        account: AccountId,
+        f: impl FnOnce(&mut AddressBudget) -> R,
+    ) -> R {
         let since = self
             .book()
             .budgets
@@ -223,16 +228,16 @@ impl HlState {
         if let Some(last) = fills.iter().map(|f| f.ts).max() {
             *seen = (*seen).max(last);
         }
-        budget.report()
+        f(budget)
     }
 
     /// `userRateLimit` of `user`.
     pub fn user_rate_limit(&self, user: Address, account: AccountId) -> UserRateLimit {
-        self.budget_with_volume(user, account)
+        self.with_budget(user, account, |b| b.report())
     }
 
     /// Counts an action of `n` requests of `user` (`cancel`: it only cancels) against its
-    /// budget, or says why it may not go.
+    /// budget, or says why it may not go (with the volume traded).
     pub fn spend_budget(
         &self,
         user: Address,
@@ -241,15 +246,10 @@ impl HlState {
         cancel: bool,
         now_ms: u64,
     ) -> Result<(), (Throttled, Decimal)> {
-        self.budget_with_volume(user, account);
-        let mut book = self.book();
-        let initial = book.initial_requests;
-        let (budget, _) = book
-            .budgets
-            .entry(user)
-            .or_insert_with(|| (AddressBudget::new(initial), i64::MIN));
-        let volume = budget.volume();
-        budget.spend(n, cancel, now_ms).map_err(|t| (t, volume))
+        self.with_budget(user, account, |b| {
+            let volume = b.volume();
+            b.spend(n, cancel, now_ms).map_err(|t| (t, volume))
+        })
     }
 
     /// The coin named `name`.
