@@ -2,6 +2,7 @@
 
 use super::TopOfBook;
 use flashmm_core::book::{BookDelta, BookSnapshot};
+use flashmm_core::market::MarketId;
 use flashmm_core::market_event::MarketEvent;
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
@@ -65,6 +66,16 @@ impl RecordEvent {
         matches!(
             self,
             RecordEvent::Market(MarketEvent::Snapshot(_) | MarketEvent::Delta(_))
+        )
+    }
+
+    /// Whether this is a snapshot of `market` with both sides: where a replay has a book to
+    /// trade on.
+    pub fn is_two_sided_snapshot_of(&self, market: &MarketId) -> bool {
+        matches!(
+            self,
+            RecordEvent::Market(MarketEvent::Snapshot(s))
+                if &s.market == market && !s.bids.is_empty() && !s.asks.is_empty()
         )
     }
 }
@@ -139,5 +150,31 @@ impl<'de> Deserialize<'de> for RecordEvent {
             Wire::Trade(t) => t.into(),
             Wire::Top(t) => t.into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flashmm_core::book::BookLevel;
+    use flashmm_core::market::{Price, Qty};
+
+    #[test]
+    fn a_two_sided_snapshot_is_of_one_market_with_both_sides() {
+        let btc = MarketId::new("BTC/USDT").unwrap();
+        let level = BookLevel::new(Price::from_ticks(100), Qty::from_lots(1));
+        let snapshot = |market: &MarketId, bids: Vec<BookLevel>| {
+            RecordEvent::from(BookSnapshot {
+                market: market.clone(),
+                seq: 1,
+                bids,
+                asks: vec![BookLevel::new(Price::from_ticks(101), Qty::from_lots(1))],
+                ts: UnixNanos(0),
+            })
+        };
+        assert!(snapshot(&btc, vec![level]).is_two_sided_snapshot_of(&btc));
+        assert!(!snapshot(&btc, Vec::new()).is_two_sided_snapshot_of(&btc));
+        let eth = MarketId::new("ETH/USDT").unwrap();
+        assert!(!snapshot(&eth, vec![level]).is_two_sided_snapshot_of(&btc));
     }
 }

@@ -12,10 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use flashmm_core::market::MarketSpec;
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::strategy::RawQuoteParams;
 use flashmm_core::time::UnixNanos;
-use flashmm_recording::{Record, RecordEvent};
+use flashmm_recording::Record;
 use rust_decimal::Decimal;
 use thiserror::Error;
 
@@ -323,14 +322,10 @@ impl Tape {
 
     /// The time of the first two-sided snapshot of the market, if any.
     pub fn first_book_ts(&self) -> Option<i64> {
-        self.records.iter().find_map(|r| match &r.event {
-            RecordEvent::Market(MarketEvent::Snapshot(s))
-                if &s.market == self.spec.id() && !s.bids.is_empty() && !s.asks.is_empty() =>
-            {
-                Some(r.recv_ts.as_i64())
-            }
-            _ => None,
-        })
+        self.records
+            .iter()
+            .find(|r| r.event.is_two_sided_snapshot_of(self.spec.id()))
+            .map(|r| r.recv_ts.as_i64())
     }
 
     /// Backtests `config` with quoting trading from `window.from`, replaying the records

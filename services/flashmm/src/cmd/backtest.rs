@@ -13,7 +13,6 @@ use flashmm_backtest::{
 use flashmm_bus::MemoryBus;
 use flashmm_core::config::Config;
 use flashmm_core::market::MarketSpec;
-use flashmm_core::market_event::MarketEvent;
 use flashmm_core::strategy::QuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
@@ -165,13 +164,8 @@ fn first_book(source: &DataSource, spec: &MarketSpec) -> anyhow::Result<UnixNano
     for record in source.reader()? {
         let record = record?;
         first.get_or_insert(record.recv_ts);
-        if let Some(MarketEvent::Snapshot(s)) = record.event.as_market() {
-            if &s.market != spec.id() {
-                continue;
-            }
-            if !s.bids.is_empty() && !s.asks.is_empty() {
-                return Ok(first.unwrap_or(record.recv_ts));
-            }
+        if record.event.is_two_sided_snapshot_of(spec.id()) {
+            return Ok(first.unwrap_or(record.recv_ts));
         }
     }
     bail!("the data has no two-sided book snapshot of {}", spec.id())
