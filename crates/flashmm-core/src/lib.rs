@@ -17,5 +17,7 @@ pub mod quote;
 pub mod risk;
 pub mod signal;
 pub mod strategy;
+#[cfg(any(test, feature = "fixture"))]
+pub mod testing;
 pub mod time;
 pub mod trade;

@@ -8,28 +8,13 @@ use flashmm_core::market_event::MarketEvent;
 use flashmm_recording::import::binance::{import_binance, BinanceImportConfig};
 use flashmm_recording::{Compression, RecordEvent, RecordingReader};
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
+use std::path::PathBuf;
 
 fn spot_files() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(DATA).join("binance/spot");
-    let files: Vec<PathBuf> = ["btcusdt_20240808.gz", "btcusdt_20240809.gz"]
-        .iter()
-        .map(|f| dir.join(f))
-        .collect();
-    if files.iter().all(|f| f.is_file()) {
-        Some(files)
-    } else {
-        let why = format!(
-            "Binance sample data not found under {DATA}/binance/spot; \
-             this test needs ../shared/data next to the repository"
-        );
-        // Under CI a missing prerequisite is a failure, not a pass.
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-        eprintln!("SKIP: {why}");
-        None
-    }
+    flashmm_core::testing::shared_files(
+        "binance/spot",
+        &["btcusdt_20240808.gz", "btcusdt_20240809.gz"],
+    )
 }
 
 /// Counts the trade lines of the inputs, the first `max_lines` lines in all.

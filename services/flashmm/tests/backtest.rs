@@ -1,7 +1,7 @@
 //! `flashmm backtest` on the real Binance BTCUSDT spot capture in `../shared/data` (raw files,
 //! imported in memory): the report's identities and fields, the chart, the side-by-side
 //! table; with the committed model also `--compare`. Skips with a message when the data is
-//! absent (fails under CI: `support::prerequisite_missing`). Also: bad arguments are refused clearly.
+//! absent (fails under CI: `flashmm_core::testing::prerequisite_missing`). Also: bad arguments are refused clearly.
 
 mod support;
 
@@ -118,7 +118,7 @@ fn backtests_the_real_capture_and_reports() {
     let compare = model.is_file() && std::env::var_os("ORT_DYLIB_PATH").is_some()
         || model.is_file() && Path::new(ROOT).join(".venv/ort-dylib-path").is_file();
     if !compare {
-        support::prerequisite_missing(
+        flashmm_core::testing::prerequisite_missing(
             "no committed model or ONNX Runtime: running the baseline only, without --compare",
         );
     }

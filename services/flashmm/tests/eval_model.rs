@@ -1,7 +1,7 @@
 //! `flashmm eval-model` on real data the committed model never saw: the last 20 % of the
 //! recorded Binance BTCUSDT spot capture (`../shared/data`), imported and labelled at the
 //! model's horizon. The committed model must beat both baselines on macro-F1. Skips with a
-//! message when the data is absent (fails under CI: `support::prerequisite_missing`).
+//! message when the data is absent (fails under CI: `flashmm_core::testing::prerequisite_missing`).
 
 mod support;
 

@@ -23,17 +23,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-/// `../shared/data` beside the repository (whose root holds `Cargo.lock`), from whichever
-/// crate includes this module.
-pub fn data_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let root = manifest
-        .ancestors()
-        .find(|d| d.join("Cargo.lock").is_file())
-        .unwrap_or(manifest);
-    root.join("../shared/data")
-}
-
 /// A fee-less spec of `id` with `tick`, lot 0.00000001 and no minimum notional, as Binance
 /// lists its USDT pairs.
 pub fn spec(id: &str, tick: rust_decimal::Decimal) -> MarketSpec {
@@ -49,20 +38,13 @@ pub fn spec(id: &str, tick: rust_decimal::Decimal) -> MarketSpec {
     .expect("fixture market spec")
 }
 
-/// The capture file, or `None` (with a message) when the data is absent; under `CI=true`
-/// a missing capture fails.
+/// The capture file `rel` under `../shared/data`, or `None` (with a message) when the data is
+/// absent; under `CI=true` a missing capture fails.
 pub fn capture(rel: &str) -> Option<PathBuf> {
-    let path = data_dir().join(rel);
-    if path.is_file() {
-        return Some(path);
-    }
-    let why = format!(
-        "{} not found: these tests need ../shared/data beside the repository",
-        path.display()
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-    eprintln!("SKIP: {why}");
-    None
+    let path = Path::new(rel);
+    let dir = path.parent().and_then(Path::to_str).unwrap_or("");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(rel);
+    flashmm_core::testing::shared_files(dir, &[name]).and_then(|mut f| f.pop())
 }
 
 /// The first `max_lines` lines of a gzip capture, as `(recv, json)`.

@@ -14,15 +14,7 @@ pub fn live_schema() -> FeatureSchema {
     FeatureSchema::new(schema_hash(&FeatureConfig::default()), NUM_FEATURES)
 }
 
-/// Reports a prerequisite the test cannot run without (`what` says which and why). Under CI
-/// (`CI=true`) a missing prerequisite fails the test; elsewhere this prints why the test is
-/// skipped, and the caller returns.
-pub fn prerequisite_missing(what: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("missing test prerequisite under CI: {what}");
-    }
-    eprintln!("skipping: {what}");
-}
+pub use flashmm_core::testing::prerequisite_missing;
 
 /// True when ONNX Runtime can be loaded; otherwise reports it missing
 /// ([`prerequisite_missing`]: a failure under CI).
