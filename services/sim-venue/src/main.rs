@@ -72,25 +72,20 @@ struct Args {
     #[arg(long, value_enum, env = "SIM_FOLLOW", conflicts_with = "replay")]
     follow: Option<FollowSource>,
     /// With `--follow`: the venue's symbols, comma separated (e.g. `BTCUSDT,ETHUSDT`).
-    #[arg(
-        long,
-        env = "SIM_FOLLOW_SYMBOLS",
-        value_delimiter = ',',
-        requires = "follow"
-    )]
+    #[arg(long, env = "SIM_FOLLOW_SYMBOLS", value_delimiter = ',')]
     symbols: Vec<String>,
     /// With `--follow binance`: `spot` or `usdm` (USD-M futures).
     #[arg(long, env = "SIM_FOLLOW_MARKET", default_value = "spot")]
     market: flashmm_binance::BinanceMarket,
     /// With `--follow`: the venue's WebSocket base URL (default: its own for the market).
-    #[arg(long, env = "SIM_FOLLOW_WS_URL", requires = "follow")]
+    #[arg(long, env = "SIM_FOLLOW_WS_URL")]
     ws_url: Option<String>,
     /// With `--follow`: the venue's REST base URL (default: its own for the market).
-    #[arg(long, env = "SIM_FOLLOW_REST_URL", requires = "follow")]
+    #[arg(long, env = "SIM_FOLLOW_REST_URL")]
     rest_url: Option<String>,
     /// How long a participant's order request takes to reach the matching engine, ms (the
     /// backtester's latency model: requests are applied and acknowledged that much later, in
-    /// arrival order). `flashmm up` sets `[venue.paper]`'s in paper trading.
+    /// arrival order). Under `venue.kind = "paper"`, `[venue.paper]`'s unless set.
     #[arg(long, env = "SIM_ORDER_LATENCY_MS", default_value_t = 0.0)]
     order_latency_ms: f64,
     /// A uniform jitter added to each order's latency, up to this many ms.
@@ -276,12 +271,61 @@ fn load_flows(
     Ok(out)
 }
 
+/// Under `venue.kind = "paper"` the simulator is the paper venue, whoever starts it (`flashmm
+/// up`, the compose file): what its command line and environment leave unset comes from
+/// `[venue.paper]`: it follows the feed of those symbols (unless it replays), with that
+/// order latency, keeping the account in that ledger file.
+fn paper_defaults(
+    args: &mut Args,
+    matches: &clap::ArgMatches,
+    config: &flashmm_core::config::Config,
+) -> anyhow::Result<()> {
+    use clap::parser::ValueSource;
+    use flashmm_core::config::{PaperSource, VenueKind};
+    if config.venue.kind != VenueKind::Paper {
+        return Ok(());
+    }
+    let unset = |id: &str| {
+        matches!(
+            matches.value_source(id),
+            None | Some(ValueSource::DefaultValue)
+        )
+    };
+    let paper = &config.venue.paper;
+    if unset("follow") && args.replay.is_empty() {
+        args.follow = Some(match paper.source {
+            PaperSource::Binance => FollowSource::Binance,
+        });
+    }
+    if unset("symbols") {
+        args.symbols = paper.symbols.clone();
+    }
+    if unset("market") {
+        args.market = paper
+            .market
+            .parse()
+            .map_err(|e| anyhow::anyhow!("venue.paper.market: {e}"))?;
+    }
+    if unset("order_latency_ms") {
+        args.order_latency_ms = paper.order_latency_ms as f64;
+    }
+    if unset("order_latency_jitter_ms") {
+        args.order_latency_jitter_ms = paper.order_latency_jitter_ms as f64;
+    }
+    if unset("ledger_file") {
+        args.ledger_file = Some(paper.ledger_file.clone().into());
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let matches = <Args as clap::CommandFactory>::command().get_matches();
+    let mut args = <Args as clap::FromArgMatches>::from_arg_matches(&matches)?;
     let Some(config) = runtime::start("sim-venue", &args.service)? else {
         return Ok(());
     };
+    paper_defaults(&mut args, &matches, &config)?;
     let _heartbeat = match flashmm_bus::connect_bus(&config).await {
         Ok((bus, namespace)) => Some(flashmm_bus::spawn_heartbeat(
             bus,

@@ -106,32 +106,6 @@ pub fn allowed_env(service: &str, name: &str) -> bool {
         })
 }
 
-/// The command-line arguments the configured venue adds to `service`: under `paper`, the
-/// simulator follows the live feed of `[venue.paper]`.
-fn venue_args(service: &str, config: &Config) -> Vec<String> {
-    if service != "sim-venue" || config.venue.kind != VenueKind::Paper {
-        return Vec::new();
-    }
-    let paper = &config.venue.paper;
-    let source = match paper.source {
-        flashmm_core::config::PaperSource::Binance => "binance",
-    };
-    vec![
-        "--follow".into(),
-        source.into(),
-        "--symbols".into(),
-        paper.symbols.join(","),
-        "--market".into(),
-        paper.market.clone(),
-        "--order-latency-ms".into(),
-        paper.order_latency_ms.to_string(),
-        "--order-latency-jitter-ms".into(),
-        paper.order_latency_jitter_ms.to_string(),
-        "--ledger-file".into(),
-        paper.ledger_file.clone(),
-    ]
-}
-
 /// Options shared by `up`, `down` and `restart`.
 #[derive(Debug, Args)]
 pub struct SuperviseArgs {
@@ -253,8 +227,6 @@ struct Supervisor {
     wait: Duration,
     /// The public key of the trading key, which the simulator funds as its demo account.
     sim_account: Option<String>,
-    /// What the configured venue adds to the simulator's command line (`paper`: the feed).
-    sim_venue_args: Vec<String>,
 }
 
 impl Supervisor {
@@ -276,7 +248,6 @@ impl Supervisor {
             bin_dir,
             wait: Duration::from_secs(args.wait_secs),
             sim_account: trading_key_id(loaded)?,
-            sim_venue_args: venue_args("sim-venue", loaded),
         })
     }
 
@@ -302,7 +273,8 @@ impl Supervisor {
         if service != "sim-venue" {
             return self.spawn_with(service, &[]);
         }
-        let mut extra = self.sim_venue_args.clone();
+        // Under `paper` the simulator follows the feed of `[venue.paper]` by itself.
+        let mut extra = Vec::new();
         if let Some(key) = &self.sim_account {
             extra.extend(["--account-pubkey".into(), key.clone()]);
         }
@@ -516,44 +488,5 @@ mod tests {
             assert!(receivers(name).is_empty(), "{name} is passed on");
         }
         assert_eq!(receivers("FLASHMM_MODEL"), ["inference"]);
-    }
-
-    #[test]
-    fn paper_starts_the_simulator_following_the_configured_feed() {
-        let text = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/flashmm.toml"),
-        )
-        .expect("config/flashmm.toml");
-        let sim = Config::from_toml(&text, |_| None).expect("config");
-        assert!(venue_args("sim-venue", &sim).is_empty());
-        let symbols: Vec<String> = (0..sim.markets.len())
-            .map(|i| format!("S{i}USDT"))
-            .collect();
-        let joined = symbols.join(",");
-        let paper = Config::from_toml(&text, |k| match k {
-            "VENUE" => Some("paper".to_owned()),
-            "PAPER_SYMBOLS" => Some(joined.clone()),
-            "PAPER_LEDGER_FILE" => Some("/tmp/paper.json".to_owned()),
-            _ => None,
-        })
-        .expect("paper config");
-        assert_eq!(
-            venue_args("sim-venue", &paper),
-            [
-                "--follow",
-                "binance",
-                "--symbols",
-                joined.as_str(),
-                "--market",
-                "spot",
-                "--order-latency-ms",
-                "10",
-                "--order-latency-jitter-ms",
-                "2",
-                "--ledger-file",
-                "/tmp/paper.json"
-            ]
-        );
-        assert!(venue_args("execution", &paper).is_empty());
     }
 }
