@@ -19,7 +19,7 @@ use flashmm_bus::{Bus, Namespace};
 use flashmm_core::market::{MarketId, Side};
 use flashmm_core::order::Fill;
 use flashmm_e2e::rig::wait_until;
-use flashmm_e2e::{bin, bin_dir, test_signer, Stage, TEST_KEY};
+use flashmm_e2e::{bin, bin_dir, http_request, test_signer, wait_for, Stage, TEST_KEY};
 use flashmm_venue::venue::{AssetBalance, SimVenue, SimVenueConfig, Venue};
 use rust_decimal::Decimal;
 use support::{capture, read_lines, spec, start_paced, Capture, Faults};
@@ -28,6 +28,9 @@ use support::{capture, read_lines, spec, start_paced, Capture, Faults};
 /// sizes, written with 8 places, refine the lot to 0.00000001).
 const EXCHANGE_INFO: &str = r#"{"timezone":"UTC","symbols":[
  {"symbol":"BTCUSDT","filters":[{"filterType":"PRICE_FILTER","minPrice":"0.01","tickSize":"0.01000000"},{"filterType":"LOT_SIZE","stepSize":"0.00001000"}]}]}"#;
+
+/// The API's static admin token in this test.
+const ADMIN: &str = "e2e-paper-admin-7f3a";
 
 /// What the simulator funds the paper account with, per asset (`sim-venue --demo-funds`).
 const FUNDS: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
@@ -56,7 +59,9 @@ struct Flashmm<'a> {
 
 impl Flashmm<'_> {
     fn run(&self, args: &[&str]) -> Output {
+        // From the repository root: the model's path in the configuration is relative to it.
         Command::new(bin("flashmm"))
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
             .args(["--config", self.config])
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -217,6 +222,7 @@ async fn paper_trading_follows_the_live_feed_and_keeps_its_account_across_restar
             ("PAPER_LEDGER_FILE", ledger.to_string_lossy().into_owned()),
             ("SIM_FOLLOW_WS_URL", mock.ws_url.clone()),
             ("SIM_FOLLOW_REST_URL", mock.rest_url.clone()),
+            ("API_ADMIN_TOKEN", ADMIN.to_owned()),
         ],
         run_dir: stage.dir.join("logs").to_string_lossy().into_owned(),
     };
@@ -227,6 +233,28 @@ async fn paper_trading_follows_the_live_feed_and_keeps_its_account_across_restar
     assert!(
         status.contains("paper (binance spot: BTCUSDT)"),
         "flashmm status does not say paper: {status}"
+    );
+
+    // The API says paper too.
+    let auth = format!("Bearer {ADMIN}");
+    let api_status = wait_for(Duration::from_secs(20), || {
+        http_request(
+            stage.port("api-http"),
+            "GET",
+            "/trading/status",
+            &[("Authorization", auth.as_str())],
+            None,
+        )
+        .ok()
+        .filter(|r| r.status == 200)
+    })
+    .expect("GET /trading/status");
+    assert!(
+        api_status
+            .body
+            .contains("\"venue\":\"paper (binance spot: BTCUSDT)\""),
+        "the API does not say paper: {}",
+        api_status.body
     );
 
     let port = stage.port("venue");
@@ -329,6 +357,15 @@ async fn paper_trading_follows_the_live_feed_and_keeps_its_account_across_restar
         flashmm.logs()
     );
     assert_eq!(mode(&bus, &ns).await, "quoting", "{}", flashmm.logs());
+    // The model served predictions on the live book all along.
+    let model = bus
+        .get_state(&ns.state("model").expect("key"))
+        .await
+        .unwrap_or_default();
+    assert!(
+        model.keys().any(|k| k.starts_with("scored:")),
+        "no prediction of the model was scored on the live book: {model:?}"
+    );
     eprintln!("execution restarted, quoting at {:?}", t0.elapsed());
     drop(flashmm);
     let _ = std::fs::remove_dir_all(&stage.dir);
