@@ -30,8 +30,8 @@ use flashmm_core::risk::{
 };
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
-    InventoryView, Quote, QuoteError, QuoteParams, Quoter, RawQuoteParams, RequoteDecision,
-    RequotePolicy,
+    HoldReason, InventoryView, Quote, QuoteError, QuoteInputs, QuoteParams, Quoter, RawQuoteParams,
+    RequoteDecision, RequotePolicy,
 };
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use rust_decimal::prelude::ToPrimitive;
@@ -137,6 +137,10 @@ pub struct MarketEngine {
     pub hit_rate: (Option<f64>, u64),
     /// The latest quote formed.
     pub last_quote: Option<Quote>,
+    /// What the latest quote was formed from, when the re-quote policy held it as within
+    /// tolerance of the working orders: until they change, forming it again would be held
+    /// again, so it is not formed.
+    held: Option<QuoteInputs>,
     /// A flatten in progress.
     pub flatten: Option<Flatten>,
     /// When the standing risk checks last found nothing that stops quoting, and the account
@@ -179,6 +183,7 @@ impl MarketEngine {
             last_md_received: None,
             hit_rate: (None, 0),
             last_quote: None,
+            held: None,
             flatten: None,
             standing_clear_at: None,
         }
@@ -188,6 +193,7 @@ impl MarketEngine {
     /// notionals at the first mid: a backtest of a parameter file.
     pub fn with_quote_params(mut self, params: QuoteParams) -> Result<Self, QuoteError> {
         let q = Quoter::new(self.spec.clone(), params)?;
+        self.held = None;
         self.policy = Some(RequotePolicy::new(q.params()));
         self.quoter = Some(q);
         Ok(self)
@@ -325,6 +331,7 @@ impl MarketEngine {
         };
         match QuoteParams::validate(raw).map(|p| Quoter::new(self.spec.clone(), p)) {
             Ok(Ok(q)) => {
+                self.held = None;
                 self.policy = Some(RequotePolicy::new(q.params()));
                 self.quoter = Some(q);
             }
@@ -569,7 +576,17 @@ impl MarketEngine {
         };
         let book = self.book.book();
         let own = &self.working;
-        let quote = match quoter.quote_at(now, book, own, &inventory, self.prediction.as_ref()) {
+        let prediction = self.prediction.as_ref();
+        let inputs = quoter.inputs(now, book, own, &inventory, prediction);
+        if self.held == Some(inputs) {
+            d.stale_prediction = self
+                .last_quote
+                .as_ref()
+                .is_some_and(|q| q.diagnostics.prediction_stale);
+            return d;
+        }
+        self.held = None;
+        let quote = match quoter.quote_at(now, book, own, &inventory, prediction) {
             Ok(q) => q,
             Err(_) => return d,
         };
@@ -584,7 +601,12 @@ impl MarketEngine {
                 self.working
                     .diff(&quote.target, levels, tolerance, size_tolerance)
             }
-            RequoteDecision::Hold(_) => Vec::new(),
+            RequoteDecision::Hold(reason) => {
+                if reason == HoldReason::WithinTolerance {
+                    self.held = Some(inputs);
+                }
+                Vec::new()
+            }
         };
         self.last_quote = Some(quote);
         let mut refused = Vec::new();
@@ -861,6 +883,37 @@ mod tests {
             rest.instructions
         );
         assert_eq!(rest.paced, 0);
+    }
+
+    #[test]
+    fn a_held_quote_is_formed_again_only_when_what_it_reads_changes() {
+        let mut m = engine(1_000);
+        book(&mut m, 1, 4_000);
+        let sec = |n: i64| UnixNanos(n * 1_000_000_000);
+        let first = m.decide(sec(1), MonoNanos(0), &account(true), usize::MAX);
+        assert!(count(&first).0 >= 2);
+        // Nothing changed a second later: held, and held without forming the quote again.
+        let d = m.decide(sec(2), MonoNanos(0), &account(true), usize::MAX);
+        assert!(d.instructions.is_empty(), "{:?}", d.instructions);
+        let held = m.held.expect("the quote is held");
+        let d = m.decide(sec(3), MonoNanos(0), &account(true), usize::MAX);
+        assert!(d.instructions.is_empty() && m.held == Some(held));
+        // A prediction that moves the quote: formed again, and re-quoted.
+        m.on_prediction(Prediction {
+            market: MarketId::new("SEI/USDC").unwrap(),
+            model_version: "t".into(),
+            horizon_ms: 1_000,
+            p_down: 0.0,
+            p_flat: 0.1,
+            p_up: 0.9,
+            expected_move_bps: 50.0,
+            ts: sec(4),
+            origin_ts: sec(4),
+            inference_ns: 0,
+        });
+        let d = m.decide(sec(4), MonoNanos(0), &account(true), usize::MAX);
+        assert!(count(&d).0 >= 1, "{:?}", d.instructions);
+        assert!(m.held.is_none());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::market::{Price, Qty, Side};
 use crate::strategy::QuoteTarget;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A quote slot: level `level` (0 = best) of one side. Each slot holds at most one live order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -47,10 +48,38 @@ pub enum QuoteAction {
 }
 
 /// Our orders of one market that are not yet terminal, by client id.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkingOrders {
     orders: BTreeMap<ClientOrderId, WorkingOrder>,
+    /// Drawn afresh at every change (and for every new or decoded set) from one counter of
+    /// the process: two sets with the same revision hold the same orders.
+    #[serde(skip, default = "next_revision")]
+    revision: u64,
 }
+
+/// A revision no set has had yet.
+fn next_revision() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Default for WorkingOrders {
+    fn default() -> Self {
+        WorkingOrders {
+            orders: BTreeMap::new(),
+            revision: next_revision(),
+        }
+    }
+}
+
+/// Two sets are equal when they hold the same orders, whatever their revisions.
+impl PartialEq for WorkingOrders {
+    fn eq(&self, other: &Self) -> bool {
+        self.orders == other.orders
+    }
+}
+
+impl Eq for WorkingOrders {}
 
 impl WorkingOrders {
     /// No orders.
@@ -60,8 +89,15 @@ impl WorkingOrders {
 
     /// Tracks a new order.
     pub fn insert(&mut self, order: Order, slot: Option<Slot>) {
+        self.revision = next_revision();
         self.orders
             .insert(order.client_id().clone(), WorkingOrder { order, slot });
+    }
+
+    /// This state of the set: while it stays the same, so do the orders (a caller may keep
+    /// what it derived from them); no other state of any set has had it.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// An order by client id.
@@ -86,6 +122,7 @@ impl WorkingOrders {
 
     /// Drops every order (after a venue-side cancel-all was confirmed).
     pub fn clear(&mut self) -> Vec<WorkingOrder> {
+        self.revision = next_revision();
         std::mem::take(&mut self.orders).into_values().collect()
     }
 
@@ -99,6 +136,7 @@ impl WorkingOrders {
         let Some(w) = self.orders.get_mut(id) else {
             return Ok(None);
         };
+        self.revision = next_revision();
         let status = w.order.transition(event)?;
         let order = w.order.clone();
         if status.is_terminal() {

@@ -15,6 +15,8 @@
 //!   plus [`QuoteDiagnostics`];
 //! - [`RequotePolicy`], which acts on a target only when a level moves beyond a tolerance, at
 //!   most `quote_frequency_hz` times a second;
+//! - [`QuoteInputs`], what a quote is formed from, with which a caller that holds a quote
+//!   knows when forming it again would give the same one;
 //! - touch quoting: [`Touch`] (the others' best prices), [`AdverseSelection`] (the mid's move
 //!   against a side after a public trade fills it) and [`fill_edge_bps`], with which the
 //!   quoter joins or improves the touch when a fill there pays, and the adverse-selection
@@ -34,6 +36,7 @@ mod avellaneda;
 mod diagnostics;
 mod error;
 mod glft;
+mod inputs;
 mod intensity;
 mod params;
 mod prediction_skew;
@@ -48,6 +51,7 @@ pub use avellaneda::AvellanedaStoikov;
 pub use diagnostics::QuoteDiagnostics;
 pub use error::{QuoteError, QuoteParamsError};
 pub use glft::Glft;
+pub use inputs::QuoteInputs;
 pub use intensity::{ArrivalRateEstimator, IntensityEstimator};
 pub use params::{QuoteModel, QuoteParams, RawQuoteParams};
 pub use prediction_skew::{PredictionSkew, PredictionStatus};

@@ -43,6 +43,34 @@ pub struct PredictionSkew {
 }
 
 impl PredictionSkew {
+    /// Whether `prediction` can skew quotes in `market` at `now` (see [`Self::evaluate`]).
+    pub fn status(
+        prediction: Option<&Prediction>,
+        market: &MarketId,
+        now: UnixNanos,
+    ) -> PredictionStatus {
+        let Some(p) = prediction else {
+            return PredictionStatus::Missing;
+        };
+        let probs = [p.p_up, p.p_flat, p.p_down].map(f64::from);
+        let sum: f64 = probs.iter().sum();
+        let well_formed = &p.market == market
+            && p.expected_move_bps.is_finite()
+            && probs
+                .iter()
+                .all(|x| x.is_finite() && (0.0..=1.0).contains(x))
+            && (sum - 1.0).abs() <= 0.05;
+        let horizon_ns = i64::from(p.horizon_ms) * 1_000_000;
+        let age_ns = now.as_i64().saturating_sub(p.origin_ts.as_i64());
+        if !well_formed || age_ns < -horizon_ns {
+            PredictionStatus::Invalid
+        } else if age_ns > horizon_ns {
+            PredictionStatus::Stale
+        } else {
+            PredictionStatus::Fresh
+        }
+    }
+
     /// The skew of `prediction` at `now` for quotes in `market`: `skew_multiple ×
     /// expected_move_bps`, clamped to ±`max_skew_bps`, and the entropy of its probabilities.
     /// A prediction is fresh while `now − origin_ts ≤ horizon`: its age is that of the market
@@ -56,30 +84,19 @@ impl PredictionSkew {
         skew_multiple: f64,
         max_skew_bps: f64,
     ) -> Self {
-        let unused = |status| PredictionSkew {
-            status,
-            skew_bps: 0.0,
-            entropy: 1.0,
-        };
-        let Some(p) = prediction else {
-            return unused(PredictionStatus::Missing);
+        let status = Self::status(prediction, market, now);
+        let p = match (status, prediction) {
+            (PredictionStatus::Fresh, Some(p)) => p,
+            _ => {
+                return PredictionSkew {
+                    status,
+                    skew_bps: 0.0,
+                    entropy: 1.0,
+                }
+            }
         };
         let probs = [p.p_up, p.p_flat, p.p_down].map(f64::from);
         let sum: f64 = probs.iter().sum();
-        let well_formed = &p.market == market
-            && p.expected_move_bps.is_finite()
-            && probs
-                .iter()
-                .all(|x| x.is_finite() && (0.0..=1.0).contains(x))
-            && (sum - 1.0).abs() <= 0.05;
-        let horizon_ns = i64::from(p.horizon_ms) * 1_000_000;
-        let age_ns = now.as_i64().saturating_sub(p.origin_ts.as_i64());
-        if !well_formed || age_ns < -horizon_ns {
-            return unused(PredictionStatus::Invalid);
-        }
-        if age_ns > horizon_ns {
-            return unused(PredictionStatus::Stale);
-        }
         let entropy = -probs
             .iter()
             .map(|&x| x / sum)

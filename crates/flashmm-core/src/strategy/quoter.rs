@@ -3,8 +3,8 @@
 
 use super::{
     fill_edge_bps, AdverseSelection, ArrivalRateEstimator, AvellanedaStoikov, Glft,
-    IntensityEstimator, PredictionSkew, QuoteDiagnostics, QuoteError, QuoteModel, QuoteParams,
-    QuoteTarget, Touch, TouchPlacement, VolatilityEstimator,
+    IntensityEstimator, PredictionSkew, QuoteDiagnostics, QuoteError, QuoteInputs, QuoteModel,
+    QuoteParams, QuoteTarget, Touch, TouchPlacement, VolatilityEstimator,
 };
 use crate::book::{BookLevel, OrderBook};
 use crate::market::{MarketSpec, Price, Qty, Side};
@@ -233,6 +233,39 @@ impl Quoter {
         prediction: Option<&Prediction>,
     ) -> Result<Quote, QuoteError> {
         self.quote_at(now, book, &WorkingOrders::new(), inventory, prediction)
+    }
+
+    /// What [`Self::quote_at`] with these arguments would be formed from: while they stay
+    /// equal, so does the quote.
+    pub fn inputs(
+        &self,
+        now: UnixNanos,
+        book: &OrderBook,
+        own: &WorkingOrders,
+        inventory: &InventoryView,
+        prediction: Option<&Prediction>,
+    ) -> QuoteInputs {
+        let status = PredictionSkew::status(prediction, book.market(), now);
+        let terms = prediction.filter(|_| !status.is_stale()).map(|p| {
+            let bits = [p.p_up, p.p_flat, p.p_down, p.expected_move_bps].map(f32::to_bits);
+            (p.origin_ts.as_i64(), p.horizon_ms, bits)
+        });
+        QuoteInputs {
+            best: (
+                book.best_bid().map(|l| l.price.ticks()),
+                book.best_ask().map(|l| l.price.ticks()),
+            ),
+            estimates: [self.sigma_bps(), self.kappa(), self.arrival_rate()].map(f64::to_bits),
+            adverse: [Side::Buy, Side::Sell].map(|s| self.adverse.adverse_bps(s).map(f64::to_bits)),
+            inventory: *inventory,
+            prediction: (status, terms),
+            touch: self
+                .params
+                .values()
+                .join_touch
+                .then(|| Touch::of_others(book, own)),
+            own: own.revision(),
+        }
     }
 
     /// Forms the target quotes for `book` at `now`, `own` being our orders resting in it
