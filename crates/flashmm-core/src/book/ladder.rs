@@ -219,15 +219,6 @@ impl Ladder {
         }
     }
 
-    /// Whether `a` is a better price than `b` on this side.
-    #[inline]
-    fn better(&self, a: Price, b: Price) -> bool {
-        match self.side {
-            Side::Buy => a > b,
-            Side::Sell => a < b,
-        }
-    }
-
     /// The window's slot for `key`, if the window covers it.
     #[inline(always)]
     fn slot(&self, key: i64) -> Option<usize> {
@@ -414,14 +405,26 @@ impl Ladder {
 
     /// The best price this side would have after applying `update`, without applying it.
     pub(crate) fn best_after(&self, update: &[BookLevel]) -> Option<Price> {
-        let removed = |p: Price| update.iter().any(|u| u.price == p && u.qty.is_zero());
-        let kept = self.levels().map(|l| l.price).find(|&p| !removed(p));
-        update
+        // The best key the update sets, then the first standing level it neither beats nor
+        // removes.
+        let set = update
             .iter()
             .filter(|u| !u.qty.is_zero())
-            .map(|u| u.price)
-            .chain(kept)
-            .reduce(|a, b| if self.better(b, a) { b } else { a })
+            .map(|u| key_of(self.side, u.price))
+            .max();
+        for level in self.levels() {
+            let key = key_of(self.side, level.price);
+            if set.is_some_and(|s| s >= key) {
+                break;
+            }
+            if !update
+                .iter()
+                .any(|u| u.price == level.price && u.qty.is_zero())
+            {
+                return Some(level.price);
+            }
+        }
+        set.map(|k| price_of(self.side, k))
     }
 
     /// Sorts checked snapshot levels worst first and drops empty ones.
@@ -530,6 +533,29 @@ mod tests {
             if let Some(p) = found {
                 proptest::prop_assert!(prices.iter().filter(|&&q| q == p.ticks()).count() > 1);
             }
+        }
+
+        /// The best price after an update, found without applying it, is the best of the
+        /// ladder with the update applied.
+        #[test]
+        fn best_after_is_the_best_once_applied(
+            side in proptest::prop_oneof![proptest::strategy::Just(Side::Buy), proptest::strategy::Just(Side::Sell)],
+            standing in proptest::collection::vec((1i64..300, 1i64..3), 0..60),
+            update in proptest::collection::btree_map(1i64..300, 0i64..3, 0..20),
+        ) {
+            let mut ladder = Ladder::new(side);
+            for (price, qty) in standing {
+                ladder.set(BookLevel::new(Price::from_ticks(price), Qty::from_lots(qty)));
+            }
+            let update: Vec<BookLevel> = update
+                .into_iter()
+                .map(|(p, q)| BookLevel::new(Price::from_ticks(p), Qty::from_lots(q)))
+                .collect();
+            let predicted = ladder.best_after(&update);
+            for &l in &update {
+                ladder.set(l);
+            }
+            proptest::prop_assert_eq!(predicted, ladder.best().map(|l| l.price));
         }
 
         /// Random sets on one side keep the window consistent (bits, quantities, count, best),
