@@ -25,7 +25,7 @@
 use crate::feed::{FeedEvent, FeedStats};
 use crate::{subscribe, FeedConfig, FeedSymbol, RestClient, RestError};
 use flashmm_core::market::MarketSpec;
-use flashmm_core::time::UnixNanos;
+use flashmm_core::time::{UnixNanos, NANOS_PER_SEC};
 use flashmm_recording::import::binance::message::{parse_message, Message};
 use flashmm_recording::import::binance::{market_from_symbol, BinanceConverter, GridScan};
 use flashmm_recording::import::ImportStats;
@@ -247,7 +247,7 @@ fn rec_err(path: &Path) -> impl FnOnce(RecordingError) -> RecordError + '_ {
 
 /// `YYYYMMDDTHHMMSSZ` of a UTC time.
 fn utc_stamp(t: UnixNanos) -> String {
-    let secs = t.as_i64().div_euclid(1_000_000_000);
+    let secs = t.as_i64().div_euclid(NANOS_PER_SEC);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil date of a day count since 1970-01-01 (proleptic Gregorian).
     let z = days + 719_468;

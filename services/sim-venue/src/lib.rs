@@ -56,7 +56,7 @@ pub fn spawn_flow(state: AppState, tick: Duration) -> tokio::task::JoinHandle<()
             interval.tick().await;
             let now = now_ns();
             state.advance(now);
-            if now - published >= 1_000_000_000 {
+            if now - published >= flashmm_core::time::NANOS_PER_SEC {
                 published = now;
                 publish_spreads(&state);
             }
