@@ -9,7 +9,7 @@ use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
 use flashmm_core::order::{Order, OrderEvent, WorkingOrders};
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
-    InventoryView, QuoteParams, Quoter, RawQuoteParams, Touch, TouchPlacement,
+    InventoryView, QueuePlace, QuoteParams, Quoter, RawQuoteParams, Touch, TouchPlacement,
 };
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
@@ -143,6 +143,35 @@ fn a_wide_touch_is_improved_and_a_one_tick_touch_joined_when_fills_pay() {
         let dg = out.diagnostics;
         assert_eq!((dg.bid_placement, dg.ask_placement), placements);
     }
+}
+
+#[test]
+fn fills_at_the_front_of_the_queue_and_behind_it_are_learnt_apart() {
+    let raw = RawQuoteParams {
+        adverse_prior_fills: 1,
+        ..touch_params()
+    };
+    let mut q = quoter(raw, 0);
+    let wide = book(&[(40_000, 50)], &[(40_010, 50)]);
+    let mut now = trades(&mut q, &wide, &wide);
+    // Our bids that improved the touch were each followed by a 20-tick (5 bp) drop; the
+    // public trades' markouts were nil.
+    let dropped = book(&[(39_980, 50)], &[(39_990, 50)]);
+    for _ in 0..20 {
+        q.on_book(UnixNanos(now), &wide);
+        q.on_own_fill(UnixNanos(now), Side::Buy, QueuePlace::Front, &wide);
+        now += 2 * SEC;
+        q.on_book(UnixNanos(now), &dropped);
+        now += SEC;
+    }
+    q.on_book(UnixNanos(now), &wide);
+    let out = q.quote(UnixNanos(now), &wide, &flat(), None).unwrap();
+    let dg = out.diagnostics;
+    // Improving no longer pays on the bid; joining, behind the others' queue, still does.
+    assert_eq!(dg.bid_placement, TouchPlacement::Join);
+    assert_eq!(out.target.bids[0].price.ticks(), 40_000);
+    assert_eq!(dg.bid_adverse_bps, Some(0.0), "the joined bid's estimate");
+    assert_eq!(dg.ask_placement, TouchPlacement::Improve);
 }
 
 #[test]

@@ -30,8 +30,8 @@ use flashmm_core::risk::{
 };
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
-    HoldReason, InventoryView, Quote, QuoteError, QuoteInputs, QuoteParams, Quoter, RawQuoteParams,
-    RequoteDecision, RequotePolicy,
+    HoldReason, InventoryView, QueuePlace, Quote, QuoteError, QuoteInputs, QuoteParams, Quoter,
+    RawQuoteParams, RequoteDecision, RequotePolicy,
 };
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use rust_decimal::prelude::ToPrimitive;
@@ -141,6 +141,10 @@ pub struct MarketEngine {
     /// tolerance of the working orders: until they change, forming it again would be held
     /// again, so it is not formed.
     held: Option<QuoteInputs>,
+    /// Where each of our orders stood in its queue when placed (others' size displayed at its
+    /// price then, or none): what its fills' adverse move is learnt by. An order not placed
+    /// here (restored after a restart) counts as behind.
+    queue_places: HashMap<ClientOrderId, QueuePlace>,
     /// A flatten in progress.
     pub flatten: Option<Flatten>,
     /// When the standing risk checks last found nothing that stops quoting, and the account
@@ -184,6 +188,7 @@ impl MarketEngine {
             hit_rate: (None, 0),
             last_quote: None,
             held: None,
+            queue_places: HashMap::new(),
             flatten: None,
             standing_clear_at: None,
         }
@@ -384,7 +389,12 @@ impl MarketEngine {
         }
         if fill.liquidity == Liquidity::Maker {
             if let Some(q) = self.quoter.as_mut() {
-                q.on_own_fill(fill.ts, fill.side, self.book.book());
+                let place = self
+                    .queue_places
+                    .get(&fill.client_id)
+                    .copied()
+                    .unwrap_or(QueuePlace::Behind);
+                q.on_own_fill(fill.ts, fill.side, place, self.book.book());
             }
         }
         let Some(w) = self.working.get(&fill.client_id) else {
@@ -711,6 +721,14 @@ impl MarketEngine {
         let id = self.ids.next_id().ok()?;
         let mut order = Order::new(id, self.spec.id().clone(), side, price, qty, now).ok()?;
         order.transition(OrderEvent::Submitted).ok()?;
+        // A level no larger than our own orders at its price is taken for ours (a recorded
+        // book does not show them, a venue's does).
+        let displayed = self.book.book().qty_at(side, price).lots();
+        let others = displayed - self.working.resting_lots(side, price);
+        let working = &self.working;
+        self.queue_places.retain(|id, _| working.get(id).is_some());
+        self.queue_places
+            .insert(order.client_id().clone(), QueuePlace::joining(others));
         self.working.insert(order.clone(), slot);
         Some(order)
     }
@@ -914,6 +932,40 @@ mod tests {
         let d = m.decide(sec(4), MonoNanos(0), &account(true), usize::MAX);
         assert!(count(&d).0 >= 1, "{:?}", d.instructions);
         assert!(m.held.is_none());
+    }
+
+    #[test]
+    fn each_order_knows_whether_others_were_displayed_at_its_price() {
+        // Every tick of the book holds others' size: every quote joins a queue.
+        let mut m = engine(1_000);
+        book(&mut m, 1, 4_000);
+        let d = m.decide(UnixNanos(1), MonoNanos(0), &account(true), usize::MAX);
+        assert!(count(&d).0 >= 2);
+        assert!(m
+            .working
+            .iter()
+            .all(|w| { m.queue_places.get(w.order.client_id()) == Some(&QueuePlace::Behind) }));
+        // A book 10 ticks wide, levels every 5: the quotes between them are alone at their
+        // price.
+        let mut m = engine(1_000);
+        let snap = snapshot(1, levels(3_995, -5), levels(4_005, 5));
+        m.on_market_event(UnixNanos(1), MonoNanos(0), &snap);
+        let d = m.decide(UnixNanos(1), MonoNanos(0), &account(true), usize::MAX);
+        assert!(count(&d).0 >= 2);
+        for w in m.working.iter() {
+            let price = w.order.price().ticks();
+            let want = if price % 5 == 0 {
+                QueuePlace::Behind
+            } else {
+                QueuePlace::Front
+            };
+            assert_eq!(
+                m.queue_places.get(w.order.client_id()),
+                Some(&want),
+                "{price}"
+            );
+        }
+        assert!(m.queue_places.values().any(|&p| p == QueuePlace::Front));
     }
 
     #[test]

@@ -8,10 +8,13 @@
 //! those markouts, in bps of the mid at the trade.
 //!
 //! The public trades are only a prior: an order that joins the back of a queue fills mostly
-//! when the level is swept, which moves the mid more than the average trade does. So the
-//! markouts of our own fills are kept the same way, and as they accumulate they take over:
-//! with `n` own fills of a side, the estimate is `(n·own + prior·public) / (n + prior)`.
+//! when the level is swept, which moves the mid more than the average trade does, while one
+//! alone at a price it improved fills on the next trade. So the markouts of our own fills are
+//! kept the same way, apart by where the order stood in the queue when it was placed
+//! ([`QueuePlace`]), and as they accumulate they take over: with `n` own fills of a side and
+//! place, the estimate is `(n·own + prior·public) / (n + prior)`.
 
+use super::QueuePlace;
 use crate::market::Side;
 use crate::time::UnixNanos;
 use std::collections::VecDeque;
@@ -27,7 +30,8 @@ struct Pending {
     /// The side whose resting orders the trade filled.
     filled: Side,
     mid: f64,
-    own: bool,
+    /// Our own fill, and where the order stood in the queue; `None` for a public trade.
+    own: Option<QueuePlace>,
 }
 
 /// One side's EWMA of markouts.
@@ -49,10 +53,8 @@ pub struct AdverseSelection {
     sells: SideEstimate,
     /// Markouts of public trades that bought from the asks (the ask side's adverse move).
     buys: SideEstimate,
-    /// Markouts of our own bid fills.
-    own_bids: SideEstimate,
-    /// Markouts of our own ask fills.
-    own_asks: SideEstimate,
+    /// Markouts of our own fills, by side and queue place ([`own_index`]).
+    own: [SideEstimate; 4],
     /// The latest mid's time.
     last_mid: Option<UnixNanos>,
 }
@@ -72,30 +74,29 @@ impl AdverseSelection {
             pending: VecDeque::new(),
             sells: SideEstimate::default(),
             buys: SideEstimate::default(),
-            own_bids: SideEstimate::default(),
-            own_asks: SideEstimate::default(),
+            own: [SideEstimate::default(); 4],
             last_mid: None,
         }
     }
 
     /// A public trade by `aggressor` at `ts`, when the mid was `mid` (ticks).
     pub fn on_trade(&mut self, ts: UnixNanos, aggressor: Side, mid: f64) {
-        self.push(ts, aggressor.opposite(), mid, false);
+        self.push(ts, aggressor.opposite(), mid, None);
     }
 
-    /// A fill of our own resting order of `side` at `ts`, when the mid was `mid` (ticks). A
-    /// fill older than the horizon at the latest mid (one learnt late, after a restart) is
-    /// left out: its markout is past.
-    pub fn on_own_fill(&mut self, ts: UnixNanos, side: Side, mid: f64) {
+    /// A fill of our own resting order of `side`, placed at `place` in its queue, at `ts`,
+    /// when the mid was `mid` (ticks). A fill older than the horizon at the latest mid (one
+    /// learnt late, after a restart) is left out: its markout is past.
+    pub fn on_own_fill(&mut self, ts: UnixNanos, side: Side, place: QueuePlace, mid: f64) {
         let late = self
             .last_mid
             .is_some_and(|t| ts.as_i64().saturating_add(self.horizon_ns) < t.as_i64());
         if !late {
-            self.push(ts, side, mid, true);
+            self.push(ts, side, mid, Some(place));
         }
     }
 
-    fn push(&mut self, ts: UnixNanos, filled: Side, mid: f64, own: bool) {
+    fn push(&mut self, ts: UnixNanos, filled: Side, mid: f64, own: Option<QueuePlace>) {
         if self.pending.len() >= MAX_PENDING || mid.is_nan() || mid <= 0.0 {
             return;
         }
@@ -119,11 +120,14 @@ impl AdverseSelection {
             if !up_bps.is_finite() {
                 continue;
             }
-            let (estimate, adverse) = match (p.filled, p.own) {
-                (Side::Buy, false) => (&mut self.sells, -up_bps),
-                (Side::Sell, false) => (&mut self.buys, up_bps),
-                (Side::Buy, true) => (&mut self.own_bids, -up_bps),
-                (Side::Sell, true) => (&mut self.own_asks, up_bps),
+            let adverse = match p.filled {
+                Side::Buy => -up_bps,
+                Side::Sell => up_bps,
+            };
+            let estimate = match (p.filled, p.own) {
+                (Side::Buy, None) => &mut self.sells,
+                (Side::Sell, None) => &mut self.buys,
+                (side, Some(place)) => &mut self.own[own_index(side, place)],
             };
             estimate.mean_bps = if estimate.samples == 0 {
                 adverse
@@ -134,15 +138,16 @@ impl AdverseSelection {
         }
     }
 
-    /// The expected adverse move, in bps, of a resting order of `side` filled at the touch
-    /// (positive: the mid moves against it): the public trades' estimate shrunk towards our
-    /// own fills' as they accumulate; `None` until `min_samples` of the public trades that
-    /// fill that side matured.
-    pub fn adverse_bps(&self, side: Side) -> Option<f64> {
-        let (public, own) = match side {
-            Side::Buy => (self.sells, self.own_bids),
-            Side::Sell => (self.buys, self.own_asks),
+    /// The expected adverse move, in bps, of a resting order of `side` placed at `place` in
+    /// its queue and filled (positive: the mid moves against it): the public trades' estimate
+    /// shrunk towards our own fills' of that side and place as they accumulate; `None` until
+    /// `min_samples` of the public trades that fill that side matured.
+    pub fn adverse_bps(&self, side: Side, place: QueuePlace) -> Option<f64> {
+        let public = match side {
+            Side::Buy => self.sells,
+            Side::Sell => self.buys,
         };
+        let own = self.own[own_index(side, place)];
         if public.samples < self.min_samples {
             return None;
         }
@@ -151,6 +156,18 @@ impl AdverseSelection {
             return Some(public.mean_bps);
         }
         Some((n * own.mean_bps + prior * public.mean_bps) / (n + prior))
+    }
+}
+
+/// The slot of `side` and `place` among the own-fill estimates.
+fn own_index(side: Side, place: QueuePlace) -> usize {
+    let side = match side {
+        Side::Buy => 0,
+        Side::Sell => 2,
+    };
+    side + match place {
+        QueuePlace::Front => 0,
+        QueuePlace::Behind => 1,
     }
 }
 
@@ -165,13 +182,21 @@ mod tests {
         let mut a = AdverseSelection::new(1_000, 0.5, 2, 10);
         a.on_trade(UnixNanos(0), Side::Sell, 10_000.0);
         a.on_mid(UnixNanos(SEC / 2), 9_000.0);
-        assert_eq!(a.adverse_bps(Side::Buy), None, "not matured yet");
+        assert_eq!(
+            a.adverse_bps(Side::Buy, QueuePlace::Behind),
+            None,
+            "not matured yet"
+        );
         a.on_mid(UnixNanos(SEC), 9_990.0);
         a.on_trade(UnixNanos(SEC), Side::Sell, 9_990.0);
         a.on_mid(UnixNanos(2 * SEC), 9_990.0);
         // Markouts 10 bps then 0: EWMA 10 + 0.5 × (0 − 10) = 5.
-        assert!((a.adverse_bps(Side::Buy).unwrap() - 5.0).abs() < 1e-9);
-        assert_eq!(a.adverse_bps(Side::Sell), None, "no buy trade yet");
+        assert!((a.adverse_bps(Side::Buy, QueuePlace::Behind).unwrap() - 5.0).abs() < 1e-9);
+        assert_eq!(
+            a.adverse_bps(Side::Sell, QueuePlace::Behind),
+            None,
+            "no buy trade yet"
+        );
     }
 
     #[test]
@@ -179,7 +204,7 @@ mod tests {
         let mut a = AdverseSelection::new(100, 1.0, 1, 10);
         a.on_trade(UnixNanos(0), Side::Buy, 10_000.0);
         a.on_mid(UnixNanos(SEC), 9_999.0);
-        assert!((a.adverse_bps(Side::Sell).unwrap() + 1.0).abs() < 1e-9);
+        assert!((a.adverse_bps(Side::Sell, QueuePlace::Behind).unwrap() + 1.0).abs() < 1e-9);
     }
 
     #[test]
@@ -187,16 +212,25 @@ mod tests {
         let mut a = AdverseSelection::new(1_000, 1.0, 1, 2);
         a.on_trade(UnixNanos(0), Side::Sell, 10_000.0);
         a.on_mid(UnixNanos(SEC), 10_000.0);
-        assert_eq!(a.adverse_bps(Side::Buy), Some(0.0));
+        assert_eq!(a.adverse_bps(Side::Buy, QueuePlace::Behind), Some(0.0));
         // Two of our bids filled, each followed by a 10 bp drop: (2 × 10 + 2 × 0) / 4.
         for t in [2, 4] {
             a.on_mid(UnixNanos(t * SEC), 10_000.0);
-            a.on_own_fill(UnixNanos(t * SEC), Side::Buy, 10_000.0);
+            a.on_own_fill(UnixNanos(t * SEC), Side::Buy, QueuePlace::Behind, 10_000.0);
             a.on_mid(UnixNanos((t + 1) * SEC), 9_990.0);
         }
-        assert!((a.adverse_bps(Side::Buy).unwrap() - 5.0).abs() < 1e-9);
+        assert!((a.adverse_bps(Side::Buy, QueuePlace::Behind).unwrap() - 5.0).abs() < 1e-9);
+        // Bids placed at the front of their queue learn apart: still the prior, until one of
+        // them fills, followed by a 2 bp rise: (1 × −2 + 2 × 0) / 3.
+        assert_eq!(a.adverse_bps(Side::Buy, QueuePlace::Front), Some(0.0));
+        a.on_mid(UnixNanos(6 * SEC), 10_000.0);
+        a.on_own_fill(UnixNanos(6 * SEC), Side::Buy, QueuePlace::Front, 10_000.0);
+        a.on_mid(UnixNanos(7 * SEC), 10_002.0);
+        let front = a.adverse_bps(Side::Buy, QueuePlace::Front).unwrap();
+        assert!((front + 2.0 / 3.0).abs() < 1e-9, "{front}");
+        assert!((a.adverse_bps(Side::Buy, QueuePlace::Behind).unwrap() - 5.0).abs() < 1e-9);
         // A fill learnt long after it happened is left out.
-        a.on_own_fill(UnixNanos(0), Side::Buy, 20_000.0);
+        a.on_own_fill(UnixNanos(0), Side::Buy, QueuePlace::Behind, 20_000.0);
         assert!(a.pending.is_empty());
     }
 

@@ -14,8 +14,8 @@ pub struct QuoteInputs {
     pub(super) best: (Option<i64>, Option<i64>),
     /// σ, κ and A.
     pub(super) estimates: [u64; 3],
-    /// The adverse move of a bid's and of an ask's fill.
-    pub(super) adverse: [Option<u64>; 2],
+    /// The adverse move of a fill of each side, placed at the front of its queue and behind.
+    pub(super) adverse: [Option<u64>; 4],
     /// Position and traded notional.
     pub(super) inventory: InventoryView,
     /// Whether the prediction is used, and when it is, its terms (origin, horizon,

@@ -3,8 +3,8 @@
 
 use super::{
     fill_edge_bps, AdverseSelection, ArrivalRateEstimator, AvellanedaStoikov, Glft,
-    IntensityEstimator, PredictionSkew, QuoteDiagnostics, QuoteError, QuoteInputs, QuoteModel,
-    QuoteParams, QuoteTarget, Touch, TouchPlacement, VolatilityEstimator,
+    IntensityEstimator, PredictionSkew, QueuePlace, QuoteDiagnostics, QuoteError, QuoteInputs,
+    QuoteModel, QuoteParams, QuoteTarget, Touch, TouchPlacement, VolatilityEstimator,
 };
 use crate::book::{BookLevel, OrderBook};
 use crate::market::{MarketSpec, Price, Qty, Side};
@@ -181,11 +181,11 @@ impl Quoter {
         }
     }
 
-    /// A fill of our resting order of `side` at `ts`: its markout feeds the adverse-move
-    /// estimate.
-    pub fn on_own_fill(&mut self, ts: UnixNanos, side: Side, book: &OrderBook) {
+    /// A fill at `ts` of our resting order of `side`, placed at `place` in its queue: its
+    /// markout feeds the adverse-move estimate of that side and place.
+    pub fn on_own_fill(&mut self, ts: UnixNanos, side: Side, place: QueuePlace, book: &OrderBook) {
         if let Some(mid) = book.mid_ticks() {
-            self.adverse.on_own_fill(ts, side, mid);
+            self.adverse.on_own_fill(ts, side, place, mid);
         }
     }
 
@@ -256,7 +256,13 @@ impl Quoter {
                 book.best_ask().map(|l| l.price.ticks()),
             ),
             estimates: [self.sigma_bps(), self.kappa(), self.arrival_rate()].map(f64::to_bits),
-            adverse: [Side::Buy, Side::Sell].map(|s| self.adverse.adverse_bps(s).map(f64::to_bits)),
+            adverse: [
+                (Side::Buy, QueuePlace::Front),
+                (Side::Buy, QueuePlace::Behind),
+                (Side::Sell, QueuePlace::Front),
+                (Side::Sell, QueuePlace::Behind),
+            ]
+            .map(|(s, place)| self.adverse.adverse_bps(s, place).map(f64::to_bits)),
             inventory: *inventory,
             prediction: (status, terms),
             touch: self
@@ -443,8 +449,10 @@ impl Quoter {
                 ask_size_factor: ask_factor,
                 bid_placement: bid_touch,
                 ask_placement: ask_touch,
-                bid_adverse_bps: self.adverse.adverse_bps(Side::Buy),
-                ask_adverse_bps: self.adverse.adverse_bps(Side::Sell),
+                bid_adverse_bps: self.adverse.adverse_bps(Side::Buy, bid_touch.queue_place()),
+                ask_adverse_bps: self
+                    .adverse
+                    .adverse_bps(Side::Sell, ask_touch.queue_place()),
             },
         })
     }
@@ -463,9 +471,13 @@ impl Quoter {
         move_bps: f64,
     ) -> (i64, TouchPlacement) {
         let p = self.params.values();
-        let (Some(adverse), Some(bid), Some(ask)) =
-            (self.adverse.adverse_bps(side), touch.bid, touch.ask)
-        else {
+        let adverse = |place| self.adverse.adverse_bps(side, place);
+        let (Some(front), Some(behind), Some(bid), Some(ask)) = (
+            adverse(QueuePlace::Front),
+            adverse(QueuePlace::Behind),
+            touch.bid,
+            touch.ask,
+        ) else {
             return (model, TouchPlacement::Model);
         };
         let (join, improve) = match side {
@@ -473,7 +485,8 @@ impl Quoter {
             Side::Sell => (ask, ask - 1),
         };
         let room = ask - bid >= 2;
-        let pays = |price: i64| {
+        // Improving puts us alone at a new price; joining, behind the others' size there.
+        let pays = |price: i64, adverse: f64| {
             fill_edge_bps(side, price, mid, move_bps, adverse, self.maker_fee_bps)
                 >= p.touch_min_edge_bps
         };
@@ -481,9 +494,9 @@ impl Quoter {
             Side::Buy => price > model,
             Side::Sell => price < model,
         };
-        if room && better(improve) && pays(improve) {
+        if room && better(improve) && pays(improve, front) {
             (improve, TouchPlacement::Improve)
-        } else if better(join) && pays(join) {
+        } else if better(join) && pays(join, behind) {
             (join, TouchPlacement::Join)
         } else {
             (model, TouchPlacement::Model)

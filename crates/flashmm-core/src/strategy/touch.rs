@@ -1,6 +1,7 @@
 //! [`Touch`]: the best prices of the others (the book's touch less our own orders), and
 //! [`TouchPlacement`]: where the quoter put a side relative to it.
 
+use super::QueuePlace;
 use crate::book::OrderBook;
 use crate::market::Side;
 use crate::order::WorkingOrders;
@@ -59,6 +60,20 @@ pub enum TouchPlacement {
     /// Not quoted: the model expects a move through it with a probability above the pull
     /// threshold (the adverse-selection filter).
     Pulled,
+}
+
+impl TouchPlacement {
+    /// Where an order so placed stands in its queue, as its adverse move is estimated: at
+    /// the front when it improved the touch, behind others' size otherwise (the model's
+    /// price usually rests at or behind a displayed level).
+    pub fn queue_place(self) -> QueuePlace {
+        match self {
+            TouchPlacement::Improve => QueuePlace::Front,
+            TouchPlacement::Model | TouchPlacement::Join | TouchPlacement::Pulled => {
+                QueuePlace::Behind
+            }
+        }
+    }
 }
 
 /// The expected edge, in bps of `mid`, of a passive fill of `side` at `price` (ticks): the
