@@ -79,6 +79,18 @@ async fn quotes_both_sides_pauses_resumes_and_kill_switch_holds() {
     let q = rig.state("quotes").await;
     let sei: serde_json::Value = serde_json::from_str(&q["SEI/USDC"]).unwrap();
     assert_eq!(sei["prediction_fresh"], false, "no inference running");
+    // Both sides rest: the size ahead of each best order is known (a decimal, zero when first).
+    for side in ["bid", "ask"] {
+        let ahead = sei["queue_ahead"][side]
+            .as_str()
+            .unwrap_or_else(|| panic!("{sei}"));
+        assert!(
+            ahead
+                .parse::<rust_decimal::Decimal>()
+                .is_ok_and(|a| a >= rust_decimal::Decimal::ZERO),
+            "{sei}"
+        );
+    }
     assert_eq!(rig.state("trading").await["mode"], "quoting");
     assert!(!rig.state("orders").await.is_empty());
 

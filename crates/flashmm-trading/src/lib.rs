@@ -13,6 +13,7 @@
 //!   fill ledger.
 //! - [`account`] — [`Account`]: the kill switch and the account's P&L marks over every market.
 //! - [`pacer`] — [`Pacer`]: the venue request budget the markets share.
+//! - [`queue`] — [`OrderQueues`]: where each of our resting orders stands in its price's queue.
 //! - [`settings`] — the risk limits and quoting template of the configuration file.
 //!
 //! Reads and writes no stream: its callers do. `cargo bench -p flashmm-trading --bench
@@ -23,6 +24,7 @@
 pub mod account;
 pub mod market;
 pub mod pacer;
+pub mod queue;
 pub mod settings;
 
 #[cfg(test)]
@@ -31,3 +33,4 @@ mod fixture;
 pub use account::Account;
 pub use market::{AccountView, Decision, Flatten, Instruction, MarketEngine, Tif};
 pub use pacer::Pacer;
+pub use queue::OrderQueues;

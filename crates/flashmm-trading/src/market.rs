@@ -30,10 +30,12 @@ use flashmm_core::risk::{
 };
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
-    HoldReason, InventoryView, QueuePlace, Quote, QuoteError, QuoteInputs, QuoteParams, Quoter,
-    RawQuoteParams, RequoteDecision, RequotePolicy,
+    HoldReason, InventoryView, Quote, QuoteError, QuoteInputs, QuoteParams, Quoter, RawQuoteParams,
+    RequoteDecision, RequotePolicy,
 };
 use flashmm_core::time::{MonoNanos, UnixNanos};
+
+use crate::queue::OrderQueues;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -141,10 +143,9 @@ pub struct MarketEngine {
     /// tolerance of the working orders: until they change, forming it again would be held
     /// again, so it is not formed.
     held: Option<QuoteInputs>,
-    /// Where each of our orders stood in its queue when placed (others' size displayed at its
-    /// price then, or none): what its fills' adverse move is learnt by. An order not placed
-    /// here (restored after a restart) counts as behind.
-    queue_places: HashMap<ClientOrderId, QueuePlace>,
+    /// Where each of our orders stood in its queue when placed (what its fills' adverse move
+    /// is learnt by) and where it stands now.
+    queues: OrderQueues,
     /// A flatten in progress.
     pub flatten: Option<Flatten>,
     /// When the standing risk checks last found nothing that stops quoting, and the account
@@ -188,7 +189,7 @@ impl MarketEngine {
             hit_rate: (None, 0),
             last_quote: None,
             held: None,
-            queue_places: HashMap::new(),
+            queues: OrderQueues::default(),
             flatten: None,
             standing_clear_at: None,
         }
@@ -202,6 +203,12 @@ impl MarketEngine {
         self.policy = Some(RequotePolicy::new(q.params()));
         self.quoter = Some(q);
         Ok(self)
+    }
+
+    /// The lots ahead of our best resting order of `side` in its price's queue, as followed
+    /// from the book and the trades; `None` without one.
+    pub fn queue_ahead(&self, side: Side) -> Option<Qty> {
+        self.queues.ahead(side, &self.working)
     }
 
     /// The market's spec.
@@ -260,34 +267,39 @@ impl MarketEngine {
             self.last_md_received =
                 Some(self.last_md_received.map_or(received, |r| r.max(received)));
         }
-        match event {
-            MarketEvent::Snapshot(s) => match self.book.apply_snapshot(s) {
-                // The first snapshot, one after a gap, or an empty book (the venue cleared the
-                // market, as a replayed recording does when it restarts): what follows is no
-                // move from the mids before.
-                BookUpdate::Snapshot { resynced } => {
-                    let book = self.book.book();
-                    if resynced || (book.best_bid().is_none() && book.best_ask().is_none()) {
-                        self.risk.reset_mids();
-                    }
-                }
-                _ => return None,
-            },
-            MarketEvent::Delta(d) => match self.book.apply_delta(d) {
-                BookUpdate::Delta => {}
-                BookUpdate::Refused(e) => {
-                    return Some(RiskViolation::BookGap {
-                        detail: e.to_string(),
-                    })
-                }
-                _ => return None,
-            },
-            MarketEvent::Trade(t) => {
-                if let Some(q) = self.quoter.as_mut() {
-                    q.on_trade(now, t, self.book.book());
-                }
-                return None;
+        if let MarketEvent::Trade(t) = event {
+            self.queues.on_trade(t);
+            if let Some(q) = self.quoter.as_mut() {
+                q.on_trade(now, t, self.book.book());
             }
+            return None;
+        }
+        self.queues
+            .before_book(event, self.book.book(), &self.working);
+        let update = match event {
+            MarketEvent::Snapshot(s) => self.book.apply_snapshot(s),
+            MarketEvent::Delta(d) => self.book.apply_delta(d),
+            MarketEvent::Trade(_) => return None,
+        };
+        let applied = matches!(update, BookUpdate::Snapshot { .. } | BookUpdate::Delta);
+        self.queues.after_book(applied, self.book.book());
+        match update {
+            // The first snapshot, one after a gap, or an empty book (the venue cleared the
+            // market, as a replayed recording does when it restarts): what follows is no move
+            // from the mids before.
+            BookUpdate::Snapshot { resynced } => {
+                let book = self.book.book();
+                if resynced || (book.best_bid().is_none() && book.best_ask().is_none()) {
+                    self.risk.reset_mids();
+                }
+            }
+            BookUpdate::Delta => {}
+            BookUpdate::Refused(e) if matches!(event, MarketEvent::Delta(_)) => {
+                return Some(RiskViolation::BookGap {
+                    detail: e.to_string(),
+                })
+            }
+            _ => return None,
         }
         self.ensure_quoter();
         let q = self.quoter.as_mut()?;
@@ -389,11 +401,7 @@ impl MarketEngine {
         }
         if fill.liquidity == Liquidity::Maker {
             if let Some(q) = self.quoter.as_mut() {
-                let place = self
-                    .queue_places
-                    .get(&fill.client_id)
-                    .copied()
-                    .unwrap_or(QueuePlace::Behind);
+                let place = self.queues.place(&fill.client_id);
                 q.on_own_fill(fill.ts, fill.side, place, self.book.book());
             }
         }
@@ -721,14 +729,13 @@ impl MarketEngine {
         let id = self.ids.next_id().ok()?;
         let mut order = Order::new(id, self.spec.id().clone(), side, price, qty, now).ok()?;
         order.transition(OrderEvent::Submitted).ok()?;
-        // A level no larger than our own orders at its price is taken for ours (a recorded
-        // book does not show them, a venue's does).
-        let displayed = self.book.book().qty_at(side, price).lots();
-        let others = displayed - self.working.resting_lots(side, price);
-        let working = &self.working;
-        self.queue_places.retain(|id, _| working.get(id).is_some());
-        self.queue_places
-            .insert(order.client_id().clone(), QueuePlace::joining(others));
+        self.queues.join(
+            order.client_id().clone(),
+            side,
+            price,
+            self.book.book(),
+            &self.working,
+        );
         self.working.insert(order.clone(), slot);
         Some(order)
     }
@@ -792,6 +799,7 @@ mod tests {
     use flashmm_core::book::{BookLevel, BookSnapshot};
     use flashmm_core::market::MarketId;
     use flashmm_core::risk::RiskViolationKind;
+    use flashmm_core::strategy::QueuePlace;
 
     /// A SEI/USDC snapshot of `bids` and `asks`, seq `seq`.
     fn snapshot(seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> MarketEvent {
@@ -944,7 +952,7 @@ mod tests {
         assert!(m
             .working
             .iter()
-            .all(|w| { m.queue_places.get(w.order.client_id()) == Some(&QueuePlace::Behind) }));
+            .all(|w| { m.queues.place(w.order.client_id()) == QueuePlace::Behind }));
         // A book 10 ticks wide, levels every 5: the quotes between them are alone at their
         // price.
         let mut m = engine(1_000);
@@ -959,13 +967,12 @@ mod tests {
             } else {
                 QueuePlace::Front
             };
-            assert_eq!(
-                m.queue_places.get(w.order.client_id()),
-                Some(&want),
-                "{price}"
-            );
+            assert_eq!(m.queues.place(w.order.client_id()), want, "{price}");
         }
-        assert!(m.queue_places.values().any(|&p| p == QueuePlace::Front));
+        assert!(m
+            .working
+            .iter()
+            .any(|w| m.queues.place(w.order.client_id()) == QueuePlace::Front));
     }
 
     #[test]

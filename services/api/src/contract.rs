@@ -108,6 +108,20 @@ pub struct Quotes {
     /// Whether a fresh prediction skewed them.
     #[serde(default)]
     pub prediction_fresh: bool,
+    /// Base size ahead of our best resting order of each side in its price's queue.
+    #[serde(default)]
+    pub queue_ahead: QueueAhead,
+}
+
+/// The size ahead of our best bid and best ask in their queues (`None`: none resting).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueAhead {
+    /// Ahead of our best bid.
+    #[serde(default, deserialize_with = "optional_decimal")]
+    pub bid: Option<Decimal>,
+    /// Ahead of our best ask.
+    #[serde(default, deserialize_with = "optional_decimal")]
+    pub ask: Option<Decimal>,
 }
 
 impl Quotes {
@@ -179,6 +193,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(q.spread_bps(), Some(Decimal::new(2424, 2)));
+        assert_eq!(
+            q.queue_ahead,
+            QueueAhead::default(),
+            "written before the field"
+        );
+        let q: Quotes = serde_json::from_str(
+            r#"{"bids":[],"asks":[],"ts":1,"queue_ahead":{"bid":"250.5","ask":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(q.queue_ahead.bid, Some(Decimal::new(2505, 1)));
+        assert_eq!(q.queue_ahead.ask, None);
         let json = serde_json::to_string(&p).unwrap();
         assert!(json.contains(r#""base_qty":"-12.5""#), "{json}");
     }

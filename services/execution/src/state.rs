@@ -10,6 +10,7 @@
 use crate::writer::Write;
 use flashmm_bus::{Bus, BusError, Envelope, Namespace, StateKey, StreamName};
 use flashmm_core::inventory::Position;
+use flashmm_core::market::Side;
 use flashmm_core::order::{Fill, FillLedger, Order, OrderUpdate};
 use flashmm_core::risk::{KillSwitch, RiskEvent, TradingMode};
 use flashmm_core::time::UnixNanos;
@@ -290,6 +291,10 @@ impl StateStore {
             "mid": s(m.mark().unwrap_or_default()),
             "ts": now.as_i64(),
             "prediction_fresh": !q.diagnostics.prediction_stale,
+            "queue_ahead": {
+                "bid": m.queue_ahead(Side::Buy).map(|a| s(spec.qty_to_decimal(a))),
+                "ask": m.queue_ahead(Side::Sell).map(|a| s(spec.qty_to_decimal(a))),
+            },
         });
         Some(Write::Set {
             key: self.quotes.clone(),

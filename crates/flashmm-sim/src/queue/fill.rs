@@ -10,7 +10,7 @@ use flashmm_core::time::UnixNanos;
 use flashmm_recording::RecordEvent;
 
 use super::order::{ExchangeReport, NewOrder, OrderId, RejectReason};
-use super::position::{CancelModel, QueuePosition};
+use flashmm_core::order::{CancelModel, QueuePosition};
 
 /// One of our orders resting at the venue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The queue-position fill model: our orders resting in a recorded book that does not contain
 //! them, filled from the recorded trades and book moves once the queue ahead of them is gone.
 //!
-//! - [`QueuePosition`] and [`CancelModel`]: our place in one level's queue;
+//! - [`QueuePosition`] and [`CancelModel`] (from core): our place in one level's queue;
 //! - [`FillSimulator`]: the recorded book plus our resting orders, and the fill rules;
 //! - [`NewOrder`], [`OrderAction`], [`ExchangeReport`]: what goes in and comes out.
 //!
@@ -10,8 +10,7 @@
 
 mod fill;
 mod order;
-mod position;
 
 pub use fill::{FillSimulator, RestingOrder};
+pub use flashmm_core::order::{CancelModel, QueuePosition};
 pub use order::{ExchangeReport, NewOrder, OrderAction, OrderId, RejectReason};
-pub use position::{CancelModel, QueuePosition};

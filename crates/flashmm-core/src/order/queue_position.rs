@@ -1,5 +1,6 @@
-//! [`QueuePosition`]: where our passive order stands in the queue at its price, against the
-//! recorded book (which does not contain us).
+//! [`QueuePosition`]: where our passive order stands in the queue at its price, followed from
+//! the size others display there and the trades at it. The simulator's queue fill model and
+//! the trading core's estimate of our live orders' places both use it.
 
 use serde::{Deserialize, Serialize};
 
