@@ -21,15 +21,9 @@ fn mkt() -> MarketId {
 }
 
 fn quoter(join_touch: bool) -> Quoter {
-    let spec = MarketSpec::new(
-        mkt(),
-        Decimal::new(1, 4),
-        Decimal::new(1, 1),
-        Decimal::ZERO,
-        Decimal::ZERO,
-        Decimal::new(5, 4),
-    )
-    .unwrap();
+    // Tick 0.0001, lot 0.1, no fees.
+    let (tick, lot, zero) = (Decimal::new(1, 4), Decimal::new(1, 1), Decimal::ZERO);
+    let spec = MarketSpec::new(mkt(), tick, lot, zero, zero, zero).unwrap();
     let raw = RawQuoteParams {
         join_touch,
         min_spread_bps: 0.0,

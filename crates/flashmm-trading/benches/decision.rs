@@ -6,8 +6,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 // `market` is imported for the fixture below, which names it `super::market`.
-use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
-use flashmm_core::market::{MarketId, Price, Qty};
+use flashmm_core::book::BookDelta;
+use flashmm_core::market::MarketId;
 use flashmm_core::market_event::MarketEvent;
 use flashmm_core::strategy::InventoryView;
 use flashmm_core::time::{MonoNanos, UnixNanos};
@@ -26,13 +26,11 @@ fn bench(c: &mut Criterion) {
     let market = MarketId::new("SEI/USDC").unwrap();
     let account = fixture::account(true);
     let mut m = fixture::engine(1_000_000);
-    let snap = MarketEvent::Snapshot(BookSnapshot {
-        market: market.clone(),
-        seq: 1,
-        bids: fixture::levels(3_999, -1),
-        asks: fixture::levels(4_001, 1),
-        ts: UnixNanos(0),
-    });
+    let snap = MarketEvent::Snapshot(fixture::book_snapshot(
+        1,
+        fixture::levels(3_999, -1),
+        fixture::levels(4_001, 1),
+    ));
     m.on_market_event(UnixNanos(0), MonoNanos(0), &snap);
     let mut seq = 1u64;
     let mut now = 0i64;
@@ -45,10 +43,7 @@ fn bench(c: &mut Criterion) {
             market: market.clone(),
             seq,
             prev_seq: Some(seq - 1),
-            bids: vec![BookLevel::new(
-                Price::from_ticks(4_000),
-                Qty::from_lots(if bid == 4_000 { 500 } else { 0 }),
-            )],
+            bids: vec![fixture::level(4_000, if bid == 4_000 { 500 } else { 0 })],
             asks: vec![],
             ts: UnixNanos(now),
         });

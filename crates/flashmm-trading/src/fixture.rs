@@ -2,7 +2,7 @@
 //! tests of [`market`](super::market) and the decision bench (which takes this file by path).
 
 use super::market::{AccountView, MarketEngine};
-use flashmm_core::book::BookLevel;
+use flashmm_core::book::{BookLevel, BookSnapshot};
 use flashmm_core::market::{MarketSpec, Price, Qty};
 use flashmm_core::risk::{BreakerConfig, GuardLimits, RiskLimits};
 use flashmm_core::strategy::RawQuoteParams;
@@ -59,6 +59,22 @@ pub fn levels(start: i64, step: i64) -> Vec<BookLevel> {
     (0..20)
         .map(|i| BookLevel::new(Price::from_ticks(start + step * i), Qty::from_lots(500)))
         .collect()
+}
+
+/// A level of `lots` at `ticks`.
+pub fn level(ticks: i64, lots: i64) -> BookLevel {
+    BookLevel::new(Price::from_ticks(ticks), Qty::from_lots(lots))
+}
+
+/// A SEI/USDC snapshot of `bids` and `asks`, seq `seq`, stamped 0.
+pub fn book_snapshot(seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> BookSnapshot {
+    BookSnapshot {
+        market: spec().id().clone(),
+        seq,
+        bids,
+        asks,
+        ts: UnixNanos(0),
+    }
 }
 
 /// A flat account, quoting allowed or not.

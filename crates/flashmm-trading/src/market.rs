@@ -795,21 +795,15 @@ impl MarketEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixture::{account, engine, levels};
-    use flashmm_core::book::{BookLevel, BookSnapshot};
+    use crate::fixture::{account, book_snapshot, engine, levels};
+    use flashmm_core::book::BookLevel;
     use flashmm_core::market::MarketId;
     use flashmm_core::risk::RiskViolationKind;
     use flashmm_core::strategy::QueuePlace;
 
     /// A SEI/USDC snapshot of `bids` and `asks`, seq `seq`.
     fn snapshot(seq: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> MarketEvent {
-        MarketEvent::Snapshot(BookSnapshot {
-            market: MarketId::new("SEI/USDC").unwrap(),
-            seq,
-            bids,
-            asks,
-            ts: UnixNanos(0),
-        })
+        MarketEvent::Snapshot(book_snapshot(seq, bids, asks))
     }
 
     /// A book around `mid` ticks, seq `seq`.
@@ -818,10 +812,9 @@ mod tests {
         m.on_market_event(UnixNanos(seq as i64), MonoNanos(0), &snap);
     }
 
-    #[test]
-    fn a_hollow_book_is_no_extreme_move() {
+    /// An engine whose σ warmed up over 200 s of a mid moving a tick a second.
+    fn warmed() -> MarketEngine {
         let mut m = engine(1_000);
-        // σ warmed up over 200 s of a mid moving a tick a second.
         for s in 1..=200u64 {
             let mid = 4_000 + (s % 2) as i64;
             let snap = snapshot(s, levels(mid - 1, -1), levels(mid + 1, 1));
@@ -829,6 +822,12 @@ mod tests {
                 .on_market_event(UnixNanos(s as i64 * 1_000_000_000), MonoNanos(0), &snap)
                 .is_none());
         }
+        m
+    }
+
+    #[test]
+    fn a_hollow_book_is_no_extreme_move() {
+        let mut m = warmed();
         let at = |ms: i64| UnixNanos(200_000_000_000 + ms * 1_000_000);
         // The asks swept down to a stray order 5 % away, for a moment: the mid is no price.
         let stray = BookLevel::new(Price::from_ticks(4_200), Qty::from_lots(500));
@@ -845,14 +844,7 @@ mod tests {
 
     #[test]
     fn a_cleared_book_is_no_move() {
-        let mut m = engine(1_000);
-        for s in 1..=200u64 {
-            let mid = 4_000 + (s % 2) as i64;
-            let snap = snapshot(s, levels(mid - 1, -1), levels(mid + 1, 1));
-            assert!(m
-                .on_market_event(UnixNanos(s as i64 * 1_000_000_000), MonoNanos(0), &snap)
-                .is_none());
-        }
+        let mut m = warmed();
         let at = |ms: i64| UnixNanos(200_000_000_000 + ms * 1_000_000);
         // The venue clears the book, then the market restarts 2.5 % away: no move.
         let cleared = snapshot(201, vec![], vec![]);

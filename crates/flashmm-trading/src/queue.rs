@@ -181,30 +181,22 @@ impl OrderQueues {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flashmm_core::book::{BookDelta, BookLevel, BookSnapshot};
+    use crate::fixture::{book_snapshot, level as lv, spec};
+    use flashmm_core::book::BookDelta;
     use flashmm_core::identifiers::TradeId;
     use flashmm_core::market::MarketId;
     use flashmm_core::order::{Order, OrderEvent};
     use flashmm_core::time::UnixNanos;
 
     fn mkt() -> MarketId {
-        MarketId::new("SEI/USDC").unwrap()
-    }
-
-    fn lv(price: i64, lots: i64) -> BookLevel {
-        BookLevel::new(Price::from_ticks(price), Qty::from_lots(lots))
+        spec().id().clone()
     }
 
     fn book(bid_lots: i64) -> OrderBook {
         let mut b = OrderBook::new(mkt());
-        b.apply_snapshot(&BookSnapshot {
-            market: mkt(),
-            seq: 1,
-            bids: vec![lv(4_000, bid_lots), lv(3_999, 50)],
-            asks: vec![lv(4_001, 50)],
-            ts: UnixNanos(0),
-        })
-        .unwrap();
+        let bids = vec![lv(4_000, bid_lots), lv(3_999, 50)];
+        b.apply_snapshot(&book_snapshot(1, bids, vec![lv(4_001, 50)]))
+            .unwrap();
         b
     }
 
