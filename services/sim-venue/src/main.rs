@@ -65,22 +65,22 @@ struct Args {
     /// as the recordings left them.
     #[arg(long = "loop", env = "SIM_REPLAY_LOOP", requires = "replay")]
     looped: bool,
-    /// Paper trading: the `--symbols` markets follow this venue's live public feed instead
-    /// of a flow or a recording (the feed's book and trades are their public data,
+    /// Paper trading: the `--symbols` markets (every configured market with `hyperliquid`)
+    /// follow this venue's live public feed instead of a flow or a recording (the feed's book and trades are their public data,
     /// participants' orders fill by the queue model). Each must be configured with the
     /// venue's tick and lot.
     #[arg(long, value_enum, env = "SIM_FOLLOW", conflicts_with = "replay")]
     follow: Option<FollowSource>,
-    /// With `--follow`: the venue's symbols, comma separated (e.g. `BTCUSDT,ETHUSDT`).
+    /// With `--follow binance`: the venue's symbols, comma separated (e.g. `BTCUSDT,ETHUSDT`).
     #[arg(long, env = "SIM_FOLLOW_SYMBOLS", value_delimiter = ',')]
     symbols: Vec<String>,
     /// With `--follow binance`: `spot` or `usdm` (USD-M futures).
     #[arg(long, env = "SIM_FOLLOW_MARKET", default_value = "spot")]
     market: flashmm_binance::BinanceMarket,
-    /// With `--follow`: the venue's WebSocket base URL (default: its own for the market).
+    /// With `--follow binance`: the venue's WebSocket base URL (default: its own for the market).
     #[arg(long, env = "SIM_FOLLOW_WS_URL")]
     ws_url: Option<String>,
-    /// With `--follow`: the venue's REST base URL (default: its own for the market).
+    /// With `--follow binance`: the venue's REST base URL (default: its own for the market).
     #[arg(long, env = "SIM_FOLLOW_REST_URL")]
     rest_url: Option<String>,
     /// How long a participant's order request takes to reach the matching engine, ms (the
@@ -132,6 +132,17 @@ struct Args {
 enum FollowSource {
     /// Binance's public market data (spot or USD-M, `--market`).
     Binance,
+    /// Hyperliquid's public market data (`l2Book`, `trades`) of every configured market, at
+    /// `[venue.hyperliquid]`'s URLs and coins; no key needed.
+    Hyperliquid,
+}
+
+/// The live feed the markets follow.
+enum Followed {
+    /// Binance's combined streams.
+    Binance(flashmm_binance::FeedStream),
+    /// Hyperliquid's WebSocket, through its venue client.
+    Hyperliquid(flashmm_venue::venue::EventStream),
 }
 
 /// The live feed of `--follow binance`: each symbol's configured market, whose tick and lot
@@ -295,6 +306,7 @@ fn paper_defaults(
     if unset("follow") && args.replay.is_empty() {
         args.follow = Some(match paper.source {
             PaperSource::Binance => FollowSource::Binance,
+            PaperSource::Hyperliquid => FollowSource::Hyperliquid,
         });
     }
     if unset("symbols") {
@@ -355,12 +367,14 @@ async fn main() -> anyhow::Result<()> {
     let specs = config.market_specs()?;
     let follow = match args.follow {
         Some(FollowSource::Binance) => Some(follow_config(&args, &specs).await?),
-        None => None,
+        Some(FollowSource::Hyperliquid) | None => None,
     };
+    let follow_hl = args.follow == Some(FollowSource::Hyperliquid);
     let followed = |spec: &flashmm_core::market::MarketSpec| {
-        follow
-            .as_ref()
-            .is_some_and(|f| f.symbols.iter().any(|s| s.spec.id() == spec.id()))
+        follow_hl
+            || follow
+                .as_ref()
+                .is_some_and(|f| f.symbols.iter().any(|s| s.spec.id() == spec.id()))
     };
     let mut markets = Vec::with_capacity(config.markets.len());
     let mut replayed = Vec::new();
@@ -417,7 +431,18 @@ async fn main() -> anyhow::Result<()> {
                 exchange.attach_follow(s.spec.id())?;
                 tracing::info!(market = %s.spec.id(), symbol = %s.symbol, venue = %feed.market, "following the live feed");
             }
-            Some(flashmm_binance::subscribe(feed)?)
+            Some(Followed::Binance(flashmm_binance::subscribe(feed)?))
+        }
+        None if follow_hl => {
+            for spec in &specs {
+                exchange.attach_follow(spec.id())?;
+                tracing::info!(market = %spec.id(), venue = "hyperliquid", "following the live feed");
+            }
+            let hl = flashmm_venue::venue::any::hyperliquid_config(&config)?;
+            let feed = sim_venue::follow::hyperliquid(hl, specs.clone())
+                .await
+                .context("--follow hyperliquid: reading the venue's markets")?;
+            Some(Followed::Hyperliquid(feed))
         }
         None => None,
     };
@@ -518,7 +543,10 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(%bind, "listening");
     let _flow = sim_venue::spawn_flow(state.clone(), Duration::from_millis(5));
-    let _follow = feed.map(|feed| sim_venue::follow::spawn(state.clone(), feed));
+    let _follow = feed.map(|feed| match feed {
+        Followed::Binance(feed) => sim_venue::follow::spawn(state.clone(), feed),
+        Followed::Hyperliquid(feed) => sim_venue::follow::spawn_venue(state.clone(), feed),
+    });
     let _saver = match &args.ledger_file {
         Some(path) => {
             // Written now too, so the file exists from the first start.

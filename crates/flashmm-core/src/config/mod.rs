@@ -112,13 +112,16 @@ impl VenueKind {
 pub enum PaperSource {
     /// Binance's public market data (no key needed).
     Binance,
+    /// Hyperliquid's public market data at `[venue.hyperliquid]`'s URLs (no key needed): paper
+    /// trading on the book a live start will trade on.
+    Hyperliquid,
 }
 
 /// Paper trading: which live feed the simulator's markets follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaperConfig {
-    /// The live feed (`binance`).
+    /// The live feed (`binance` or `hyperliquid`).
     pub source: PaperSource,
     /// The venue's symbols, one per configured market (e.g. `BTCUSDT` for `BTC/USDT`) (env
     /// `PAPER_SYMBOLS`, comma separated).
@@ -153,11 +156,20 @@ impl VenueConfig {
     /// `hyperliquid testnet`, ...
     pub fn describe(&self) -> String {
         match self.kind {
-            VenueKind::Paper => format!(
-                "paper (binance {}: {})",
-                self.paper.market,
-                self.paper.symbols.join(", ")
-            ),
+            VenueKind::Paper => match self.paper.source {
+                PaperSource::Binance => format!(
+                    "paper (binance {}: {})",
+                    self.paper.market,
+                    self.paper.symbols.join(", ")
+                ),
+                PaperSource::Hyperliquid => format!(
+                    "paper (hyperliquid {})",
+                    match self.hyperliquid.network {
+                        HyperliquidNetwork::Testnet => "testnet",
+                        HyperliquidNetwork::Mainnet => "mainnet",
+                    }
+                ),
+            },
             VenueKind::Hyperliquid => match self.hyperliquid.network {
                 HyperliquidNetwork::Testnet => "hyperliquid testnet".to_owned(),
                 HyperliquidNetwork::Mainnet => "hyperliquid MAINNET".to_owned(),
@@ -538,7 +550,9 @@ impl Config {
             VenueKind::Sim => Ok(()),
             VenueKind::Paper => {
                 let paper = &self.venue.paper;
-                if paper.symbols.len() != self.markets.len()
+                if paper.source == PaperSource::Hyperliquid {
+                    self.validate_hyperliquid()?;
+                } else if paper.symbols.len() != self.markets.len()
                     || paper.symbols.iter().any(|s| {
                         s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                     })
@@ -553,7 +567,9 @@ impl Config {
                         ),
                     ));
                 }
-                if !matches!(paper.market.as_str(), "spot" | "usdm") {
+                if paper.source == PaperSource::Binance
+                    && !matches!(paper.market.as_str(), "spot" | "usdm")
+                {
                     return Err(ConfigError::invalid(
                         "venue.paper.market",
                         format!("expected `spot` or `usdm`, got {:?}", paper.market),
@@ -582,49 +598,52 @@ impl Config {
                 Ok(())
             }
             VenueKind::Sei => Err(ConfigError::invalid("venue.kind", SEI_REMOVED)),
-            VenueKind::Hyperliquid => {
-                let hl = &self.venue.hyperliquid;
-                for (key, url, schemes) in [
-                    (
-                        "venue.hyperliquid.api_url",
-                        &hl.api_url,
-                        ["http://", "https://"],
-                    ),
-                    ("venue.hyperliquid.ws_url", &hl.ws_url, ["ws://", "wss://"]),
-                ] {
-                    if !schemes.iter().any(|s| url.starts_with(s)) {
-                        return Err(ConfigError::invalid(
-                            key,
-                            format!("expected a URL starting with {}", schemes.join(" or ")),
-                        ));
-                    }
-                    if hl.network == HyperliquidNetwork::Mainnet && url.contains("testnet") {
-                        return Err(ConfigError::invalid(
-                            key,
-                            "network is mainnet but the URL is the testnet's",
-                        ));
-                    }
-                }
-                let a = hl.account.trim();
-                let hex = a.strip_prefix("0x").unwrap_or("");
-                if !a.is_empty() && (hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()))
-                {
-                    return Err(ConfigError::invalid(
-                        "venue.hyperliquid.account",
-                        "expected 0x and 40 hex digits, or empty for the trading key's address",
-                    ));
-                }
-                for (symbol, coin) in &hl.coins {
-                    if !self.markets.iter().any(|m| &m.symbol == symbol) || coin.trim().is_empty() {
-                        return Err(ConfigError::invalid(
-                            format!("venue.hyperliquid.coins.{symbol}"),
-                            "must name a configured market and a non-empty coin",
-                        ));
-                    }
-                }
-                Ok(())
+            VenueKind::Hyperliquid => self.validate_hyperliquid(),
+        }
+    }
+
+    /// `[venue.hyperliquid]`: URLs that match the network, an account that is an address, coins
+    /// of configured markets.
+    fn validate_hyperliquid(&self) -> Result<(), ConfigError> {
+        let hl = &self.venue.hyperliquid;
+        for (key, url, schemes) in [
+            (
+                "venue.hyperliquid.api_url",
+                &hl.api_url,
+                ["http://", "https://"],
+            ),
+            ("venue.hyperliquid.ws_url", &hl.ws_url, ["ws://", "wss://"]),
+        ] {
+            if !schemes.iter().any(|s| url.starts_with(s)) {
+                return Err(ConfigError::invalid(
+                    key,
+                    format!("expected a URL starting with {}", schemes.join(" or ")),
+                ));
+            }
+            if hl.network == HyperliquidNetwork::Mainnet && url.contains("testnet") {
+                return Err(ConfigError::invalid(
+                    key,
+                    "network is mainnet but the URL is the testnet's",
+                ));
             }
         }
+        let a = hl.account.trim();
+        let hex = a.strip_prefix("0x").unwrap_or("");
+        if !a.is_empty() && (hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit())) {
+            return Err(ConfigError::invalid(
+                "venue.hyperliquid.account",
+                "expected 0x and 40 hex digits, or empty for the trading key's address",
+            ));
+        }
+        for (symbol, coin) in &hl.coins {
+            if !self.markets.iter().any(|m| &m.symbol == symbol) || coin.trim().is_empty() {
+                return Err(ConfigError::invalid(
+                    format!("venue.hyperliquid.coins.{symbol}"),
+                    "must name a configured market and a non-empty coin",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The specs of every configured market, in file order.

@@ -284,3 +284,21 @@ fn paper_needs_one_venue_symbol_per_market() {
     let none = Config::from_toml(FILE, |k| (k == "VENUE").then(|| "paper".to_string()));
     assert!(none.is_err(), "paper without symbols is refused");
 }
+
+#[test]
+fn paper_on_hyperliquid_needs_no_symbols_but_a_valid_hyperliquid_section() {
+    let text = format!("{FILE}\n[venue.paper]\nsource = \"hyperliquid\"\n");
+    let config = Config::from_toml(&text, |k| (k == "VENUE").then(|| "paper".into())).unwrap();
+    assert_eq!(config.venue.paper.source, PaperSource::Hyperliquid);
+    assert_eq!(config.venue.describe(), "paper (hyperliquid testnet)");
+    // Its URLs are checked as a live start's are.
+    let bad = Config::from_toml(&text, |k| match k {
+        "VENUE" => Some("paper".into()),
+        "HYPERLIQUID_WS_URL" => Some("http://127.0.0.1:1/ws".into()),
+        _ => None,
+    });
+    assert!(
+        bad.is_err_and(|e| e.to_string().contains("venue.hyperliquid.ws_url")),
+        "a WebSocket URL that is not ws:// is refused"
+    );
+}

@@ -6,3 +6,4 @@ mod budget;
 mod feed;
 mod mock;
 mod orders;
+mod paper;
