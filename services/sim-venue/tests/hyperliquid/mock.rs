@@ -59,15 +59,7 @@ pub(crate) async fn mock(rate: RateLimit) -> Mock {
 /// [`mock`] where every address may send `initial_requests` before its volume earns more.
 pub(crate) async fn mock_with(rate: RateLimit, initial_requests: u64) -> Mock {
     let (master, agent, other) = (key(7), key(8), key(9));
-    let exchange = Exchange::new(
-        vec![MarketSetup {
-            spec: spec(),
-            flow: None,
-        }],
-        ExchangeConfig::default(),
-        sim_venue::now_ns(),
-    )
-    .expect("exchange");
+    let exchange = quiet_exchange();
     let setup = Setup {
         network: Network::Testnet,
         accounts: vec![master.address(), other.address()],
@@ -95,6 +87,19 @@ pub(crate) async fn mock_with(rate: RateLimit, initial_requests: u64) -> Mock {
         agent,
         other,
     }
+}
+
+/// A simulator of SEI/USDC with no background flow: only what the tests send trades there.
+pub(crate) fn quiet_exchange() -> Exchange {
+    Exchange::new(
+        vec![MarketSetup {
+            spec: spec(),
+            flow: None,
+        }],
+        ExchangeConfig::default(),
+        sim_venue::now_ns(),
+    )
+    .expect("exchange")
 }
 
 pub(crate) fn generous() -> RateLimit {

@@ -37,15 +37,7 @@ async fn the_paper_market_follows_the_venues_book_through_a_reconnect() {
             .await
             .expect("resting order");
     }
-    let mut paper = Exchange::new(
-        vec![MarketSetup {
-            spec: spec(),
-            flow: None,
-        }],
-        ExchangeConfig::default(),
-        sim_venue::now_ns(),
-    )
-    .expect("exchange");
+    let mut paper = quiet_exchange();
     paper.attach_follow(&sei()).expect("follow");
     let state = AppState::new(paper, ServerOptions::default());
     let feed = sim_venue::follow::hyperliquid(m.config(None), vec![spec()])
