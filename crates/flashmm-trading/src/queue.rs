@@ -48,16 +48,16 @@ fn side_index(side: Side) -> usize {
     }
 }
 
-/// Others' lots at `price` on `side`: the displayed size less ours, never below zero.
-pub fn others_at(book: &OrderBook, working: &WorkingOrders, side: Side, price: Price) -> i64 {
-    (book.qty_at(side, price).lots() - working.resting_lots(side, price)).max(0)
+/// Others' lots at a price: the `displayed` size less `ours`, never below zero.
+fn others(displayed: i64, ours: i64) -> i64 {
+    (displayed - ours).max(0)
 }
 
-/// The displayed lots at `q`'s price and ours there.
-fn sizes(q: &OrderQueue, book: &OrderBook, working: &WorkingOrders) -> (i64, i64) {
+/// The displayed lots at `price` on `side` and ours there.
+fn sizes(book: &OrderBook, working: &WorkingOrders, side: Side, price: Price) -> (i64, i64) {
     (
-        book.qty_at(q.side, q.price).lots(),
-        working.resting_lots(q.side, q.price),
+        book.qty_at(side, price).lots(),
+        working.resting_lots(side, price),
     )
 }
 
@@ -73,7 +73,8 @@ impl OrderQueues {
         working: &WorkingOrders,
     ) {
         self.orders.retain(|(id, _)| working.get(id).is_some());
-        let others = others_at(book, working, side, price);
+        let (displayed, ours) = sizes(book, working, side, price);
+        let others = others(displayed, ours);
         self.orders.push((
             id,
             OrderQueue {
@@ -119,7 +120,7 @@ impl OrderQueues {
         match event {
             MarketEvent::Snapshot(_) => {
                 for (_, q) in &mut self.orders {
-                    q.before = Some(sizes(q, book, working));
+                    q.before = Some(sizes(book, working, q.side, q.price));
                     self.noted = true;
                 }
             }
@@ -131,7 +132,7 @@ impl OrderQueues {
                     for l in levels.iter().filter(|l| l.price >= lo && l.price <= hi) {
                         for (_, q) in &mut self.orders {
                             if q.side == side && q.price == l.price {
-                                q.before = Some(sizes(q, book, working));
+                                q.before = Some(sizes(book, working, q.side, q.price));
                                 self.noted = true;
                             }
                         }
@@ -150,8 +151,8 @@ impl OrderQueues {
         }
         for (_, q) in &mut self.orders {
             if let (Some((displayed, ours)), true) = (q.before.take(), applied) {
-                let old = (displayed - ours).max(0);
-                let new = (book.qty_at(q.side, q.price).lots() - ours).max(0);
+                let old = others(displayed, ours);
+                let new = others(book.qty_at(q.side, q.price).lots(), ours);
                 q.position
                     .on_level_change(old, new, CancelModel::Proportional);
             }

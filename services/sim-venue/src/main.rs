@@ -66,9 +66,9 @@ struct Args {
     #[arg(long = "loop", env = "SIM_REPLAY_LOOP", requires = "replay")]
     looped: bool,
     /// Paper trading: the `--symbols` markets (every configured market with `hyperliquid`)
-    /// follow this venue's live public feed instead of a flow or a recording (the feed's book and trades are their public data,
-    /// participants' orders fill by the queue model). Each must be configured with the
-    /// venue's tick and lot.
+    /// follow this venue's live public feed instead of a flow or a recording (the feed's book
+    /// and trades are their public data, participants' orders fill by the queue model). Each
+    /// must be configured with the venue's tick and lot.
     #[arg(long, value_enum, env = "SIM_FOLLOW", conflicts_with = "replay")]
     follow: Option<FollowSource>,
     /// With `--follow binance`: the venue's symbols, comma separated (e.g. `BTCUSDT,ETHUSDT`).

@@ -550,30 +550,9 @@ impl Config {
             VenueKind::Sim => Ok(()),
             VenueKind::Paper => {
                 let paper = &self.venue.paper;
-                if paper.source == PaperSource::Hyperliquid {
-                    self.validate_hyperliquid()?;
-                } else if paper.symbols.len() != self.markets.len()
-                    || paper.symbols.iter().any(|s| {
-                        s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    })
-                {
-                    return Err(ConfigError::invalid(
-                        "venue.paper.symbols",
-                        format!(
-                            "one venue symbol (letters, digits, `_`) per configured market: {} \
-                             markets, got {:?}",
-                            self.markets.len(),
-                            paper.symbols
-                        ),
-                    ));
-                }
-                if paper.source == PaperSource::Binance
-                    && !matches!(paper.market.as_str(), "spot" | "usdm")
-                {
-                    return Err(ConfigError::invalid(
-                        "venue.paper.market",
-                        format!("expected `spot` or `usdm`, got {:?}", paper.market),
-                    ));
+                match paper.source {
+                    PaperSource::Hyperliquid => self.validate_hyperliquid()?,
+                    PaperSource::Binance => self.validate_binance_feed(paper)?,
                 }
                 if paper.ledger_file.trim().is_empty() {
                     return Err(ConfigError::invalid(
@@ -600,6 +579,33 @@ impl Config {
             VenueKind::Sei => Err(ConfigError::invalid("venue.kind", SEI_REMOVED)),
             VenueKind::Hyperliquid => self.validate_hyperliquid(),
         }
+    }
+
+    /// `[venue.paper]` with Binance: one venue symbol per configured market, `spot` or `usdm`.
+    fn validate_binance_feed(&self, paper: &PaperConfig) -> Result<(), ConfigError> {
+        if paper.symbols.len() != self.markets.len()
+            || paper
+                .symbols
+                .iter()
+                .any(|s| s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            return Err(ConfigError::invalid(
+                "venue.paper.symbols",
+                format!(
+                    "one venue symbol (letters, digits, `_`) per configured market: {} \
+                     markets, got {:?}",
+                    self.markets.len(),
+                    paper.symbols
+                ),
+            ));
+        }
+        if !matches!(paper.market.as_str(), "spot" | "usdm") {
+            return Err(ConfigError::invalid(
+                "venue.paper.market",
+                format!("expected `spot` or `usdm`, got {:?}", paper.market),
+            ));
+        }
+        Ok(())
     }
 
     /// `[venue.hyperliquid]`: URLs that match the network, an account that is an address, coins
