@@ -8,7 +8,7 @@ use flashmm_core::market::{MarketId, MarketSpec, Price, Qty, Side};
 use flashmm_core::order::{Order, OrderEvent, WorkingOrders};
 use flashmm_core::signal::Prediction;
 use flashmm_core::strategy::{
-    InventoryView, Quote, QuoteInputs, QuoteParams, Quoter, RawQuoteParams,
+    InventoryView, Quote, QuoteInputs, QuoteParams, Quoter, RawQuoteParams, TouchPlacement,
 };
 use flashmm_core::time::UnixNanos;
 use flashmm_core::trade::Trade;
@@ -21,15 +21,24 @@ fn mkt() -> MarketId {
 }
 
 fn quoter(join_touch: bool) -> Quoter {
-    // Tick 0.0001, lot 0.1, no fees.
-    let (tick, lot, zero) = (Decimal::new(1, 4), Decimal::new(1, 1), Decimal::ZERO);
-    let spec = MarketSpec::new(mkt(), tick, lot, zero, zero, zero).unwrap();
-    let raw = RawQuoteParams {
+    quoter_with(RawQuoteParams {
         join_touch,
+        ..touch_params()
+    })
+}
+
+fn touch_params() -> RawQuoteParams {
+    RawQuoteParams {
         min_spread_bps: 0.0,
         adverse_min_samples: 2,
         ..RawQuoteParams::default()
-    };
+    }
+}
+
+fn quoter_with(raw: RawQuoteParams) -> Quoter {
+    // Tick 0.0001, lot 0.1, no fees.
+    let (tick, lot, zero) = (Decimal::new(1, 4), Decimal::new(1, 1), Decimal::ZERO);
+    let spec = MarketSpec::new(mkt(), tick, lot, zero, zero, zero).unwrap();
     Quoter::new(spec, QuoteParams::validate(raw).unwrap()).unwrap()
 }
 
@@ -84,6 +93,37 @@ fn inventory(position_lots: i64) -> InventoryView {
     }
 }
 
+/// Touch quoting off and on, with the queue balance, and unwinding without touch quoting (an
+/// inventory small against `traded`, or beyond `inventory_fraction` of it).
+fn variants() -> Vec<(RawQuoteParams, Decimal)> {
+    let p = touch_params();
+    vec![
+        (p.clone(), Decimal::from(10_000)),
+        (
+            RawQuoteParams {
+                join_touch: true,
+                ..p.clone()
+            },
+            Decimal::from(10_000),
+        ),
+        (
+            RawQuoteParams {
+                join_touch: true,
+                adverse_by_balance: true,
+                ..p.clone()
+            },
+            Decimal::from(10_000),
+        ),
+        (
+            RawQuoteParams {
+                unwind_at_touch: true,
+                ..p
+            },
+            Decimal::ONE,
+        ),
+    ]
+}
+
 /// A small deterministic generator (an LCG), enough to wander.
 struct Walk(u64);
 
@@ -99,14 +139,14 @@ impl Walk {
 
 #[test]
 fn equal_inputs_give_equal_quotes_over_a_walk() {
-    for join_touch in [false, true] {
-        let mut q = quoter(join_touch);
+    for (raw, traded) in variants() {
+        let mut q = quoter_with(raw.clone());
         let mut w = Walk(7);
         let mut own = WorkingOrders::new();
         let mut pred: Option<Prediction> = None;
         let mut position = 0;
         let mut seen: Vec<(QuoteInputs, Quote)> = Vec::new();
-        let (mut repeats, mut formed) = (0, 0);
+        let (mut repeats, mut formed, mut unwound) = (0, 0, 0);
         let mut now_ms = 1_000;
         for step in 0..4_000 {
             now_ms += 1 + w.next(20);
@@ -137,10 +177,16 @@ fn equal_inputs_give_equal_quotes_over_a_walk() {
             if w.next(4) == 0 {
                 q.on_book(now, &b);
             }
-            let inv = inventory(position);
+            let inv = InventoryView {
+                traded_notional: traded,
+                ..inventory(position)
+            };
             let inputs = q.inputs(now, &b, &own, &inv, pred.as_ref());
             let quote = q.quote_at(now, &b, &own, &inv, pred.as_ref()).unwrap();
             formed += 1;
+            let dg = &quote.diagnostics;
+            unwound += usize::from(dg.bid_placement == TouchPlacement::Unwind)
+                + usize::from(dg.ask_placement == TouchPlacement::Unwind);
             if let Some((_, earlier)) = seen.iter().rev().find(|(i, _)| *i == inputs) {
                 repeats += 1;
                 assert_eq!(
@@ -153,10 +199,15 @@ fn equal_inputs_give_equal_quotes_over_a_walk() {
                 seen.remove(0);
             }
         }
+        assert_eq!(
+            unwound > 0,
+            raw.unwind_at_touch,
+            "{unwound} unwinding sides"
+        );
         // The walk revisits states often enough for the check above to mean something.
         assert!(
             repeats > formed / 10,
-            "join_touch {join_touch}: {repeats} repeats of {formed}"
+            "{raw:?}: {repeats} repeats of {formed}"
         );
     }
 }

@@ -1,7 +1,8 @@
 //! Touch quoting: the quoter joins or improves the others' best price when a fill there pays,
 //! backs off when the adverse move after fills eats the edge, keeps the minimum spread in
 //! ticks, never chases its own orders, and pulls the side a fresh prediction expects to be run
-//! through.
+//! through; with `adverse_by_balance` it prices a queue by its balance against the other
+//! side, and with `unwind_at_touch` the side that reduces an excess inventory joins the touch.
 
 use flashmm_core::book::{BookLevel, BookSnapshot, OrderBook};
 use flashmm_core::identifiers::{ClientOrderId, TradeId};
@@ -159,7 +160,7 @@ fn fills_at_the_front_of_the_queue_and_behind_it_are_learnt_apart() {
     let dropped = book(&[(39_980, 50)], &[(39_990, 50)]);
     for _ in 0..20 {
         q.on_book(UnixNanos(now), &wide);
-        q.on_own_fill(UnixNanos(now), Side::Buy, QueuePlace::Front, &wide);
+        q.on_own_fill(UnixNanos(now), Side::Buy, QueuePlace::Front, None, &wide);
         now += 2 * SEC;
         q.on_book(UnixNanos(now), &dropped);
         now += SEC;
@@ -172,6 +173,106 @@ fn fills_at_the_front_of_the_queue_and_behind_it_are_learnt_apart() {
     assert_eq!(out.target.bids[0].price.ticks(), 40_000);
     assert_eq!(dg.bid_adverse_bps, Some(0.0), "the joined bid's estimate");
     assert_eq!(dg.ask_placement, TouchPlacement::Improve);
+}
+
+/// Sells into a thin bid queue each followed by a 12-tick (3 bp) drop, and sells into a
+/// thick one followed by nothing, alternately; returns the time after the last.
+fn sells_thin_then_thick(q: &mut Quoter, thin: &OrderBook, thick: &OrderBook) -> i64 {
+    let dropped = book(&[(39_988, 50)], &[(39_989, 50)]);
+    let mut now = SEC;
+    for i in 0..20 {
+        let at = if i % 2 == 0 { thin } else { thick };
+        let trade = Trade {
+            market: mkt(),
+            trade_id: TradeId::new(format!("s{i}")).unwrap(),
+            price: at.best_bid().unwrap().price,
+            qty: Qty::from_lots(1),
+            aggressor: Side::Sell,
+            ts: UnixNanos(now),
+        };
+        q.on_trade(UnixNanos(now), &trade, at);
+        now += SEC;
+        q.on_book(UnixNanos(now), if i % 2 == 0 { &dropped } else { at });
+        now += SEC;
+    }
+    now
+}
+
+#[test]
+fn with_queue_balance_a_thick_bid_queue_is_joined_and_a_thin_one_is_not() {
+    // One tick wide; the bid holds 10 % of the touch's size, or 90 %.
+    let thin = book(&[(40_000, 10)], &[(40_001, 90)]);
+    let thick = book(&[(40_000, 90)], &[(40_001, 10)]);
+    let raw = RawQuoteParams {
+        adverse_by_balance: true,
+        ..touch_params()
+    };
+    let mut q = quoter(raw, 0);
+    let now = UnixNanos(sells_thin_then_thick(&mut q, &thin, &thick));
+    let out = q.quote(now, &thick, &flat(), None).unwrap();
+    assert_eq!(out.diagnostics.bid_placement, TouchPlacement::Join);
+    assert_eq!(out.diagnostics.bid_adverse_bps, Some(0.0));
+    assert_eq!(out.target.bids[0].price.ticks(), 40_000);
+    let out = q.quote(now, &thin, &flat(), None).unwrap();
+    assert_eq!(out.diagnostics.bid_placement, TouchPlacement::Model);
+    let thin_adverse = out.diagnostics.bid_adverse_bps.unwrap();
+    assert!(
+        (thin_adverse - 12.0 / 40_000.5 * 1e4).abs() < 1e-6,
+        "{thin_adverse}"
+    );
+    assert!(out.target.bids[0].price.ticks() < 40_000);
+
+    // Pooled, the same trades average out to an adverse move that no join pays for.
+    let mut q = quoter(touch_params(), 0);
+    let now = UnixNanos(sells_thin_then_thick(&mut q, &thin, &thick));
+    for b in [&thin, &thick] {
+        let dg = q.quote(now, b, &flat(), None).unwrap().diagnostics;
+        assert_eq!(dg.bid_placement, TouchPlacement::Model);
+        assert!(dg.bid_adverse_bps.unwrap() > 0.5, "{dg:?}");
+    }
+}
+
+#[test]
+fn with_unwind_at_touch_the_side_that_reduces_an_excess_inventory_joins_the_touch() {
+    let b = book(&[(40_000, 50)], &[(40_001, 50)]);
+    // Long 5 lots (0.5 SEI, 0.2 USDC) against 1 USDC traded: beyond 2 % of it.
+    let long = InventoryView {
+        position_lots: 5,
+        traded_notional: Decimal::ONE,
+    };
+    let raw = RawQuoteParams {
+        unwind_at_touch: true,
+        min_spread_bps: 4.0,
+        ..RawQuoteParams::default()
+    };
+    // No adverse estimate and no join_touch: only the unwinding side goes to the touch.
+    let q = quoter(raw.clone(), 0);
+    let out = q.quote(UnixNanos(SEC), &b, &long, None).unwrap();
+    let dg = out.diagnostics;
+    assert_eq!(dg.inventory_widened, Some(Side::Buy));
+    assert_eq!(
+        (dg.bid_placement, dg.ask_placement),
+        (TouchPlacement::Model, TouchPlacement::Unwind)
+    );
+    assert_eq!(out.target.asks[0].price.ticks(), 40_001);
+    assert!(out.target.bids[0].price.ticks() < 40_000);
+    // Within the fraction, or without the rule, the model's prices stand.
+    for (raw, inventory) in [
+        (raw.clone(), flat()),
+        (
+            RawQuoteParams {
+                unwind_at_touch: false,
+                ..raw
+            },
+            long,
+        ),
+    ] {
+        let out = quoter(raw, 0)
+            .quote(UnixNanos(SEC), &b, &inventory, None)
+            .unwrap();
+        assert_eq!(out.diagnostics.ask_placement, TouchPlacement::Model);
+        assert!(out.target.asks[0].price.ticks() > 40_001);
+    }
 }
 
 #[test]

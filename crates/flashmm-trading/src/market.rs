@@ -401,8 +401,8 @@ impl MarketEngine {
         }
         if fill.liquidity == Liquidity::Maker {
             if let Some(q) = self.quoter.as_mut() {
-                let place = self.queues.place(&fill.client_id);
-                q.on_own_fill(fill.ts, fill.side, place, self.book.book());
+                let (place, balance) = self.queues.placed(&fill.client_id);
+                q.on_own_fill(fill.ts, fill.side, place, balance, self.book.book());
             }
         }
         let Some(w) = self.working.get(&fill.client_id) else {

@@ -12,7 +12,7 @@ use flashmm_core::identifiers::ClientOrderId;
 use flashmm_core::market::{Price, Qty, Side};
 use flashmm_core::market_event::MarketEvent;
 use flashmm_core::order::{CancelModel, QueuePosition, WorkingOrders};
-use flashmm_core::strategy::QueuePlace;
+use flashmm_core::strategy::{QueueBalance, QueuePlace};
 use flashmm_core::trade::Trade;
 
 /// One order's queue.
@@ -22,6 +22,8 @@ struct OrderQueue {
     price: Price,
     /// Where it stood when placed.
     place: QueuePlace,
+    /// Its side's queue balance at the others' touch when placed.
+    balance: Option<QueueBalance>,
     /// Where it stands now.
     position: QueuePosition,
     /// Before the book update being applied, when it touches the price: the displayed size
@@ -81,6 +83,7 @@ impl OrderQueues {
                 side,
                 price,
                 place: QueuePlace::joining(others),
+                balance: QueueBalance::of_others(book, working, side),
                 position: QueuePosition::join(others),
                 before: None,
             },
@@ -97,10 +100,16 @@ impl OrderQueues {
     /// Where order `id` stood when placed; behind, for an order not placed here (restored
     /// after a restart).
     pub fn place(&self, id: &ClientOrderId) -> QueuePlace {
+        self.placed(id).0
+    }
+
+    /// Where order `id` stood when placed and its side's queue balance then; behind and
+    /// unknown, for an order not placed here.
+    pub fn placed(&self, id: &ClientOrderId) -> (QueuePlace, Option<QueueBalance>) {
         self.orders
             .iter()
             .find(|(o, _)| o == id)
-            .map_or(QueuePlace::Behind, |(_, q)| q.place)
+            .map_or((QueuePlace::Behind, None), |(_, q)| (q.place, q.balance))
     }
 
     /// The lots ahead of our best order of `side` (highest bid, lowest ask) among those still

@@ -4,7 +4,7 @@
 use super::{InventoryView, PredictionStatus, Touch};
 
 /// Everything [`Quoter::quote_at`](super::Quoter::quote_at) reads at one instant beside the
-/// quoter's fixed parameters: the book's touch (and the others' touch with `join_touch`), the
+/// quoter's fixed parameters: the book's touch (and the others' touch with `join_touch` or `unwind_at_touch`), the
 /// estimates (σ, κ, A, each side's adverse move), the inventory, the prediction as the quote
 /// would use it, and the revision of our working orders. Of one quoter, equal inputs give an
 /// equal quote. Estimates are compared by their bits: equal means identical.
@@ -21,7 +21,7 @@ pub struct QuoteInputs {
     /// Whether the prediction is used, and when it is, its terms (origin, horizon,
     /// probabilities and expected move).
     pub(super) prediction: (PredictionStatus, Option<(i64, u32, [u32; 4])>),
-    /// The others' touch, with `join_touch`.
+    /// The others' touch, with `join_touch` or `unwind_at_touch`.
     pub(super) touch: Option<Touch>,
     /// [`WorkingOrders::revision`](crate::order::WorkingOrders::revision).
     pub(super) own: u64,

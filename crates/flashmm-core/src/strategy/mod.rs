@@ -19,7 +19,8 @@
 //!   knows when forming it again would give the same one;
 //! - touch quoting: [`Touch`] (the others' best prices), [`AdverseSelection`] (the mid's move
 //!   against a side after a public trade fills it, learnt from our own fills apart by their
-//!   [`QueuePlace`]) and [`fill_edge_bps`], with which the
+//!   [`QueuePlace`], and optionally from public trades apart by the [`QueueBalance`] at the
+//!   touch) and [`fill_edge_bps`], with which the
 //!   quoter joins or improves the touch when a fill there pays, and the adverse-selection
 //!   filter that pulls the side a fresh prediction expects to be run through
 //!   ([`TouchPlacement`]);
@@ -41,6 +42,7 @@ mod inputs;
 mod intensity;
 mod params;
 mod prediction_skew;
+mod queue_balance;
 mod queue_place;
 mod quoter;
 mod requote;
@@ -57,6 +59,7 @@ pub use inputs::QuoteInputs;
 pub use intensity::{ArrivalRateEstimator, IntensityEstimator};
 pub use params::{QuoteModel, QuoteParams, RawQuoteParams};
 pub use prediction_skew::{PredictionSkew, PredictionStatus};
+pub use queue_balance::QueueBalance;
 pub use queue_place::QueuePlace;
 pub use quoter::{InventoryView, Quote, Quoter};
 pub use requote::{HoldReason, RequoteDecision, RequotePolicy, RequoteReason};

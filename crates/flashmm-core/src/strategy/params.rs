@@ -129,6 +129,14 @@ pub struct RawQuoteParams {
     /// How many of our own fills the public trades' adverse estimate weighs as: our fills'
     /// markouts take over as they outnumber it.
     pub adverse_prior_fills: u32,
+    /// Learn the public trades' adverse move apart by the filled side's
+    /// [`QueueBalance`](crate::strategy::QueueBalance) (thin, even or thick against the other
+    /// side's touch), and price a touch order with its queue's balance now.
+    pub adverse_by_balance: bool,
+    /// Whether the side that reduces an inventory beyond `inventory_fraction` of the traded
+    /// notional joins the others' best price whatever its expected edge (with or without
+    /// `join_touch`): inventory risk traded for a touch fill.
+    pub unwind_at_touch: bool,
     /// The adverse-selection filter: a side is not quoted while a fresh prediction gives a
     /// move through it (down for bids, up for asks) a probability above this (0 < p ≤ 1;
     /// 1 never pulls).
@@ -186,6 +194,8 @@ impl Default for RawQuoteParams {
             adverse_alpha: 0.02,
             adverse_min_samples: 50,
             adverse_prior_fills: 10,
+            adverse_by_balance: false,
+            unwind_at_touch: false,
             pull_probability: 1.0,
             quote_frequency_hz: 5.0,
             requote_tolerance_ticks: 1,

@@ -3,8 +3,8 @@
 
 use super::{
     fill_edge_bps, AdverseSelection, ArrivalRateEstimator, AvellanedaStoikov, Glft,
-    IntensityEstimator, PredictionSkew, QueuePlace, QuoteDiagnostics, QuoteError, QuoteInputs,
-    QuoteModel, QuoteParams, QuoteTarget, Touch, TouchPlacement, VolatilityEstimator,
+    IntensityEstimator, PredictionSkew, QueueBalance, QueuePlace, QuoteDiagnostics, QuoteError,
+    QuoteInputs, QuoteModel, QuoteParams, QuoteTarget, Touch, TouchPlacement, VolatilityEstimator,
 };
 use crate::book::{BookLevel, OrderBook};
 use crate::market::{MarketSpec, Price, Qty, Side};
@@ -56,6 +56,9 @@ pub struct Quote {
 ///    move after a fill ([`AdverseSelection`]) − the maker fee) is at least
 ///    `touch_min_edge_bps`, never to a less aggressive price than step 5's, and keeping
 ///    `min_spread_ticks` between our bid and ask; the ladder steps out from there.
+///    With `unwind_at_touch` (with or without `join_touch`), the side that reduces an
+///    inventory beyond `inventory_fraction` (step 4) joins the others' best price whatever
+///    its edge.
 /// 7. Adverse-selection filter: with a fresh prediction, a side whose move-through probability
 ///    (`p_down` for bids, `p_up` for asks) is above `pull_probability` is not quoted.
 /// 8. Sizes: `base × (1 + growth·i)` lots, times `max(0, 1 − size_skew·|pos|/limit)` on the
@@ -120,6 +123,7 @@ impl Quoter {
                 p.adverse_alpha,
                 p.adverse_min_samples,
                 p.adverse_prior_fills,
+                p.adverse_by_balance,
             ),
             maker_fee_bps: spec.maker_fee_rate().to_f64().unwrap_or(0.0) * 1e4,
             params,
@@ -177,16 +181,44 @@ impl Quoter {
         if let Some(mid) = book.mid_ticks() {
             self.intensity
                 .observe((trade.price.ticks() as f64 - mid) / mid * 1e4);
-            self.adverse.on_trade(now, trade.aggressor, mid);
+            let filled = trade.aggressor.opposite();
+            let balance = QueueBalance::at_book(book, filled);
+            self.adverse.on_trade(now, trade.aggressor, mid, balance);
         }
     }
 
-    /// A fill at `ts` of our resting order of `side`, placed at `place` in its queue: its
-    /// markout feeds the adverse-move estimate of that side and place.
-    pub fn on_own_fill(&mut self, ts: UnixNanos, side: Side, place: QueuePlace, book: &OrderBook) {
+    /// A fill at `ts` of our resting order of `side`, placed at `place` in its queue while
+    /// the side's queue stood at `balance`: its markout feeds the adverse-move estimate of
+    /// that side and place, as its excess over the public estimate at that balance.
+    pub fn on_own_fill(
+        &mut self,
+        ts: UnixNanos,
+        side: Side,
+        place: QueuePlace,
+        balance: Option<QueueBalance>,
+        book: &OrderBook,
+    ) {
         if let Some(mid) = book.mid_ticks() {
-            self.adverse.on_own_fill(ts, side, place, mid);
+            self.adverse.on_own_fill(ts, side, place, mid, balance);
         }
+    }
+
+    /// With `join_touch` or `unwind_at_touch`, the others' touch of `book` less our `own`
+    /// orders, and each side's queue balance there (bid, ask) as touch quoting prices its
+    /// adverse move (`None` unless `adverse_by_balance`).
+    fn others(
+        &self,
+        book: &OrderBook,
+        own: &WorkingOrders,
+    ) -> Option<(Touch, [Option<QueueBalance>; 2])> {
+        let p = self.params.values();
+        if !(p.join_touch || p.unwind_at_touch) {
+            return None;
+        }
+        let (touch, lots) = Touch::of_others_sized(book, own);
+        let balance =
+            |side| QueueBalance::at_touch(touch, lots, side).filter(|_| p.adverse_by_balance);
+        Some((touch, [balance(Side::Buy), balance(Side::Sell)]))
     }
 
     /// σ now, in bps per √s (σ of one-second returns).
@@ -250,6 +282,8 @@ impl Quoter {
             let bits = [p.p_up, p.p_flat, p.p_down, p.expected_move_bps].map(f32::to_bits);
             (p.origin_ts.as_i64(), p.horizon_ms, bits)
         });
+        let others = self.others(book, own);
+        let [bid_balance, ask_balance] = others.map_or([None, None], |o| o.1);
         QuoteInputs {
             best: (
                 book.best_bid().map(|l| l.price.ticks()),
@@ -257,19 +291,15 @@ impl Quoter {
             ),
             estimates: [self.sigma_bps(), self.kappa(), self.arrival_rate()].map(f64::to_bits),
             adverse: [
-                (Side::Buy, QueuePlace::Front),
-                (Side::Buy, QueuePlace::Behind),
-                (Side::Sell, QueuePlace::Front),
-                (Side::Sell, QueuePlace::Behind),
+                (Side::Buy, QueuePlace::Front, bid_balance),
+                (Side::Buy, QueuePlace::Behind, bid_balance),
+                (Side::Sell, QueuePlace::Front, ask_balance),
+                (Side::Sell, QueuePlace::Behind, ask_balance),
             ]
-            .map(|(s, place)| self.adverse.adverse_bps(s, place).map(f64::to_bits)),
+            .map(|(s, place, b)| self.adverse.adverse_bps(s, place, b).map(f64::to_bits)),
             inventory: *inventory,
             prediction: (status, terms),
-            touch: self
-                .params
-                .values()
-                .join_touch
-                .then(|| Touch::of_others(book, own)),
+            touch: others.map(|o| o.0),
             own: own.revision(),
         }
     }
@@ -358,15 +388,24 @@ impl Quoter {
             bid -= short / 2;
             ask += short - short / 2;
         }
-        let (bid_touch, ask_touch) = if p.join_touch {
+        let others = self.others(book, own);
+        let [bid_balance, ask_balance] = others.map_or([None, None], |o| o.1);
+        // The side that reduces an inventory beyond `inventory_fraction`.
+        let unwind = inventory_widened
+            .filter(|_| p.unwind_at_touch)
+            .map(Side::opposite);
+        let (bid_touch, ask_touch) = if let Some((touch, _)) = others {
             let move_bps = if pred.status.is_stale() {
                 0.0
             } else {
                 prediction.map_or(0.0, |x| f64::from(x.expected_move_bps))
             };
-            let touch = Touch::of_others(book, own);
-            let (b, bt) = self.touch_price(Side::Buy, bid, touch, mid, move_bps);
-            let (a, at) = self.touch_price(Side::Sell, ask, touch, mid, move_bps);
+            let at_touch = |side, model, balance| {
+                let unwinding = unwind == Some(side);
+                self.touch_price(side, model, touch, mid, move_bps, balance, unwinding)
+            };
+            let (b, bt) = at_touch(Side::Buy, bid, bid_balance);
+            let (a, at) = at_touch(Side::Sell, ask, ask_balance);
             let (b, bt, a, at) = keep_min_spread(b, bt, bid, a, at, ask, p.min_spread_ticks);
             (bid, ask) = (b, a);
             (bt, at)
@@ -449,19 +488,27 @@ impl Quoter {
                 ask_size_factor: ask_factor,
                 bid_placement: bid_touch,
                 ask_placement: ask_touch,
-                bid_adverse_bps: self.adverse.adverse_bps(Side::Buy, bid_touch.queue_place()),
-                ask_adverse_bps: self
-                    .adverse
-                    .adverse_bps(Side::Sell, ask_touch.queue_place()),
+                bid_adverse_bps: self.adverse.adverse_bps(
+                    Side::Buy,
+                    bid_touch.queue_place(),
+                    bid_balance,
+                ),
+                ask_adverse_bps: self.adverse.adverse_bps(
+                    Side::Sell,
+                    ask_touch.queue_place(),
+                    ask_balance,
+                ),
             },
         })
     }
 
     /// The first-level price of `side` with touch quoting, from the model's `model` price
-    /// (ticks): the most aggressive of improving the others' touch (where their spread has
-    /// room) and joining it whose fill edge is at least `touch_min_edge_bps`, if more
-    /// aggressive than the model's; the model's otherwise, or before the side's adverse move
-    /// is estimated.
+    /// (ticks): with `join_touch`, the most aggressive of improving the others' touch (where
+    /// their spread has room) and joining it whose fill edge is at least
+    /// `touch_min_edge_bps`, if more aggressive than the model's; else, when `unwinding` an
+    /// excess inventory, joining it whatever the edge; else the model's (also before the
+    /// side's adverse move is estimated).
+    #[allow(clippy::too_many_arguments)]
     fn touch_price(
         &self,
         side: Side,
@@ -469,16 +516,17 @@ impl Quoter {
         touch: Touch,
         mid: f64,
         move_bps: f64,
+        balance: Option<QueueBalance>,
+        unwinding: bool,
     ) -> (i64, TouchPlacement) {
         let p = self.params.values();
-        let adverse = |place| self.adverse.adverse_bps(side, place);
-        let (Some(front), Some(behind), Some(bid), Some(ask)) = (
-            adverse(QueuePlace::Front),
-            adverse(QueuePlace::Behind),
-            touch.bid,
-            touch.ask,
-        ) else {
+        let (Some(bid), Some(ask)) = (touch.bid, touch.ask) else {
             return (model, TouchPlacement::Model);
+        };
+        let adverse = |place| {
+            self.adverse
+                .adverse_bps(side, place, balance)
+                .filter(|_| p.join_touch)
         };
         let (join, improve) = match side {
             Side::Buy => (bid, bid + 1),
@@ -486,18 +534,22 @@ impl Quoter {
         };
         let room = ask - bid >= 2;
         // Improving puts us alone at a new price; joining, behind the others' size there.
-        let pays = |price: i64, adverse: f64| {
-            fill_edge_bps(side, price, mid, move_bps, adverse, self.maker_fee_bps)
-                >= p.touch_min_edge_bps
+        let pays = |price: i64, adverse: Option<f64>| {
+            adverse.is_some_and(|adverse| {
+                fill_edge_bps(side, price, mid, move_bps, adverse, self.maker_fee_bps)
+                    >= p.touch_min_edge_bps
+            })
         };
         let better = |price: i64| match side {
             Side::Buy => price > model,
             Side::Sell => price < model,
         };
-        if room && better(improve) && pays(improve, front) {
+        if room && better(improve) && pays(improve, adverse(QueuePlace::Front)) {
             (improve, TouchPlacement::Improve)
-        } else if better(join) && pays(join, behind) {
+        } else if better(join) && pays(join, adverse(QueuePlace::Behind)) {
             (join, TouchPlacement::Join)
+        } else if unwinding && better(join) {
+            (join, TouchPlacement::Unwind)
         } else {
             (model, TouchPlacement::Model)
         }

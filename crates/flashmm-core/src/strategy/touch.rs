@@ -25,15 +25,24 @@ pub struct Touch {
 impl Touch {
     /// The best prices of `book` less our `own` orders.
     pub fn of_others(book: &OrderBook, own: &WorkingOrders) -> Self {
+        Self::of_others_sized(book, own).0
+    }
+
+    /// The best prices of `book` less our `own` orders, and the others' size at each
+    /// (bid, ask; 0 where a side has no touch), in lots.
+    pub fn of_others_sized(book: &OrderBook, own: &WorkingOrders) -> (Self, [i64; 2]) {
         let side = |side: Side| {
-            book.levels(side)
-                .find(|l| l.qty.lots() > own.resting_lots(side, l.price))
-                .map(|l| l.price.ticks())
+            book.levels(side).find_map(|l| {
+                let others = l.qty.lots().saturating_sub(own.resting_lots(side, l.price));
+                (others > 0).then(|| (l.price.ticks(), others))
+            })
         };
-        Touch {
-            bid: side(Side::Buy),
-            ask: side(Side::Sell),
-        }
+        let (bid, ask) = (side(Side::Buy), side(Side::Sell));
+        let touch = Touch {
+            bid: bid.map(|b| b.0),
+            ask: ask.map(|a| a.0),
+        };
+        (touch, [bid.map_or(0, |b| b.1), ask.map_or(0, |a| a.1)])
     }
 
     /// The others' best price of `side`.
@@ -57,6 +66,9 @@ pub enum TouchPlacement {
     Join,
     /// One tick inside the others' best price, ahead of their queue.
     Improve,
+    /// At the others' best price, behind their queue, whatever the edge: the side that
+    /// reduces an inventory beyond `inventory_fraction` (`unwind_at_touch`).
+    Unwind,
     /// Not quoted: the model expects a move through it with a probability above the pull
     /// threshold (the adverse-selection filter).
     Pulled,
@@ -69,9 +81,10 @@ impl TouchPlacement {
     pub fn queue_place(self) -> QueuePlace {
         match self {
             TouchPlacement::Improve => QueuePlace::Front,
-            TouchPlacement::Model | TouchPlacement::Join | TouchPlacement::Pulled => {
-                QueuePlace::Behind
-            }
+            TouchPlacement::Model
+            | TouchPlacement::Join
+            | TouchPlacement::Unwind
+            | TouchPlacement::Pulled => QueuePlace::Behind,
         }
     }
 }
