@@ -14,12 +14,13 @@
 //!
 //! The public trades are only a prior: an order that joins the back of a queue fills mostly
 //! when the level is swept, which moves the mid more than the average trade does, while one
-//! alone at a price it improved fills on the next trade. So our own fills are kept apart by
-//! where the order stood in the queue when it was placed ([`QueuePlace`]), each as its
-//! excess over the public estimate for its side and the balance when it was placed (what
-//! the decision to place it read); with `n` own fills
-//! of a side and place, the estimate is `public + n·excess / (n + prior)`, which, while the
-//! public estimate holds still, is `(n·own + prior·public) / (n + prior)`.
+//! alone at a price it improved fills on the next trade. So the markouts of our own fills are
+//! kept apart by where the order stood in the queue when it was placed ([`QueuePlace`]), and
+//! as they accumulate they take over: with `n` own fills of a side and place, the estimate is
+//! `(n·own + prior·public) / (n + prior)`. With `by_balance` the public estimate differs by
+//! balance, so each own fill is kept as its excess over the public estimate for its side and
+//! the balance when its order was placed (what the decision to place it read), and the
+//! estimate is `public + n·excess / (n + prior)`.
 
 use super::{QueueBalance, QueuePlace};
 use crate::market::Side;
@@ -81,8 +82,8 @@ pub struct AdverseSelection {
     pending: VecDeque<Pending>,
     /// Markouts of public trades, by the side they filled (bids, asks).
     public: [PublicEstimate; 2],
-    /// Our own fills' excess over the public estimate, by side and queue place
-    /// ([`own_index`]).
+    /// Our own fills' markouts (with `by_balance`: their excess over the public estimate they
+    /// were priced with), by side and queue place ([`own_index`]).
     own: [SideEstimate; 4],
     /// The latest mid's time.
     last_mid: Option<UnixNanos>,
@@ -192,12 +193,13 @@ impl AdverseSelection {
                         public.by_balance[b.index()].observe(self.alpha, adverse);
                     }
                 }
-                Some(place) => {
+                Some(place) if self.by_balance => {
                     // Before the public estimate has a markout there is nothing to exceed.
                     if let Some(public) = self.public_bps(p.filled, p.balance, 1) {
                         self.own[own_index(p.filled, place)].observe(self.alpha, adverse - public);
                     }
                 }
+                Some(place) => self.own[own_index(p.filled, place)].observe(self.alpha, adverse),
             }
         }
     }
@@ -228,10 +230,14 @@ impl AdverseSelection {
         let public = self.public_bps(side, balance, self.min_samples)?;
         let own = self.own[own_index(side, place)];
         let (n, prior) = (f64::from(own.samples), f64::from(self.prior_fills));
-        if n == 0.0 {
+        if n + prior == 0.0 {
             return Some(public);
         }
-        Some(public + n * own.mean_bps / (n + prior))
+        Some(if self.by_balance {
+            public + n * own.mean_bps / (n + prior)
+        } else {
+            (n * own.mean_bps + prior * public) / (n + prior)
+        })
     }
 }
 
