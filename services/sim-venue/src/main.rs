@@ -43,8 +43,13 @@ struct Args {
     demo_funds: Decimal,
     /// Calibrated flow parameters of a market, `MARKET=PATH` (e.g.
     /// `ETH/USDC=config/flow.toml`, written by `flashmm calibrate`); repeatable. Markets
-    /// without one use the built-in parameters.
-    #[arg(long = "flow", value_name = "MARKET=PATH")]
+    /// without one use the built-in parameters. `SIM_FLOW`: comma separated.
+    #[arg(
+        long = "flow",
+        value_name = "MARKET=PATH",
+        env = "SIM_FLOW",
+        value_delimiter = ','
+    )]
     flow: Vec<String>,
     /// Disable background flow (a quiet book that only participants trade in).
     #[arg(long)]
