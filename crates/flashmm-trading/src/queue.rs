@@ -301,6 +301,28 @@ mod tests {
     }
 
     #[test]
+    fn each_order_keeps_its_side_balance_at_the_others_touch_when_placed() {
+        // Against the 50 lots of the best ask.
+        for (others, balance) in [
+            (10, QueueBalance::Thin),
+            (30, QueueBalance::Even),
+            (150, QueueBalance::Thick),
+        ] {
+            let (q, _, _, id) = placed(others);
+            assert_eq!(
+                q.placed(&id),
+                (QueuePlace::Behind, Some(balance)),
+                "{others}"
+            );
+        }
+        let (q, _, _, _) = placed(30);
+        assert_eq!(
+            q.placed(&ClientOrderId::new("restored").unwrap()),
+            (QueuePlace::Behind, None)
+        );
+    }
+
+    #[test]
     fn an_order_alone_at_its_price_is_first() {
         let (q, _, w, id) = placed(0);
         assert_eq!(q.place(&id), QueuePlace::Front);
