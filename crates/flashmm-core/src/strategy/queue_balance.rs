@@ -22,10 +22,6 @@ pub enum QueueBalance {
 }
 
 impl QueueBalance {
-    /// Every band, thinnest first.
-    pub const ALL: [QueueBalance; 3] =
-        [QueueBalance::Thin, QueueBalance::Even, QueueBalance::Thick];
-
     /// The band of `side_lots` against `other_lots`; `None` when neither shows size.
     pub fn of(side_lots: i64, other_lots: i64) -> Option<Self> {
         let (side, other) = (side_lots.max(0) as f64, other_lots.max(0) as f64);
@@ -45,12 +41,9 @@ impl QueueBalance {
 
     /// The band of `side`'s queue at the others' `touch`, given their size there (bid, ask;
     /// [`Touch::of_others_sized`]); `None` unless both sides have a touch.
-    pub fn at_touch(touch: Touch, [bid_lots, ask_lots]: [i64; 2], side: Side) -> Option<Self> {
+    pub fn at_touch(touch: Touch, lots: [i64; 2], side: Side) -> Option<Self> {
         touch.bid.zip(touch.ask)?;
-        match side {
-            Side::Buy => Self::of(bid_lots, ask_lots),
-            Side::Sell => Self::of(ask_lots, bid_lots),
-        }
+        Self::of_side(side, lots)
     }
 
     /// The band of `side`'s queue at the others' touch of `book`, our `own` orders left out.
@@ -63,13 +56,18 @@ impl QueueBalance {
     /// the book shows our orders); `None` without a two-sided book.
     pub fn at_book(book: &OrderBook, side: Side) -> Option<Self> {
         let (bid, ask) = (book.best_bid()?, book.best_ask()?);
+        Self::of_side(side, [bid.qty.lots(), ask.qty.lots()])
+    }
+
+    /// The band of `side` given the size at the bid and at the ask.
+    fn of_side(side: Side, [bid_lots, ask_lots]: [i64; 2]) -> Option<Self> {
         match side {
-            Side::Buy => Self::of(bid.qty.lots(), ask.qty.lots()),
-            Side::Sell => Self::of(ask.qty.lots(), bid.qty.lots()),
+            Side::Buy => Self::of(bid_lots, ask_lots),
+            Side::Sell => Self::of(ask_lots, bid_lots),
         }
     }
 
-    /// Its slot among [`Self::ALL`].
+    /// Its slot among the bands, thinnest first.
     pub(super) fn index(self) -> usize {
         match self {
             QueueBalance::Thin => 0,
@@ -92,7 +90,8 @@ mod tests {
         assert_eq!(QueueBalance::of(3, 1), Some(QueueBalance::Thick));
         assert_eq!(QueueBalance::of(0, 5), Some(QueueBalance::Thin));
         assert_eq!(QueueBalance::of(0, 0), None);
-        for (i, b) in QueueBalance::ALL.iter().enumerate() {
+        let bands = [QueueBalance::Thin, QueueBalance::Even, QueueBalance::Thick];
+        for (i, b) in bands.iter().enumerate() {
             assert_eq!(b.index(), i);
         }
     }

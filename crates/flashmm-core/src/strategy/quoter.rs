@@ -204,8 +204,8 @@ impl Quoter {
     }
 
     /// With `join_touch` or `unwind_at_touch`, the others' touch of `book` less our `own`
-    /// orders, and each side's queue balance there (bid, ask) as touch quoting prices its
-    /// adverse move (`None` unless `adverse_by_balance`).
+    /// orders, and each side's queue balance there (bid, ask), which touch quoting prices its
+    /// adverse move with (the estimator leaves it out unless `adverse_by_balance`).
     fn others(
         &self,
         book: &OrderBook,
@@ -216,8 +216,7 @@ impl Quoter {
             return None;
         }
         let (touch, lots) = Touch::of_others_sized(book, own);
-        let balance =
-            |side| QueueBalance::at_touch(touch, lots, side).filter(|_| p.adverse_by_balance);
+        let balance = |side| QueueBalance::at_touch(touch, lots, side);
         Some((touch, [balance(Side::Buy), balance(Side::Sell)]))
     }
 
