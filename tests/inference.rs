@@ -289,6 +289,25 @@ async fn predictions_hot_reload_and_live_hit_rate() {
         .position(|id| *id == new_id)
         .expect("predictions by the reloaded model");
     assert!(first_new > origins.len(), "the old model served first");
+    // Every scored outcome was a move: the flat rate lowers "flat" for the same vector in the
+    // predictions after them, and leaves the direction (and the ratio of up to down) as it was.
+    let first = &preds[0].1;
+    let later: Vec<&Prediction> = preds[origins.len()..]
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| k % 5 % 2 == 0)
+        .map(|(_, (_, p))| p)
+        .collect();
+    assert!(!later.is_empty());
+    for p in &later {
+        assert!(
+            p.p_flat < first.p_flat,
+            "{p:?} after moves, {first:?} before"
+        );
+        assert_eq!(p.p_up > p.p_down, first.p_up > first.p_down);
+        let (ratio, ratio0) = (p.p_up / p.p_down, first.p_up / first.p_down);
+        assert!((ratio / ratio0 - 1.0).abs() < 1e-3, "{p:?} / {first:?}");
+    }
     assert!(
         ids[first_new..].iter().all(|id| *id == new_id),
         "once reloaded, only the new model serves"

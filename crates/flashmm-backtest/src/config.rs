@@ -1,6 +1,7 @@
 //! [`BacktestConfig`]: every setting of a run.
 
 use flashmm_core::risk::{GuardLimits, RiskLimits};
+use flashmm_core::signal::FlatRateConfig;
 use flashmm_core::strategy::QuoteParams;
 use flashmm_core::time::UnixNanos;
 use flashmm_features::FeatureConfig;
@@ -42,6 +43,8 @@ pub struct BacktestConfig {
     pub features: FeatureConfig,
     /// Most feature vectors (and so predictions) per second, as the feature service.
     pub feature_rate_hz: f64,
+    /// The flat rate the scored predictions feed (ML strategy), as inference's `[model]`.
+    pub flat_rate: FlatRateConfig,
     /// The strategy sees data before this time (warm-up: book, features, estimators) but
     /// only quotes, and the report only counts, from it on. `None`: from the start.
     pub trade_from: Option<UnixNanos>,
@@ -54,7 +57,7 @@ pub struct BacktestConfig {
 impl BacktestConfig {
     /// The defaults for `fees`: 5 ms feed latency and 10 ms order latency (each with 20 %
     /// jitter), proportional cancellations, post-only orders, default quoting, features at
-    /// 50 Hz, markouts at 1 s, 10 s and 60 s, equity sampled each second, `risk` and the
+    /// 50 Hz, the default flat rate, markouts at 1 s, 10 s and 60 s, equity sampled each second, `risk` and the
     /// execution service's default guards ([`BacktestConfig::default_guards`]).
     pub fn new(fees: FeeSchedule, risk: RiskLimits) -> Self {
         BacktestConfig {
@@ -73,6 +76,7 @@ impl BacktestConfig {
             guards: Self::default_guards(),
             features: FeatureConfig::default(),
             feature_rate_hz: 50.0,
+            flat_rate: FlatRateConfig::default(),
             trade_from: None,
             markout_horizons_ms: vec![1_000, 10_000, 60_000],
             sample_interval_ms: 1_000,

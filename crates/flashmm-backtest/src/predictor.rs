@@ -16,11 +16,13 @@ pub trait Predictor {
     /// a hit nor a miss in the live hit rate.
     fn dead_band_bps(&self) -> f64;
 
-    /// Predicts from `vector` at `now`.
+    /// Predicts from `vector` at `now`, the flat class's log-odds moved by `flat_shift` (the
+    /// market's flat rate, as inference applies it).
     fn predict(
         &mut self,
         vector: &FeatureVector,
         now: UnixNanos,
+        flat_shift: f64,
     ) -> Result<Prediction, BacktestError>;
 }
 
@@ -41,7 +43,8 @@ impl Predictor for ModelPredictor {
         &mut self,
         vector: &FeatureVector,
         now: UnixNanos,
+        flat_shift: f64,
     ) -> Result<Prediction, BacktestError> {
-        Ok(self.0.prediction(vector, now)?)
+        Ok(self.0.prediction_shifted(vector, now, flat_shift)?)
     }
 }

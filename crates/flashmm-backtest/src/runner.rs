@@ -111,6 +111,7 @@ impl Backtest {
             fees: c.fees,
             features: c.features.clone(),
             feature_rate_hz: c.feature_rate_hz,
+            flat_rate: c.flat_rate,
             seam: self.seam,
             trade_from: c.trade_from,
         })?;

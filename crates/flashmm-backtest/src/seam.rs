@@ -87,12 +87,13 @@ impl BusSeam {
         self.published
     }
 
-    /// Sends `vector` through `feat`, inference and `pred` at `now`; returns the prediction
-    /// the execution side received.
+    /// Sends `vector` through `feat`, inference (with the market's flat-rate shift
+    /// `flat_shift`) and `pred` at `now`; returns the prediction the execution side received.
     pub fn round_trip(
         &mut self,
         vector: &FeatureVector,
         now: UnixNanos,
+        flat_shift: f64,
     ) -> Result<Option<Prediction>, BacktestError> {
         let envelope = Envelope::new(&self.mkt, now, vector.origin_ts, vector).map_err(bus_err)?;
         let bus = &self.bus;
@@ -105,7 +106,7 @@ impl BusSeam {
                 return Err(BacktestError::Bus("malformed feature entry".into()));
             };
             let v: FeatureVector = env.decode().map_err(bus_err)?;
-            let p = self.predictor.predict(&v, now)?;
+            let p = self.predictor.predict(&v, now, flat_shift)?;
             let out = Envelope::new(&self.mkt, now, env.origin_ts, &p).map_err(bus_err)?;
             block_on(async {
                 bus.publish(&self.pred, &out).await?;

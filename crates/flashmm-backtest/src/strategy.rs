@@ -23,7 +23,9 @@ use flashmm_core::risk::{GuardLimits, KillSwitch, RiskAction, RiskLimits, RiskVi
 use flashmm_core::signal::drift::{
     DEFAULT_HIT_RATE_WINDOW, DEFAULT_MAX_PENDING, DEFAULT_MID_RETAIN_NS,
 };
-use flashmm_core::signal::{DriftMonitor, FeatureVector, Outcome, PendingPrediction, Prediction};
+use flashmm_core::signal::{
+    DriftMonitor, FeatureVector, FlatRateConfig, Outcome, PendingPrediction, Prediction,
+};
 use flashmm_core::strategy::{QuoteParams, RawQuoteParams};
 use flashmm_core::time::{MonoNanos, UnixNanos};
 use flashmm_features::{FeatureConfig, FeatureStep, MarketFeatures};
@@ -86,6 +88,8 @@ pub struct StrategySetup {
     pub features: FeatureConfig,
     /// Feature vectors per second, at most.
     pub feature_rate_hz: f64,
+    /// The flat rate the scored predictions feed (ML strategy).
+    pub flat_rate: FlatRateConfig,
     /// The model over the bus (ML strategy); none for the no-prediction baseline.
     pub seam: Option<BusSeam>,
     /// Quote only from this time on (earlier data warms up the book and estimators).
@@ -177,7 +181,8 @@ impl Strategy {
                         DEFAULT_HIT_RATE_WINDOW,
                         DEFAULT_MID_RETAIN_NS,
                         DEFAULT_MAX_PENDING,
-                    ),
+                    )
+                    .with_flat_rate(setup.flat_rate),
                 })
             }
             None => None,
@@ -269,11 +274,12 @@ impl Strategy {
                 FeatureStep::RefusedTrade(_) => self.stats.refused_trades += 1,
                 FeatureStep::Publish => {
                     signal.features.write_vector(&mut signal.vector, recv_ts);
-                    if let Some(p) = signal.seam.round_trip(&signal.vector, now)? {
+                    let shift = signal.drift.flat_shift();
+                    if let Some(p) = signal.seam.round_trip(&signal.vector, now, shift)? {
                         let dead_band = signal.seam.dead_band_bps();
                         signal
                             .drift
-                            .on_prediction(PendingPrediction::of(&p, dead_band));
+                            .on_prediction(PendingPrediction::of(&p, dead_band, shift));
                         self.engine.on_prediction(p);
                         self.stats.predictions += 1;
                         if self.stats.predictions.is_multiple_of(4096) {

@@ -38,6 +38,7 @@ impl Predictor for Fixed {
         &mut self,
         vector: &FeatureVector,
         now: UnixNanos,
+        _flat_shift: f64,
     ) -> Result<Prediction, BacktestError> {
         self.calls += 1;
         let (p_down, p_up) = if self.move_bps > 0.0 {

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use flashmm_core::signal::flat_rate::shift_flat;
 use flashmm_core::signal::{FeatureVector, Prediction};
 use flashmm_core::time::UnixNanos;
 use ort::session::Session;
@@ -165,7 +166,23 @@ impl Model {
         vector: &FeatureVector,
         ts: UnixNanos,
     ) -> Result<Prediction, ModelError> {
-        let output = self.predict_vector(vector)?;
+        self.prediction_shifted(vector, ts, 0.0)
+    }
+
+    /// [`Model::prediction`] with the flat class's log-odds moved by `flat_shift` after the
+    /// calibration (the market's [`FlatRate`](flashmm_core::signal::FlatRate)), the expected
+    /// move taken from the shifted probabilities.
+    pub fn prediction_shifted(
+        &mut self,
+        vector: &FeatureVector,
+        ts: UnixNanos,
+        flat_shift: f64,
+    ) -> Result<Prediction, ModelError> {
+        let mut output = self.predict_vector(vector)?;
+        if flat_shift != 0.0 {
+            let p = shift_flat([output.p_down, output.p_flat, output.p_up], flat_shift);
+            output = ModelOutput::from_probabilities(p, &self.meta.class_mean_move_bps);
+        }
         Ok(output.to_prediction(
             vector.market.clone(),
             &self.meta.model_id,

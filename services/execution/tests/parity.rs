@@ -339,6 +339,7 @@ async fn execution_and_the_backtester_send_the_same_intents() {
             },
             features: FeatureConfig::default(),
             feature_rate_hz: 50.0,
+            flat_rate: flashmm_core::signal::FlatRateConfig::OFF,
             seam: None,
             trade_from: None,
         })

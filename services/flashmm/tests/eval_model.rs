@@ -79,7 +79,13 @@ fn committed_model_beats_both_baselines_on_unseen_real_data() {
         .collect();
     assert_eq!(
         keys,
-        ["expected_move", "imbalance_logistic", "majority", "model"],
+        [
+            "expected_move",
+            "imbalance_logistic",
+            "majority",
+            "model",
+            "model_calibration_only"
+        ],
         "{out}"
     );
     // The expected move follows the realised one, and its error is a real number.
@@ -87,7 +93,12 @@ fn committed_model_beats_both_baselines_on_unseen_real_data() {
     assert!(moves["correlation"].as_f64().unwrap_or(-1.0) > 0.2, "{out}");
     let mae = moves["mae_bps"].as_f64().unwrap_or(-1.0);
     assert!(mae.is_finite() && mae > 0.0, "{out}");
-    for name in ["model", "majority", "imbalance_logistic"] {
+    for name in [
+        "model",
+        "model_calibration_only",
+        "majority",
+        "imbalance_logistic",
+    ] {
         let m = &report[name];
         for key in ["macro_f1", "accuracy", "hit_rate"] {
             let v = m[key].as_f64().unwrap_or(-1.0);
@@ -105,6 +116,53 @@ fn committed_model_beats_both_baselines_on_unseen_real_data() {
         f1("model") > f1("majority") && f1("model") > f1("imbalance_logistic"),
         "the committed model does not beat the baselines: {out}"
     );
+    // The flat rate moves "flat" only: the direction, and so the hit rate, is the
+    // calibration's; it does move the probabilities.
+    let field = |r: &serde_json::Value, name: &str, key: &str| r[name][key].as_f64().unwrap();
+    assert_eq!(
+        field(&report, "model", "hit_rate"),
+        field(&report, "model_calibration_only", "hit_rate")
+    );
+    assert_ne!(
+        field(&report, "model", "log_loss"),
+        field(&report, "model_calibration_only", "log_loss")
+    );
+    // Turned off, the model's row is the calibration's alone.
+    let off = ok(&flashmm(&[
+        "eval-model",
+        "--data",
+        &s(&npz),
+        "--model",
+        MODEL,
+        "--json",
+        "--flat-rate-window-secs",
+        "0",
+    ]));
+    let off: serde_json::Value = serde_json::from_str(&off).expect("JSON report");
+    assert_eq!(
+        off["model_calibration_only"],
+        report["model_calibration_only"]
+    );
+    for key in ["log_loss", "macro_f1", "accuracy"] {
+        assert_eq!(
+            field(&off, "model", key),
+            field(&off, "model_calibration_only", key),
+            "{key}"
+        );
+    }
+    // On the validation part: other rows, the same columns.
+    let val = ok(&flashmm(&[
+        "eval-model",
+        "--data",
+        &s(&npz),
+        "--model",
+        MODEL,
+        "--json",
+        "--validation",
+    ]));
+    let val: serde_json::Value = serde_json::from_str(&val).expect("JSON report");
+    assert!(val["model"]["rows"].as_u64().unwrap_or(0) > 1_000, "{val}");
+    assert_ne!(val["model"]["rows"], report["model"]["rows"]);
 
     // The text report names the three rows.
     let text = ok(&flashmm(&[

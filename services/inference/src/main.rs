@@ -20,7 +20,7 @@ use flashmm_core::market::MarketId;
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
 use flashmm_model::FeatureSchema;
 use flashmm_runtime::{self as runtime, ServiceArgs};
-use inference::monitor::{self, MonitorConfig};
+use inference::monitor::{self, DriftLink, MonitorConfig};
 use inference::worker::{self, WorkerConfig};
 use tokio::sync::{mpsc, watch};
 
@@ -77,6 +77,7 @@ async fn run() -> anyhow::Result<()> {
             .with_context(|| format!("market symbol {}", market.symbol))?;
         let name = format!("inference-{}", market.stream_key());
         let (tx, rx) = mpsc::channel(65_536);
+        let (shift_tx, shift_rx) = watch::channel(0.0);
         tasks.spawn(worker::run(
             bus.clone(),
             namespace.clone(),
@@ -88,7 +89,10 @@ async fn run() -> anyhow::Result<()> {
                 maxlen,
                 consumer_name: name.clone(),
             },
-            Some(tx.clone()),
+            Some(DriftLink {
+                tx: tx.clone(),
+                flat_shift: shift_rx,
+            }),
             shutdown.clone(),
         ));
         tasks.spawn(monitor::read_mids(
@@ -107,8 +111,10 @@ async fn run() -> anyhow::Result<()> {
                 window: args.hit_rate_window,
                 publish_every: Duration::from_secs(1),
                 consumer_name: name,
+                flat_rate: config.model.flat_rate(),
             },
             rx,
+            shift_tx,
             shutdown.clone(),
         ));
     }

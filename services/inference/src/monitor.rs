@@ -8,13 +8,13 @@ use flashmm_core::book::{BookUpdate, SyncedBook};
 use flashmm_core::market::MarketId;
 use flashmm_core::market_event::MarketEvent;
 use flashmm_runtime::{self as runtime, LogLimiter};
-use metrics::counter;
+use metrics::{counter, gauge};
 use tokio::sync::{mpsc, watch};
 
 use crate::health::{HealthWriter, STATE_NAME};
 use crate::telemetry;
 use flashmm_core::signal::drift::{DEFAULT_MAX_PENDING, DEFAULT_MID_RETAIN_NS};
-use flashmm_core::signal::{DriftMonitor, PendingPrediction};
+use flashmm_core::signal::{DriftMonitor, FlatRateConfig, PendingPrediction};
 
 /// The consumer group reading `md:{mkt}` for the drift monitor.
 pub const GROUP: &str = "inference-drift";
@@ -33,6 +33,16 @@ pub enum DriftInput {
     Prediction(PendingPrediction),
 }
 
+/// What a worker shares with its market's drift monitor: predictions go to it, and the flat
+/// rate's shift of the flat class's log-odds comes back for the next predictions.
+#[derive(Debug)]
+pub struct DriftLink {
+    /// Published predictions, to score.
+    pub tx: mpsc::Sender<DriftInput>,
+    /// The latest shift (0 until outcomes are in, or with the flat rate off).
+    pub flat_shift: watch::Receiver<f64>,
+}
+
 /// How the drift monitor runs.
 #[derive(Debug, Clone)]
 pub struct MonitorConfig {
@@ -44,6 +54,8 @@ pub struct MonitorConfig {
     pub publish_every: Duration,
     /// This consumer's name in the group.
     pub consumer_name: String,
+    /// The flat rate fed by the scored outcomes (`[model]`).
+    pub flat_rate: FlatRateConfig,
 }
 
 /// How long the mid reader waits between two reads of `md:{mkt}`. Scoring waits for a
@@ -128,17 +140,20 @@ pub async fn read_mids<B: Bus + Clone + 'static>(
     }
 }
 
-/// Scores predictions against mids and writes the hit rate every `publish_every`.
+/// Scores predictions against mids, writes the hit rate every `publish_every` and sends the
+/// flat rate's shift to `flat_shift` as outcomes come in.
 pub async fn run<B: Bus + Clone + 'static>(
     bus: B,
     namespace: Namespace,
     config: MonitorConfig,
     mut rx: mpsc::Receiver<DriftInput>,
+    flat_shift: watch::Sender<f64>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), BusError> {
     let mkt = config.market.stream_key();
     let health = HealthWriter::new(namespace.state(STATE_NAME)?, &mkt);
-    let mut monitor = DriftMonitor::new(config.window, DEFAULT_MID_RETAIN_NS, DEFAULT_MAX_PENDING);
+    let mut monitor = DriftMonitor::new(config.window, DEFAULT_MID_RETAIN_NS, DEFAULT_MAX_PENDING)
+        .with_flat_rate(config.flat_rate);
     let mut tick = tokio::time::interval(config.publish_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut scored: u64 = 0;
@@ -155,6 +170,13 @@ pub async fn run<B: Bus + Clone + 'static>(
                         counter!(telemetry::SCORED_TOTAL, "market" => mkt.clone(), "outcome" => outcome.label())
                             .increment(1);
                     }
+                    let shift = monitor.flat_shift();
+                    flat_shift.send_if_modified(|old| {
+                        let changed = *old != shift;
+                        *old = shift;
+                        changed
+                    });
+                    gauge!(telemetry::FLAT_SHIFT, "market" => mkt.clone()).set(shift);
                 }
             },
             _ = tick.tick() => {

@@ -26,3 +26,5 @@ pub const RELOADS_TOTAL: &str = "flashmm_inference_reloads_total";
 pub const SCORED_TOTAL: &str = "flashmm_inference_scored_total";
 /// Gauge: rolling live hit rate.
 pub const LIVE_HIT_RATE: &str = "flashmm_inference_live_hit_rate";
+/// Gauge: the flat rate's shift of the flat class's log-odds (0: the model's calibration as is).
+pub const FLAT_SHIFT: &str = "flashmm_inference_flat_shift";

@@ -11,10 +11,10 @@ use flashmm_core::signal::FeatureVector;
 use flashmm_model::{FeatureSchema, ModelError};
 use flashmm_runtime::{self as runtime, LogLimiter};
 use metrics::{counter, histogram};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::health::{HealthWriter, STATE_NAME};
-use crate::monitor::DriftInput;
+use crate::monitor::{DriftInput, DriftLink};
 use crate::slot::{ModelSlot, SlotChange};
 use crate::telemetry;
 use flashmm_core::signal::PendingPrediction;
@@ -40,12 +40,13 @@ pub struct WorkerConfig {
 }
 
 /// Serves one market until `shutdown` turns true. Predictions also go to `drift` (when
-/// given) for scoring. Returns an error only when the streams cannot be set up.
+/// given) for scoring, and take its flat rate's shift. Returns an error only when the streams
+/// cannot be set up.
 pub async fn run<B: Bus + Clone + 'static>(
     bus: B,
     namespace: Namespace,
     config: WorkerConfig,
-    drift: Option<mpsc::Sender<DriftInput>>,
+    drift: Option<DriftLink>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), BusError> {
     let mkt = config.market.stream_key();
@@ -96,6 +97,7 @@ pub async fn run<B: Bus + Clone + 'static>(
         let mut published: Vec<EntryId> = Vec::with_capacity(batch.len());
         let mut envelopes: Vec<Envelope> = Vec::with_capacity(batch.len());
         let mut scored: Vec<PendingPrediction> = Vec::with_capacity(batch.len());
+        let flat_shift = drift.as_ref().map_or(0.0, |d| *d.flat_shift.borrow());
         for received in batch {
             let Some(model) = slot.model() else {
                 counter!(telemetry::SKIPPED_TOTAL, "market" => mkt.clone(), "reason" => "no_model")
@@ -106,7 +108,8 @@ pub async fn run<B: Bus + Clone + 'static>(
             let refusal = match model.check_vector(&received.msg) {
                 Ok(()) => {
                     let started = Instant::now();
-                    let outcome = model.prediction(&received.msg, runtime::now());
+                    let outcome =
+                        model.prediction_shifted(&received.msg, runtime::now(), flat_shift);
                     let elapsed = started.elapsed();
                     histogram!(telemetry::LATENCY_SECONDS, "market" => mkt.clone())
                         .record(elapsed.as_secs_f64());
@@ -120,6 +123,7 @@ pub async fn run<B: Bus + Clone + 'static>(
                                     scored.push(PendingPrediction::of(
                                         &p,
                                         f64::from(model.dead_band_bps()),
+                                        flat_shift,
                                     ));
                                     continue;
                                 }
@@ -175,7 +179,7 @@ pub async fn run<B: Bus + Clone + 'static>(
         if let Some(drift) = &drift {
             for p in scored {
                 // A full monitor drops the prediction from scoring, never blocks inference.
-                let _ = drift.try_send(DriftInput::Prediction(p));
+                let _ = drift.tx.try_send(DriftInput::Prediction(p));
             }
         }
     }

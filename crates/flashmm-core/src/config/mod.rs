@@ -300,6 +300,34 @@ pub struct ModelConfig {
     pub horizon_ms: u32,
     /// Moves within ± this many basis points are labelled flat in training.
     pub dead_band_bps: f64,
+    /// The flat rate's window of scored predictions, in seconds: each market's flat
+    /// probability follows the share of flat outcomes in it (`flashmm_core::signal::FlatRate`);
+    /// 0 turns that off.
+    #[serde(default = "default_flat_rate_window_secs")]
+    pub flat_rate_window_secs: u64,
+    /// The flat rate's pseudo-outcomes agreeing with the model (at least 0).
+    #[serde(default = "default_flat_rate_prior")]
+    pub flat_rate_prior: f64,
+}
+
+fn default_flat_rate_window_secs() -> u64 {
+    crate::signal::flat_rate::DEFAULT_WINDOW_SECS
+}
+
+fn default_flat_rate_prior() -> f64 {
+    crate::signal::flat_rate::DEFAULT_PRIOR
+}
+
+impl ModelConfig {
+    /// The flat rate's settings.
+    pub fn flat_rate(&self) -> crate::signal::FlatRateConfig {
+        crate::signal::FlatRateConfig {
+            window_ns: i64::try_from(self.flat_rate_window_secs)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1_000_000_000),
+            prior: self.flat_rate_prior,
+        }
+    }
 }
 
 impl MarketConfig {
@@ -745,6 +773,19 @@ impl Config {
             return Err(ConfigError::invalid(
                 "model.dead_band_bps",
                 "must be in [0, 100]",
+            ));
+        }
+        if self.model.flat_rate_window_secs > 86_400 {
+            return Err(ConfigError::invalid(
+                "model.flat_rate_window_secs",
+                "must be 0 to 86400",
+            ));
+        }
+        let prior = self.model.flat_rate_prior;
+        if !(prior.is_finite() && prior >= 0.0) {
+            return Err(ConfigError::invalid(
+                "model.flat_rate_prior",
+                "must be finite and at least 0",
             ));
         }
         let hz = self.trading.quote_frequency_hz;

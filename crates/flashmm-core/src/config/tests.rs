@@ -214,6 +214,16 @@ fn rules_are_enforced() {
             "dead_band_bps = -1.0",
             "model.dead_band_bps",
         ),
+        (
+            "flat_rate_prior = 2000.0",
+            "flat_rate_prior = -1.0",
+            "model.flat_rate_prior",
+        ),
+        (
+            "flat_rate_window_secs = 180",
+            "flat_rate_window_secs = 100000",
+            "model.flat_rate_window_secs",
+        ),
     ] {
         let message = err(&FILE.replace(from, to), no_env);
         assert!(message.contains(&format!("`{key}`")), "{key}: {message}");

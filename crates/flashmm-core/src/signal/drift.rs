@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 
+use super::flat_rate::{unshift_flat, FlatRate, FlatRateConfig};
 use super::Prediction;
 
 /// Non-flat outcomes in the rolling hit-rate window by default.
@@ -25,12 +26,15 @@ pub struct PendingPrediction {
     pub dead_band_bps: f64,
     /// The predicted direction: +1 up, −1 down, 0 none (`sign(p_up − p_down)`).
     pub direction: i8,
+    /// The flat probability before the flat-rate shift ([`FlatRate`]).
+    pub p_flat: f64,
 }
 
 impl PendingPrediction {
     /// What scoring `p` needs, for a model whose flat band is `dead_band_bps`: its origin,
-    /// its horizon and the direction it favours.
-    pub fn of(p: &Prediction, dead_band_bps: f64) -> Self {
+    /// its horizon, the direction it favours and its flat probability before the flat-rate
+    /// shift `flat_shift` it was published with.
+    pub fn of(p: &Prediction, dead_band_bps: f64, flat_shift: f64) -> Self {
         let direction = if p.p_up > p.p_down {
             1
         } else if p.p_down > p.p_up {
@@ -43,6 +47,7 @@ impl PendingPrediction {
             horizon_ns: i64::from(p.horizon_ms).saturating_mul(1_000_000),
             dead_band_bps,
             direction,
+            p_flat: unshift_flat(f64::from(p.p_flat), flat_shift),
         }
     }
 }
@@ -89,6 +94,7 @@ pub struct DriftMonitor {
     retain_ns: i64,
     max_pending: usize,
     dropped: u64,
+    flat_rate: FlatRate,
 }
 
 impl DriftMonitor {
@@ -104,7 +110,20 @@ impl DriftMonitor {
             retain_ns: retain_ns.max(0),
             max_pending: max_pending.max(1),
             dropped: 0,
+            flat_rate: FlatRate::new(FlatRateConfig::OFF),
         }
+    }
+
+    /// The monitor, its scored outcomes also feeding a [`FlatRate`] of `config`.
+    pub fn with_flat_rate(mut self, config: FlatRateConfig) -> Self {
+        self.flat_rate = FlatRate::new(config);
+        self
+    }
+
+    /// The shift of the flat class's log-odds the outcomes so far call for (0 with the flat
+    /// rate off).
+    pub fn flat_shift(&self) -> f64 {
+        self.flat_rate.shift()
     }
 
     /// Queues a prediction for scoring; the oldest is dropped (and counted) when full.
@@ -135,6 +154,13 @@ impl DriftMonitor {
             self.pending.pop_front();
             let outcome = self.score(&p);
             self.record(outcome);
+            match outcome {
+                Outcome::Flat => self.flat_rate.on_outcome(p.origin_ts, p.p_flat, true),
+                Outcome::Hit | Outcome::Miss => {
+                    self.flat_rate.on_outcome(p.origin_ts, p.p_flat, false)
+                }
+                Outcome::Unscored => {}
+            }
             outcomes.push(outcome);
         }
         self.trim(now);
@@ -231,6 +257,7 @@ mod tests {
             horizon_ns: 500 * MS,
             dead_band_bps: 1.0,
             direction,
+            p_flat: 0.5,
         }
     }
 
@@ -282,5 +309,42 @@ mod tests {
         assert!(m.on_mid(0, f64::NAN).is_empty());
         assert!(m.on_mid(0, -1.0).is_empty());
         assert_eq!(m.mids_held(), 0);
+    }
+
+    #[test]
+    fn scored_outcomes_feed_the_flat_rate() {
+        let mut m = DriftMonitor::new(10, 10_000 * MS, 1000).with_flat_rate(FlatRateConfig {
+            window_ns: 60_000 * MS,
+            prior: 0.0,
+        });
+        assert_eq!(m.flat_shift(), 0.0);
+        m.on_mid(0, 100.0);
+        // Predicted flat at 0.5 each time; the mid never moves: every outcome is flat.
+        for t in 0..4 {
+            m.on_prediction(p(t * 100, 1));
+        }
+        m.on_mid(2_000 * MS, 100.0);
+        assert!(m.flat_shift() > 0.0);
+        // A prediction published with a shift is scored with its flat probability before it.
+        let published = Prediction {
+            market: crate::market::MarketId::new("SEI/USDC").unwrap(),
+            model_version: "t".into(),
+            horizon_ms: 500,
+            p_down: 0.2,
+            p_flat: crate::signal::flat_rate::shift_flat([0.25, 0.5, 0.25], 1.0)[1],
+            p_up: 0.2,
+            expected_move_bps: 0.0,
+            ts: crate::time::UnixNanos(0),
+            origin_ts: crate::time::UnixNanos(0),
+            inference_ns: 0,
+        };
+        let pending = PendingPrediction::of(&published, 1.0, 1.0);
+        assert!((pending.p_flat - 0.5).abs() < 1e-6, "{}", pending.p_flat);
+        // Without the flat rate the shift stays 0 whatever the outcomes.
+        let mut off = DriftMonitor::new(10, 10_000 * MS, 1000);
+        off.on_mid(0, 100.0);
+        off.on_prediction(p(0, 1));
+        off.on_mid(2_000 * MS, 100.0);
+        assert_eq!(off.flat_shift(), 0.0);
     }
 }

@@ -87,6 +87,7 @@ pub fn run(config_path: &Path, args: BacktestArgs) -> anyhow::Result<()> {
     args.sim.apply(&mut bt);
     bt.quote = quote;
     bt.feature_rate_hz = config.features.max_rate_hz;
+    bt.flat_rate = config.model.flat_rate();
     bt.trade_from = Some(UnixNanos(
         args.trade_from_ns
             .unwrap_or(first_ts.as_i64().saturating_add(warmup_ns)),

@@ -170,6 +170,7 @@ pub fn run(config_path: &Path, args: TuneArgs) -> anyhow::Result<()> {
     );
     args.sim.apply(&mut base);
     base.feature_rate_hz = config.features.max_rate_hz;
+    base.flat_rate = config.model.flat_rate();
 
     let schema = FeatureSchema::new(schema_hash(&FeatureConfig::default()), NUM_FEATURES);
     let model_id = if args.baseline {

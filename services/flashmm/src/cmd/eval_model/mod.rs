@@ -1,5 +1,6 @@
-//! `flashmm eval-model --data FILE.npz [--model models/model.json] [--json]`: scores the model
-//! on the test part of a dataset written by `flashmm dataset`, beside two baselines.
+//! `flashmm eval-model --data FILE.npz [--model models/model.json] [--json] [--validation]
+//! [--flat-rate-window-secs 180] [--flat-rate-prior 2000]`: scores the model on the test part
+//! (or the validation part) of a dataset written by `flashmm dataset`, beside two baselines.
 //!
 //! The test part is the one `scripts/train_model.py` holds out of the same file: the last
 //! `split.test_frac` of the file's time span (fractions from `model.json`, rule in
@@ -8,6 +9,11 @@
 //! - `majority`: the training part's class shares as probabilities (always its majority class);
 //! - `imbalance_logistic`: a multinomial logistic regression on the level-1 book imbalance,
 //!   fitted on the file's training part with balanced class weights.
+//!
+//! The model's row is what inference publishes: its probabilities after the calibration and
+//! the market's flat rate (`flashmm_core::signal::FlatRate`, `[model] flat_rate_*`), which is
+//! replayed over the whole file in time order, each row's outcome counting once its horizon
+//! has passed; `model_calibration_only` is the same model without the flat rate.
 //!
 //! Scores: accuracy, macro-F1, log-loss and the direction hit rate on rows whose outcome is
 //! not flat. The dataset must have the model's schema, horizon and dead band.
@@ -19,8 +25,10 @@ mod metrics;
 use std::path::PathBuf;
 
 use anyhow::{bail, ensure, Context};
+use flashmm_core::signal::flat_rate::{self, shift_flat};
+use flashmm_core::signal::{FlatRate, FlatRateConfig};
 use flashmm_features::{schema_hash, FeatureConfig, NUM_FEATURES};
-use flashmm_model::{FeatureSchema, Model, Part};
+use flashmm_model::{FeatureSchema, Model, ModelOutput, Part};
 use serde_json::json;
 
 use dataset::Dataset;
@@ -39,9 +47,20 @@ pub struct EvalModelArgs {
     /// The model's metadata file (the ONNX file it names lies next to it).
     #[arg(long, env = "FLASHMM_MODEL", default_value = "models/model.json")]
     model: PathBuf,
-    /// Print `{"model": {...}, "majority": {...}, "imbalance_logistic": {...}}`.
+    /// Print `{"model": {...}, "model_calibration_only": {...}, "majority": {...},
+    /// "imbalance_logistic": {...}}`.
     #[arg(long)]
     json: bool,
+    /// Score the validation part instead of the test part (to choose settings such as the
+    /// flat rate's without looking at the test part).
+    #[arg(long)]
+    validation: bool,
+    /// The flat rate's window in seconds, as `[model] flat_rate_window_secs` (0: off).
+    #[arg(long, default_value_t = flat_rate::DEFAULT_WINDOW_SECS)]
+    flat_rate_window_secs: u64,
+    /// The flat rate's pseudo-outcomes, as `[model] flat_rate_prior`.
+    #[arg(long, default_value_t = flat_rate::DEFAULT_PRIOR)]
+    flat_rate_prior: f64,
 }
 
 /// Runs `flashmm eval-model`.
@@ -60,10 +79,20 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
     let parts: Vec<Part> = data.ts.iter().map(|&t| split.part(t)).collect();
     let rows_of =
         |part: Part| -> Vec<usize> { (0..data.rows()).filter(|&i| parts[i] == part).collect() };
-    let (train, test) = (rows_of(Part::Train), rows_of(Part::Test));
+    let scored_part = if args.validation {
+        Part::Validation
+    } else {
+        Part::Test
+    };
+    let part_name = if args.validation {
+        "validation"
+    } else {
+        "test"
+    };
+    let (train, test) = (rows_of(Part::Train), rows_of(scored_part));
     ensure!(
         !train.is_empty() && !test.is_empty(),
-        "{}: {} training and {} test rows: too few to evaluate",
+        "{}: {} training and {} {part_name} rows: too few to evaluate",
         args.data.display(),
         train.len(),
         test.len()
@@ -71,16 +100,55 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
     let labels = |idx: &[usize]| -> Vec<u8> { idx.iter().map(|&i| data.label[i]).collect() };
     let (train_labels, test_labels) = (labels(&train), labels(&test));
 
-    let mut model_proba = Vec::with_capacity(test.len());
-    let mut expected = Vec::with_capacity(test.len());
-    for &i in &test {
+    ensure!(
+        args.flat_rate_prior.is_finite() && args.flat_rate_prior >= 0.0,
+        "--flat-rate-prior must be finite and at least 0, got {}",
+        args.flat_rate_prior
+    );
+    let mut flat_rate = FlatRate::new(FlatRateConfig {
+        window_ns: i64::try_from(args.flat_rate_window_secs)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1_000_000_000),
+        prior: args.flat_rate_prior,
+    });
+    // Every row in time order: a row's outcome feeds the flat rate once its horizon has
+    // passed, before the rows of that time are predicted (as the drift monitor scores).
+    let horizon_ns = i64::from(model.horizon_ms()) * 1_000_000;
+    let mut order: Vec<usize> = (0..data.rows()).collect();
+    order.sort_by_key(|&i| data.ts[i]);
+    let mut base = vec![[0.0f32; 3]; data.rows()];
+    for &i in &order {
         let out = model
             .predict(data.row(i))
             .with_context(|| format!("model inference on row {i}"))?;
-        model_proba.push([out.p_down, out.p_flat, out.p_up].map(f64::from));
-        expected.push(f64::from(out.expected_move_bps));
+        base[i] = [out.p_down, out.p_flat, out.p_up];
+    }
+    let class_means = model.metadata().class_mean_move_bps;
+    let mut shifted = vec![[0.0f32; 3]; data.rows()];
+    let mut scored = 0;
+    for &i in &order {
+        while let Some(&j) = order.get(scored) {
+            if data.ts[j].saturating_add(horizon_ns) > data.ts[i] {
+                break;
+            }
+            flat_rate.on_outcome(data.ts[j], f64::from(base[j][1]), data.label[j] == 1);
+            scored += 1;
+        }
+        shifted[i] = shift_flat(base[i], flat_rate.shift());
+    }
+    let mut model_proba = Vec::with_capacity(test.len());
+    let mut base_proba = Vec::with_capacity(test.len());
+    let mut expected = Vec::with_capacity(test.len());
+    for &i in &test {
+        let p = shifted[i];
+        model_proba.push(p.map(f64::from));
+        base_proba.push(base[i].map(f64::from));
+        expected.push(f64::from(
+            ModelOutput::from_probabilities(p, &class_means).expected_move_bps,
+        ));
     }
     let model_scores = metrics::score(&test_labels, &model_proba);
+    let base_scores = metrics::score(&test_labels, &base_proba);
     let realised: Vec<f64> = test.iter().map(|&i| f64::from(data.move_bps[i])).collect();
     let moves = metrics::move_error(&expected, &realised);
 
@@ -112,6 +180,7 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
         majority_json["class"] = json!(flashmm_model::CLASSES[metrics::argmax(&prior)]);
         let out = json!({
             "model": model_json,
+            "model_calibration_only": serde_json::to_value(base_scores)?,
             "expected_move": serde_json::to_value(moves)?,
             "majority": majority_json,
             "imbalance_logistic": serde_json::to_value(logistic_scores)?,
@@ -127,22 +196,35 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
         meta.horizon_ms,
         meta.dead_band_bps
     );
-    println!(
-        "data     {}: {} rows; test part {} rows from ts {} (last {:.0}% of the span), \
-         training part {} rows",
-        args.data.display(),
-        data.rows(),
-        test.len(),
-        split.cut_test_ts,
-        meta.split.test_frac * 100.0,
-        train.len()
-    );
+    if args.validation {
+        println!(
+            "data     {}: {} rows; validation part {} rows from ts {} to the test part, \
+             training part {} rows",
+            args.data.display(),
+            data.rows(),
+            test.len(),
+            split.cut_val_ts,
+            train.len()
+        );
+    } else {
+        println!(
+            "data     {}: {} rows; test part {} rows from ts {} (last {:.0}% of the span), \
+             training part {} rows",
+            args.data.display(),
+            data.rows(),
+            test.len(),
+            split.cut_test_ts,
+            meta.split.test_frac * 100.0,
+            train.len()
+        );
+    }
     println!(
         "{:<20} {:>9} {:>9} {:>9} {:>9}",
         "", "macro-F1", "accuracy", "log-loss", "hit-rate"
     );
     for (name, s) in [
         ("model", &model_scores),
+        ("model_calibration_only", &base_scores),
         ("majority", &majority_scores),
         ("imbalance_logistic", &logistic_scores),
     ] {
