@@ -12,7 +12,12 @@ Clocks: every line is '<local receive ns> <json>'. Lines are in receive order (m
 Prices/quantities are parsed exactly as scaled integers (fixed decimals per stream).
    --book-clock exch (usdm only): bookTicker and trades ordered by matching-engine 'T';
    book = latest bookTicker with T < trade T, markout = latest with T <= trade T + H.
+   --lag MS: the balance (and the flow) as known MS before the trade, the reaction time a
+   quote has to be pulled (the markout still starts at the mid just before the trade).
+   --by-flow MS: buckets by the aggressive volume in (t - MS, t - lag] instead of the balance:
+   none, opposite (> 80 % hit the other side), mixed, same (> 80 % hit the filled side).
 Usage: scripts/trade_markouts.py [--data DIR] [--cut-clock local|E] [--book-clock local|exch] [--only-at-touch]
+                                 [--lag MS] [--by-flow MS]
 """
 import argparse, bisect, glob, gzip, math, os, sys
 try:
@@ -31,6 +36,7 @@ CUTS = {
 }
 HS = (100_000_000, 1_000_000_000)  # ns
 BUCKETS = ('thin', 'even', 'thick')
+FLOW_BUCKETS = ('none', 'opposite', 'mixed', 'same')
 
 
 def sint(s):
@@ -63,8 +69,26 @@ def load(files):
     return bts, trades
 
 
-def analyse(name, files, cut, cut_clock, book_clock, only_at_touch):
+def flow_bucket(times, cum, ts, lo, hi, filled_side):
+    """Aggressive volume into the filled side against the other side in [ts - lo, ts - hi)."""
+    vols = []
+    for side in (filled_side, not filled_side):
+        a = bisect.bisect_left(times[side], ts - lo)
+        b = bisect.bisect_left(times[side], ts - hi)
+        vols.append(cum[side][b] - cum[side][a])
+    same, opp = vols
+    if same + opp == 0:
+        return 'none'
+    imb = (same - opp) / (same + opp)
+    return 'same' if imb > 0.6 else ('opposite' if imb < -0.6 else 'mixed')
+
+
+def analyse(name, files, cut, cut_clock, book_clock, only_at_touch, lag_ns=0, flow_ns=0):
     bts, trades = load(files)
+    times, cum = {True: [], False: []}, {True: [0.0], False: [0.0]}
+    for ts_loc, E, T, m, q, p in trades:   # per filled side: trade times and cumulative size
+        times[m].append(ts_loc)
+        cum[m].append(cum[m][-1] + q)
     exch = book_clock == 'exch' and bts and bts[0][1] is not None
     if exch:   # order by matching-engine time T, then update id
         bts.sort(key=lambda r: (r[1], r[2]))
@@ -82,12 +106,13 @@ def analyse(name, files, cut, cut_clock, book_clock, only_at_touch):
     for ts_loc, E, T, m, q, p in trades:
         ts = T * 1_000_000 if exch else ts_loc
         i0 = bisect.bisect_left(bt_ts, ts) - 1    # latest bookTicker strictly before the trade
-        if i0 < 0:
+        ib = bisect.bisect_left(bt_ts, ts - lag_ns) - 1 if lag_ns else i0   # the book as known then
+        if i0 < 0 or ib < 0:
             continue
         if ts + HS[-1] > end_ts:
             dropped += 1
             continue
-        _, _, _, b, B, a, A = bts[i0]
+        _, _, _, b, B, a, A = bts[ib]
         m2 = bt_mid2[i0]
         if m:   # buyer maker -> sell aggressor -> bid filled; adverse = mid down
             qf, sign, touch = B, -1, b
@@ -98,7 +123,10 @@ def analyse(name, files, cut, cut_clock, book_clock, only_at_touch):
             continue
         if only_at_touch and p != touch:
             continue
-        bk = 'thin' if 3 * qf < tot else ('thick' if 3 * qf > 2 * tot else 'even')
+        if flow_ns:
+            bk = flow_bucket(times, cum, ts_loc, flow_ns, lag_ns, m)
+        else:
+            bk = 'thin' if 3 * qf < tot else ('thick' if 3 * qf > 2 * tot else 'even')
         outs = []
         for H in HS:
             j = bisect.bisect_right(bt_ts, ts + H) - 1
@@ -126,13 +154,13 @@ def stats(rs):
     return n, w, m100, m1s, se, mv, at, w100, w1s
 
 
-def table(title, res, part):
+def table(title, res, part, buckets=BUCKETS):
     print(f'\n### {title}\n')
     print('| instrument | bucket | n | qty | adv 100ms bps | adv 1s bps | se 1s | moved<=1s | px@touch | qw adv 100ms | qw adv 1s |')
     print('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for name, rows in res.items():
         rs = rows[part]
-        for bk in BUCKETS + ('all',):
+        for bk in buckets + ('all',):
             sub = rs if bk == 'all' else [r for r in rs if r[0] == bk]
             s = stats(sub)
             if s is None:
@@ -147,6 +175,8 @@ def main():
     ap.add_argument('--cut-clock', choices=('local', 'E'), default='local')
     ap.add_argument('--book-clock', choices=('local', 'exch'), default='local',
                     help='exch: order bookTicker/trades by matching-engine T (usdm only; spot has no T on bookTicker -> local)')
+    ap.add_argument('--lag', type=float, default=0.0, help='ms before the trade the buckets are read at')
+    ap.add_argument('--by-flow', type=float, default=0.0, help='bucket by the aggressive flow of the last MS ms')
     ap.add_argument('--only-at-touch', action='store_true',
                     help='keep only trades whose price equals the filled-side touch of the pre-trade bookTicker')
     a = ap.parse_args()
@@ -156,7 +186,8 @@ def main():
         files = sorted(glob.glob(os.path.join(a.data, mkt, sym + '_*.gz')))
         if not files:
             print(f'skip {name}: no files under {a.data}', file=sys.stderr); continue
-        rows, dropped, ntr, clk = analyse(name, files, cut, a.cut_clock, a.book_clock, a.only_at_touch)
+        rows, dropped, ntr, clk = analyse(name, files, cut, a.cut_clock, a.book_clock, a.only_at_touch,
+                                          int(a.lag * 1e6), int(a.by_flow * 1e6))
         res[name] = rows
         clocks[name] = clk
         print(f'{name}: files={[os.path.basename(f) for f in files]} trades={ntr} '
@@ -167,8 +198,13 @@ def main():
           + ('; only trades at the pre-trade touch' if a.only_at_touch else ''))
     print('adverse bps: + = mid moved against the filled resting side; buckets by filled-side qty/(B+A): thin<1/3, even 1/3..2/3, thick>2/3')
     print('moved<=1s: any bookTicker mid != mid-at-trade within (t, t+1s]; px@touch: trade price == filled-side touch of pre-trade bookTicker; qw = trade-qty weighted')
-    table('Train part (trade before cut)', res, 'train')
-    table('Test part (trade at/after cut)', res, 'test')
+    buckets = FLOW_BUCKETS if a.by_flow else BUCKETS
+    if a.by_flow:
+        print(f'buckets: aggressive volume in the {a.by_flow:g} ms up to {a.lag:g} ms before the trade')
+    elif a.lag:
+        print(f'buckets: the book {a.lag:g} ms before the trade')
+    table('Train part (trade before cut)', res, 'train', buckets)
+    table('Test part (trade at/after cut)', res, 'test', buckets)
 
 
 if __name__ == '__main__':
