@@ -42,6 +42,14 @@ fn config_check_prints_the_config_with_secrets_redacted() {
     assert!(text.contains("redis://:***@127.0.0.1:6379"), "{text}");
     assert!(!text.contains("tok-9f8e7d") && !text.contains("hunter2"));
     assert!(!stderr(&out).contains("tok-9f8e7d"));
+    // Each market's fees on the venue in use: the simulator's rebate here, Hyperliquid's base
+    // tier there.
+    assert!(text.contains("# fees on sim (maker, taker):"), "{text}");
+    assert!(text.contains("#   SEI/USDC: -0.0001, 0.0005"), "{text}");
+    let out = flashmm(&["config", "check"], &[("VENUE", "hyperliquid")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("#   SEI/USDC: 0.00015, 0.00045"), "{text}");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 mod env;
 mod error;
+mod fees;
 mod secret;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use crate::market::{MarketId, MarketSpec};
 
 pub use env::{EnvOverride, ENV_OVERRIDES};
 pub use error::ConfigError;
+pub use fees::{FeeRates, VenueFees};
 pub use secret::{Secret, REDACTED};
 
 /// The whole configuration of a FlashMM deployment.
@@ -258,6 +260,17 @@ pub struct VenueConfig {
     /// Paper trading's live feed, used when `kind = "paper"`.
     #[serde(default)]
     pub paper: PaperConfig,
+    /// Each venue's fee schedule (`[venue.fees]`, optional): what every market pays on the
+    /// venue in use unless its own `[[markets]]` rates are set.
+    #[serde(default)]
+    pub fees: VenueFees,
+}
+
+impl VenueConfig {
+    /// The fee schedule of the venue in use.
+    pub fn fee_rates(&self) -> FeeRates {
+        self.fees.of(self.kind, &self.paper)
+    }
 }
 
 /// One traded market and its exchange rules. Money is written as quoted decimal strings so it
@@ -273,10 +286,13 @@ pub struct MarketConfig {
     pub lot_size: Decimal,
     /// Smallest order value in quote units.
     pub min_notional: Decimal,
-    /// Maker fee as a fraction of notional; negative is a rebate.
-    pub maker_fee_rate: Decimal,
-    /// Taker fee as a fraction of notional.
-    pub taker_fee_rate: Decimal,
+    /// Maker fee as a fraction of notional, negative for a rebate; none: the venue's
+    /// (`[venue.fees]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maker_fee_rate: Option<Decimal>,
+    /// Taker fee as a fraction of notional; none: the venue's (`[venue.fees]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taker_fee_rate: Option<Decimal>,
 }
 
 /// Feature publication by the `feature` service.
@@ -331,8 +347,9 @@ impl ModelConfig {
 }
 
 impl MarketConfig {
-    /// The market's spec, checked; `index` names the `[[markets]]` entry in errors.
-    pub fn spec(&self, index: usize) -> Result<MarketSpec, ConfigError> {
+    /// The market's spec, checked, its fees the venue's `venue` where its own are not set;
+    /// `index` names the `[[markets]]` entry in errors.
+    pub fn spec(&self, index: usize, venue: FeeRates) -> Result<MarketSpec, ConfigError> {
         let id = MarketId::new(&self.symbol)
             .map_err(|e| ConfigError::invalid(format!("markets[{index}].symbol"), e.to_string()))?;
         MarketSpec::new(
@@ -340,8 +357,8 @@ impl MarketConfig {
             self.tick_size,
             self.lot_size,
             self.min_notional,
-            self.maker_fee_rate,
-            self.taker_fee_rate,
+            self.maker_fee_rate.unwrap_or(venue.maker),
+            self.taker_fee_rate.unwrap_or(venue.taker),
         )
         .map_err(|e| ConfigError::invalid(format!("markets[{index}]"), e.to_string()))
     }
@@ -680,12 +697,14 @@ impl Config {
         Ok(())
     }
 
-    /// The specs of every configured market, in file order.
+    /// The specs of every configured market, in file order, with the fees of the venue in use
+    /// where a market sets none.
     pub fn market_specs(&self) -> Result<Vec<MarketSpec>, ConfigError> {
+        let venue = self.venue.fee_rates();
         self.markets
             .iter()
             .enumerate()
-            .map(|(i, m)| m.spec(i))
+            .map(|(i, m)| m.spec(i, venue))
             .collect()
     }
 
@@ -744,13 +763,22 @@ impl Config {
                     return Err(ConfigError::invalid(key(field), "must be positive"));
                 }
             }
-            if m.taker_fee_rate.abs() >= Decimal::ONE || m.maker_fee_rate.abs() >= Decimal::ONE {
-                return Err(ConfigError::invalid(
-                    key("maker_fee_rate"),
-                    "fee rates are fractions in (-1, 1)",
-                ));
+            for (field, rate) in [
+                ("maker_fee_rate", m.maker_fee_rate),
+                ("taker_fee_rate", m.taker_fee_rate),
+            ] {
+                if rate.is_some_and(|r| r.abs() >= Decimal::ONE) {
+                    return Err(ConfigError::invalid(
+                        key(field),
+                        "fee rates are fractions in (-1, 1)",
+                    ));
+                }
             }
         }
+        self.venue
+            .fees
+            .check()
+            .map_err(|(key, e)| ConfigError::invalid(key, e))?;
         self.market_specs()?;
         let rate = self.features.max_rate_hz;
         if !(rate.is_finite() && rate > 0.0 && rate <= 10_000.0) {

@@ -25,6 +25,64 @@ fn committed_file_is_valid() {
     let specs = config.market_specs().unwrap();
     assert_eq!(specs[1].id().stream_key(), "ETH-USDC");
     assert_eq!(specs[0].tick_size().to_string(), "0.0001");
+    // The simulator's schedule: the 1 bp maker rebate it pays.
+    assert_eq!(specs[0].maker_fee_rate().to_string(), "-0.0001");
+    assert_eq!(specs[0].taker_fee_rate().to_string(), "0.0005");
+}
+
+#[test]
+fn fees_are_the_venue_s_unless_a_market_sets_its_own() {
+    let on = |venue: &'static str| {
+        move |k: &str| match k {
+            "VENUE" => Some(venue.to_string()),
+            "PAPER_SYMBOLS" => Some("SEIUSDT,ETHUSDT".to_string()),
+            _ => None,
+        }
+    };
+    let rates = |text: &str, venue: &'static str| -> Vec<(String, String)> {
+        Config::from_toml(text, on(venue))
+            .unwrap()
+            .market_specs()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s.maker_fee_rate().to_string(),
+                    s.taker_fee_rate().to_string(),
+                )
+            })
+            .collect()
+    };
+    // Hyperliquid's base tier: no rebate on its markets unless configured.
+    let hl = rates(FILE, "hyperliquid");
+    assert!(
+        hl.iter()
+            .all(|r| *r == ("0.00015".into(), "0.00045".into())),
+        "{hl:?}"
+    );
+    // Paper trading on Binance spot: the base tier of the feed's venue.
+    let paper = rates(FILE, "paper");
+    assert!(
+        paper.iter().all(|r| *r == ("0.001".into(), "0.001".into())),
+        "{paper:?}"
+    );
+    // A market's own rates win over the venue's.
+    let own = FILE.replacen(
+        "min_notional = \"1\"\n",
+        "min_notional = \"1\"\nmaker_fee_rate = \"0\"\n",
+        1,
+    );
+    let hl = rates(&own, "hyperliquid");
+    assert_eq!(hl[0], ("0".into(), "0.00045".into()));
+    assert_eq!(hl[1], ("0.00015".into(), "0.00045".into()));
+    // The venue's schedule is checked with its key.
+    let bad = FILE.replace(
+        "hyperliquid = { maker = \"0.00015\"",
+        "hyperliquid = { maker = \"1.5\"",
+    );
+    assert_ne!(bad, FILE);
+    let message = err(&bad, no_env);
+    assert!(message.contains("`venue.fees.hyperliquid`"), "{message}");
 }
 
 #[test]
