@@ -267,19 +267,24 @@ impl MarketEngine {
             self.last_md_received =
                 Some(self.last_md_received.map_or(received, |r| r.max(received)));
         }
-        if let MarketEvent::Trade(t) = event {
-            self.queues.on_trade(t);
-            if let Some(q) = self.quoter.as_mut() {
-                q.on_trade(now, t, self.book.book());
-            }
-            return None;
-        }
-        self.queues
-            .before_book(event, self.book.book(), &self.working);
         let update = match event {
-            MarketEvent::Snapshot(s) => self.book.apply_snapshot(s),
-            MarketEvent::Delta(d) => self.book.apply_delta(d),
-            MarketEvent::Trade(_) => return None,
+            MarketEvent::Trade(t) => {
+                self.queues.on_trade(t);
+                if let Some(q) = self.quoter.as_mut() {
+                    q.on_trade(now, t, self.book.book());
+                }
+                return None;
+            }
+            MarketEvent::Snapshot(s) => {
+                self.queues
+                    .before_book(event, self.book.book(), &self.working);
+                self.book.apply_snapshot(s)
+            }
+            MarketEvent::Delta(d) => {
+                self.queues
+                    .before_book(event, self.book.book(), &self.working);
+                self.book.apply_delta(d)
+            }
         };
         let applied = matches!(update, BookUpdate::Snapshot { .. } | BookUpdate::Delta);
         self.queues.after_book(applied, self.book.book());

@@ -164,14 +164,11 @@ impl VenueConfig {
                     self.paper.market,
                     self.paper.symbols.join(", ")
                 ),
-                PaperSource::Hyperliquid => format!(
-                    "paper (hyperliquid {})",
-                    match self.hyperliquid.network {
-                        HyperliquidNetwork::Testnet => "testnet",
-                        HyperliquidNetwork::Mainnet => "mainnet",
-                    }
-                ),
+                PaperSource::Hyperliquid => {
+                    format!("paper (hyperliquid {})", self.hyperliquid.network.as_str())
+                }
             },
+            // Orders on the mainnet risk real funds: said loudly.
             VenueKind::Hyperliquid => match self.hyperliquid.network {
                 HyperliquidNetwork::Testnet => "hyperliquid testnet".to_owned(),
                 HyperliquidNetwork::Mainnet => "hyperliquid MAINNET".to_owned(),
@@ -193,6 +190,16 @@ pub enum HyperliquidNetwork {
     Testnet,
     /// The mainnet: real funds. Only when set explicitly; every service says so at start.
     Mainnet,
+}
+
+impl HyperliquidNetwork {
+    /// The network's name in the configuration.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HyperliquidNetwork::Testnet => "testnet",
+            HyperliquidNetwork::Mainnet => "mainnet",
+        }
+    }
 }
 
 /// Hyperliquid: where it is, which account trades, the coin of each market.
