@@ -31,6 +31,13 @@ impl FeeRates {
         taker: Decimal::from_parts(45, 0, 0, false, 5),
     };
 
+    /// Hyperliquid's spot pairs at the base tier (`userSpotAddRate`, `userSpotCrossRate`):
+    /// 4 bp maker, 7 bp taker.
+    pub const HYPERLIQUID_SPOT: FeeRates = FeeRates {
+        maker: Decimal::from_parts(4, 0, 0, false, 4),
+        taker: Decimal::from_parts(7, 0, 0, false, 4),
+    };
+
     /// Binance spot at the base tier: 10 bp either way.
     pub const BINANCE_SPOT: FeeRates = FeeRates {
         maker: Decimal::from_parts(1, 0, 0, false, 3),
@@ -61,9 +68,12 @@ impl FeeRates {
 pub struct VenueFees {
     /// The local simulator's (`kind = "sim"`), which it charges: [`FeeRates::SIM`].
     pub sim: FeeRates,
-    /// Hyperliquid's (`kind = "hyperliquid"`): [`FeeRates::HYPERLIQUID`]. Set the account's
-    /// own tier here.
+    /// Hyperliquid's perpetuals (`kind = "hyperliquid"`, a market whose coin is a perp such
+    /// as `ETH`): [`FeeRates::HYPERLIQUID`]. Set the account's own tier here.
     pub hyperliquid: FeeRates,
+    /// Hyperliquid's spot pairs (a coin `PURR/USDC` or `@107`, and a market with no coin
+    /// named): [`FeeRates::HYPERLIQUID_SPOT`].
+    pub hyperliquid_spot: FeeRates,
     /// Paper trading's (`kind = "paper"`), which the simulator charges the paper account;
     /// none: the base tier of the venue whose feed it follows (Binance spot or USD-M,
     /// Hyperliquid).
@@ -75,19 +85,26 @@ impl Default for VenueFees {
         VenueFees {
             sim: FeeRates::SIM,
             hyperliquid: FeeRates::HYPERLIQUID,
+            hyperliquid_spot: FeeRates::HYPERLIQUID_SPOT,
             paper: None,
         }
     }
 }
 
 impl VenueFees {
-    /// The schedule of venue `kind` (paper trading's from its feed, `paper`, unless set).
-    pub fn of(&self, kind: VenueKind, paper: &PaperConfig) -> FeeRates {
+    /// The schedule of a market on venue `kind` (paper trading's from its feed, `paper`,
+    /// unless set); `perp`: whether the market is a perpetual on Hyperliquid.
+    pub fn of(&self, kind: VenueKind, paper: &PaperConfig, perp: bool) -> FeeRates {
+        let hyperliquid = if perp {
+            self.hyperliquid
+        } else {
+            self.hyperliquid_spot
+        };
         match kind {
             VenueKind::Sim | VenueKind::Sei => self.sim,
-            VenueKind::Hyperliquid => self.hyperliquid,
+            VenueKind::Hyperliquid => hyperliquid,
             VenueKind::Paper => self.paper.unwrap_or(match paper.source {
-                PaperSource::Hyperliquid => self.hyperliquid,
+                PaperSource::Hyperliquid => hyperliquid,
                 PaperSource::Binance if paper.market == "usdm" => FeeRates::BINANCE_USDM,
                 PaperSource::Binance => FeeRates::BINANCE_SPOT,
             }),
@@ -100,6 +117,7 @@ impl VenueFees {
         for (key, rates) in [
             ("venue.fees.sim", self.sim),
             ("venue.fees.hyperliquid", self.hyperliquid),
+            ("venue.fees.hyperliquid_spot", self.hyperliquid_spot),
         ]
         .into_iter()
         .chain(paper)
@@ -129,6 +147,13 @@ mod tests {
             (d("0.00015"), d("0.00045"))
         );
         assert_eq!(
+            (
+                FeeRates::HYPERLIQUID_SPOT.maker,
+                FeeRates::HYPERLIQUID_SPOT.taker
+            ),
+            (d("0.0004"), d("0.0007"))
+        );
+        assert_eq!(
             (FeeRates::BINANCE_SPOT.maker, FeeRates::BINANCE_SPOT.taker),
             (d("0.001"), d("0.001"))
         );
@@ -142,16 +167,33 @@ mod tests {
     fn each_venue_has_its_schedule_and_paper_follows_its_feed() {
         let fees = VenueFees::default();
         let mut paper = PaperConfig::default();
-        assert_eq!(fees.of(VenueKind::Sim, &paper), FeeRates::SIM);
+        assert_eq!(fees.of(VenueKind::Sim, &paper, true), FeeRates::SIM);
         assert_eq!(
-            fees.of(VenueKind::Hyperliquid, &paper),
+            fees.of(VenueKind::Hyperliquid, &paper, true),
             FeeRates::HYPERLIQUID
         );
-        assert_eq!(fees.of(VenueKind::Paper, &paper), FeeRates::BINANCE_SPOT);
+        assert_eq!(
+            fees.of(VenueKind::Hyperliquid, &paper, false),
+            FeeRates::HYPERLIQUID_SPOT
+        );
+        assert_eq!(
+            fees.of(VenueKind::Paper, &paper, true),
+            FeeRates::BINANCE_SPOT
+        );
         paper.market = "usdm".into();
-        assert_eq!(fees.of(VenueKind::Paper, &paper), FeeRates::BINANCE_USDM);
+        assert_eq!(
+            fees.of(VenueKind::Paper, &paper, true),
+            FeeRates::BINANCE_USDM
+        );
         paper.source = PaperSource::Hyperliquid;
-        assert_eq!(fees.of(VenueKind::Paper, &paper), FeeRates::HYPERLIQUID);
+        assert_eq!(
+            fees.of(VenueKind::Paper, &paper, true),
+            FeeRates::HYPERLIQUID
+        );
+        assert_eq!(
+            fees.of(VenueKind::Paper, &paper, false),
+            FeeRates::HYPERLIQUID_SPOT
+        );
         let own = FeeRates {
             maker: d("0"),
             taker: d("0.0003"),
@@ -160,7 +202,7 @@ mod tests {
             paper: Some(own),
             ..VenueFees::default()
         };
-        assert_eq!(set.of(VenueKind::Paper, &paper), own);
+        assert_eq!(set.of(VenueKind::Paper, &paper, false), own);
     }
 
     #[test]

@@ -228,6 +228,17 @@ pub const HYPERLIQUID_TESTNET_API: &str = "https://api.hyperliquid-testnet.xyz";
 /// The testnet's WebSocket.
 pub const HYPERLIQUID_TESTNET_WS: &str = "wss://api.hyperliquid-testnet.xyz/ws";
 
+impl HyperliquidConfig {
+    /// Whether market `symbol` trades a perpetual: its coin (`coins`, or the spot pair of its
+    /// own symbol when not named) is neither a pair `BASE/QUOTE` nor a spot index `@N`, the
+    /// spot names the venue resolves first.
+    pub fn is_perp(&self, symbol: &str) -> bool {
+        self.coins
+            .get(symbol)
+            .is_some_and(|coin| !coin.contains('/') && !coin.starts_with('@'))
+    }
+}
+
 impl Default for HyperliquidConfig {
     fn default() -> Self {
         HyperliquidConfig {
@@ -274,9 +285,10 @@ pub struct VenueConfig {
 }
 
 impl VenueConfig {
-    /// The fee schedule of the venue in use.
-    pub fn fee_rates(&self) -> FeeRates {
-        self.fees.of(self.kind, &self.paper)
+    /// The fee schedule of market `symbol` on the venue in use.
+    pub fn fee_rates(&self, symbol: &str) -> FeeRates {
+        self.fees
+            .of(self.kind, &self.paper, self.hyperliquid.is_perp(symbol))
     }
 }
 
@@ -707,11 +719,10 @@ impl Config {
     /// The specs of every configured market, in file order, with the fees of the venue in use
     /// where a market sets none.
     pub fn market_specs(&self) -> Result<Vec<MarketSpec>, ConfigError> {
-        let venue = self.venue.fee_rates();
         self.markets
             .iter()
             .enumerate()
-            .map(|(i, m)| m.spec(i, venue))
+            .map(|(i, m)| m.spec(i, self.venue.fee_rates(&m.symbol)))
             .collect()
     }
 

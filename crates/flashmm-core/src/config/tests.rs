@@ -53,12 +53,21 @@ fn fees_are_the_venue_s_unless_a_market_sets_its_own() {
             })
             .collect()
     };
-    // Hyperliquid's base tier: no rebate on its markets unless configured.
-    let hl = rates(FILE, "hyperliquid");
-    assert!(
-        hl.iter()
-            .all(|r| *r == ("0.00015".into(), "0.00045".into())),
-        "{hl:?}"
+    // Hyperliquid's base tier, no rebate: the spot pairs of the markets' own symbols, and a
+    // perp where the market names a perp coin.
+    let spot = ("0.0004".to_string(), "0.0007".to_string());
+    let perp = ("0.00015".to_string(), "0.00045".to_string());
+    assert_eq!(rates(FILE, "hyperliquid"), [spot.clone(), spot.clone()]);
+    let coins = "[venue.hyperliquid.coins]";
+    assert!(FILE.contains(coins));
+    let eth_perp = FILE.replacen(
+        coins,
+        "[venue.hyperliquid.coins]\n\"ETH/USDC\" = \"ETH\"\n",
+        1,
+    );
+    assert_eq!(
+        rates(&eth_perp, "hyperliquid"),
+        [spot.clone(), perp.clone()]
     );
     // Paper trading on Binance spot: the base tier of the feed's venue.
     let paper = rates(FILE, "paper");
@@ -67,14 +76,14 @@ fn fees_are_the_venue_s_unless_a_market_sets_its_own() {
         "{paper:?}"
     );
     // A market's own rates win over the venue's.
-    let own = FILE.replacen(
+    let own = eth_perp.replacen(
         "min_notional = \"1\"\n",
         "min_notional = \"1\"\nmaker_fee_rate = \"0\"\n",
         1,
     );
     let hl = rates(&own, "hyperliquid");
-    assert_eq!(hl[0], ("0".into(), "0.00045".into()));
-    assert_eq!(hl[1], ("0.00015".into(), "0.00045".into()));
+    assert_eq!(hl[0], ("0".into(), "0.0007".into()));
+    assert_eq!(hl[1], perp);
     // The venue's schedule is checked with its key.
     let bad = FILE.replace(
         "hyperliquid = { maker = \"0.00015\"",
