@@ -217,12 +217,49 @@ async fn trades_on_the_hyperliquid_mock_restarts_by_cloid_and_dies_safely() {
         "SEI/USDC     coin SEI/USDC     asset  10000",
         "ETH/USDC     coin ETH          asset      0  szDecimals 4  price decimals <= 2  tick 0.1",
         "key is an API wallet of the account",
+        // The mock charges Hyperliquid's base tiers, the configuration's fees there.
+        "account fees: perps maker 0.00015 taker 0.00045, spot maker 0.0004 taker 0.0007",
+        "SEI/USDC     configured maker 0.0004 taker 0.0007, account pays 0.0004 / 0.0007\n",
+        "ETH/USDC     configured maker 0.00015 taker 0.00045, account pays 0.00015 / 0.00045\n",
         "(10 000 plus one per USDC traded; volume",
         "USDC     available",
         "open orders:",
     ] {
         assert!(out.contains(expected), "{expected:?} not in: {out}");
     }
+    // Configured perp fees below what the account pays are flagged.
+    let cheap = dir.join("cheap-fees.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    let line = "hyperliquid = { maker = \"0.00015\", taker = \"0.00045\" }";
+    assert!(text.contains(line), "{text}");
+    std::fs::write(
+        &cheap,
+        text.replace(
+            line,
+            "hyperliquid = { maker = \"-0.0001\", taker = \"0.00045\" }",
+        ),
+    )
+    .expect("write config");
+    let check = Command::new(bin("flashmm"))
+        .current_dir(root())
+        .args(["--config", &cheap.display().to_string(), "venue", "check"])
+        .envs(exec_env.iter().copied())
+        .output()
+        .expect("flashmm venue check");
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{out}");
+    assert!(
+        out.contains(
+            "ETH/USDC     configured maker -0.0001 taker 0.00045, account pays 0.00015 / 0.00045  !! below"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "SEI/USDC     configured maker 0.0004 taker 0.0007, account pays 0.0004 / 0.0007\n"
+        ),
+        "{out}"
+    );
     let t0 = tokio::time::Instant::now();
     let bus = RedisBus::connect(RedisBusConfig::new(url.clone()))
         .await

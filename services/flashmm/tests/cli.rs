@@ -49,7 +49,10 @@ fn config_check_prints_the_config_with_secrets_redacted() {
     let out = flashmm(&["config", "check"], &[("VENUE", "hyperliquid")]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("# fees on hyperliquid (maker, taker):"), "{text}");
+    assert!(
+        text.contains("# fees on hyperliquid (maker, taker):"),
+        "{text}"
+    );
     assert!(text.contains("#   SEI/USDC: 0.0004, 0.0007"), "{text}");
 }
 

@@ -6,10 +6,12 @@
 //! - [`orders`] holds `openOrders`,
 //! - [`fills`] holds `userFills` and `userFillsByTime`,
 //! - [`clearinghouse`] holds `clearinghouseState` and `spotClearinghouseState`,
+//! - [`fees`] holds `userFees`,
 //! - [`book`] holds `l2Book` (also the WebSocket's book).
 
 pub mod book;
 pub mod clearinghouse;
+pub mod fees;
 pub mod fills;
 pub mod meta;
 pub mod orders;
@@ -19,6 +21,7 @@ pub use clearinghouse::{
     AssetPosition, ClearinghouseState, Leverage, MarginSummary, Position, SpotBalance,
     SpotClearinghouseState,
 };
+pub use fees::UserFees;
 pub use fills::Fill;
 pub use meta::{Meta, PerpAssetInfo, SpotMeta, SpotPairInfo, SpotTokenInfo};
 pub use orders::OpenOrder;

@@ -1,5 +1,6 @@
 //! `flashmm venue check`: connects to the configured venue, reads its markets, checks the
-//! trading key against the account, and prints balances and open orders. Places nothing.
+//! trading key against the account, compares the configured fees with the account's
+//! (Hyperliquid), and prints balances and open orders. Places nothing.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -93,6 +94,37 @@ pub async fn run(config_path: &Path, command: VenueCommand) -> anyhow::Result<()
                     "the key {signer} is not an API wallet of {account} (role {role})"
                 );
                 println!("key is an API wallet of the account");
+            }
+            let fees = hl
+                .user_fees(account)
+                .await
+                .context("userFees of the account")?;
+            println!(
+                "account fees: perps maker {} taker {}, spot maker {} taker {}, referral discount {}",
+                fees.user_add_rate.normalize(),
+                fees.user_cross_rate.normalize(),
+                fees.user_spot_add_rate.normalize(),
+                fees.user_spot_cross_rate.normalize(),
+                fees.active_referral_discount.normalize()
+            );
+            for m in hl.hl_markets() {
+                let spot = m.asset.is_spot();
+                let (maker, taker) = (fees.rate(spot, true), fees.rate(spot, false));
+                let configured = (m.spec.maker_fee_rate(), m.spec.taker_fee_rate());
+                // Fees below what the account pays make every quote look better than it is.
+                let flag = if configured.0 < maker || configured.1 < taker {
+                    "  !! below what the account pays: set [venue.fees] or the market's rates"
+                } else {
+                    ""
+                };
+                println!(
+                    "  {:<12} configured maker {} taker {}, account pays {} / {}{flag}",
+                    m.spec.id().as_str(),
+                    configured.0.normalize(),
+                    configured.1.normalize(),
+                    maker.normalize(),
+                    taker.normalize()
+                );
             }
             let budget = hl.address_budget();
             println!(

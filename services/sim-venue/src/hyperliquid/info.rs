@@ -1,6 +1,6 @@
 //! `POST /info`: `meta`, `spotMeta`, `l2Book`, `openOrders` / `frontendOpenOrders`,
 //! `userFills` / `userFillsByTime`, `spotClearinghouseState`, `clearinghouseState`,
-//! `userRole`, `userRateLimit`, in the venue's shapes.
+//! `userRole`, `userRateLimit`, `userFees`, in the venue's shapes.
 
 use super::exchange::id_cloid;
 use super::state::{sz_decimals, Coin, HlState};
@@ -295,6 +295,12 @@ pub async fn info(State(state): State<HlState>, Json(req): Json<Value>) -> Respo
             };
             Json(state.user_rate_limit(who, account)).into_response()
         }
+        "userFees" => {
+            if user(&req).is_none() {
+                return bad("user missing");
+            }
+            Json(user_fees(&state)).into_response()
+        }
         "userRole" => {
             let Some(who) = user(&req) else {
                 return bad("user missing");
@@ -312,4 +318,28 @@ pub async fn info(State(state): State<HlState>, Json(req): Json<Value>) -> Respo
             "Failed to deserialize the JSON body: unknown type `{other}`"
         )),
     }
+}
+
+/// `userFees`: the rates the simulator charges (each market's spec), the first perp's and the
+/// first pair's, as every account's; no referral discount.
+fn user_fees(state: &HlState) -> serde_json::Value {
+    let rates = |kind: AssetKind| {
+        state
+            .coins()
+            .iter()
+            .find(|c| c.kind == kind)
+            .map_or((Decimal::ZERO, Decimal::ZERO), |c| {
+                (c.spec.maker_fee_rate(), c.spec.taker_fee_rate())
+            })
+    };
+    let (perp_add, perp_cross) = rates(AssetKind::Perp);
+    let (spot_add, spot_cross) = rates(AssetKind::Spot);
+    json!({
+        "dailyUserVlm": [],
+        "userCrossRate": perp_cross.to_string(),
+        "userAddRate": perp_add.to_string(),
+        "userSpotCrossRate": spot_cross.to_string(),
+        "userSpotAddRate": spot_add.to_string(),
+        "activeReferralDiscount": "0.0",
+    })
 }

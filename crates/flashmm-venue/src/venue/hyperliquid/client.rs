@@ -469,6 +469,13 @@ impl HyperliquidVenue {
             .await
     }
 
+    /// The fee rates `address` pays now (`userFees`).
+    pub async fn user_fees(&self, address: Address) -> Result<info::UserFees, VenueError> {
+        self.inner
+            .info(json!({"type": "userFees", "user": address}))
+            .await
+    }
+
     fn stream(&self, markets: &[MarketId], market_data: bool) -> Result<EventStream, VenueError> {
         let mut idx = Vec::with_capacity(markets.len());
         for m in markets {
