@@ -62,15 +62,15 @@ fn committed_model_beats_both_baselines_on_unseen_real_data() {
         &s(&npz),
     ]));
 
-    let out = ok(&flashmm(&[
-        "eval-model",
-        "--data",
-        &s(&npz),
-        "--model",
-        MODEL,
-        "--json",
-    ]));
-    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    // `eval-model --json` of the dataset with `extra` arguments.
+    let eval = |extra: &[&str]| -> serde_json::Value {
+        let npz = s(&npz);
+        let mut args = vec!["eval-model", "--data", &npz, "--model", MODEL, "--json"];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&ok(&flashmm(&args))).expect("JSON report")
+    };
+    let report = eval(&[]);
+    let out = report.to_string();
     let keys: Vec<&str> = report
         .as_object()
         .unwrap()
@@ -84,7 +84,8 @@ fn committed_model_beats_both_baselines_on_unseen_real_data() {
             "imbalance_logistic",
             "majority",
             "model",
-            "model_calibration_only"
+            "model_calibration_only",
+            "reliability"
         ],
         "{out}"
     );
@@ -127,18 +128,12 @@ fn committed_model_beats_both_baselines_on_unseen_real_data() {
         field(&report, "model", "log_loss"),
         field(&report, "model_calibration_only", "log_loss")
     );
+    // The reliability table covers every test row once per class.
+    let bins = report["reliability"].as_array().expect("reliability");
+    let rows: u64 = bins.iter().map(|b| b["rows"].as_u64().unwrap_or(0)).sum();
+    assert_eq!(rows, 3 * report["model"]["rows"].as_u64().unwrap());
     // Turned off, the model's row is the calibration's alone.
-    let off = ok(&flashmm(&[
-        "eval-model",
-        "--data",
-        &s(&npz),
-        "--model",
-        MODEL,
-        "--json",
-        "--flat-rate-window-secs",
-        "0",
-    ]));
-    let off: serde_json::Value = serde_json::from_str(&off).expect("JSON report");
+    let off = eval(&["--flat-rate-window-secs", "0"]);
     assert_eq!(
         off["model_calibration_only"],
         report["model_calibration_only"]
@@ -151,16 +146,7 @@ fn committed_model_beats_both_baselines_on_unseen_real_data() {
         );
     }
     // On the validation part: other rows, the same columns.
-    let val = ok(&flashmm(&[
-        "eval-model",
-        "--data",
-        &s(&npz),
-        "--model",
-        MODEL,
-        "--json",
-        "--validation",
-    ]));
-    let val: serde_json::Value = serde_json::from_str(&val).expect("JSON report");
+    let val = eval(&["--validation"]);
     assert!(val["model"]["rows"].as_u64().unwrap_or(0) > 1_000, "{val}");
     assert_ne!(val["model"]["rows"], report["model"]["rows"]);
 

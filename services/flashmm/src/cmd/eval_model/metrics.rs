@@ -38,6 +38,56 @@ pub struct MoveError {
     pub correlation: f64,
 }
 
+/// One bin of one class's predicted probability: how often the class happened there.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReliabilityBin {
+    /// The class: `down`, `flat` or `up`.
+    pub class: &'static str,
+    /// The bin, `[lower, upper)` of the predicted probability (the last one closed).
+    pub bin: [f64; 2],
+    /// Rows whose probability of the class falls in it.
+    pub rows: usize,
+    /// Their mean predicted probability of the class.
+    pub predicted: f64,
+    /// The share of them labelled the class.
+    pub observed: f64,
+}
+
+/// Bins of the reliability table: tenths of the probability, as `scripts/train_model.py`'s.
+const RELIABILITY_BINS: usize = 10;
+
+/// Predicted against observed frequency of each class by tenths of predicted probability
+/// (empty bins left out), as `scripts/train_model.py` writes it into `model.json`.
+pub fn reliability(labels: &[u8], proba: &[[f64; 3]]) -> Vec<ReliabilityBin> {
+    let mut out = Vec::new();
+    for (class, name) in ["down", "flat", "up"].into_iter().enumerate() {
+        let mut bins = [(0usize, 0.0f64, 0usize); RELIABILITY_BINS];
+        for (p, &y) in proba.iter().zip(labels) {
+            let k = ((p[class] * RELIABILITY_BINS as f64) as usize).min(RELIABILITY_BINS - 1);
+            let bin = &mut bins[k];
+            bin.0 += 1;
+            bin.1 += p[class];
+            bin.2 += usize::from(usize::from(y) == class);
+        }
+        for (k, (rows, sum, hits)) in bins.into_iter().enumerate() {
+            if rows == 0 {
+                continue;
+            }
+            out.push(ReliabilityBin {
+                class: name,
+                bin: [
+                    k as f64 / RELIABILITY_BINS as f64,
+                    (k + 1) as f64 / RELIABILITY_BINS as f64,
+                ],
+                rows,
+                predicted: sum / rows as f64,
+                observed: hits as f64 / rows as f64,
+            });
+        }
+    }
+    out
+}
+
 /// Compares expected moves with realised ones, row by row.
 pub fn move_error(expected: &[f64], realised: &[f64]) -> MoveError {
     let n = expected.len().min(realised.len());
@@ -170,6 +220,32 @@ mod tests {
         assert!(s.log_loss.is_finite());
         let s = score(&[2], &[[0.25, 0.5, 0.25]]);
         assert_eq!(s.hit_rate, Some(0.0));
+    }
+
+    #[test]
+    fn reliability_bins_each_class_by_tenths() {
+        // Flat predicted 0.95 twice (one flat), down 0.05 and 0.35, up 0.0 and 0.9.
+        let labels = [1, 0];
+        let proba = [[0.05, 0.95, 0.0], [0.35, 0.05, 0.6]];
+        let bins = reliability(&labels, &proba);
+        let find = |class: &str, lower: f64| {
+            bins.iter()
+                .find(|b| b.class == class && (b.bin[0] - lower).abs() < 1e-12)
+                .unwrap_or_else(|| panic!("{class} {lower}: {bins:?}"))
+        };
+        let down_low = find("down", 0.0);
+        assert_eq!((down_low.rows, down_low.observed), (1, 0.0));
+        let down_mid = find("down", 0.3);
+        assert_eq!((down_mid.rows, down_mid.observed), (1, 1.0));
+        assert!((down_mid.predicted - 0.35).abs() < 1e-12);
+        let flat_top = find("flat", 0.9);
+        assert_eq!((flat_top.rows, flat_top.observed), (1, 1.0));
+        assert_eq!(find("up", 0.6).rows, 1);
+        // Two rows, three classes: six rows in all, none in an empty bin.
+        assert_eq!(bins.iter().map(|b| b.rows).sum::<usize>(), 6);
+        assert!(bins.iter().all(|b| b.rows > 0));
+        // A probability of 1 falls in the last bin.
+        assert_eq!(reliability(&[1], &[[0.0, 1.0, 0.0]])[1].bin, [0.9, 1.0]);
     }
 
     #[test]

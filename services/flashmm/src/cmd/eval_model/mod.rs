@@ -48,7 +48,8 @@ pub struct EvalModelArgs {
     #[arg(long, env = "FLASHMM_MODEL", default_value = "models/model.json")]
     model: PathBuf,
     /// Print `{"model": {...}, "model_calibration_only": {...}, "majority": {...},
-    /// "imbalance_logistic": {...}}`.
+    /// "imbalance_logistic": {...}, "expected_move": {...}, "reliability": [...]}` (the
+    /// model's reliability by tenths of predicted probability).
     #[arg(long)]
     json: bool,
     /// Score the validation part instead of the test part (to choose settings such as the
@@ -181,6 +182,7 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
         let out = json!({
             "model": model_json,
             "model_calibration_only": serde_json::to_value(base_scores)?,
+            "reliability": serde_json::to_value(metrics::reliability(&test_labels, &model_proba))?,
             "expected_move": serde_json::to_value(moves)?,
             "majority": majority_json,
             "imbalance_logistic": serde_json::to_value(logistic_scores)?,
