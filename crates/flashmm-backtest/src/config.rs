@@ -57,8 +57,9 @@ pub struct BacktestConfig {
 impl BacktestConfig {
     /// The defaults for `fees`: 5 ms feed latency and 10 ms order latency (each with 20 %
     /// jitter), proportional cancellations, post-only orders, default quoting, features at
-    /// 50 Hz, the default flat rate, markouts at 1 s, 10 s and 60 s, equity sampled each second, `risk` and the
-    /// execution service's default guards ([`BacktestConfig::default_guards`]).
+    /// 50 Hz, the default flat rate, markouts at 1 s, 10 s and 60 s, equity sampled each
+    /// second, `risk` and the execution service's default guards
+    /// ([`BacktestConfig::default_guards`]).
     pub fn new(fees: FeeSchedule, risk: RiskLimits) -> Self {
         BacktestConfig {
             seed: 0,

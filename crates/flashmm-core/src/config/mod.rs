@@ -356,12 +356,7 @@ fn default_flat_rate_prior() -> f64 {
 impl ModelConfig {
     /// The flat rate's settings.
     pub fn flat_rate(&self) -> crate::signal::FlatRateConfig {
-        crate::signal::FlatRateConfig {
-            window_ns: i64::try_from(self.flat_rate_window_secs)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(1_000_000_000),
-            prior: self.flat_rate_prior,
-        }
+        crate::signal::FlatRateConfig::from_secs(self.flat_rate_window_secs, self.flat_rate_prior)
     }
 }
 

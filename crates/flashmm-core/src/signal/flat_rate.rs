@@ -48,14 +48,21 @@ pub struct FlatRateConfig {
 
 impl Default for FlatRateConfig {
     fn default() -> Self {
-        FlatRateConfig {
-            window_ns: DEFAULT_WINDOW_SECS as i64 * 1_000_000_000,
-            prior: DEFAULT_PRIOR,
-        }
+        FlatRateConfig::from_secs(DEFAULT_WINDOW_SECS, DEFAULT_PRIOR)
     }
 }
 
 impl FlatRateConfig {
+    /// A window of `window_secs` seconds (as `[model] flat_rate_window_secs`) and `prior`.
+    pub fn from_secs(window_secs: u64, prior: f64) -> Self {
+        FlatRateConfig {
+            window_ns: i64::try_from(window_secs)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1_000_000_000),
+            prior,
+        }
+    }
+
     /// No adaptation: the shift stays 0.
     pub const OFF: FlatRateConfig = FlatRateConfig {
         window_ns: 0,

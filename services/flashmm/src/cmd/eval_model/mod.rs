@@ -80,15 +80,10 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
     let parts: Vec<Part> = data.ts.iter().map(|&t| split.part(t)).collect();
     let rows_of =
         |part: Part| -> Vec<usize> { (0..data.rows()).filter(|&i| parts[i] == part).collect() };
-    let scored_part = if args.validation {
-        Part::Validation
+    let (scored_part, part_name) = if args.validation {
+        (Part::Validation, "validation")
     } else {
-        Part::Test
-    };
-    let part_name = if args.validation {
-        "validation"
-    } else {
-        "test"
+        (Part::Test, "test")
     };
     let (train, test) = (rows_of(Part::Train), rows_of(scored_part));
     ensure!(
@@ -106,28 +101,24 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
         "--flat-rate-prior must be finite and at least 0, got {}",
         args.flat_rate_prior
     );
-    let mut flat_rate = FlatRate::new(FlatRateConfig {
-        window_ns: i64::try_from(args.flat_rate_window_secs)
-            .unwrap_or(i64::MAX)
-            .saturating_mul(1_000_000_000),
-        prior: args.flat_rate_prior,
-    });
+    let mut flat_rate = FlatRate::new(FlatRateConfig::from_secs(
+        args.flat_rate_window_secs,
+        args.flat_rate_prior,
+    ));
     // Every row in time order: a row's outcome feeds the flat rate once its horizon has
     // passed, before the rows of that time are predicted (as the drift monitor scores).
     let horizon_ns = i64::from(model.horizon_ms()) * 1_000_000;
     let mut order: Vec<usize> = (0..data.rows()).collect();
     order.sort_by_key(|&i| data.ts[i]);
     let mut base = vec![[0.0f32; 3]; data.rows()];
+    let mut shifted = vec![[0.0f32; 3]; data.rows()];
+    let mut scored = 0;
     for &i in &order {
         let out = model
             .predict(data.row(i))
             .with_context(|| format!("model inference on row {i}"))?;
         base[i] = [out.p_down, out.p_flat, out.p_up];
-    }
-    let class_means = model.metadata().class_mean_move_bps;
-    let mut shifted = vec![[0.0f32; 3]; data.rows()];
-    let mut scored = 0;
-    for &i in &order {
+        // Only rows before `i` in time order are past their horizon at `i`.
         while let Some(&j) = order.get(scored) {
             if data.ts[j].saturating_add(horizon_ns) > data.ts[i] {
                 break;
@@ -137,6 +128,7 @@ pub fn run(args: EvalModelArgs) -> anyhow::Result<()> {
         }
         shifted[i] = shift_flat(base[i], flat_rate.shift());
     }
+    let class_means = model.metadata().class_mean_move_bps;
     let mut model_proba = Vec::with_capacity(test.len());
     let mut base_proba = Vec::with_capacity(test.len());
     let mut expected = Vec::with_capacity(test.len());
